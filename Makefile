@@ -1,0 +1,52 @@
+# The two commands: `make demo` (embedded mode, SQLite, no external service) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export RESONANZ_DATA_DIR ?= $(CURDIR)/var/demo
+
+.PHONY: demo test install install-dev lint types lock bench screenshots clean
+
+$(BIN)/uv:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.runtime: $(BIN)/uv requirements.lock pyproject.toml
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## The main job: set up, load the demo workspace, serve on 127.0.0.1:$(PORT) with the worker in-process.
+demo: install
+	$(BIN)/resonanz init --workspace "Netzwelt Kommunikation"
+	$(BIN)/resonanz demo --if-empty
+	PORT=$(PORT) $(BIN)/resonanz run
+
+## Lint, types and the whole suite (SQLite and PostgreSQL, scale-out with Redis, browser tests).
+test: install-dev
+	bash scripts/test.sh
+
+lint: install-dev
+	$(BIN)/ruff check resonanz tests bench conftest.py
+	$(BIN)/ruff format --check resonanz tests bench conftest.py
+
+types: install-dev
+	$(BIN)/mypy resonanz
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile --quiet requirements-dev.in -o requirements-dev.lock --python-version 3.11
+
+bench: install-dev
+	$(BIN)/python bench/ingest.py --mode embedded
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache

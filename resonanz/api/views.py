@@ -1,0 +1,121 @@
+"""The REST API (Django Ninja). Thin: authenticate, call an access function or an action, shape the answer."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query, Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from resonanz import __version__
+from resonanz.api.auth import agent_of, auth
+from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
+from resonanz.channels.access import channel_account_for_webhook
+from resonanz.channels.base import MalformedPayload, SignatureInvalid
+from resonanz.channels.ingest import accept_events
+from resonanz.channels.registry import get_adapter
+from resonanz.conversations import actions
+from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
+from resonanz.conversations.models import Conversation, Message
+from resonanz.core.errors import ResonanzError
+
+api = NinjaAPI(
+    title="Resonanz API",
+    version=__version__,
+    description="Conversations, messages and replies; the generic webhook for pushing messages in.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ResonanzError)
+def _resonanz_error(request: HttpRequest, error: ResonanzError) -> HttpResponse:
+    return api.create_response(request, {"detail": error.message}, status=error.status_code)
+
+
+conversations_router = Router(tags=["conversations"], auth=auth)
+
+
+@conversations_router.get("", response=list[ConversationOut])
+@paginate(LimitOffsetPagination)
+def list_conversations(request: HttpRequest, status: str | None = Query(None)) -> QuerySet[Conversation]:  # type: ignore[type-arg]
+    agent = agent_of(request)
+    queryset = (
+        conversations_for(agent)
+        .select_related("customer", "channel_account")
+        .order_by("-last_message_at", "-id")
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+@conversations_router.get("/{conversation_id}", response={200: ConversationOut, 404: ErrorOut})
+def get_conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+    return access_conversation_by_id(agent_of(request), conversation_id)
+
+
+@conversations_router.get("/{conversation_id}/messages", response={200: list[MessageOut], 404: ErrorOut})
+def list_messages(request: HttpRequest, conversation_id: int) -> QuerySet[Message]:
+    conversation = access_conversation_by_id(agent_of(request), conversation_id)
+    return messages_of(conversation)
+
+
+@conversations_router.post(
+    "/{conversation_id}/replies", response={201: MessageOut, 400: ErrorOut, 404: ErrorOut}
+)
+def post_reply(request: HttpRequest, conversation_id: int, body: ReplyIn) -> tuple[int, Message]:
+    agent = agent_of(request)
+    conversation = access_conversation_by_id(agent, conversation_id)
+    message = actions.do_send_reply(agent, conversation, body.text, private=body.private)
+    return 201, messages_of(conversation).get(pk=message.pk)
+
+
+@conversations_router.post(
+    "/{conversation_id}/status", response={200: ConversationOut, 400: ErrorOut, 404: ErrorOut}
+)
+def set_status(request: HttpRequest, conversation_id: int, body: StatusIn) -> Conversation:
+    agent = agent_of(request)
+    conversation = access_conversation_by_id(agent, conversation_id)
+    actions.do_change_status(agent, conversation, body.status)
+    return access_conversation_by_id(agent, conversation_id)
+
+
+channels_router = Router(tags=["channels"])
+
+
+@channels_router.post(
+    "/{account_id}/events",
+    response={200: AcceptedOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Push events into a channel (signed webhook)",
+    description=(
+        'Body: one event or {"events": [...]} (at most 100). Header X-Resonanz-Signature: '
+        "sha256=<hex HMAC-SHA256 of the raw body with the channel account's secret>. "
+        "Events are stored first and processed by a worker; a repeated event id is stored once."
+    ),
+)
+def push_events(request: HttpRequest, account_id: int) -> tuple[int, dict[str, object]]:
+    account = channel_account_for_webhook(account_id)
+    adapter = get_adapter(account.kind)
+    try:
+        adapter.verify_request(account, request)
+    except SignatureInvalid as error:
+        return 401, {"detail": str(error)}
+    try:
+        events = adapter.events_from_request(account, request.body)
+    except MalformedPayload as error:
+        return 400, {"detail": str(error)}
+    result = accept_events(account, events)
+    return 200, {"accepted": result.accepted, "duplicates": result.duplicates}
+
+
+@channels_router.get("/{account_id}/events", include_in_schema=False)
+def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = channel_account_for_webhook(account_id)
+    response = get_adapter(account.kind).challenge_response(account, request)
+    if response is None:
+        return HttpResponse("this channel has no verification handshake", status=405)
+    return response
+
+
+api.add_router("/conversations", conversations_router)
+api.add_router("/channels", channels_router)

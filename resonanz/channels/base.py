@@ -1,0 +1,129 @@
+"""The channel adapter protocol. An adapter is code (one class per platform, listed in the registry);
+a ChannelAccount row is one installation of it (credentials, config, status).
+
+Inbound: the webhook view or poller stores raw events (`RawEvent`) first; a worker later calls
+`parse_inbound` to turn one raw payload into zero or more `NormalizedMessage`s.
+Outbound: the send task calls `send_outbound` with an `OutboundRequest` and gets a `SendResult`, or an
+exception: `TransientSendError` (network, 5xx, 429: retried with backoff) or `PermanentSendError` (4xx:
+failed at once, the platform's message shown to the agent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from resonanz.channels.models import ChannelAccount
+
+
+class MalformedPayload(ValueError):
+    """The payload is not of the shape the channel documents; nothing of it is stored."""
+
+
+class IgnoredEvent(Exception):
+    """A well-formed event we do not handle (unknown type, our own echo…): acknowledged and logged."""
+
+
+class TransientSendError(Exception):
+    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+
+class PermanentSendError(Exception):
+    def __init__(self, message: str, *, status_code: int | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One raw event as received; ``external_id`` is the platform's stable id for idempotency."""
+
+    external_id: str
+    payload: dict[str, Any]
+    event_type: str = ""
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote an inbound message, on which identity kind (x, facebook, email, phone, app, forum…)."""
+
+    kind: str
+    handle: str
+    display_name: str = ""
+    # Profile facts the channel knows (postal code from the app, e-mail, phone…), stored on a new customer.
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NormalizedMessage:
+    external_id: str
+    author: Author
+    text: str
+    created_at: dt.datetime
+    is_public: bool = False
+    reply_to_external_id: str = ""
+    # Extra ids this message may thread under (e-mail References), newest first.
+    thread_external_ids: tuple[str, ...] = ()
+    subject: str = ""
+    url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    delivery_id: int
+    idempotency_key: str
+    action: str  # reply | direct_message | hide | acknowledge …
+    text: str
+    is_public: bool
+    recipient_handle: str = ""
+    in_reply_to_external_id: str = ""
+    thread_external_ids: tuple[str, ...] = ()
+    subject: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_ids: list[str]
+
+
+class ChannelAdapter:
+    """Base class. Subclasses set ``key`` and ``capabilities`` and implement what they support."""
+
+    key: ClassVar[str]
+    name: ClassVar[str]
+    # The identity kind of authors on this channel (x, facebook, email…).
+    identity_kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    # Longest text one outbound post may hold; longer replies are split by `format_outbound`.
+    max_text_length: ClassVar[int | None] = None
+
+    def verify_request(self, account: ChannelAccount, request: HttpRequest) -> None:
+        """Raise `SignatureInvalid` when the webhook request is not from the platform."""
+        raise SignatureInvalid("this channel takes no webhooks")
+
+    def challenge_response(self, account: ChannelAccount, request: HttpRequest) -> HttpResponse | None:
+        """Answer a platform's GET verification (X CRC, Facebook hub.challenge); None if not supported."""
+        return None
+
+    def events_from_request(self, account: ChannelAccount, body: bytes) -> list[RawEvent]:
+        """Split a verified webhook body into raw events; raise MalformedPayload for a bad body."""
+        raise MalformedPayload("this channel takes no webhooks")
+
+    def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
+        raise NotImplementedError
+
+    def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        raise PermanentSendError(f"{self.key} cannot send")
+
+
+class SignatureInvalid(Exception):
+    """The webhook request's signature is missing or wrong: 401/403 and nothing stored."""

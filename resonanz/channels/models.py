@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.db import models
+
+from resonanz.workspaces.models import Workspace
+
+
+class ChannelAccount(models.Model):
+    """An installed channel: which adapter (``kind``), its credentials and config, and its health.
+
+    The adapter class (code, in the registry) is separate from this row (data), as Sentry separates an
+    IntegrationProvider from an Integration."""
+
+    class Status(models.TextChoices):
+        HEALTHY = "healthy", "healthy"
+        UNHEALTHY = "unhealthy", "unhealthy"
+        DISABLED = "disabled", "disabled"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channel_accounts")
+    kind = models.CharField(max_length=30)
+    name = models.CharField(max_length=120)
+    # Shared secret for webhook signatures (HMAC-SHA256) and the platform's credentials.
+    secret = models.CharField(max_length=200, blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    is_public = models.BooleanField(default=False, help_text="Posts on this channel are visible to everyone.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HEALTHY)
+    status_detail = models.CharField(max_length=500, blank=True)
+    # Where a poller left off (since_id, IMAP UID, feed ETag…), owned by the adapter.
+    cursor = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class InboundEvent(models.Model):
+    """A raw event exactly as a channel delivered it, stored before any work is done.
+
+    Unique on (channel account, external id): a second delivery of the same event is dropped here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        PROCESSED = "processed", "processed"
+        IGNORED = "ignored", "ignored"
+        FAILED = "failed", "failed"
+
+    channel_account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="inbound_events"
+    )
+    external_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=60, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel_account", "external_id"], name="inbound_event_unique"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_event_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_account_id}:{self.external_id}"
+
+
+class OutboundDelivery(models.Model):
+    """One outbound message on its way to a platform; the send task takes only this row's id.
+
+    ``idempotency_key`` is unique, so the same reply can never be queued twice; ``status`` moves
+    pending → sending → sent | failed, and a sent delivery is never sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    channel_account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.OneToOneField(
+        "conversations.Message", on_delete=models.CASCADE, related_name="delivery", null=True, blank=True
+    )
+    action = models.CharField(max_length=40, default="reply")
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    external_ids = models.JSONField(default=list, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(OutboundDelivery, on_delete=models.CASCADE, related_name="attempt_rows")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20)  # sent | retry | failed
+    status_code = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} {self.outcome}"

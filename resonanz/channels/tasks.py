@@ -1,0 +1,34 @@
+"""Channel tasks: thin wrappers that load by id and call one function."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from resonanz.channels import ingest, outbound
+from resonanz.core.queue import task
+from resonanz.core.scheduler import periodic
+
+
+@task(ingest.PROCESS_TASK)
+def process_events(event_ids: list[int]) -> None:
+    ingest.process_events(event_ids)
+
+
+@task(ingest.AFTER_INGEST_TASK)
+def after_ingest(message_ids: list[int]) -> None:
+    ingest.run_after_ingest_steps(message_ids)
+
+
+@task(outbound.SEND_TASK, time_limit_seconds=120)
+def send_delivery(delivery_id: int) -> None:
+    outbound.send_delivery(delivery_id)
+
+
+@periodic("channels.sweep_pending", every_seconds=settings.SWEEP_EVERY_SECONDS)
+def sweep_pending() -> None:
+    ingest.sweep_pending()
+
+
+@periodic("channels.sweep_deliveries", every_seconds=15)
+def sweep_deliveries() -> None:
+    outbound.sweep_deliveries()

@@ -1,0 +1,116 @@
+"""`resonanz run [all|web|worker|scheduler]`.
+
+``all`` (default, embedded mode): gunicorn with one process serving the web, the in-process worker and
+the scheduler in the same process. Scale-out: ``run web`` (any number), ``run worker`` (Celery, any number),
+``run scheduler`` (exactly one)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _start_background() -> None:
+    from resonanz.channels.ingest import sweep_pending
+    from resonanz.core import queue
+    from resonanz.core.scheduler import SchedulerThread
+
+    queue.worker.start()
+    SchedulerThread().start()
+    sweep_pending(older_than_seconds=0)  # pick up what the last run left pending
+
+
+class Command(BaseCommand):
+    help = "Run Resonanz: all-in-one (embedded), or the web, a worker or the scheduler (scale-out)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("role", nargs="?", default="all", choices=["all", "web", "worker", "scheduler"])
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "0")))
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        role = options["role"]
+        if role == "worker":
+            self._worker(options)
+        elif role == "scheduler":
+            self._scheduler()
+        else:
+            self._web(options, embedded=role == "all")
+
+    def _web(self, options: dict[str, Any], *, embedded: bool) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        from resonanz.wsgi import application
+
+        if embedded and settings.QUEUE_BACKEND == "celery":
+            raise CommandError(
+                "`run` (all-in-one) is the embedded mode; with BROKER_URL use `run web` + `run worker`"
+            )
+        workers = options["workers"] or (1 if embedded or settings.IS_SQLITE else 2)
+        if embedded and workers != 1:
+            raise CommandError("the embedded mode runs one process (the worker lives in it)")
+        config = {
+            "bind": f"{options['host']}:{options['port']}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": options["threads"],
+            "timeout": 120,
+            "graceful_timeout": 20,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+        }
+        if embedded:
+            config["post_worker_init"] = lambda worker: _start_background()
+
+        class Server(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in config.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return application
+
+        mode = "embedded (web + worker + scheduler)" if embedded else "web"
+        self.stdout.write(f"Resonanz {mode} on http://{config['bind']}/  data: {settings.DATA_DIR}")
+        Server().run()
+
+    def _worker(self, options: dict[str, Any]) -> None:
+        if settings.QUEUE_BACKEND != "celery":
+            raise CommandError(
+                "`run worker` needs BROKER_URL (scale-out mode); embedded mode runs `resonanz run`"
+            )
+        from resonanz.core.celery_app import app
+
+        app.worker_main(
+            [
+                "worker",
+                f"--concurrency={options['concurrency']}",
+                "--loglevel=INFO",
+                f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE}",
+                "--without-gossip",
+                "--without-mingle",
+            ]
+        )
+
+    def _scheduler(self) -> None:
+        from resonanz.core.scheduler import SchedulerThread
+
+        thread = SchedulerThread()
+        signal.signal(signal.SIGTERM, lambda *_: thread.stop())
+        thread.start()
+        self.stdout.write("scheduler running; stop with Ctrl-C")
+        try:
+            while thread.is_alive():
+                thread.join(1)
+        except KeyboardInterrupt:
+            thread.stop()
+        sys.exit(0)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.db import models
+
+from resonanz.channels.models import ChannelAccount
+from resonanz.contacts.models import Customer, Identity
+from resonanz.workspaces.models import Agent, Team, Workspace
+
+
+class Conversation(models.Model):
+    """One concern of one customer, across channels; owned by one agent (one-hand management)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "neu"
+        OPEN = "open", "offen"
+        PENDING = "pending", "wartend"
+        SOLVED = "solved", "gelöst"
+        CLOSED = "closed", "geschlossen"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "niedrig"
+        NORMAL = 1, "normal"
+        HIGH = 2, "hoch"
+        URGENT = 3, "dringend"
+
+    OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    channel_account = models.ForeignKey(
+        ChannelAccount, on_delete=models.PROTECT, related_name="conversations"
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    is_public = models.BooleanField(default=False)
+    owner = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned")
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    last_message_at = models.DateTimeField(db_index=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "status", "-last_message_at"], name="conversation_inbox"),
+            models.Index(fields=["customer", "channel_account", "status"], name="conversation_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+
+class Message(models.Model):
+    """One inbound or outbound message (or an internal note) in a conversation."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "eingehend"
+        OUTBOUND = "out", "ausgehend"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "öffentlich"
+        PRIVATE = "private", "privat"
+        NOTE = "note", "interne Notiz"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel_account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)
+    author_identity = models.ForeignKey(
+        Identity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_agent = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    # The platform's id (tweet id, Message-ID…); empty for outbound messages until they are sent.
+    external_id = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    language = models.CharField(max_length=8, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True, help_text="When it was written (platform time).")
+    received_at = models.DateTimeField(help_text="When Resonanz stored it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_account", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="message_unique_external_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.text[:40]}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TimelineEntry(models.Model):
+    """What happened to a conversation and who did it: assigned, status changed, moved to private…"""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
+    actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=60)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.conversation_id}"

@@ -1,0 +1,46 @@
+"""Celery in scale-out mode. Every task registered through `resonanz.core.queue.task` becomes a Celery task
+of the same name; domain code never imports this module."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from resonanz.core import queue  # noqa: E402
+
+app = Celery("resonanz")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _bind(spec: queue.TaskSpec) -> None:
+    def run(*args: Any) -> None:
+        queue.run_task(spec.name, list(args))
+
+    run.__name__ = spec.name.replace(".", "_")
+    app.task(name=spec.name, time_limit=spec.time_limit_seconds)(run)
+
+
+for _spec in queue.registered_tasks().values():
+    _bind(_spec)
+
+
+@worker_process_init.connect
+def _one_blas_thread(**_: Any) -> None:
+    # One BLAS thread per worker process: scale with processes (PERFORMANCE.md).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+__all__ = ["app", "settings"]

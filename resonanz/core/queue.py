@@ -1,0 +1,164 @@
+"""The one queue seam. Domain code registers tasks with `@task` and calls `enqueue`; it never imports Celery.
+
+Backends (settings.QUEUE_BACKEND):
+- ``inprocess``: a worker thread inside this process (embedded mode). Until the worker is started (by
+  ``resonanz run``), tasks run in the caller's thread right after commit, so CLI one-shots just work.
+- ``eager``: always run in the caller's thread right after commit (tests).
+- ``celery``: hand the task to Celery workers through BROKER_URL (scale-out mode).
+
+Tasks take JSON-able arguments (ids, never objects) and must be idempotent: the database is the source of
+truth, and sweepers hand pending work to the queue again, so a task may run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+logger = logging.getLogger("resonanz.queue")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    func: Callable[..., Any]
+    time_limit_seconds: int
+
+
+_TASKS: dict[str, TaskSpec] = {}
+
+
+def task(name: str, *, time_limit_seconds: int = 300) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Register a task under a stable name (the name is the contract with the broker, not the module)."""
+
+    def register(func: Callable[P, R]) -> Callable[P, R]:
+        if name in _TASKS and _TASKS[name].func is not func:
+            raise RuntimeError(f"task {name!r} registered twice")
+        _TASKS[name] = TaskSpec(name=name, func=func, time_limit_seconds=time_limit_seconds)
+        return func
+
+    return register
+
+
+def registered_tasks() -> dict[str, TaskSpec]:
+    return dict(_TASKS)
+
+
+def run_task(name: str, args: list[Any]) -> None:
+    """Run one task by name in this thread. Errors are logged, never raised: the sweepers retry."""
+    spec = _TASKS.get(name)
+    if spec is None:
+        logger.error("queue.task.unknown", extra={"task": name})
+        return
+    started = time.perf_counter()
+    try:
+        spec.func(*args)
+    except Exception:
+        logger.exception("queue.task.failed", extra={"task": name})
+    else:
+        logger.debug(
+            "queue.task.done", extra={"task": name, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        )
+
+
+class _InProcessWorker:
+    """One worker thread per process; a FIFO of (name, args)."""
+
+    def __init__(self) -> None:
+        self._queue: stdlib_queue.Queue[tuple[str, list[Any]] | None] = stdlib_queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._busy = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._thread = threading.Thread(target=self._loop, name="resonanz-worker", daemon=True)
+        self._thread.start()
+        logger.info("queue.worker.started", extra={"backend": "inprocess"})
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def submit(self, name: str, args: list[Any]) -> None:
+        with self._idle:
+            self._busy += 1
+        self._queue.put((name, args))
+
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            name, args = item
+            close_old_connections()
+            try:
+                run_task(name, args)
+            finally:
+                close_old_connections()
+                with self._idle:
+                    self._busy -= 1
+                    if not self._busy:
+                        self._idle.notify_all()
+
+
+worker = _InProcessWorker()
+
+
+def _submit(name: str, args: list[Any]) -> None:
+    backend = settings.QUEUE_BACKEND
+    if backend == "celery":
+        from resonanz.core.celery_app import app
+
+        app.send_task(name, args=args)
+    elif backend == "inprocess" and worker.running:
+        worker.submit(name, args)
+    else:
+        run_task(name, args)
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Hand a task to the queue once the current transaction commits (at once outside a transaction)."""
+    if name not in _TASKS:
+        raise KeyError(f"unknown task {name!r}")
+    arglist = list(args)
+    transaction.on_commit(lambda: _submit(name, arglist))
+
+
+def queue_depth() -> int | None:
+    """Tasks waiting in this process's worker; None where the broker holds them."""
+    if settings.QUEUE_BACKEND == "inprocess":
+        return worker.depth()
+    return None
