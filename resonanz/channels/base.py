@@ -62,6 +62,13 @@ class Author:
 
 
 @dataclass(frozen=True)
+class InboundAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class NormalizedMessage:
     external_id: str
     author: Author
@@ -74,6 +81,10 @@ class NormalizedMessage:
     subject: str = ""
     url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[InboundAttachment, ...] = ()
+    # A conversation this message belongs to although it came on another channel (a phone call that the
+    # CTI lookup matched to the customer's open X conversation). Used only if it is the same customer's.
+    conversation_hint_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,7 +15,7 @@ from resonanz.channels.base import NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.contacts.actions import do_resolve_identity
 from resonanz.contacts.models import Identity
-from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.conversations.models import Attachment, Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.core.queue import enqueue
 from resonanz.core.text import clean_text, one_line
@@ -55,6 +56,12 @@ def _thread(
     conversation: Conversation | None = None
     if parent is not None and parent.conversation.status != Conversation.Status.CLOSED:
         conversation = parent.conversation
+    if conversation is None and normalized.conversation_hint_id is not None:
+        conversation = Conversation.objects.filter(
+            pk=normalized.conversation_hint_id,
+            customer_id=identity.customer_id,
+            status__in=(*Conversation.OPEN_STATUSES, Conversation.Status.SOLVED),
+        ).first()
     if conversation is None:
         conversation = (
             Conversation.objects.filter(
@@ -111,6 +118,14 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
             )
     except IntegrityError:
         return None  # a concurrent worker stored the same platform message
+    for attachment in normalized.attachments:
+        Attachment.objects.create(
+            message=message,
+            filename=attachment.filename[:255],
+            content_type=attachment.content_type[:120],
+            size=len(attachment.data),
+            file=ContentFile(attachment.data, name=attachment.filename[:100] or "attachment"),
+        )
     updates: dict[str, object] = {"message_count": F("message_count") + 1}
     if normalized.created_at > conversation.last_message_at:
         updates["last_message_at"] = normalized.created_at

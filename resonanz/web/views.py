@@ -79,6 +79,11 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(
         request,
         "web/_thread.html",
-        {"agent": agent, "conversation": conversation, "messages": messages_of(conversation), "error": problem},
+        {
+            "agent": agent,
+            "conversation": conversation,
+            "messages": messages_of(conversation),
+            "error": problem,
+        },
         status=400 if problem else 200,
     )
