@@ -6,6 +6,7 @@ Scale-out mode: DATABASE_URL=postgres://… and BROKER_URL=redis://… (Celery w
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -172,6 +173,8 @@ USE_TZ = True
 # --- Static ---------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders; the folder must exist
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from resonanz.channels.base import IgnoredEvent, MalformedPayload, RawEvent
+from resonanz.channels.base import IgnoredEvent, MalformedPayload, NormalizedMessage, RawEvent
 from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.channels.registry import get_adapter
 from resonanz.core.queue import enqueue
@@ -23,7 +24,7 @@ logger = logging.getLogger("resonanz.channels.ingest")
 
 PROCESS_TASK = "channels.process_events"
 # Events per processing task: one transaction each; large enough to amortize, small enough to stay short.
-PROCESS_BATCH = 200
+PROCESS_BATCH = 100
 MAX_ATTEMPTS = 5
 AFTER_INGEST_TASK = "channels.after_ingest"
 
@@ -80,9 +81,11 @@ def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accept
 
 def process_events(event_ids: Sequence[int]) -> list[int]:
     """Normalize and thread pending events; returns the ids of new messages. Safe to run twice or in
-    parallel: events already processed or locked by another worker are skipped."""
-    from resonanz.conversations.actions import do_store_inbound_message
+    parallel: events already processed or locked by another worker are skipped.
 
+    Fast path: parse every event, then store all their messages set-based in one savepoint. If that
+    fails (a race on a unique key, a bad row), the batch is redone one event at a time, each in its own
+    savepoint, so one bad event never takes the others down."""
     new_message_ids: list[int] = []
     with transaction.atomic():
         events = list(
@@ -91,37 +94,21 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
             .select_related("channel_account__workspace")
             .order_by("id")
         )
-        now = timezone.now()
+        parsed: list[tuple[InboundEvent, list[NormalizedMessage]]] = []
         for event in events:
-            account = event.channel_account
-            adapter = get_adapter(account.kind)
             event.attempts += 1
-            try:
-                with transaction.atomic():
-                    normalized = adapter.parse_inbound(
-                        account, RawEvent(event.external_id, event.payload, event.event_type)
-                    )
-                    for item in normalized:
-                        stored = do_store_inbound_message(account, item)
-                        if stored is not None:
-                            new_message_ids.append(stored.message.pk)
-                event.status = InboundEvent.Status.PROCESSED
-                event.error = ""
-            except MalformedPayload as error:
-                event.status = InboundEvent.Status.FAILED
-                event.error = f"malformed: {error}"
-                logger.warning("channel.ingest.malformed", extra={"event": event.pk, "error": str(error)})
-            except IgnoredEvent as error:
-                event.status = InboundEvent.Status.IGNORED
-                event.error = str(error)
-                logger.info("channel.ingest.ignored", extra={"event": event.pk, "reason": str(error)})
-            except Exception as error:
-                logger.exception("channel.ingest.error", extra={"event": event.pk})
-                event.error = f"{type(error).__name__}: {error}"[:2000]
-                if event.attempts >= MAX_ATTEMPTS:
-                    event.status = InboundEvent.Status.FAILED
-            event.processed_at = now
-        InboundEvent.objects.bulk_update(events, ["status", "error", "attempts", "processed_at"])
+            normalized = _parse(event)
+            if normalized is not None:
+                parsed.append((event, normalized))
+        try:
+            with transaction.atomic():
+                new_message_ids.extend(_store_batch(parsed))
+        except Exception:
+            logger.warning("channel.ingest.batch_fallback", extra={"events": len(parsed)}, exc_info=True)
+            new_message_ids.clear()
+            for event, normalized in parsed:
+                new_message_ids.extend(_store_one(event, normalized))
+        _save_outcomes(events)
         if new_message_ids and settings.AFTER_INGEST_STEPS:
             enqueue(AFTER_INGEST_TASK, new_message_ids)
     if events:
@@ -129,6 +116,78 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
             "channel.ingest.processed", extra={"events": len(events), "messages": len(new_message_ids)}
         )
     return new_message_ids
+
+
+def _save_outcomes(events: list[InboundEvent]) -> None:
+    """One UPDATE for all events that share an outcome (the common case: all processed)."""
+    now = timezone.now()
+    groups: dict[tuple[str, str], list[int]] = {}
+    for event in events:
+        groups.setdefault((event.status, event.error), []).append(event.pk)
+    for (status, error), ids in groups.items():
+        InboundEvent.objects.filter(pk__in=ids).update(
+            status=status, error=error, attempts=F("attempts") + 1, processed_at=now
+        )
+
+
+def _parse(event: InboundEvent) -> list[NormalizedMessage] | None:
+    """The event's messages, or None after recording why it has none."""
+    account = event.channel_account
+    try:
+        return get_adapter(account.kind).parse_inbound(
+            account, RawEvent(event.external_id, event.payload, event.event_type)
+        )
+    except MalformedPayload as error:
+        event.status = InboundEvent.Status.FAILED
+        event.error = f"malformed: {error}"
+        logger.warning("channel.ingest.malformed", extra={"event": event.pk, "error": str(error)})
+    except IgnoredEvent as error:
+        event.status = InboundEvent.Status.IGNORED
+        event.error = str(error)
+        logger.info("channel.ingest.ignored", extra={"event": event.pk, "reason": str(error)})
+    except Exception as error:
+        _record_error(event, error)
+    return None
+
+
+def _record_error(event: InboundEvent, error: Exception) -> None:
+    logger.exception("channel.ingest.error", extra={"event": event.pk})
+    event.error = f"{type(error).__name__}: {error}"[:2000]
+    if event.attempts >= MAX_ATTEMPTS:
+        event.status = InboundEvent.Status.FAILED
+
+
+def _store_batch(parsed: list[tuple[InboundEvent, list[NormalizedMessage]]]) -> list[int]:
+    from resonanz.conversations.inbound import store_inbound_batch
+
+    by_account: dict[int, tuple[ChannelAccount, list[NormalizedMessage]]] = {}
+    for event, normalized in parsed:
+        by_account.setdefault(event.channel_account_id, (event.channel_account, []))[1].extend(normalized)
+    ids = []
+    for account, items in by_account.values():
+        ids.extend(stored.message.pk for stored in store_inbound_batch(account, items) if stored is not None)
+    for event, _ in parsed:
+        event.status = InboundEvent.Status.PROCESSED
+        event.error = ""
+    return ids
+
+
+def _store_one(event: InboundEvent, normalized: list[NormalizedMessage]) -> list[int]:
+    from resonanz.conversations.actions import do_store_inbound_message
+
+    ids = []
+    try:
+        with transaction.atomic():
+            for item in normalized:
+                stored = do_store_inbound_message(event.channel_account, item)
+                if stored is not None:
+                    ids.append(stored.message.pk)
+    except Exception as error:
+        _record_error(event, error)
+        return []
+    event.status = InboundEvent.Status.PROCESSED
+    event.error = ""
+    return ids
 
 
 def sweep_pending(older_than_seconds: float | None = None) -> int:

@@ -4,6 +4,7 @@ a conversation or a message."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from resonanz.channels.base import NormalizedMessage
+from resonanz.channels.base import InboundAttachment, NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.contacts.actions import do_resolve_identity
 from resonanz.contacts.models import Identity
@@ -31,6 +32,20 @@ class StoredMessage:
     message: Message
     conversation_created: bool
     conversation_reopened: bool
+
+
+PROFILE_FIELDS = ("email", "phone", "postal_code", "city", "region", "language")
+
+
+def store_attachments(message: Message, attachments: Sequence[InboundAttachment]) -> None:
+    for attachment in attachments:
+        Attachment.objects.create(
+            message=message,
+            filename=attachment.filename[:255],
+            content_type=attachment.content_type[:120],
+            size=len(attachment.data),
+            file=ContentFile(attachment.data, name=attachment.filename[:100] or "attachment"),
+        )
 
 
 def _find_parent(account: ChannelAccount, normalized: NormalizedMessage) -> Message | None:
@@ -118,14 +133,7 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
             )
     except IntegrityError:
         return None  # a concurrent worker stored the same platform message
-    for attachment in normalized.attachments:
-        Attachment.objects.create(
-            message=message,
-            filename=attachment.filename[:255],
-            content_type=attachment.content_type[:120],
-            size=len(attachment.data),
-            file=ContentFile(attachment.data, name=attachment.filename[:100] or "attachment"),
-        )
+    store_attachments(message, normalized.attachments)
     updates: dict[str, object] = {"message_count": F("message_count") + 1}
     if normalized.created_at > conversation.last_message_at:
         updates["last_message_at"] = normalized.created_at

@@ -1,0 +1,265 @@
+"""Ingest benchmark: events pushed through the signed webhook endpoint until stored, normalized and threaded.
+
+    python bench/ingest.py --mode embedded  [--events 20000] [--batch 100] [--concurrency 4]
+    python bench/ingest.py --mode scaleout  (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379)
+
+Starts the real server processes (embedded: `resonanz run`, one process with the in-process worker;
+scale-out: `resonanz run web` with 2 gunicorn workers + `resonanz run worker` with 2 Celery worker processes),
+posts batches of events from client threads and reads back, per event, when its processing transaction wrote
+it. Prints one JSON object: mode, events, events_per_s, latency_ms_p50, latency_ms_p99 (+ details).
+Latency = from the moment the batch's POST was sent until the event's processing wrote its result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESONANZ = str(Path(sys.executable).parent / "resonanz")
+SECRET = "bench-secret"
+
+PHRASES = [
+    "Seit heute Morgen kein Internet in {city}, Router blinkt rot. Wann geht das wieder?",
+    "Meine Rechnung für Oktober ist doppelt abgebucht worden, bitte prüfen!",
+    "Danke an das Team, der Techniker war pünktlich und super freundlich.",
+    "WLAN bricht ständig ab, seit dem Update geht gar nichts mehr in {city}.",
+    "Wie kann ich meinen Vertrag auf 250 Mbit upgraden? Kundennummer liegt vor.",
+    "Mobilfunk in {city} tot, kein Netz seit 10 Uhr. Was ist da los?",
+    "TV-Receiver zeigt Fehler E-204, Neustart hilft nicht.",
+    "My internet has been down since this morning, any news on the outage in {city}?",
+]
+CITIES = ["Köln", "Leipzig", "Berlin", "Hamburg", "München", "Dortmund", "Dresden", "Bonn"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def make_events(count: int, customers: int, seed: int = 7) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    events: list[dict[str, object]] = []
+    for index in range(count):
+        customer = rng.randrange(customers)
+        event: dict[str, object] = {
+            "id": f"bench-{index}",
+            "author": {"handle": f"kunde_{customer}", "name": f"Kunde {customer}"},
+            "text": rng.choice(PHRASES).format(city=rng.choice(CITIES)),
+            "public": True,
+        }
+        if index > 10 and rng.random() < 0.2:
+            event["reply_to"] = f"bench-{rng.randrange(index)}"
+        events.append(event)
+    return events
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(interval)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mode", choices=["embedded", "scaleout"], default="embedded")
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="offered load in events/s (batches are paced; 0 = as fast as the server takes them)",
+    )
+    parser.add_argument("--customers", type=int, default=3_000)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/resonanz_bench")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="resonanz-bench-")
+    env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, OMP_NUM_THREADS="1", RESONANZ_LOG_LEVEL="WARNING")
+    env.pop("DATABASE_URL", None)
+    env.pop("BROKER_URL", None)
+    if args.mode == "scaleout":
+        import psycopg
+        import redis
+
+        base, _, name = args.database_url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        redis.Redis.from_url(args.broker_url).flushdb()
+        env.update(DATABASE_URL=args.database_url, BROKER_URL=args.broker_url)
+
+    run([RESONANZ, "init", "--workspace", "Bench"], env)
+    account_id = int(
+        run(
+            [
+                RESONANZ,
+                "shell",
+                "-c",
+                "from resonanz.channels.actions import do_create_channel_account as c;"
+                "from resonanz.workspaces.models import Workspace as W;"
+                f"print(c(W.objects.get(slug='bench'), kind='fake', name='Bench X', secret='{SECRET}',"
+                " config={'imitates': 'x'}, is_public=True).pk)",
+            ],
+            env,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+
+    port = free_port()
+    procs: list[subprocess.Popen[bytes]] = []
+    log = open(Path(data_dir) / "server.log", "wb")  # noqa: SIM115
+    if args.mode == "embedded":
+        procs.append(
+            subprocess.Popen([RESONANZ, "run", "--port", str(port)], env=env, stdout=log, stderr=log)
+        )
+    else:
+        procs.append(
+            subprocess.Popen(
+                [RESONANZ, "run", "web", "--port", str(port), "--workers", "2"],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [RESONANZ, "run", "worker", "--concurrency", "2"], env=env, stdout=log, stderr=log
+            )
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200, 60, "the server")
+        if args.mode == "scaleout":
+            time.sleep(3)  # let the Celery worker connect to the broker before the clock starts
+
+        events = make_events(args.events, args.customers)
+        batches = [events[i : i + args.batch] for i in range(0, len(events), args.batch)]
+        sent_at: dict[str, float] = {}
+        http_ms: list[float] = []
+        lock = threading.Lock()
+        cursor = iter(range(len(batches)))
+
+        def sender() -> None:
+            with httpx.Client(timeout=60) as client:
+                while True:
+                    with lock:
+                        index = next(cursor, None)
+                    if index is None:
+                        return
+                    batch = batches[index]
+                    if args.rate:
+                        due = started + index * args.batch / args.rate
+                        pause = due - time.time()
+                        if pause > 0:
+                            time.sleep(pause)
+                    body = json.dumps({"events": batch}).encode()
+                    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                    posted = time.time()
+                    response = client.post(
+                        f"{base_url}/api/channels/{account_id}/events",
+                        content=body,
+                        headers={"Content-Type": "application/json", "X-Resonanz-Signature": signature},
+                    )
+                    response.raise_for_status()
+                    with lock:
+                        http_ms.append((time.time() - posted) * 1000)
+                        for event in batch:
+                            sent_at[str(event["id"])] = posted
+
+        started = time.time()
+        threads = [threading.Thread(target=sender) for _ in range(args.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        send_seconds = time.time() - started
+
+        def all_processed() -> bool:
+            counts = httpx.get(f"{base_url}/healthz", timeout=10).json()["counts"]
+            return counts["events_pending"] == 0 and counts["messages"] >= args.events
+
+        wait_for(all_processed, 600, "all events processed", interval=0.2)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+    os.environ.update(
+        {k: v for k, v in env.items() if k in ("RESONANZ_DATA_DIR", "DATABASE_URL", "BROKER_URL")}
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
+    import django
+
+    django.setup()
+    from resonanz.channels.models import InboundEvent
+    from resonanz.conversations.models import Message
+
+    processed = dict(InboundEvent.objects.values_list("external_id", "processed_at"))
+    statuses = dict(InboundEvent.objects.values_list("external_id", "status"))
+    messages = Message.objects.count()
+    latencies = sorted((processed[k].timestamp() - sent_at[k]) * 1000 for k in sent_at)
+    last_done: dt.datetime = max(processed.values())
+    elapsed = last_done.timestamp() - started
+    result = {
+        "mode": args.mode,
+        "events": args.events,
+        "events_per_s": round(args.events / elapsed, 1),
+        "latency_ms_p50": round(statistics.median(latencies), 1),
+        "latency_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "batch": args.batch,
+        "offered_rate": args.rate or None,
+        "concurrency": args.concurrency,
+        "http_ms_p50": round(statistics.median(http_ms), 1),
+        "send_seconds": round(send_seconds, 2),
+        "total_seconds": round(elapsed, 2),
+        "messages_stored": messages,
+        "events_not_processed": sum(1 for s in statuses.values() if s != "processed"),
+    }
+    print(json.dumps(result))
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
