@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -36,6 +37,17 @@ class Accepted:
     event_ids: list[int]
 
 
+def without_nul(value: Any) -> Any:
+    """The payload without NUL characters: PostgreSQL's jsonb and text cannot hold them (decision 0003)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accepted:
     """Commit raw events, skip the ones already stored, hand the new ones to the queue."""
     if not events:
@@ -57,7 +69,7 @@ def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accept
                     channel_account=account,
                     external_id=e.external_id,
                     event_type=e.event_type[:60],
-                    payload=e.payload,
+                    payload=without_nul(e.payload),
                     received_at=now,
                 )
                 for e in fresh
@@ -163,7 +175,7 @@ def _store_batch(parsed: list[tuple[InboundEvent, list[NormalizedMessage]]]) -> 
     by_account: dict[int, tuple[ChannelAccount, list[NormalizedMessage]]] = {}
     for event, normalized in parsed:
         by_account.setdefault(event.channel_account_id, (event.channel_account, []))[1].extend(normalized)
-    ids = []
+    ids: list[int] = []
     for account, items in by_account.values():
         ids.extend(stored.message.pk for stored in store_inbound_batch(account, items) if stored is not None)
     for event, _ in parsed:

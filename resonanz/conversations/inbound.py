@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -115,17 +116,21 @@ def store_inbound_batch(
     }
     customer_ids = {identity.customer_id for identity in identities.values()}
     open_by_customer: dict[int, Conversation] = {}
-    for conversation in Conversation.objects.filter(
+    for existing in Conversation.objects.filter(
         customer_id__in=customer_ids, channel_account=account, status__in=Conversation.OPEN_STATUSES
     ).order_by("last_message_at"):
-        open_by_customer[conversation.customer_id] = conversation  # the newest wins
+        open_by_customer[existing.customer_id] = existing  # the newest wins
     hint_ids = {i.conversation_hint_id for i in fresh if i.conversation_hint_id is not None}
-    hinted = {
-        c.pk: c
-        for c in Conversation.objects.filter(
-            pk__in=hint_ids, status__in=(*Conversation.OPEN_STATUSES, Conversation.Status.SOLVED)
-        )
-    }
+    hinted = (
+        {
+            c.pk: c
+            for c in Conversation.objects.filter(
+                pk__in=hint_ids, status__in=(*Conversation.OPEN_STATUSES, Conversation.Status.SOLVED)
+            )
+        }
+        if hint_ids
+        else {}
+    )
 
     # Pass 1: decide each message's conversation in memory (new conversations are created in bulk).
     planned: list[tuple[NormalizedMessage, Identity, Conversation, Message | None, str | None]] = []
@@ -230,7 +235,7 @@ def store_inbound_batch(
             touch.newest = item.created_at
         touch.message_ids.append(message.pk)
     timeline: list[TimelineEntry] = []
-    counter_updates: list[tuple[int, object, int]] = []
+    counter_updates: list[tuple[int, Any, int]] = []
     for touch in touched.values():
         conversation = touch.conversation
         first_id = touch.first_message.pk  # type: ignore[union-attr]
@@ -266,7 +271,7 @@ def store_inbound_batch(
     return out
 
 
-def _bump_conversations(rows: list[tuple[int, object, int]]) -> None:
+def _bump_conversations(rows: list[tuple[int, Any, int]]) -> None:
     """Count new messages on existing conversations and reopen solved/pending ones, in one prepared
     statement for all rows. Relative updates in SQL, so concurrent workers never lose a count."""
     if not rows:
