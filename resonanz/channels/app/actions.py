@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.contacts.models import Customer
 from resonanz.conversations.models import Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput, NotFound, ResonanzError
+from resonanz.core.text import clean_text
 from resonanz.workspaces.models import Agent
 
 logger = logging.getLogger("resonanz.channels.app")
@@ -99,6 +100,21 @@ def check_anonymous_start(account: ChannelAccount, ip: str) -> str:
     return key
 
 
+def _clean(value: str) -> str:
+    return clean_text(value)[0]
+
+
+def _cleaned(submission: Submission) -> Submission:
+    return replace(
+        submission,
+        text=_clean(submission.text),
+        name=_clean(submission.name),
+        email=_clean(submission.email),
+        problem={k: _clean(v) for k, v in submission.problem.items()} if submission.problem else None,
+        address={k: _clean(v) for k, v in submission.address.items()} if submission.address else None,
+    )
+
+
 def do_submit_app_event(customer: AppCustomer, submission: Submission, *, client_ip: str) -> Submitted:
     """Store the customer's message as a raw event (idempotent on the client message id), then process it
     right away so the widget can show it in its conversation at once. Processing is the same idempotent
@@ -112,6 +128,8 @@ def do_submit_app_event(customer: AppCustomer, submission: Submission, *, client
     if not duplicate and customer.kind == "visitor" and submission.conversation_id is None:
         meta = {"limit_kind": ANON_START, "limit_key": check_anonymous_start(account, client_ip)}
     if not duplicate:
+        # Control characters go before the raw event is stored: PostgreSQL's jsonb cannot hold NUL.
+        submission = _cleaned(submission)
         payload: dict[str, Any] = {
             "type": submission.type,
             "client_message_id": submission.client_message_id,
