@@ -50,7 +50,7 @@ def test_customer_chats_and_reports_a_problem_in_the_widget(live_server, page, w
     account = ChannelAccountFactory(
         workspace=workspace, kind="app", name="Netzwelt App", is_public=False, config={}
     )
-    agent = AgentFactory(workspace=workspace, display_name="Mia Kramer", initials="MK")
+    agent: Any = AgentFactory(workspace=workspace, display_name="Mia Kramer", initials="MK")
 
     page.goto(f"{live_server.url}/widget-demo/?account={account.pk}")
     page.locator(".rz-launcher").click()
@@ -61,6 +61,7 @@ def test_customer_chats_and_reports_a_problem_in_the_widget(live_server, page, w
         "Mein Router blinkt rot <b>seit heute</b>."
     )
     message = Message.objects.get()
+    assert message.author_identity is not None
     assert (message.text, message.direction, message.author_identity.kind) == (
         "Mein Router blinkt rot <b>seit heute</b>.",
         "in",
