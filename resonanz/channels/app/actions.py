@@ -21,7 +21,7 @@ from resonanz.channels.ingest import accept_events, process_events
 from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.contacts.models import Customer
 from resonanz.conversations.models import Message, TimelineEntry
-from resonanz.core.errors import Conflict, InvalidInput, NotFound, ResonanzError
+from resonanz.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, ResonanzError
 from resonanz.core.text import clean_text
 from resonanz.workspaces.models import Agent
 
@@ -78,8 +78,6 @@ def check_anonymous_start(account: ChannelAccount, ip: str) -> str:
     lately; returns the limit key to store with the event. A DB count over the stored raw events: no extra
     table, shared by every web process, exact enough for a soft limit (two racing requests may both pass)."""
     if not account.config.get("allow_anonymous", True):
-        from resonanz.core.errors import NotAuthenticated
-
         raise NotAuthenticated("this app channel needs a signed user token")
     key = f"{ANON_START}:{client_key(ip)}"
     now = timezone.now()
