@@ -88,3 +88,38 @@ def test_customer_chats_and_reports_a_problem_in_the_widget(live_server, page, w
     assert report.extra["app"]["postal_code"] == "50667"
     if os.environ.get("RESONANZ_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["RESONANZ_SCREENSHOTS"], "app-widget.png"))
+
+
+def test_signed_in_customer_requests_an_address_change_and_sees_it_confirmed(
+    live_server, page, workspace, settings
+):
+    from playwright.sync_api import expect
+
+    from resonanz.channels.app.actions import do_confirm_address_change
+    from resonanz.contacts.models import Customer
+
+    settings.DEBUG = True  # the demo page signs a demo user token only in DEBUG
+    account = ChannelAccountFactory(
+        workspace=workspace, kind="app", name="Netzwelt App", is_public=False, config={}
+    )
+    agent: Any = AgentFactory(workspace=workspace)
+
+    page.goto(f"{live_server.url}/widget-demo/?account={account.pk}&user=kunde-4711")
+    page.locator(".rz-launcher").click()
+    page.get_by_role("tab", name="Adresse ändern").click()
+    form = page.locator(".rz-view-address")
+    form.locator("input[name=street]").fill("Domstraße 12")
+    form.locator("input[name=postal_code]").fill("50668")
+    form.locator("input[name=city]").fill("Köln")
+    form.get_by_role("button", name="Absenden").click()
+
+    expect(page.locator(".rz-message.rz-in .rz-badge")).to_have_text("wartet auf Bestätigung")
+    request = Message.objects.get()
+    assert request.author_identity is not None
+    assert (request.author_identity.handle, request.extra["app"]["status"]) == ("kunde-4711", "requested")
+
+    do_confirm_address_change(agent, request.pk)
+    assert Customer.objects.values_list("postal_code", "city").get() == ("50668", "Köln")
+    page.reload()
+    page.locator(".rz-launcher").click()
+    expect(page.locator(".rz-message.rz-in .rz-badge")).to_have_text("bestätigt")
