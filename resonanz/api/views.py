@@ -11,10 +11,9 @@ from resonanz import __version__
 from resonanz.api.auth import agent_of, auth
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
-from resonanz.channels.app.api import address_changes_router
+from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
-from resonanz.channels.persona import agents_router
 from resonanz.channels.registry import get_adapter
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.http import HttpRequest
-from ninja import Router, Schema
-from pydantic import ConfigDict, Field
 
-from resonanz.api.auth import agent_of
-from resonanz.api.auth import auth as agent_auth
 from resonanz.channels.registry import get_adapter
 from resonanz.core.errors import InvalidInput
 from resonanz.core.models import AuditEntry
@@ -140,61 +135,3 @@ def do_update_agent_persona(
             data=changes,
         )
     return agent
-
-
-# --- API: GET/PATCH /api/agents/me (mounted in resonanz/api/views.py) ----------------------------------------
-class PersonaOut(Schema):
-    id: int
-    display_name: str
-    first_name: str
-    initials: str
-    photo_url: str
-    signature_style: str
-    signature_example: str
-
-
-class PersonaPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    display_name: str | None = Field(default=None, max_length=200)
-    initials: str | None = Field(default=None, max_length=20)
-    photo_url: str | None = Field(default=None, max_length=1000)
-
-
-class _Error(Schema):
-    detail: str
-
-
-def persona_out(agent: Agent) -> dict[str, Any]:
-    style = agent.workspace.signature_style
-    return {
-        "id": agent.pk,
-        "display_name": agent.display_name,
-        "first_name": agent.first_name,
-        "initials": agent.initials,
-        "photo_url": agent.photo_url,
-        "signature_style": style,
-        "signature_example": sign_text(
-            "Wir kümmern uns darum.", style=style, first_name=agent.first_name, initials=agent.initials
-        ),
-    }
-
-
-agents_router = Router(tags=["agents"], auth=agent_auth)
-
-
-@agents_router.get("/me", response=PersonaOut, summary="The calling agent's persona")
-def get_me(request: HttpRequest) -> dict[str, Any]:
-    return persona_out(agent_of(request))
-
-
-@agents_router.patch(
-    "/me",
-    response={200: PersonaOut, 400: _Error},
-    summary="Change the calling agent's name, initials or photo",
-)
-def patch_me(request: HttpRequest, body: PersonaPatch) -> dict[str, Any]:
-    agent = do_update_agent_persona(
-        agent_of(request), display_name=body.display_name, initials=body.initials, photo_url=body.photo_url
-    )
-    return persona_out(agent)
