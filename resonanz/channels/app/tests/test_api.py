@@ -622,3 +622,11 @@ def test_customer_api_schema_in_docs_is_current(db):
         'docs/channels/app-openapi.json is out of date: run resonanz shell -c "from '
         'resonanz.channels.app.api import write_schema; write_schema()"'
     )
+
+
+def test_body_over_the_request_limit_is_400_and_nothing_is_stored(client, app_account, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    body = json.dumps({"client_message_id": "m-000000001", "text": "x" * 3_000}).encode()
+    response = post(client, f"{base(app_account)}/conversations", body, visitor_headers())
+    assert response.status_code == 400
+    assert nothing_stored()
