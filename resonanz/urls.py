@@ -6,6 +6,7 @@ from resonanz.api.views import api
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("", include("resonanz.channels.app.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("resonanz.web.urls")),

@@ -53,6 +53,7 @@ fi
 if [ -x /usr/bin/chromium ]; then
   step "browser tests (Chromium)"
   $BIN/pytest -m e2e tests/e2e
+  $BIN/pytest -m e2e resonanz/channels/app/tests  # the app widget in a browser
 else
   loud "Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED"
 fi

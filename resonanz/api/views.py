@@ -11,6 +11,7 @@ from resonanz import __version__
 from resonanz.api.auth import agent_of, auth
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
+from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.registry import get_adapter
@@ -119,3 +120,5 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
+api.add_router("/agents", agents_router)
+api.add_router("/address-changes", address_changes_router)

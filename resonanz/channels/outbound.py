@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from resonanz.channels.base import OutboundRequest, PermanentSendError, TransientSendError
 from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
+from resonanz.channels.persona import signed_delivery_text
 from resonanz.channels.registry import get_adapter
 from resonanz.core.queue import enqueue
 
@@ -39,7 +40,7 @@ def request_for(delivery: OutboundDelivery) -> OutboundRequest:
         delivery_id=delivery.pk,
         idempotency_key=delivery.idempotency_key,
         action=delivery.action,
-        text=str(payload.get("text", "")),
+        text=signed_delivery_text(delivery, str(payload.get("text", ""))),  # agent persona, public only
         is_public=bool(payload.get("is_public", False)),
         recipient_handle=str(payload.get("recipient_handle", "")),
         in_reply_to_external_id=str(payload.get("in_reply_to_external_id", "")),

@@ -1,0 +1,57 @@
+"""Who the customer behind a widget request is.
+
+An identified customer carries the app's signed user token: ``<user id>.<expiry>.<signature>`` where the
+signature is the hex HMAC-SHA256 of ``<user id>.<expiry>`` keyed with the channel account's secret and the
+expiry is a Unix time in seconds. The company's own backend makes the token (it knows who is logged in);
+Resonanz only checks it. An anonymous customer carries a visitor id the widget generated and keeps in
+localStorage; we store only a hash of it as the identity handle, because the id itself is a bearer secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+
+from resonanz.core.errors import NotAuthenticated
+
+USER_ID = re.compile(r"^[A-Za-z0-9_@.+\-]{1,128}$")
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_\-]{22,64}$")
+VISITOR_PREFIX = "visitor:"
+
+
+def _signature(secret: str, user_id: str, expires_at: int) -> str:
+    return hmac.new(secret.encode(), f"{user_id}.{expires_at}".encode(), hashlib.sha256).hexdigest()
+
+
+def make_user_token(secret: str, user_id: str, expires_at: int) -> str:
+    """What the company's backend hands its logged-in user (shown here for tests, the demo and the docs)."""
+    if not USER_ID.match(user_id):
+        raise ValueError("a user id has 1-128 characters of A-Z a-z 0-9 _ @ . + -")
+    return f"{user_id}.{expires_at}.{_signature(secret, user_id, expires_at)}"
+
+
+def verify_user_token(secret: str, token: str, *, now: float | None = None) -> str:
+    """The user id inside a valid token; raises NotAuthenticated (401) for a forged or expired one."""
+    if not secret:
+        raise NotAuthenticated("this app channel has no secret: user tokens cannot be checked")
+    parts = token.strip().rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+        raise NotAuthenticated("malformed user token")
+    user_id, expiry_text, signature = parts
+    expires_at = int(expiry_text)
+    if not USER_ID.match(user_id) or not hmac.compare_digest(
+        _signature(secret, user_id, expires_at), signature.lower()
+    ):
+        raise NotAuthenticated("user token signature is invalid")
+    if expires_at <= (time.time() if now is None else now):
+        raise NotAuthenticated("user token has expired")
+    return user_id
+
+
+def visitor_handle(visitor_id: str) -> str:
+    """The identity handle of an anonymous visitor: a hash, so nobody who reads it can act as the visitor."""
+    if not VISITOR_ID.match(visitor_id):
+        raise NotAuthenticated("visitor id must be 22-64 characters of A-Z a-z 0-9 _ -")
+    return VISITOR_PREFIX + hashlib.sha256(visitor_id.encode()).hexdigest()[:32]

@@ -1,0 +1,15 @@
+"""URLs of the app channel: the customer API, the widget's files and the demo page.
+Included from resonanz/urls.py before the agent API (both live under /api/)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from resonanz.channels.app import views
+from resonanz.channels.app.api import app_api
+
+urlpatterns = [
+    path("api/app/", app_api.urls),
+    path("widget/<str:name>", views.widget_asset, name="app-widget-asset"),
+    path("widget-demo/", views.widget_demo, name="app-widget-demo"),
+]
