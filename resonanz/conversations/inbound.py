@@ -70,18 +70,29 @@ def _resolve_identities(
                 )
             )
         Customer.objects.bulk_create(customers)
-        identities = [
-            Identity(
-                workspace_id=workspace_id,
-                customer=customer,
-                kind=key[0],
-                handle=key[1],
-                display_name=keys[key].author.display_name[:200],
-            )
-            for key, customer in zip(missing, customers, strict=True)
-        ]
-        for identity in Identity.objects.bulk_create(identities):
-            found[(identity.kind, identity.handle)] = identity
+        Identity.objects.bulk_create(
+            [
+                Identity(
+                    workspace_id=workspace_id,
+                    customer=customer,
+                    kind=key[0],
+                    handle=key[1],
+                    display_name=keys[key].author.display_name[:200],
+                )
+                for key, customer in zip(missing, customers, strict=True)
+            ],
+            ignore_conflicts=True,  # a concurrent worker may have created the same identity
+        )
+        created = Identity.objects.filter(
+            workspace_id=workspace_id, kind__in={k for k, _ in missing}, handle__in={h for _, h in missing}
+        )
+        for identity in created:
+            if (identity.kind, identity.handle) in keys:
+                found[(identity.kind, identity.handle)] = identity
+        used = {identity.customer_id for identity in found.values()}
+        orphans = [customer.pk for customer in customers if customer.pk not in used]
+        if orphans:  # we lost the race for these identities: drop the customers we made for them
+            Customer.objects.filter(pk__in=orphans).delete()
     return found
 
 
@@ -249,6 +260,7 @@ def store_inbound_batch(
             timeline.append(
                 TimelineEntry(conversation=conversation, kind="reopened", data={"message_id": first_id})
             )
+    counter_updates.sort(key=lambda row: row[2])  # one lock order for every worker: no deadlocks
     _bump_conversations(counter_updates)
     TimelineEntry.objects.bulk_create(timeline)
 
