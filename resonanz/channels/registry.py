@@ -9,6 +9,8 @@ from resonanz.channels.base import ChannelAdapter
 ADAPTERS: list[str] = [
     "resonanz.channels.fake.adapter.FakeAdapter",
     "resonanz.channels.webhook.adapter.WebhookAdapter",
+    "resonanz.channels.email.adapter.EmailAdapter",
+    "resonanz.channels.feeds.adapter.FeedAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}
