@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
@@ -118,22 +119,27 @@ def raw_from_payload(payload: Any) -> bytes:
 
 
 def _header(message: Message, name: str) -> str:
-    """One header as text; a header the modern parser chokes on is read raw instead of failing the mail."""
+    """One header as unfolded, decoded text. Read raw and decoded here: the modern header registry parses
+    every header into objects, which costs milliseconds per mail and trips on hostile values."""
+    wanted = name.lower()
     try:
-        value = message.get(name)
-    except Exception:
-        value = None
-        try:
-            raw_values = [v for k, v in message.raw_items() if k.lower() == name.lower()]  # type: ignore[attr-defined]
-            value = raw_values[0] if raw_values else None
-        except Exception:
-            value = None
-    if value is None:
-        return ""
-    try:
-        return " ".join(str(value).split())
+        for key, value in message.raw_items():  # type: ignore[attr-defined]
+            if key.lower() == wanted:
+                return _decode(str(value))
     except Exception:
         return ""
+    return ""
+
+
+def _decode(value: str) -> str:
+    """RFC 2047 encoded words decoded ("=?utf-8?q?fr=C3=BCh?=" → "früh"), whitespace unfolded."""
+    try:
+        # Raw 8-bit headers (common, though not allowed) arrive as surrogate escapes: read them as UTF-8.
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        text = str(make_header(decode_header(value))) if "=?" in value else value
+    except Exception:
+        text = value
+    return " ".join(text.split())
 
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:
