@@ -10,7 +10,7 @@ import httpx
 
 from resonanz import __version__
 
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+TIMEOUT_SECONDS = 15.0
 MAX_FEED_BYTES = 5 * 1024 * 1024
 USER_AGENT = f"Resonanz/{__version__} (feed reader)"
 
@@ -29,7 +29,7 @@ class FetchedFeed:
 
 
 def fetch_feed(
-    url: str, *, etag: str = "", last_modified: str = "", timeout: httpx.Timeout = TIMEOUT
+    url: str, *, etag: str = "", last_modified: str = "", timeout_seconds: float = TIMEOUT_SECONDS
 ) -> FetchedFeed:
     headers = {
         "User-Agent": USER_AGENT,
@@ -41,7 +41,11 @@ def fetch_feed(
         headers["If-Modified-Since"] = last_modified
     try:
         with (
-            httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=5) as client,
+            httpx.Client(
+                timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
+                follow_redirects=True,
+                max_redirects=5,
+            ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code == 304:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from resonanz.channels.actions import do_mark_channel_health
 from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.email.html import html_to_text
-from resonanz.channels.feeds.client import FeedFetchError, fetch_feed
+from resonanz.channels.feeds.client import TIMEOUT_SECONDS, FeedFetchError, fetch_feed
 from resonanz.channels.feeds.payloads import EVENT_TYPE, KeywordRules, entry_external_id, parse_feed
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
@@ -46,7 +46,10 @@ def poll_feed(account: ChannelAccount) -> FeedPollResult:
         if not url.startswith(("http://", "https://")):
             raise FeedFetchError(f"feed URL must be http(s): {url!r}")
         fetched = fetch_feed(
-            url, etag=str(cursor.get("etag") or ""), last_modified=str(cursor.get("last_modified") or "")
+            url,
+            etag=str(cursor.get("etag") or ""),
+            last_modified=str(cursor.get("last_modified") or ""),
+            timeout_seconds=float(account.config.get("timeout_seconds") or TIMEOUT_SECONDS),
         )
         if fetched.not_modified:
             if account.status == ChannelAccount.Status.UNHEALTHY:
