@@ -38,8 +38,9 @@ def idle_loop(
     backoff = 1.0
     while not stop.is_set():
         try:
-            poll()
             with open_mailbox(settings()) as mailbox:
+                # Poll after SELECT: mail arriving from now on is announced in IDLE, none slips between.
+                poll()
                 client = mailbox.client
                 backoff = 1.0
                 while not stop.is_set():
