@@ -139,7 +139,7 @@ def _decode(value: str) -> str:
         text = str(make_header(decode_header(value))) if "=?" in value else value
     except Exception:
         text = value
-    return " ".join(text.split())
+    return " ".join(text.replace("\x00", "").split())
 
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:
@@ -242,7 +242,9 @@ def _attachments(message: EmailMessage) -> tuple[InboundAttachment, ...]:
         except Exception as error:  # one unreadable attachment must not cost the mail
             logger.warning("email.parse.bad_attachment", extra={"error": f"{type(error).__name__}: {error}"})
             continue
-        filename = " ".join(str(filename).replace("/", "_").replace("\\", "_").split())[:200]
+        filename = " ".join(str(filename).replace("/", "_").replace("\\", "_").replace("\x00", "").split())[
+            :200
+        ]
         found.append(
             InboundAttachment(
                 filename=filename or "attachment", content_type=part.get_content_type()[:120], data=data
@@ -296,7 +298,7 @@ def _parse(raw: bytes) -> ParsedMail:
         references=references,
         to=_addresses(message, "To"),
         cc=_addresses(message, "Cc"),
-        html=sanitize_html(raw_html)[:MAX_HTML_KEPT] if raw_html else "",
+        html=sanitize_html(raw_html.replace("\x00", ""))[:MAX_HTML_KEPT] if raw_html else "",
         attachments=_attachments(message),
         automatic=automatic_reason(message, sender, subject),
     )

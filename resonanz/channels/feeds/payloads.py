@@ -58,7 +58,8 @@ class KeywordRules:
 
 
 def _text(value: Any) -> str:
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
+    # NUL cannot be stored in PostgreSQL text or JSON; feedparser lets it through from broken feeds.
+    return value.replace("\x00", "")[:MAX_FIELD] if isinstance(value, str) else ""
 
 
 def _timestamp(entry: Any) -> str:

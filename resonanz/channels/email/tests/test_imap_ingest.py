@@ -227,3 +227,35 @@ def test_periodic_job_enqueues_one_poll_per_due_mailbox(
     assert poll_mailboxes() == []  # not due again within poll_every_seconds
     assert enqueued == [(POLL_TASK, (email_account.pk,))]
     assert disabled.pk not in [args[0] for _, args in enqueued]
+
+
+def test_nul_bytes_anywhere_in_a_mail_are_dropped_so_every_database_can_store_it(
+    workspace, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from resonanz.channels.base import RawEvent
+    from resonanz.channels.email.payloads import event_payload, external_id_for
+    from resonanz.channels.ingest import accept_events
+    from resonanz.core.factories import ChannelAccountFactory
+
+    made = ChannelAccountFactory(
+        workspace=workspace, kind="email", config={"address": "support@netzwelt.example"}
+    )
+    account = ChannelAccount.objects.get(pk=made.pk)
+    raw = (
+        b"From: =?utf-8?q?Nul=00Name?= <nul@example.org>\r\nSubject: Null\x00byte\r\nMessage-ID: <nul-1@x>\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Text\x00 mit Null</p>\r\n"
+    )
+    event = RawEvent(
+        external_id_for(raw),
+        event_payload(raw, uid=1, uidvalidity=1, folder="INBOX", fetched_at=timezone.now()),
+        "mail",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_events(account, [event])
+    message = Message.objects.get()
+    assert message.text == "Text mit Null"
+    assert message.extra["email"]["subject"] == "Nullbyte"
+    assert message.extra["email"]["html"] == "<p>Text mit Null</p>\n"
+    assert Identity.objects.get().display_name == "NulName"
