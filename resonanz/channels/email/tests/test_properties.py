@@ -21,7 +21,17 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 def parse_or_reject(raw: bytes) -> None:
     with contextlib.suppress(MalformedPayload):
-        assert isinstance(parse_mail(raw), ParsedMail)
+        mail = parse_mail(raw)
+        assert isinstance(mail, ParsedMail)
+        # what is stored outside the cleaned text must be storable in PostgreSQL: no NUL
+        stored = [
+            mail.sender,
+            mail.sender_name,
+            mail.subject,
+            mail.html,
+            *(a.filename for a in mail.attachments),
+        ]
+        assert not any("\x00" in value for value in stored)
     assert external_id_for(raw)  # the id used to store a mail never fails
 
 

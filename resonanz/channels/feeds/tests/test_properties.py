@@ -23,6 +23,7 @@ def parse_or_reject(body: bytes) -> None:
         return
     assert isinstance(feed, Feed)
     for entry in feed.entries:
+        assert not any("\x00" in value for value in entry.values() if isinstance(value, str))
         try:
             external_id = entry_external_id(entry)
         except MalformedPayload:
