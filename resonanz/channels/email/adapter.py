@@ -126,7 +126,11 @@ class EmailAdapter(ChannelAdapter):
 
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         message = self.build_message(account, request)
-        send_mail(smtp_settings(account), message)
+        try:
+            settings = smtp_settings(account)
+        except (TypeError, ValueError) as error:
+            raise PermanentSendError(f"invalid SMTP settings: {error}") from None
+        send_mail(settings, message)
         return SendResult(external_ids=[str(message["Message-ID"])])
 
     def build_message(self, account: ChannelAccount, request: OutboundRequest) -> EmailMessage:

@@ -102,7 +102,11 @@ def poll_mailbox(account: ChannelAccount, *, batch_size: int = BATCH_SIZE) -> Po
     fetched = accepted = duplicates = skipped = 0
     last_uid = 0
     try:
-        with open_mailbox(imap_settings(account)) as mailbox:
+        try:
+            settings = imap_settings(account)
+        except (TypeError, ValueError) as error:
+            raise MailboxError(f"invalid IMAP settings: {error}") from error
+        with open_mailbox(settings) as mailbox:
             last_uid = read_cursor(account, mailbox.uidvalidity)
             uids = mailbox.uids_after(last_uid)
             for start in range(0, len(uids), batch_size):

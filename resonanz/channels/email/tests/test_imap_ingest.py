@@ -259,3 +259,35 @@ def test_nul_bytes_anywhere_in_a_mail_are_dropped_so_every_database_can_store_it
     assert message.extra["email"]["subject"] == "Nullbyte"
     assert message.extra["email"]["html"] == "<p>Text mit Null</p>\n"
     assert Identity.objects.get().display_name == "NulName"
+
+
+def test_poll_task_stores_the_mailbox(
+    email_account, dovecot_server, mailbox_user, django_capture_on_commit_callbacks
+):
+    from resonanz.channels.email.tasks import poll_mailbox_task
+
+    dovecot_server.append(mailbox_user, [mail(1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_mailbox_task(email_account.pk)
+    assert list(Message.objects.values_list("external_id", flat=True)) == ["<mail-1@example.org>"]
+
+
+def test_poll_task_skips_a_disabled_mailbox_and_reports_bad_settings(
+    email_account, dovecot_server, mailbox_user
+):
+    from resonanz.channels.email.tasks import poll_mailbox_task
+
+    dovecot_server.append(mailbox_user, [mail(1)])
+    ChannelAccount.objects.filter(pk=email_account.pk).update(status=ChannelAccount.Status.DISABLED)
+    poll_mailbox_task(email_account.pk)
+    assert InboundEvent.objects.count() == 0
+    ChannelAccount.objects.filter(pk=email_account.pk).update(
+        status=ChannelAccount.Status.HEALTHY, config={**email_account.config, "imap_security": "tls1.0"}
+    )
+    poll_mailbox_task(email_account.pk)
+    email_account.refresh_from_db()
+    assert (email_account.status, email_account.status_detail) == (
+        "unhealthy",
+        "invalid IMAP settings: security must be ssl, starttls or none, not 'tls1.0'",
+    )
+    assert InboundEvent.objects.count() == 0

@@ -147,3 +147,12 @@ def test_periodic_job_enqueues_one_poll_per_due_feed(make_feed_account, monkeypa
     assert poll_feeds() == [account.pk]
     assert poll_feeds() == []
     assert enqueued == [(POLL_TASK, (account.pk,))]
+
+
+def test_poll_task_stores_the_feed(make_feed_account, django_capture_on_commit_callbacks):
+    from resonanz.channels.feeds.tasks import poll_feed_task
+
+    account = make_feed_account("/blog.rss", **KEYWORDS)
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_feed_task(account.pk)
+    assert Message.objects.count() == 2
