@@ -115,7 +115,12 @@ service anvil {{
 """
         )
         server = cls(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid)
-        subprocess.run([DOVECOT, "-c", str(server.config_path)], check=True, timeout=30)
+        started = subprocess.run(
+            [DOVECOT, "-c", str(server.config_path)], capture_output=True, text=True, timeout=30, check=False
+        )
+        if started.returncode != 0:
+            shutil.rmtree(root, ignore_errors=True)
+            raise RuntimeError(f"dovecot did not start: {started.stderr.strip()}")
         try:
             wait_for_port(port)
         except TimeoutError:
