@@ -10,6 +10,8 @@ ADAPTERS: list[str] = [
     "resonanz.channels.fake.adapter.FakeAdapter",
     "resonanz.channels.webhook.adapter.WebhookAdapter",
     "resonanz.channels.app.adapter.AppAdapter",
+    "resonanz.channels.email.adapter.EmailAdapter",
+    "resonanz.channels.feeds.adapter.FeedAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}

@@ -32,3 +32,10 @@ def sweep_pending() -> None:
 @periodic("channels.sweep_deliveries", every_seconds=15)
 def sweep_deliveries() -> None:
     outbound.sweep_deliveries()
+
+
+# Channel packages keep their pollers' tasks and periodic jobs in their own tasks modules.
+from resonanz.channels.email import tasks as email_tasks  # noqa: E402
+from resonanz.channels.feeds import tasks as feeds_tasks  # noqa: E402
+
+__all__ = ["email_tasks", "feeds_tasks"]
