@@ -9,6 +9,8 @@ from resonanz.channels.base import ChannelAdapter
 ADAPTERS: list[str] = [
     "resonanz.channels.fake.adapter.FakeAdapter",
     "resonanz.channels.webhook.adapter.WebhookAdapter",
+    "resonanz.channels.x.adapter.XAdapter",
+    "resonanz.channels.facebook.adapter.FacebookAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}
