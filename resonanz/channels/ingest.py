@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +36,17 @@ class Accepted:
     event_ids: list[int]
 
 
+def _storable(value: Any) -> Any:
+    """PostgreSQL's jsonb cannot hold U+0000: drop it from every string and key (SQLite would keep it)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accepted:
     """Commit raw events, skip the ones already stored, hand the new ones to the queue."""
     if not events:
@@ -56,7 +68,7 @@ def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accept
                     channel_account=account,
                     external_id=e.external_id,
                     event_type=e.event_type[:60],
-                    payload=e.payload,
+                    payload=_storable(e.payload),
                     received_at=now,
                 )
                 for e in fresh

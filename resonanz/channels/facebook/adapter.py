@@ -128,11 +128,15 @@ class FacebookAdapter(ChannelAdapter):
                 self._skip_malformed(account, f"entry {index}", "entry without a page id")
                 continue
             page_id = entry["id"]
-            for position, change in enumerate(entry.get("changes") or []):
+            changes, messaging = entry.get("changes") or [], entry.get("messaging") or []
+            if not isinstance(changes, list) or not isinstance(messaging, list):
+                self._skip_malformed(account, f"entry {index}", "changes and messaging must be lists")
+                continue
+            for position, change in enumerate(changes):
                 event = self._feed_event(account, page_id, change, f"entry {index} change {position}")
                 if event is not None:
                     events.append(event)
-            for position, item in enumerate(entry.get("messaging") or []):
+            for position, item in enumerate(messaging):
                 event = self._messaging_event(account, page_id, item, f"entry {index} messaging {position}")
                 if event is not None:
                     events.append(event)
@@ -158,7 +162,7 @@ class FacebookAdapter(ChannelAdapter):
             self._ignore(account, f"field:{str(change.get('field'))[:40]}")
             return None
         item, verb = value.get("item"), value.get("verb")
-        if item not in FEED_ITEMS or verb != "add":
+        if not isinstance(item, str) or item not in FEED_ITEMS or verb != "add":
             self._ignore(account, f"feed:{str(item)[:30]}:{str(verb)[:20]}")
             return None
         payload = {"page_id": page_id, "value": value}

@@ -51,6 +51,12 @@ json_values = st.recursive(
     ),
     max_leaves=25,
 )
+# Type confusion is what real parsers trip over: a list where an object was, a bool where a list was.
+# Every draw is a fresh copy: a mutation must never change the strategy's own constants.
+CONFUSING_VALUES: list[Any] = [None, True, False, 0, -1, 1.5, "", "x", [], {}, [[]], [None], {"": None}]
+replacements = (st.sampled_from(CONFUSING_VALUES) | json_values).map(
+    lambda value: json.loads(json.dumps(value))
+)
 
 
 def _adapter_folder(adapter: ChannelAdapter) -> Path:
@@ -135,7 +141,7 @@ def _mutate(document: Any, data: st.DataObject) -> Any:
         paths = _paths(document)
         path = data.draw(st.sampled_from(paths))
         if not path:
-            document = data.draw(json_values)
+            document = data.draw(replacements)
             continue
         parent = document
         for key in path[:-1]:
@@ -144,7 +150,7 @@ def _mutate(document: Any, data: st.DataObject) -> Any:
         if data.draw(st.booleans()):
             del parent[last]
         else:
-            parent[last] = data.draw(json_values)
+            parent[last] = data.draw(replacements)
     return document
 
 
