@@ -119,3 +119,4 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
+api.add_router("/facebook", "resonanz.channels.facebook.api.router")

@@ -212,6 +212,11 @@ class XAdapter(ChannelAdapter):
             created_at=created,
             is_public=True,
             reply_to_external_id=reply_to,
+            # The thread's first post: a reply to part 3 of our numbered answer (unknown here) still finds
+            # the conversation through the customer's post that started it.
+            thread_external_ids=(tweet.conversation_id,)
+            if tweet.conversation_id and tweet.conversation_id != tweet.id
+            else (),
             url=f"https://x.com/{author.username}/status/{tweet.id}",
             extra=extra,
         )

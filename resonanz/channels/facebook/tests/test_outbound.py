@@ -280,3 +280,24 @@ def test_worker_killed_after_a_messenger_reply_reached_facebook_replies_once(
     delivery.refresh_from_db()
     assert delivery.external_ids == [sent["id"]]
     assert len(fake_facebook.calls("POST", "/messages")) == 1
+
+
+def test_hide_through_the_api(fake_facebook, agent_client, comment, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(f"/api/facebook/messages/{comment.pk}/hide")
+    assert response.status_code == 202
+    delivery = OutboundDelivery.objects.get(action="hide")
+    assert response.json() == {"delivery_id": delivery.pk, "status": "pending"}
+    assert fake_facebook.comments[comment.external_id]["is_hidden"] is True
+
+
+def test_hide_api_permissions(client, agent_client, comment, messenger_message):
+    from resonanz.core.factories import AgentFactory, WorkspaceFactory
+
+    assert client.post(f"/api/facebook/messages/{comment.pk}/hide").status_code == 401
+    assert agent_client.post(f"/api/facebook/messages/{messenger_message.pk}/hide").status_code == 400
+    assert agent_client.post("/api/facebook/messages/999999/hide").status_code == 404
+    stranger = AgentFactory(workspace=WorkspaceFactory(slug="andere", name="Andere"))
+    client.force_login(stranger.user)
+    assert client.post(f"/api/facebook/messages/{comment.pk}/hide").status_code == 404
+    assert OutboundDelivery.objects.filter(action="hide").count() == 0

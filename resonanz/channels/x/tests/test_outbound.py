@@ -230,3 +230,17 @@ def test_signature_is_added_to_every_part(fake_x, x_account):
     assert [p["text"][-8:] for p in posts] == [" 1/3 ^MK", " 2/3 ^MK", " 3/3 ^MK"]
     assert result.external_ids == [p["id"] for p in posts]
     assert Conversation.objects.count() == 0
+
+
+def test_customer_answering_the_last_part_of_our_thread_stays_in_the_conversation(
+    fake_x, x_account, agent, mention, django_capture_on_commit_callbacks
+):
+    reply(agent, mention, LONG_ANSWER, django_capture_on_commit_callbacks)
+    last_part = fake_x.own_posts()[-1]
+    # Ben has no conversation of his own: only the thread's first post can lead his answer to Anna's.
+    answer = fake_x.add_mention("Bei mir auch, danke!", username="ben_b", in_reply_to=last_part["id"])
+    fake_x.add_mention("Ganz andere Frage zur Rechnung", username="bea")
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_mentions(x_account)
+    assert Message.objects.get(external_id=answer["id"]).conversation == mention.conversation
+    assert Conversation.objects.count() == 2
