@@ -199,3 +199,22 @@ def test_rules_are_synced_to_the_configured_ones(fake_x, x_account):
     assert sync_rules(x_account) == {"added": 1, "deleted": 1}
     assert sorted(r["value"] for r in fake_x.rules) == ["netzwelt ausfall", "netzwelt störung"]
     assert json.loads(fake_x.calls("POST", "/stream/rules")[0].body) == {"delete": {"ids": ["1"]}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stream_supervisor_runs_one_thread_per_streaming_account(fake_x, x_account):
+    from resonanz.channels.x.stream import ensure_stream_threads, stop_stream_threads
+
+    x_account.config = {**x_account.config, "stream": True, "stream_rules": [{"value": "netzwelt", "tag": "n"}]}
+    x_account.save()
+    anna = fake_x.user_named("anna_k")
+    fake_x.push_stream({"id": "1861000000000009101", "text": "netzwelt down?", "author_id": anna["id"]}, "n")
+    try:
+        assert ensure_stream_threads() == [x_account.pk]
+        assert ensure_stream_threads() == [x_account.pk]  # still the same one thread
+        _wait_for(lambda: Message.objects.filter(external_id="1861000000000009101").exists())
+    finally:
+        stop_stream_threads()
+        fake_x.close_stream()
+    assert [r["value"] for r in fake_x.rules] == ["netzwelt"]
+    assert len(fake_x.calls("GET", "/2/tweets/search/stream")) == 1
