@@ -99,6 +99,9 @@ class OutboundRequest:
     thread_external_ids: tuple[str, ...] = ()
     subject: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # 1 on the first try; more means an earlier try may have reached the platform (a worker died, a
+    # timeout): adapters look the post up on the platform before sending again.
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def request_for(delivery: OutboundDelivery) -> OutboundRequest:
         thread_external_ids=tuple(payload.get("thread_external_ids", ())),
         subject=str(payload.get("subject", "")),
         extra={k: v for k, v in payload.items() if k not in {"text", "is_public", "recipient_handle"}},
+        attempt=delivery.attempts,
     )
 
 

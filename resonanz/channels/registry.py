@@ -12,6 +12,8 @@ ADAPTERS: list[str] = [
     "resonanz.channels.app.adapter.AppAdapter",
     "resonanz.channels.email.adapter.EmailAdapter",
     "resonanz.channels.feeds.adapter.FeedAdapter",
+    "resonanz.channels.x.adapter.XAdapter",
+    "resonanz.channels.facebook.adapter.FacebookAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}

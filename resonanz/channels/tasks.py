@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from resonanz.channels import ingest, outbound
+from resonanz.channels.x import tasks as x_tasks  # noqa: F401  (registers the X poller and stream jobs)
 from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
 

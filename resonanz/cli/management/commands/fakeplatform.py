@@ -1,0 +1,174 @@
+"""`resonanz fakeplatform x|facebook`: run a local fake of the X API or the Graph API for the demo.
+
+    resonanz fakeplatform x --port 8101 --connect --chatter 20
+    resonanz fakeplatform facebook --port 8102 --connect --chatter 30 --resonanz-url http://127.0.0.1:8000
+
+``--connect`` creates (or re-points) a channel account of that kind in the workspace so Resonanz polls the
+fake X and receives the fake Facebook's webhooks; ``--chatter N`` makes customers write every N seconds
+(X: a mention, now and then a DM by the Account Activity webhook; Facebook: a comment or a Messenger
+message by the page webhook). Stop with Ctrl-C."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resonanz.channels.actions import do_create_channel_account
+from resonanz.channels.facebook.fake_server import FakeFacebook
+from resonanz.channels.models import ChannelAccount
+from resonanz.channels.x.fake_server import FakeX
+from resonanz.workspaces.models import Workspace
+
+CUSTOMERS = [
+    ("anna_k", "Anna Köhler"),
+    ("ben_schulz", "Ben Schulz"),
+    ("carla_m", "Carla Meyer"),
+    ("deniz_hh", "Deniz Yılmaz"),
+]
+VOICES = [
+    "Seit heute früh kein Internet in 50667 Köln, der Router blinkt rot. Was ist los?",
+    "Schon wieder Störung in Hamburg-Altona?! Ich arbeite im Homeoffice…",
+    "Meine Rechnung wurde doppelt abgebucht. Wer hilft mir?",
+    "Ich bin umgezogen, wie ändere ich meine Adresse?",
+    "Danke für die schnelle Hilfe gestern, läuft wieder super!",
+    "Techniker-Termin verpasst, niemand kam. So nicht!",
+]
+
+
+class Command(BaseCommand):
+    help = "Run a local fake X or Facebook platform (for the demo) until Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("platform", choices=["x", "facebook"])
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=0, help="default: a free port")
+        parser.add_argument("--connect", action="store_true", help="create/re-point a channel account")
+        parser.add_argument("--workspace", default="", help="workspace slug (default: the only one)")
+        parser.add_argument("--chatter", type=float, default=0.0, help="a customer writes every N seconds")
+        parser.add_argument("--run-seconds", type=float, default=0.0, help="stop after N seconds (0: never)")
+        parser.add_argument(
+            "--resonanz-url", default="http://127.0.0.1:8000", help="where webhooks go (with --connect)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        platform = options["platform"]
+        server: FakeX | FakeFacebook
+        if platform == "x":
+            server = FakeX(options["host"], options["port"])
+        else:
+            server = FakeFacebook(options["host"], options["port"])
+        server.start()
+        config, secret = self._config(server)
+        account = self._connect(platform, config, secret, options) if options["connect"] else None
+        self.stdout.write(f"fake {platform} listening on {server.base_url}")
+        self.stdout.write("channel account config: " + json.dumps(config))
+        if account is not None:
+            self.stdout.write(f"channel account {account.pk} ({account.name}) points at it")
+        stop = threading.Event()
+        if options["run_seconds"] > 0:
+            threading.Timer(options["run_seconds"], stop.set).start()
+        try:
+            self._chatter(server, account, options, stop)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            server.stop()
+            self.stdout.write(f"fake {platform} stopped")
+
+    def _config(self, server: FakeX | FakeFacebook) -> tuple[dict[str, Any], str]:
+        if isinstance(server, FakeX):
+            return (
+                {
+                    "api_base_url": server.base_url,
+                    "user_id": server.own_user_id,
+                    "username": "netzwelt_hilft",
+                    "access_token": server.token,
+                    "poll_every_seconds": 10,
+                },
+                "fake-consumer-secret",
+            )
+        return (
+            {
+                "api_base_url": server.api_base_url,
+                "page_id": server.page_id,
+                "page_access_token": server.token,
+                "verify_token": secrets.token_urlsafe(16),
+            },
+            "fake-app-secret",
+        )
+
+    def _connect(
+        self, platform: str, config: dict[str, Any], secret: str, options: dict[str, Any]
+    ) -> ChannelAccount:
+        slug = options["workspace"]
+        workspace = (
+            Workspace.objects.filter(slug=slug).first() if slug else Workspace.objects.order_by("id").first()
+        )
+        if workspace is None:
+            raise CommandError("no workspace: run `resonanz init` first")
+        existing = ChannelAccount.objects.filter(workspace=workspace, kind=platform).order_by("id").first()
+        if existing is None:
+            return do_create_channel_account(
+                workspace,
+                kind=platform,
+                name="@netzwelt_hilft (Demo)" if platform == "x" else "Netzwelt auf Facebook (Demo)",
+                config=config,
+                secret=secret,
+                is_public=True,
+            )
+        # Re-point the demo account at this run's port; the poll cursor belongs to the old fake.
+        ChannelAccount.objects.filter(pk=existing.pk).update(
+            config={**existing.config, **config},
+            secret=secret,
+            cursor={},
+            status=ChannelAccount.Status.HEALTHY,
+        )
+        existing.refresh_from_db()
+        return existing
+
+    def _chatter(
+        self,
+        server: FakeX | FakeFacebook,
+        account: ChannelAccount | None,
+        options: dict[str, Any],
+        stop: threading.Event,
+    ) -> None:
+        every = options["chatter"]
+        webhook = f"{options['resonanz_url'].rstrip('/')}/api/channels/{account.pk}/events" if account else ""
+        post_id = (
+            server.add_post("Heute Nacht Wartungsarbeiten in Köln, 2–4 Uhr.")["id"]
+            if isinstance(server, FakeFacebook)
+            else ""
+        )
+        for turn in itertools.count():
+            if stop.wait(every if every > 0 else 3600):
+                return
+            if every <= 0:
+                continue
+            if stop.is_set():
+                return
+            username, name = CUSTOMERS[turn % len(CUSTOMERS)]
+            text = VOICES[turn % len(VOICES)]
+            try:
+                if isinstance(server, FakeX):
+                    if webhook and turn % 3 == 2:
+                        server.user_named(username)
+                        server.deliver_dm(webhook, account.secret if account else "", text, username)
+                    else:
+                        server.add_mention(text, username)
+                elif webhook:
+                    if turn % 3 == 2:
+                        body = server.messenger_webhook(f"74125896300{turn:05d}", text)
+                    else:
+                        comment = server.add_comment(post_id, text, from_id=f"5551{turn:09d}", from_name=name)
+                        body = server.comment_webhook(comment)
+                    server.deliver(webhook, account.secret if account else "", body)
+                self.stdout.write(f"{username}: {text}")
+            except Exception as error:  # the demo goes on when Resonanz is briefly down
+                self.stderr.write(f"could not deliver: {error}")
