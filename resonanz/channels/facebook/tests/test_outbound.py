@@ -71,7 +71,7 @@ def test_public_reply_is_a_comment_under_the_customers_comment(
 ):
     delivery = reply(agent, comment, "Wir schauen sofort nach!", django_capture_on_commit_callbacks)
     [ours] = fake_facebook.page_comments()
-    assert (ours["message"], ours["parent_id"]) == ("Wir schauen sofort nach!", comment.external_id)
+    assert (ours["message"], ours["parent_id"]) == ("Wir schauen sofort nach! ^MK", comment.external_id)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.external_ids) == ("sent", [ours["id"]])
 

@@ -54,7 +54,7 @@ def test_short_reply_is_one_post_in_reply_to_the_mention(
     delivery.refresh_from_db()
     [post] = fake_x.own_posts()
     assert (post["text"], post["referenced_tweets"]) == (
-        "Wir schauen sofort nach!",
+        "Wir schauen sofort nach! ^MK",  # signed with the agent's initials (workspace persona)
         [{"type": "replied_to", "id": mention.external_id}],
     )
     assert (delivery.status, delivery.external_ids) == ("sent", [post["id"]])
@@ -71,7 +71,7 @@ def test_long_reply_becomes_a_numbered_thread_within_280(
     # Each part answers the one before; the first answers the customer.
     parents = [p["referenced_tweets"][0]["id"] for p in posts]
     assert parents == [mention.external_id, posts[0]["id"], posts[1]["id"]]
-    assert " ".join(p["text"][:-4] for p in posts) == " ".join(LONG_ANSWER.split())
+    assert " ".join(p["text"][:-4] for p in posts) == " ".join(LONG_ANSWER.split()) + " ^MK"
     delivery.refresh_from_db()
     assert delivery.external_ids == [p["id"] for p in posts]
 
