@@ -115,12 +115,20 @@ service anvil {{
 """
         )
         server = cls(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid)
-        started = subprocess.run(
-            [DOVECOT, "-c", str(server.config_path)], capture_output=True, text=True, timeout=30, check=False
-        )
+        # Output to a file, not a pipe: the daemon keeps inherited pipes open and run() would wait forever.
+        with (root / "start.log").open("w") as start_log:
+            started = subprocess.run(
+                [DOVECOT, "-c", str(server.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=start_log,
+                stderr=subprocess.STDOUT,
+                timeout=30,
+                check=False,
+            )
         if started.returncode != 0:
+            error = (root / "start.log").read_text().strip()
             shutil.rmtree(root, ignore_errors=True)
-            raise RuntimeError(f"dovecot did not start: {started.stderr.strip()}")
+            raise RuntimeError(f"dovecot did not start: {error}")
         try:
             wait_for_port(port)
         except TimeoutError:
