@@ -6,6 +6,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -42,6 +43,16 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
             pass
         time.sleep(0.05)  # polling a port that is still starting: no event to wait on
     raise TimeoutError(f"nothing answers on 127.0.0.1:{port}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -115,12 +126,20 @@ service anvil {{
 """
         )
         server = cls(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid)
-        started = subprocess.run(
-            [DOVECOT, "-c", str(server.config_path)], capture_output=True, text=True, timeout=30, check=False
-        )
+        # Output to a file, not a pipe: the daemon keeps inherited pipes open and run() would wait forever.
+        with (root / "start.log").open("w") as start_log:
+            started = subprocess.run(
+                [DOVECOT, "-c", str(server.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=start_log,
+                stderr=subprocess.STDOUT,
+                timeout=30,
+                check=False,
+            )
         if started.returncode != 0:
+            error = (root / "start.log").read_text().strip()
             shutil.rmtree(root, ignore_errors=True)
-            raise RuntimeError(f"dovecot did not start: {started.stderr.strip()}")
+            raise RuntimeError(f"dovecot did not start: {error}")
         try:
             wait_for_port(port)
         except TimeoutError:
@@ -130,12 +149,23 @@ service anvil {{
         return server
 
     def stop(self) -> None:
+        """Stop this instance (its own master pid only) and remove its directory."""
         assert DOVECOT is not None
-        subprocess.run([DOVECOT, "-c", str(self.config_path), "stop"], check=False, timeout=30)
         pid_file = self.root / "run" / "master.pid"
-        deadline = time.monotonic() + 10
-        while pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)  # dovecot removes its pid file when it has stopped
+        pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        subprocess.run(
+            [DOVECOT, "-c", str(self.config_path), "stop"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+            timeout=30,
+        )
+        deadline = time.monotonic() + 15
+        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for our own child to exit: there is no event to wait on
+        if pid is not None and _alive(pid):
+            os.kill(pid, signal.SIGKILL)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def add_user(self) -> str:
