@@ -205,7 +205,11 @@ def test_rules_are_synced_to_the_configured_ones(fake_x, x_account):
 def test_stream_supervisor_runs_one_thread_per_streaming_account(fake_x, x_account):
     from resonanz.channels.x.stream import ensure_stream_threads, stop_stream_threads
 
-    x_account.config = {**x_account.config, "stream": True, "stream_rules": [{"value": "netzwelt", "tag": "n"}]}
+    x_account.config = {
+        **x_account.config,
+        "stream": True,
+        "stream_rules": [{"value": "netzwelt", "tag": "n"}],
+    }
     x_account.save()
     anna = fake_x.user_named("anna_k")
     fake_x.push_stream({"id": "1861000000000009101", "text": "netzwelt down?", "author_id": anna["id"]}, "n")
