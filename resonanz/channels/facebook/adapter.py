@@ -128,6 +128,11 @@ class FacebookAdapter(ChannelAdapter):
                 self._skip_malformed(account, f"entry {index}", "entry without a page id")
                 continue
             page_id = entry["id"]
+            own_page = str(account.config.get("page_id") or "")
+            if own_page and page_id != own_page:
+                # An app has one callback URL for all its pages: another page's events are not ours.
+                self._ignore(account, f"page:{page_id[:25]}")
+                continue
             changes, messaging = entry.get("changes") or [], entry.get("messaging") or []
             if not isinstance(changes, list) or not isinstance(messaging, list):
                 self._skip_malformed(account, f"entry {index}", "changes and messaging must be lists")

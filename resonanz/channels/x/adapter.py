@@ -142,6 +142,11 @@ class XAdapter(ChannelAdapter):
         for_user_id = data.get("for_user_id")
         if not isinstance(for_user_id, str):
             raise MalformedPayload("for_user_id missing: not an Account Activity event")
+        own_id = str(account.config.get("user_id") or "")
+        if own_id and for_user_id != own_id:
+            # One webhook serves every user subscribed in the app's environment: not ours, not stored.
+            self._log_ignored(account, f"for_user_id:{for_user_id[:25]}")
+            return []
         unknown = sorted(k for k in data if k.endswith("_events") or k == "user_event")
         for key in unknown:
             if key != "direct_message_events":
@@ -179,6 +184,9 @@ class XAdapter(ChannelAdapter):
             }
             events.append(RawEvent(external_id=dm.id, payload=payload, event_type="direct_message"))
         return events
+
+    def _log_ignored(self, account: ChannelAccount, event_type: str) -> None:
+        logger.info("channel.x.ignored", extra={"channel_account": account.pk, "event_type": event_type})
 
     # --- parsing (in the worker) -----------------------------------------------------------------------------
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:

@@ -175,3 +175,13 @@ def test_malformed_body_is_rejected_with_nothing_stored(client, facebook_account
     response = post_fixture(client, facebook_account, "facebook", "feed_comment", sign=sign_body, body=body)
     assert response.status_code == 400
     assert InboundEvent.objects.count() == 0
+
+
+def test_event_of_another_page_of_the_same_app_is_not_stored(client, facebook_account):
+    body = json.loads(load_fixture("facebook", "feed_comment")[0])
+    body["entry"][0]["id"] = "999999999"
+    response = post_fixture(
+        client, facebook_account, "facebook", "feed_comment", sign=sign_body, body=json.dumps(body).encode()
+    )
+    assert response.json() == {"accepted": 0, "duplicates": 0}
+    assert InboundEvent.objects.count() == 0

@@ -164,3 +164,12 @@ def test_unknown_stored_event_type_is_ignored(x_account, django_capture_on_commi
         accept_events(x_account, [RawEvent("e-1", {"x": 1}, event_type="follow")])
     assert InboundEvent.objects.get().status == "ignored"
     assert Message.objects.count() == 0
+
+
+def test_event_for_another_subscribed_user_is_not_stored(client, x_account):
+    body = fixture_json("direct_message")
+    body["for_user_id"] = "999"
+    raw = json.dumps(body).encode()
+    response = post_fixture(client, x_account, "x", "direct_message", sign=sign_body, body=raw)
+    assert response.json() == {"accepted": 0, "duplicates": 0}
+    assert InboundEvent.objects.count() == 0
