@@ -332,8 +332,10 @@ class Generator:
             self._answer(person, kind, topic, first_id, ago)
         # Customers helping each other in the forum, before or after the staff answer.
         for thread_id, ago in self.random.sample(forum_threads, min(len(forum_threads), 30)):
+            if ago < 60:
+                continue
             helper = self.pick(people)
-            helped_ago = max(ago - self.random.uniform(15, 600), 1)
+            helped_ago = ago - self.random.uniform(15, min(600, ago - 30))
             self.post(helper, "forum", helped_ago, self.pick(c.FORUM_HELP), reply_to=thread_id)
 
     def _answer(self, person: Person, kind: str, topic: c.Topic, first_id: str, ago: float) -> None:
@@ -487,14 +489,9 @@ class Generator:
                 self.fill(self.pick(c.OUTAGE_DONE), person),
                 reply_to=post_id,
             )
-        last_person, last_kind, last_id, _ = first_ids[0]
-        self.post(
-            last_person,
-            "x" if last_kind == "x" else last_kind,
-            0,
-            self.fill(c.OUTAGE_DONE[0], last_person),
-            reply_to=last_id,
-        )
+        # The newest message of the whole demo: someone on X says it works again.
+        last_person, last_kind, last_id, _ = next(item for item in first_ids if item[1] == "x")
+        self.post(last_person, last_kind, 0, self.fill(c.OUTAGE_DONE[0], last_person), reply_to=last_id)
 
     def maintenance(self, people: list[Person]) -> None:
         for index, template in enumerate(c.MAINTENANCE_QUESTIONS * 3):
