@@ -479,8 +479,9 @@ class Generator:
                     status="pending",
                 )
         # Service is back about two hours after it broke; some write again.
+        last_person, last_kind, last_id, _ = next(item for item in first_ids if item[1] == "x")
         for person, kind, post_id, _ago in self.random.sample(first_ids, 14):
-            if kind in ("phone",):
+            if kind == "phone" or post_id == last_id:
                 continue
             self.post(
                 person,
@@ -490,7 +491,6 @@ class Generator:
                 reply_to=post_id,
             )
         # The newest message of the whole demo: someone on X says it works again.
-        last_person, last_kind, last_id, _ = next(item for item in first_ids if item[1] == "x")
         self.post(last_person, last_kind, 0, self.fill(c.OUTAGE_DONE[0], last_person), reply_to=last_id)
 
     def maintenance(self, people: list[Person]) -> None:

@@ -2,8 +2,9 @@
 customer message through the store-first ingest (`accept_events` → queue → `process_events`), every agent
 answer through `do_send_reply` and `do_change_status`.
 
-Agent answers happened in the past of the story, so each one runs under a clock set to its time (see
-docs/decisions/0452-demo-replies-under-a-shifted-clock.md); nothing else is written behind the actions' back.
+The story happened in the past, so each batch of messages is accepted, and each answer given, under a clock
+set to its time in the story (docs/decisions/0451-demo-loads-under-the-storys-clock.md); nothing is written
+behind the actions' back.
 """
 
 from __future__ import annotations
@@ -145,9 +146,11 @@ def load_demo(
         if not batch:
             return
         account = accounts[batch[0].channel]
-        result = accept_events(
-            account, [RawEvent(p.event["id"], p.event, event_type="message") for p in batch]
-        )
+        # Received when written: the stored times (and timeline entries) tell the story's clock.
+        with clock_at(batch[-1].at):
+            result = accept_events(
+                account, [RawEvent(p.event["id"], p.event, event_type="message") for p in batch]
+            )
         accepted += result.accepted
         if progress:
             progress(len(batch))
