@@ -14,5 +14,10 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:conversation_id>/reply", views.reply, name="reply"),
     path("conversations/<int:conversation_id>/status", views.change_status, name="change_status"),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/delivery",
+        views.delivery_status,
+        name="delivery",
+    ),
     path("dev/", views.dev_panel, name="dev_panel"),
 ]

@@ -145,6 +145,17 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
+def delivery_status(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """The delivery badge of one outbound message; htmx polls it while the send is under way."""
+    agent = _agent(request)
+    conversation = _conversation(agent, conversation_id)
+    message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
+    if message is None:
+        raise Http404("no such outbound message in this conversation")
+    return render(request, "web/_delivery.html", {"m": message})
+
+
+@login_required
 def dev_panel(request: HttpRequest) -> HttpResponse:
     """Admins inject a message into a fake channel account, exactly as the platform would deliver it."""
     agent = _agent(request)

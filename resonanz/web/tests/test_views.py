@@ -229,3 +229,29 @@ def test_hostile_text_is_rendered_escaped_in_inbox_and_conversation(agent_client
         content = agent_client.get(url).content.decode()
         assert "<script>alert" not in content and "<img src=x" not in content
         assert "&lt;script&gt;" in content or "&lt;img" in content
+
+
+def test_delivery_badge_polls_while_pending_and_stops_when_sent(agent_client, agent, fake_account):
+    conversation = conversations(fake_account, 1)[0]
+    from resonanz.conversations.actions import do_send_reply
+
+    reply = do_send_reply(agent, conversation, "Wir sind dran.")  # no commit callbacks: the send waits
+    url = f"/conversations/{conversation.pk}/messages/{reply.pk}/delivery"
+
+    pending = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    OutboundDelivery.objects.filter(message=reply).update(status="sent")
+    sent = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    assert 'data-delivery="pending"' in pending and 'hx-trigger="every 1s"' in pending
+    assert 'data-delivery="sent"' in sent and "hx-trigger" not in sent
+
+
+def test_delivery_badge_of_another_workspace_is_404(agent_client, agent):
+    other = WorkspaceFactory(slug="fremd", name="Fremd")
+    foreign = conversations(ChannelAccountFactory(workspace=other), 1)[0]
+    foreign_agent = Agent.objects.get(pk=AgentFactory(workspace=other).pk)
+    from resonanz.conversations.actions import do_send_reply
+
+    reply = do_send_reply(foreign_agent, foreign, "Hallo")
+    response = agent_client.get(f"/conversations/{foreign.pk}/messages/{reply.pk}/delivery")
+    assert response.status_code == 404
