@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import StringIO
 
 import pytest
@@ -81,3 +82,16 @@ def test_demo_replies_carry_the_time_of_the_story_not_of_the_load(workspace):
     replies = sorted(r.at for r in plan.replies if r.text)
     stored = sorted(Message.objects.filter(direction="out").values_list("created_at", flat=True))
     assert stored == replies
+
+
+def test_write_jsonl_writes_a_replay_file_and_loads_nothing(tmp_path):
+    target = tmp_path / "demo.jsonl"
+    out = StringIO()
+    call_command("demo", "--write-jsonl", str(target), verbosity=0, stdout=out)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    assert len(lines) >= 600
+    assert set(first) == {"channel", "at", "event"}
+    assert "created_at" not in first["event"]
+    assert f"{len(lines)} messages written" in out.getvalue()
+    assert Message.objects.count() == 0

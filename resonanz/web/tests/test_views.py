@@ -255,3 +255,34 @@ def test_delivery_badge_of_another_workspace_is_404(agent_client, agent):
     reply = do_send_reply(foreign_agent, foreign, "Hallo")
     response = agent_client.get(f"/conversations/{foreign.pk}/messages/{reply.pk}/delivery")
     assert response.status_code == 404
+
+
+CONVERSATION_QUERIES = 10
+
+
+@pytest.mark.parametrize("extra_messages", [0, 6])
+def test_conversation_page_query_count_does_not_grow_with_messages(
+    agent_client, fake_account, extra_messages
+):
+    conversation = conversations(fake_account, 1)[0]
+    for i in range(extra_messages):
+        message = MessageFactory(conversation=conversation, text=f"Nachtrag {i}")
+        Annotation.objects.create(message=message, annotator="sentiment", version="1", label="negative")
+    with assert_database_query_count(CONVERSATION_QUERIES):
+        response = agent_client.get(f"/conversations/{conversation.pk}/")
+    assert response.content.count(b"data-message=") == 1 + extra_messages
+
+
+def test_mine_and_team_filters(agent_client, agent, workspace, fake_account):
+    from resonanz.workspaces.actions import do_ensure_team
+
+    billing = do_ensure_team(workspace, "Abrechnung")
+    owned = conversations(fake_account, 1, owner=agent)[0]
+    for_billing = conversations(fake_account, 1, team=billing)[0]
+    conversations(fake_account, 1)
+
+    mine = agent_client.get("/?status=mine").content.decode()
+    team = agent_client.get(f"/?status=all&team={billing.pk}").content.decode()
+
+    assert mine.count("data-conversation=") == 1 and f'data-conversation="{owned.pk}"' in mine
+    assert team.count("data-conversation=") == 1 and f'data-conversation="{for_billing.pk}"' in team
