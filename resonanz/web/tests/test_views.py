@@ -267,7 +267,7 @@ def test_conversation_page_query_count_does_not_grow_with_messages(
     conversation = conversations(fake_account, 1)[0]
     for i in range(extra_messages):
         message = MessageFactory(conversation=conversation, text=f"Nachtrag {i}")
-        Annotation.objects.create(message=message, annotator="sentiment", version="1", label="negative")
+        Annotation.objects.create(message_id=message.pk, annotator="sentiment", version="1", label="negative")
     with assert_database_query_count(CONVERSATION_QUERIES):
         response = agent_client.get(f"/conversations/{conversation.pk}/")
     assert response.content.count(b"data-message=") == 1 + extra_messages
