@@ -89,3 +89,15 @@ def test_search_and_dev_panel_injection(page, setup):
     inbox.open().search("router")
     expect(inbox.rows()).to_have_count(1)
     expect(inbox.row_for(injected.pk)).to_contain_text("Router blinkt rot")
+
+
+def test_the_agent_switches_the_interface_to_english(page, setup):
+    base_url, agent, account = setup
+    customer_writes(account, "tw-5", "Hallo?")
+    LoginPage(page, base_url).open().log_in(agent.user.username, PASSWORD)
+    expect(page.locator("nav.mainnav")).to_contain_text("Posteingang")
+
+    page.select_option("#language", "en")
+
+    expect(page.locator("nav.mainnav")).to_contain_text("Inbox")
+    expect(page.locator("table.conversations")).to_contain_text("new")
