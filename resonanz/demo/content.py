@@ -3,7 +3,7 @@ provider of internet, mobile and TV. Every name, handle, number and sentence her
 addresses use the reserved example domains and phone numbers come from the ranges the Bundesnetzagentur
 keeps for fiction. `generate.py` combines these fragments with a seeded random into three days of traffic.
 
-Slots in curly braces are filled by the generator: {city}, {district}, {plz}, {since}, {device}, {amount},
+Slots in curly braces are filled by the generator: {city}, {district}, {plz}, {since}, {at_device}, {with_device}, {amount},
 {month}, {product}, {first} (the customer's first name) and {agent} (the answering agent's first name).
 """
 
@@ -261,7 +261,13 @@ FORUM_NICKS = [
     "Kupferkabel", "Sendersuchlauf", "TVTom", "Mobilmonika", "eSIMEddie", "Roamingrita",
 ]  # fmt: skip
 
-DEVICES = ["Netzwelt Box 6", "Netzwelt Box 5", "den Router", "die Netzwelt Box", "den WLAN-Repeater"]
+# (dative with "an", dative with "mit"): "blinkt an der Netzwelt Box 6", "verbindet sich mit dem Router".
+DEVICES = [
+    ("an der Netzwelt Box 6", "mit der Netzwelt Box 6"),
+    ("an der Netzwelt Box 5", "mit der Netzwelt Box 5"),
+    ("am Router", "mit dem Router"),
+    ("an meiner Box", "mit meiner Box"),
+]
 TV_DEVICES = ["TV-Receiver", "Netzwelt TV-Stick", "Receiver"]
 SINCE = [
     "heute früh", "gestern Abend", "einer Stunde", "zwei Tagen", "dem Wochenende", "Montag",
@@ -294,11 +300,11 @@ TOPICS = [
         "router",
         "tech",
         (
-            "Seit {since} blinkt an {device} die Internet-LED rot und ich komme nicht mehr ins Netz. Neustart habe ich schon zweimal gemacht.",
-            "Mein WLAN bricht ständig ab, besonders abends. Am LAN-Kabel läuft alles stabil. Liegt das an {device}?",
-            "Nach dem Firmware-Update letzte Nacht verbindet sich mein Laptop nicht mehr mit {device}. Das Handy schon.",
-            "Die Power-LED an {device} leuchtet, aber DSL blinkt nur noch grün. Was bedeutet das?",
-            "Ich habe einen Repeater gekauft und bekomme ihn nicht mit {device} gekoppelt. WPS-Taste hat nichts gebracht.",
+            "Seit {since} blinkt {at_device} die Internet-LED rot und ich komme nicht mehr ins Netz. Neustart habe ich schon zweimal gemacht.",
+            "Mein WLAN bricht ständig ab, besonders abends. Am LAN-Kabel läuft alles stabil. Liegt das {at_device}?",
+            "Nach dem Firmware-Update letzte Nacht verbindet sich mein Laptop nicht mehr {with_device}. Das Handy schon.",
+            "Die Power-LED {at_device} leuchtet, aber DSL blinkt nur noch grün. Was bedeutet das?",
+            "Ich habe einen Repeater gekauft und bekomme ihn nicht {with_device} gekoppelt. WPS-Taste hat nichts gebracht.",
             "Im Kinderzimmer kommt fast kein WLAN an, obwohl der Router nur zwei Räume weiter steht.",
         ),
         (
@@ -314,7 +320,7 @@ TOPICS = [
             "Nach Firmware-Update kein WLAN mehr",
         ),
         (
-            "Hallo {first}, das klingt nervig. Zieh bitte einmal für 30 Sekunden den Stecker von {device} und starte sie neu. Wenn die LED danach immer noch rot ist, schreib uns per DM deine Kundennummer, dann messe ich die Leitung durch.",
+            "Hallo {first}, das klingt nervig. Zieh bitte einmal für 30 Sekunden den Stecker deines Routers und starte ihn neu. Wenn die LED danach immer noch rot ist, schreib uns per DM deine Kundennummer, dann messe ich die Leitung durch.",
             "Hallo {first}, ich habe deine Leitung gemessen: Die Synchronisation ist da, aber das WLAN liegt auf einem überfüllten Kanal. Stell in der Box unter WLAN > Funkkanal bitte auf 'automatisch' – dann sollte es abends stabil bleiben.",
             "Hallo {first}, zu dem Firmware-Problem gibt es ein Korrektur-Update, das heute Nacht automatisch eingespielt wird. Bis dahin hilft es, das 5-GHz-Band kurz aus- und wieder einzuschalten.",
         ),
@@ -615,8 +621,8 @@ OUTAGE_APP = [
     "Problem melden: Internet und Telefon ausgefallen. Ort: {plz} Köln. Neustart durchgeführt: ja.",
 ]
 OUTAGE_PHONE = [
-    "Anruf: Kunde aus {plz} Köln meldet Totalausfall Internet + Festnetz seit ca. {mins} Min. Router neu gestartet. Rückruf gewünscht.",
-    "Anruf: Kundin aus Köln-{district}, kein Internet. Hinweis auf mögliche Störung gegeben, Rückruf bei Lösung zugesagt.",
+    "Anruf: {customer_word} aus {plz} Köln meldet Totalausfall Internet + Festnetz seit ca. {mins} Min. Router neu gestartet. Rückruf gewünscht.",
+    "Anruf: {customer_word} aus Köln-{district}, kein Internet. Hinweis auf mögliche Störung gegeben, Rückruf bei Lösung zugesagt.",
 ]
 OUTAGE_REPLY = (
     "Hallo {first}, danke für deine Meldung. Wir haben aktuell eine Störung in Teilen von Köln, "
@@ -627,6 +633,12 @@ OUTAGE_DONE = [
     "Internet ist zurück. Hat ja nur zwei Stunden gedauert…",
     "Bei uns in {district} geht's wieder, danke für die Info.",
     "Immer noch nichts in {plz}. Bin ich vergessen worden?",
+    "Router ist wieder grün. Danke an die Techniker, die da draußen im Regen stehen.",
+    "Wieder online. Gibt's für die zwei Stunden eine Gutschrift?",
+    "Bei mir geht's wieder, bei meinen Nachbarn im Haus noch nicht.",
+    "Läuft. Aber bitte beim nächsten Mal früher Bescheid geben, auch in der App.",
+    "Alles wieder da, sogar das Festnetz. Danke!",
+    "Jetzt geht's wieder – aber extrem langsam. Normal?",
 ]
 
 # --- The maintenance window (Leipzig and Dresden, announced for tonight) -------------------------------
@@ -751,19 +763,18 @@ SENSITIVE = [
 ]
 
 # --- Framing per channel ------------------------------------------------------------------------------
-X_TAILS = [
-    "",
-    "",
-    " Was kann ich tun?",
-    " Bitte um Hilfe 🙏",
-    " #netzwelt",
-    " 😤",
-    " Danke vorab!",
-    " Echt jetzt?",
-]
+X_TAILS_QUESTION = ["", "", " Bitte um Hilfe 🙏", " Danke vorab!", " #netzwelt"]
+X_TAILS_STATEMENT = ["", "", " Was kann ich tun?", " #netzwelt", " 😤", " Echt jetzt?"]
 FB_OPENINGS = ["Hallo Netzwelt-Team,", "Hallo zusammen,", "Guten Tag,", "Hi Netzwelt,", "Moin,", ""]
 FB_CLOSINGS = ["Danke im Voraus!", "Über eine schnelle Antwort würde ich mich freuen.", "LG", "Gruß", ""]
 MAIL_OPENINGS = ["Sehr geehrte Damen und Herren,", "Hallo,", "Guten Tag,", "Liebes Netzwelt-Team,"]
+MAIL_ASKS = [
+    "Bitte melden Sie sich zeitnah.",
+    "Ich bitte um eine kurze Rückmeldung.",
+    "Können Sie mir hier weiterhelfen?",
+    "Vielen Dank im Voraus für Ihre Hilfe.",
+    "",
+]
 MAIL_CLOSINGS = ["Mit freundlichen Grüßen", "Viele Grüße", "Beste Grüße", "Freundliche Grüße"]
 FORUM_TAILS = [
     "Hat jemand eine Idee?",
@@ -772,9 +783,19 @@ FORUM_TAILS = [
     "Oder bin ich da allein?",
     "Router-Modell und Messwerte kann ich gern nachreichen.",
 ]
-PHONE_PREFIXES = ["Anruf: Kundin meldet:", "Anruf: Kunde meldet:", "Rückruf erbeten. Anliegen:", "Anruf:"]
+PHONE_PREFIXES = [
+    "Anruf: {customer_word} meldet:",
+    "Anruf: {customer_word} schildert:",
+    "Rückruf erbeten. Anliegen:",
+    "Anruf:",
+]
 APP_PREFIXES = ["Problem melden:", "Anliegen aus der App:", "Kontaktformular App:"]
 
+FORMAL_NUDGES = [
+    "Ich warte weiterhin auf eine Antwort auf meine Nachricht. Bitte melden Sie sich.",
+    "Gibt es zu meinem Anliegen schon einen Stand?",
+    "Erinnerung: Meine Anfrage von gestern ist noch offen.",
+]
 FOLLOWUP_NUDGES = [
     "Hallo? Noch jemand da?",
     "Gibt es schon was Neues?",

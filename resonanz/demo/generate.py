@@ -81,6 +81,7 @@ class Person:
     district: str
     english: bool
     phone: str
+    female: bool = False
     handles: dict[str, str] = field(default_factory=dict)
     title: str = ""  # "Dr." and the like, shown before the name
 
@@ -133,13 +134,16 @@ class Generator:
         return f"demo-{self.counter:05d}"
 
     def fill(self, template: str, person: Person, **slots: str) -> str:
+        device = self.pick(c.DEVICES)
         values = _Fill(
             first=person.first,
             city=person.city,
             plz=person.plz,
             district=person.district,
             since=self.pick(c.SINCE),
-            device=self.pick(c.DEVICES),
+            at_device=device[0],
+            with_device=device[1],
+            customer_word="Kundin" if person.female else "Kunde",
             tvdevice=self.pick(c.TV_DEVICES),
             amount=str(self.pick([7, 9, 12, 15, 19, 24, 30, 42])) + ",99",
             month=self.pick(c.MONTHS),
@@ -153,10 +157,11 @@ class Generator:
 
     # --- people -----------------------------------------------------------------------------------------
     def make_person(self, city: str | None = None, english: bool = False) -> Person:
+        female = self.random.random() < 0.5
         if english:
             first, last = self.pick(c.ENGLISH_NAMES)
         else:
-            first = self.pick(c.FIRST_NAMES_F if self.random.random() < 0.5 else c.FIRST_NAMES_M)
+            first = self.pick(c.FIRST_NAMES_F if female else c.FIRST_NAMES_M)
             last = self.pick(c.LAST_NAMES)
         if city is None:
             city = self.random.choices(list(c.CITY_WEIGHTS), weights=list(c.CITY_WEIGHTS.values()))[0]
@@ -169,6 +174,7 @@ class Generator:
             plz=self.pick(plzs),
             district=self.pick(districts),
             english=english,
+            female=female,
             phone=f"{prefix}{self.random.randint(low, high):0{width}d}",
         )
         self.people.append(person)
@@ -225,7 +231,14 @@ class Generator:
             return person.full_name
         if kind == "x":
             return self.pick(
-                [person.full_name, person.first, f"{person.first} 🌻", f"{person.first} aus {person.city}"]
+                [
+                    person.full_name,
+                    person.full_name,
+                    person.first,
+                    person.first,
+                    f"{person.first} {self.pick(['🌻', '⚽', '🚲', '☕'])}",
+                    f"{person.first} aus {person.city}",
+                ]
             )
         return person.full_name
 
@@ -264,6 +277,8 @@ class Generator:
             event["subject"] = subject
         if reply_to:
             event["reply_to"] = reply_to
+            if kind == "x" and c.SUPPORT_HANDLE not in text:  # an answer on X names whom it answers
+                event["text"] = f"{c.SUPPORT_HANDLE} {text}"
         self.plan.posts.append(DemoPost(at=self.at(minutes_ago), channel=kind, event=event))
         return event_id
 
@@ -291,7 +306,8 @@ class Generator:
         core = self.fill(self.pick(topic.cores), person)
         if kind == "x":
             tweet = self.fill(self.pick(topic.tweets), person)
-            text = tweet if c.SUPPORT_HANDLE in tweet else f"{c.SUPPORT_HANDLE} {tweet}{self.pick(c.X_TAILS)}"
+            tails = c.X_TAILS_QUESTION if tweet.endswith("?") else c.X_TAILS_STATEMENT
+            text = tweet if c.SUPPORT_HANDLE in tweet else f"{c.SUPPORT_HANDLE} {tweet}{self.pick(tails)}"
             return text[:280], ""
         if kind == "facebook":
             opening, closing = self.pick(c.FB_OPENINGS), self.pick(c.FB_CLOSINGS)
@@ -299,7 +315,8 @@ class Generator:
         if kind == "email":
             name = person.full_name
             number = f"Kundennummer: {self.random.randint(1000, 9999)}-{self.random.randint(1000, 9999)}"
-            body = f"{self.pick(c.MAIL_OPENINGS)}\n\n{core}\n\nBitte melden Sie sich zeitnah.\n\n"
+            ask = self.pick(c.MAIL_ASKS)
+            body = f"{self.pick(c.MAIL_OPENINGS)}\n\n{_after_salutation(core)}\n\n{ask + chr(10) * 2 if ask else ''}"
             body += f"{self.pick(c.MAIL_CLOSINGS)}\n{name}"
             if self.random.random() < 0.6:
                 body += f"\n{number}"
@@ -309,7 +326,8 @@ class Generator:
         if kind == "app":
             return f"{self.pick(c.APP_PREFIXES)} {core} (PLZ {person.plz})", ""
         if kind == "phone":
-            return f"{self.pick(c.PHONE_PREFIXES)} „{core}“ Rückrufnummer hinterlegt.", ""
+            prefix = self.fill(self.pick(c.PHONE_PREFIXES), person)
+            return f"{prefix} „{core}“ Rückrufnummer hinterlegt.", ""
         raise ValueError(kind)
 
     # --- scenarios --------------------------------------------------------------------------------------
@@ -354,7 +372,7 @@ class Generator:
                     person,
                     kind,
                     ago - self.random.uniform(30, 220),
-                    self.pick(c.FOLLOWUP_NUDGES),
+                    self.pick(c.FORMAL_NUDGES if kind in ("email", "app") else c.FOLLOWUP_NUDGES),
                     reply_to=first_id,
                 )
             return
@@ -390,7 +408,7 @@ class Generator:
             kind = self.random.choices(["x", "facebook"], weights=[3, 2])[0]
             ago = self.busy_minute(20, SPAN_MINUTES)
             template = self.pick(c.PRAISE_TWEETS if kind == "x" else c.PRAISE_POSTS + c.PRAISE_TWEETS)
-            text = self.fill(template, person)
+            text = self.fill(template, person, handle=c.SUPPORT_HANDLE if kind == "x" else "Netzwelt")
             post_id = self.post(person, kind, ago, text)
             if ago > 120 and self.random.random() < 0.6:
                 agent = self.agent_for("social")
@@ -424,7 +442,7 @@ class Generator:
             question, answer = self.pick(c.ENGLISH)
             ago = self.busy_minute(20, SPAN_MINUTES)
             subject = "Question about my contract" if kind == "email" else ""
-            text = self.fill(question, person)
+            text = self.fill(question, person, handle=c.SUPPORT_HANDLE if kind == "x" else "Netzwelt")
             if kind == "x" and c.SUPPORT_HANDLE not in text:
                 text = f"{c.SUPPORT_HANDLE} {text}"
             post_id = self.post(person, kind, ago, text, subject=subject)
@@ -487,7 +505,9 @@ class Generator:
                 person,
                 kind,
                 self.random.uniform(1, 35),
-                self.fill(self.pick(c.OUTAGE_DONE), person),
+                self.fill(
+                    self.pick(c.OUTAGE_DONE), person, handle=c.SUPPORT_HANDLE if kind == "x" else "Netzwelt"
+                ),
                 reply_to=post_id,
             )
         # The newest message of the whole demo: someone on X says it works again.
@@ -572,6 +592,14 @@ class Generator:
             post_id = self.post(person, kind, start, str(spec["text"]), subject=str(spec.get("subject", "")))
             self.reply(kind, post_id, start - 35, str(spec["agent"]), str(spec["reply"]), status="pending")
             self.post(person, kind, start - 180, str(spec["followup"]), reply_to=post_id)
+
+
+def _after_salutation(sentence: str) -> str:
+    """After "Sehr geehrte Damen und Herren," a letter goes on in lower case (but "Sie" stays)."""
+    first_word = sentence.split(" ", 1)[0]
+    if first_word in ("Sie", "Ihre", "Ihr", "Ihnen") or len(first_word) < 2 or first_word.isupper():
+        return sentence
+    return sentence[0].lower() + sentence[1:]
 
 
 def _agent_name(username: str) -> str:
