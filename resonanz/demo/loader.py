@@ -1,0 +1,201 @@
+"""Load the demo workspace through the real paths: agents and channel accounts through the actions, every
+customer message through the store-first ingest (`accept_events` → queue → `process_events`), every agent
+answer through `do_send_reply` and `do_change_status`.
+
+The story happened in the past, so each batch of messages is accepted, and each answer given, under a clock
+set to its time in the story (docs/decisions/0451-demo-loads-under-the-storys-clock.md); nothing is written
+behind the actions' back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from resonanz.channels.actions import do_create_channel_account
+from resonanz.channels.base import RawEvent
+from resonanz.channels.ingest import accept_events
+from resonanz.channels.models import ChannelAccount
+from resonanz.conversations.actions import do_change_status, do_send_reply
+from resonanz.conversations.models import Message
+from resonanz.demo import content
+from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
+from resonanz.workspaces.actions import do_create_agent, do_create_workspace, do_ensure_skill, do_ensure_team
+from resonanz.workspaces.models import Agent, Workspace
+
+logger = logging.getLogger("resonanz.demo")
+
+INGEST_BATCH = 100
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    workspace: Workspace
+    agents: int
+    accounts: int
+    posts: int
+    accepted: int
+    replies: int
+
+
+def demo_workspace(slug: str = "") -> Workspace:
+    """The workspace to load into: the named one, else the only one, else a new "Netzwelt Kommunikation"."""
+    if slug:
+        return Workspace.objects.get(slug=slug)
+    workspaces = list(Workspace.objects.order_by("id")[:2])
+    if len(workspaces) == 1:
+        return workspaces[0]
+    if len(workspaces) > 1:
+        named = Workspace.objects.filter(name=content.WORKSPACE_NAME).order_by("id").first()
+        if named is not None:
+            return named
+        raise Workspace.MultipleObjectsReturned("several workspaces exist: name one")
+    return do_create_workspace(content.WORKSPACE_NAME)
+
+
+def has_messages(workspace: Workspace) -> bool:
+    return Message.objects.filter(workspace=workspace).exists()
+
+
+def ensure_agents(workspace: Workspace, password: str = content.DEMO_PASSWORD) -> dict[str, Agent]:
+    teams = {name: do_ensure_team(workspace, name) for name in content.TEAMS}
+    skills = {name: do_ensure_skill(workspace, name) for name in content.SKILLS}
+    existing = {a.user.username: a for a in Agent.objects.filter(workspace=workspace).select_related("user")}
+    taken = set(
+        get_user_model()
+        .objects.filter(username__in=[a.username for a in content.AGENTS])
+        .values_list("username", flat=True)
+    )
+    agents: dict[str, Agent] = {}
+    for spec in content.AGENTS:
+        if spec.username in existing:
+            agents[spec.username] = existing[spec.username]
+            continue
+        if spec.username in taken:  # a login of another workspace: leave it alone
+            logger.warning("demo.agent.taken", extra={"username": spec.username})
+            continue
+        agents[spec.username] = do_create_agent(
+            workspace,
+            username=spec.username,
+            password=password,
+            display_name=spec.display_name,
+            email=f"{spec.username}@netzwelt.example",
+            role=spec.role,
+            teams=[teams[name] for name in spec.teams],
+            skills=[skills[name] for name in spec.skills],
+            languages=list(spec.languages),
+            capacity=spec.capacity,
+            presence=spec.presence,
+        )
+    return agents
+
+
+def ensure_channel_accounts(workspace: Workspace) -> dict[str, ChannelAccount]:
+    """One fake channel account per imitated platform, keyed by the imitated kind."""
+    existing = {a.name: a for a in ChannelAccount.objects.filter(workspace=workspace, kind="fake")}
+    accounts: dict[str, ChannelAccount] = {}
+    for spec in content.CHANNELS:
+        account = existing.get(spec.name) or do_create_channel_account(
+            workspace,
+            kind="fake",
+            name=spec.name,
+            config={"imitates": spec.imitates},
+            is_public=spec.is_public,
+        )
+        accounts[spec.imitates] = account
+    return accounts
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Let `timezone.now()` answer ``moment`` while an action runs (single-threaded CLI use only)."""
+    original = timezone.now
+    timezone.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        timezone.now = original  # type: ignore[assignment]
+
+
+def load_demo(
+    workspace: Workspace,
+    *,
+    end: dt.datetime | None = None,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[int], object] | None = None,
+    plan: DemoPlan | None = None,
+) -> DemoSummary:
+    """Load agents, channel accounts, the customers' messages and the agents' answers. Safe to run twice:
+    events are idempotent on their ids and an answer already given is not given again."""
+    end = end or timezone.now()
+    plan = plan or generate(end, seed)
+    agents = ensure_agents(workspace)
+    accounts = ensure_channel_accounts(workspace)
+    accepted = 0
+    replies = 0
+    batch: list[DemoPost] = []
+
+    def flush() -> None:
+        nonlocal accepted
+        if not batch:
+            return
+        account = accounts[batch[0].channel]
+        # Received when written: the stored times (and timeline entries) tell the story's clock.
+        with clock_at(batch[-1].at):
+            result = accept_events(
+                account, [RawEvent(p.event["id"], p.event, event_type="message") for p in batch]
+            )
+        accepted += result.accepted
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
+    for item in plan.timeline():
+        if isinstance(item, DemoPost):
+            if batch and (batch[0].channel != item.channel or len(batch) >= INGEST_BATCH):
+                flush()
+            batch.append(item)
+            continue
+        flush()
+        replies += _answer(item, accounts, agents)
+        if progress:
+            progress(1)
+    flush()
+    return DemoSummary(
+        workspace=workspace,
+        agents=len(agents),
+        accounts=len(accounts),
+        posts=len(plan.posts),
+        accepted=accepted,
+        replies=replies,
+    )
+
+
+def _answer(reply: DemoReply, accounts: dict[str, ChannelAccount], agents: dict[str, Agent]) -> int:
+    agent = agents.get(reply.agent)
+    target = (
+        Message.objects.filter(channel_account=accounts[reply.channel], external_id=reply.to)
+        .select_related("conversation")
+        .first()
+    )
+    if agent is None or target is None:
+        return 0
+    conversation = target.conversation
+    with clock_at(reply.at):
+        sent = 0
+        already = Message.objects.filter(
+            conversation=conversation, direction=Message.Direction.OUTBOUND, text=reply.text
+        ).exists()
+        if reply.text and not already:
+            do_send_reply(agent, conversation, reply.text)
+            sent = 1
+        if reply.status:
+            conversation.refresh_from_db(fields=["status"])
+            do_change_status(agent, conversation, reply.status)
+    return sent

@@ -1,0 +1,97 @@
+"""`resonanz demo` through the CLI: the workspace is loaded through the real ingest and reply paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from resonanz.channels.models import ChannelAccount, InboundEvent, OutboundDelivery
+from resonanz.conversations.models import Conversation, Message
+from resonanz.demo.generate import DemoPlan, generate
+from resonanz.demo.loader import load_demo
+from resonanz.workspaces.models import Agent, Workspace
+
+# Real commits: the queue runs each task right after its transaction, as it does in the CLI.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_nothing():
+    out = StringIO()
+    call_command("demo", verbosity=0, stdout=out)
+
+    workspace = Workspace.objects.get()
+    assert workspace.name == "Netzwelt Kommunikation"
+    assert Agent.objects.filter(workspace=workspace).count() == 20
+    assert Agent.objects.get(user__username="demo").role == "admin"
+    assert Client().login(username="mia", password="demo-resonanz")
+    accounts = {a.config["imitates"]: a.is_public for a in ChannelAccount.objects.filter(kind="fake")}
+    assert accounts == {
+        "x": True,
+        "facebook": True,
+        "forum": True,
+        "email": False,
+        "app": False,
+        "phone": False,
+    }
+    inbound = Message.objects.filter(direction="in")
+    assert inbound.count() >= 600
+    assert InboundEvent.objects.filter(status="processed").count() == inbound.count()
+    newest = inbound.latest("created_at")
+    assert abs(timezone.now() - newest.created_at) < dt.timedelta(minutes=2)
+    assert Message.objects.filter(direction="out").count() >= 200
+    assert OutboundDelivery.objects.exclude(status="sent").count() == 0
+    assert Conversation.objects.filter(status="solved").count() >= 50
+    assert Conversation.objects.filter(status="new").count() >= 50
+    assert Conversation.objects.filter(customer__is_vip=True).exists()
+    assert "log in as 'demo' with password 'demo-resonanz'" in out.getvalue()
+
+    messages_before = Message.objects.count()
+    again = StringIO()
+    call_command("demo", "--if-empty", verbosity=0, stdout=again)
+    assert "has messages already: demo not loaded" in again.getvalue()
+    assert Message.objects.count() == messages_before
+
+
+def _small_plan() -> DemoPlan:
+    full = generate(timezone.now())
+    posts = full.posts[:40]
+    ids = {post.event["id"] for post in posts}
+    return DemoPlan(posts=posts, replies=[r for r in full.replies if r.to in ids])
+
+
+def test_loading_twice_doubles_nothing(workspace):
+    plan = _small_plan()
+    first = load_demo(workspace, plan=plan)
+    counts = (Message.objects.count(), OutboundDelivery.objects.count(), Agent.objects.count())
+    second = load_demo(workspace, plan=plan)
+    assert first.accepted == 40
+    assert second.accepted == 0
+    assert second.replies == 0
+    assert (Message.objects.count(), OutboundDelivery.objects.count(), Agent.objects.count()) == counts
+
+
+def test_demo_replies_carry_the_time_of_the_story_not_of_the_load(workspace):
+    plan = _small_plan()
+    load_demo(workspace, plan=plan)
+    replies = sorted(r.at for r in plan.replies if r.text)
+    stored = sorted(Message.objects.filter(direction="out").values_list("created_at", flat=True))
+    assert stored == replies
+
+
+def test_write_jsonl_writes_a_replay_file_and_loads_nothing(tmp_path):
+    target = tmp_path / "demo.jsonl"
+    out = StringIO()
+    call_command("demo", "--write-jsonl", str(target), verbosity=0, stdout=out)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    assert len(lines) >= 600
+    assert set(first) == {"channel", "at", "event"}
+    assert "created_at" not in first["event"]
+    assert f"{len(lines)} messages written" in out.getvalue()
+    assert Message.objects.count() == 0
