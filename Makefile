@@ -50,3 +50,7 @@ bench: install-dev
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache
+
+## Refresh docs/img/*.png from the demo data in a real Chromium.
+screenshots: install-dev
+	RESONANZ_SCREENSHOTS=1 $(BIN)/pytest -m e2e tests/e2e/test_screenshots.py

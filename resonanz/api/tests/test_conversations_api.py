@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -116,7 +117,7 @@ def test_permission_matrix(conversation, method, path):
     assert anonymous.status_code == 401
     wrong_token = getattr(Client(headers={"Authorization": "Bearer rz_nope"}), method)(url, **payload)
     assert wrong_token.status_code == 401
-    stranger = AgentFactory(workspace=WorkspaceFactory(slug="andere", name="Andere GmbH"))
+    stranger: Any = AgentFactory(workspace=WorkspaceFactory(slug="andere", name="Andere GmbH"))
     _, key = do_create_api_token(stranger, "x")
     foreign = getattr(Client(headers={"Authorization": f"Bearer {key}"}), method)(url, **payload)
     if path == "/api/conversations":
