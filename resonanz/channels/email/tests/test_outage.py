@@ -82,12 +82,12 @@ def test_5000_waiting_mails_are_stored_once_despite_two_crashes(
     dovecot_server.write_maildir(mailbox_user, [waiting_mail(n) for n in range(WAITING)])
     started = time.monotonic()
 
-    # when: polling crashes while fetching, then while storing, then finishes. (The queued processing
-    # tasks are not run here: this test is about the store; the next one processes end to end.)
+    # when: polling crashes while fetching, then while storing, then finishes; the queued processing
+    # tasks run after each poll, as a worker would
     cursors = poll_with_two_crashes(
         email_account,
         monkeypatch,
-        lambda: django_capture_on_commit_callbacks(execute=False),
+        lambda: django_capture_on_commit_callbacks(execute=True),
         fetch_crash=27,
         accept_crash=10,
     )
@@ -98,6 +98,10 @@ def test_5000_waiting_mails_are_stored_once_despite_two_crashes(
     assert len(stored) == WAITING
     assert set(stored) == {f"<outage-{n}@example.org>" for n in range(WAITING)}
     assert sorted(InboundEvent.objects.values_list("payload__uid", flat=True)) == list(range(1, WAITING + 1))
+    assert InboundEvent.objects.exclude(status="processed").count() == 0
+    messages = list(Message.objects.values_list("external_id", flat=True))
+    assert len(messages) == WAITING
+    assert set(messages) == set(stored)
     assert poll_mailbox(email_account).fetched == 0
     assert time.monotonic() - started < 60
 
