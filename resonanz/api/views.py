@@ -119,3 +119,11 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
+
+from resonanz.channels.phone.api import call_notes_router  # noqa: E402
+from resonanz.routing.api import agents_router, cti_router, routing_router  # noqa: E402
+
+api.add_router("/cti", cti_router)
+api.add_router("/agents", agents_router)
+api.add_router("/conversations", routing_router)
+api.add_router("/conversations", call_notes_router)

@@ -9,6 +9,7 @@ from resonanz.channels.base import ChannelAdapter
 ADAPTERS: list[str] = [
     "resonanz.channels.fake.adapter.FakeAdapter",
     "resonanz.channels.webhook.adapter.WebhookAdapter",
+    "resonanz.channels.phone.adapter.PhoneAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}
