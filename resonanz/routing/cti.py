@@ -18,6 +18,7 @@ from resonanz.workspaces.models import Agent
 
 DEFAULT_REGION = "DE"
 MAX_CONVERSATIONS = 20
+MIN_DIGITS = 5
 
 
 def normalize_number(raw: str, region: str = DEFAULT_REGION) -> str:
@@ -33,7 +34,9 @@ def normalize_number(raw: str, region: str = DEFAULT_REGION) -> str:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
         raise InvalidInput(f"not a phone number: {error}") from None
-    if not phonenumbers.is_possible_number(parsed):
+    # Possible rather than valid: a number from a range assigned after our metadata was built still
+    # works; short service numbers (110, 112) never identify a customer.
+    if not phonenumbers.is_possible_number(parsed) or len(str(parsed.national_number)) < MIN_DIGITS:
         raise InvalidInput("not a possible phone number")
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
