@@ -55,8 +55,8 @@ def x_conversation(workspace, fake_account, anna):
     return ConversationFactory(channel_account=fake_account, customer=anna, owner=mia, status="open")
 
 
-def post(client, account, payload, secret="test-secret"):
-    return signed_post(client, f"/api/channels/{account.pk}/events", secret, payload)
+def post(client, account, payload):
+    return signed_post(client, f"/api/channels/{account.pk}/events", account.secret, payload)
 
 
 def test_call_started_attaches_to_the_customer_s_open_conversation(
