@@ -179,7 +179,7 @@ def test_transfer_hands_the_conversation_over_and_is_audited(client, workspace, 
     )
     assert response.status_code == 200
     assert response.json()["owner_id"] == colleague.pk
-    entry = TimelineEntry.objects.get(conversation=conversation)
+    entry = TimelineEntry.objects.get(conversation_id=conversation.pk)
     assert (entry.kind, entry.actor_id) == ("transferred", agent.pk)
     assert entry.data == {
         "from_agent_id": agent.pk,
@@ -287,7 +287,7 @@ def test_after_the_move_replies_go_out_privately_in_the_same_conversation(
         )
     assert reply.json()["visibility"] == "private"
     assert reply.json()["conversation_id"] == conversation.pk
-    assert OutboundDelivery.objects.order_by("id").last().action == "direct_message"
+    assert OutboundDelivery.objects.order_by("-id").values_list("action", flat=True)[0] == "direct_message"
 
 
 def test_moving_a_private_conversation_is_409_and_sends_nothing(client, agent, fake_account):
@@ -328,7 +328,9 @@ def test_a_rule_moves_sensitive_public_conversations_to_private_owner_kept(works
         agent.pk,
     )
     kinds = list(
-        TimelineEntry.objects.filter(conversation=conversation).order_by("id").values_list("kind", flat=True)
+        TimelineEntry.objects.filter(conversation_id=conversation.pk)
+        .order_by("id")
+        .values_list("kind", flat=True)
     )
     assert kinds == ["assigned", "replied", "moved_private"]
     route_messages([message.pk])  # again: nothing more goes out
