@@ -150,6 +150,10 @@ AFTER_INGEST_STEPS: list[str] = [
     "resonanz.routing.pipeline.route_messages",
 ]
 
+# Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
+# reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.
+ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", default=2.0)
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

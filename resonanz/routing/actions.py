@@ -22,6 +22,7 @@ from resonanz.routing.snapshots import (
     agent_snapshots,
     conversation_facts,
     latest_labels,
+    note_assignment,
     open_count_of,
     rule_snapshot,
     rules_in_force,
@@ -46,17 +47,35 @@ class RoutingOutcome:
     owner_changed: bool
 
 
+class _CannotTake(Exception):
+    pass
+
+
 def _claim(candidates: tuple[int, ...]) -> int | None:
     """The first candidate still online and below capacity, checked under a lock on the agent's row:
-    two workers balancing at the same moment queue here, and the second sees the first's assignment."""
+    two workers balancing at the same moment queue here, and the second sees the first's assignment.
+
+    Each try runs in a savepoint that is rolled back when the agent cannot take the conversation, which
+    releases that agent's lock: a worker holds at most one agent lock, so two workers walking their
+    candidates in different orders cannot deadlock."""
     for agent_id in candidates:
-        row = (
-            Agent.objects.select_for_update().filter(pk=agent_id).values_list("presence", "capacity").first()
-        )
-        if row is None or row[0] not in engine.ASSIGNABLE_PRESENCES:
+        try:
+            with transaction.atomic():
+                row = (
+                    Agent.objects.select_for_update()
+                    .filter(pk=agent_id)
+                    .values_list("presence", "capacity")
+                    .first()
+                )
+                if (
+                    row is None
+                    or row[0] not in engine.ASSIGNABLE_PRESENCES
+                    or open_count_of(agent_id) >= row[1]
+                ):
+                    raise _CannotTake
+                return agent_id
+        except _CannotTake:
             continue
-        if open_count_of(agent_id) < row[1]:
-            return agent_id
     return None
 
 
@@ -68,15 +87,17 @@ def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> 
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(of=("self",))
-            .select_related("customer", "channel_account")
+            .select_related("customer", "channel_account", "workspace")
             .filter(pk=conversation_id)
             .first()
         )
         if conversation is None or conversation.status not in Conversation.OPEN_STATUSES:
             return None
         facts = conversation_facts(conversation)
-        version, rules = rules_in_force(conversation.workspace_id)
-        decision = engine.decide(facts, rules, agent_snapshots(conversation.workspace_id))
+        marker = conversation.workspace.created_at
+        version, rules = rules_in_force(conversation.workspace_id, marker)
+        agents = agent_snapshots(conversation.workspace_id, marker)
+        decision = engine.decide(facts, rules, agents)
         if decision.candidates:
             claimed = _claim(decision.candidates)
             if claimed is None:
@@ -125,6 +146,7 @@ def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> 
             }
             if "owner_id" in updates:
                 kind = "assigned" if old_owner_id is None else "transferred"
+                note_assignment(conversation.workspace_id, old_owner_id, decision.owner_id)
             elif decision.owner_id is None:
                 kind = "queued"
             else:
@@ -180,6 +202,7 @@ def do_transfer_conversation(
             raise Conflict(f"{to_agent.display_name} owns this conversation already")
         Conversation.objects.filter(pk=conversation.pk).update(owner_id=to_agent.pk)
         conversation.owner_id = to_agent.pk
+        note_assignment(conversation.workspace_id, old_owner_id, to_agent.pk)
         TimelineEntry.objects.create(
             conversation=conversation,
             actor=actor,

@@ -3,19 +3,23 @@ agents' snapshots. A handful of indexed queries; no writes."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.conf import settings
+from django.db.models import Count, Subquery
 
-from resonanz.conversations.models import Conversation
+from resonanz.conversations.models import Conversation, Message
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
 from resonanz.routing.models import RoutingRule, RuleSetVersion
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent
 
 FACT_ANNOTATORS = ("language", "sentiment", "topic", "urgency", "sensitivity", "region")
-# Annotations read per conversation, newest first: enough to find each annotator's newest label.
+# Messages and annotations read per conversation, newest first: enough for each annotator's newest label.
+MESSAGE_WINDOW = 20
 ANNOTATION_WINDOW = 60
 
 RULE_FIELDS_LIST = (
@@ -35,10 +39,19 @@ def split_values(text: str) -> list[str]:
 
 
 def latest_labels(conversation_id: int) -> dict[str, str]:
-    """Each annotator's newest label over the conversation's messages; absent annotators are absent."""
+    """Each annotator's newest label over the conversation's recent messages (absent ones are absent).
+
+    The annotations are found by message id (a subquery on the conversation's newest messages), so
+    they come through their unique index: a join lets SQLite's planner walk the (annotator, label)
+    index over every annotation of the workspace instead."""
+    recent = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .order_by("-created_at", "-id")
+        .values("id")[:MESSAGE_WINDOW]
+    )
     labels: dict[str, str] = {}
     rows = (
-        Annotation.objects.filter(message__conversation_id=conversation_id, annotator__in=FACT_ANNOTATORS)
+        Annotation.objects.filter(message_id__in=Subquery(recent), annotator__in=FACT_ANNOTATORS)
         .order_by("-id")
         .values_list("annotator", "label")[:ANNOTATION_WINDOW]
     )
@@ -49,31 +62,31 @@ def latest_labels(conversation_id: int) -> dict[str, str]:
 
 
 def topic_owner(conversation: Conversation, topic: str) -> int | None:
-    """The owner of the customer's most recent other open conversation on the same topic."""
+    """The owner of the customer's other open conversation on the same topic (the most recently
+    annotated one when there are several). One query."""
     if not topic:
         return None
-    others = list(
-        Conversation.objects.filter(
-            customer_id=conversation.customer_id,
-            status__in=Conversation.OPEN_STATUSES,
-            owner__isnull=False,
+    recent = (
+        Message.objects.filter(
+            conversation__customer_id=conversation.customer_id,
+            conversation__status__in=Conversation.OPEN_STATUSES,
+            conversation__owner__isnull=False,
         )
-        .exclude(pk=conversation.pk)
-        .order_by("-last_message_at", "-id")
-        .values_list("id", "owner_id")[:20]
-    )
-    if not others:
-        return None
-    topics: dict[int, str] = {}
-    for conversation_id, label in (
-        Annotation.objects.filter(message__conversation_id__in=[c for c, _ in others], annotator="topic")
+        .exclude(conversation_id=conversation.pk)
         .order_by("-id")
-        .values_list("message__conversation_id", "label")
+        .values("id")[: MESSAGE_WINDOW * 5]
+    )
+    seen: set[int] = set()
+    for conversation_id, owner_id, label in (
+        Annotation.objects.filter(message_id__in=Subquery(recent), annotator="topic")
+        .order_by("-id")
+        .values_list("message__conversation_id", "message__conversation__owner_id", "label")
     ):
-        topics.setdefault(conversation_id, label)
-    for conversation_id, owner_id in others:
-        if topics.get(conversation_id) == topic:
-            return owner_id
+        if conversation_id in seen:
+            continue  # an older topic of a conversation whose newest topic was already looked at
+        seen.add(conversation_id)
+        if label == topic:
+            return int(owner_id)
     return None
 
 
@@ -154,16 +167,49 @@ def rule_from_snapshot(data: dict[str, Any]) -> Rule:
 _RULES_CACHE: dict[tuple[int, int, object], tuple[Rule, ...]] = {}
 
 
-def rules_in_force(workspace_id: int) -> tuple[int, tuple[Rule, ...]]:
-    """(version, active rules in order); version 0 and no rules before the first change."""
-    latest = (
+# The newest version seen per workspace and when: a worker re-reads it at most every
+# ROUTING_SNAPSHOT_SECONDS; a change saved in this process takes effect here at once.
+_LATEST_VERSION: dict[int, tuple[float, object, tuple[int, object] | None]] = {}
+
+
+def forget_rules(workspace_id: int) -> None:
+    _LATEST_VERSION.pop(workspace_id, None)
+
+
+def rules_in_force(workspace_id: int, marker: object = None) -> tuple[int, tuple[Rule, ...]]:
+    """(version, active rules in order); version 0 and no rules before the first change.
+
+    ``marker`` (the workspace's creation time) enables the short per-process cache of the version
+    number; without it the version is read fresh."""
+    now = time.monotonic()
+    seen = _LATEST_VERSION.get(workspace_id)
+    if (
+        marker is not None
+        and seen is not None
+        and seen[1] == marker
+        and now - seen[0] <= float(settings.ROUTING_SNAPSHOT_SECONDS)
+    ):
+        latest = seen[2]
+    else:
+        latest = _latest_version(workspace_id)
+        if len(_LATEST_VERSION) > 1000:
+            _LATEST_VERSION.clear()
+        _LATEST_VERSION[workspace_id] = (now, marker, latest)
+    if latest is None:
+        return 0, ()
+    return _rules_of_version(workspace_id, latest)
+
+
+def _latest_version(workspace_id: int) -> tuple[int, object] | None:
+    return (
         RuleSetVersion.objects.filter(workspace_id=workspace_id)
         .order_by("-version")
         .values_list("version", "created_at")
         .first()
     )
-    if latest is None:
-        return 0, ()
+
+
+def _rules_of_version(workspace_id: int, latest: tuple[int, object]) -> tuple[int, tuple[Rule, ...]]:
     version, written_at = latest
     key = (workspace_id, version, written_at)
     cached = _RULES_CACHE.get(key)
@@ -198,29 +244,99 @@ def open_count_of(agent_id: int) -> int:
     return Conversation.objects.filter(owner_id=agent_id, status__in=Conversation.OPEN_STATUSES).count()
 
 
-def agent_snapshots(workspace_id: int) -> list[AgentSnapshot]:
+@dataclass
+class _Roster:
+    """What rarely changes about a workspace's agents (teams, skills, languages) and their open workload,
+    kept per process. Presence and capacity are read fresh on every decision."""
+
+    marker: object
+    agent_ids: frozenset[int]
+    teams: dict[int, frozenset[int]]
+    skills: dict[int, frozenset[int]]
+    languages: dict[int, frozenset[str]]
+    loaded_at: float
+    counts: dict[int, int] = field(default_factory=dict)
+    counts_at: float = float("-inf")
+
+
+_ROSTERS: dict[int, _Roster] = {}
+
+
+def _load_roster(workspace_id: int, marker: object, agent_ids: frozenset[int], now: float) -> _Roster:
     teams: dict[int, set[int]] = defaultdict(set)
-    for agent_id, team_id in Agent.teams.through.objects.filter(agent__workspace_id=workspace_id).values_list(
+    for agent_id, team_id in Agent.teams.through.objects.filter(agent_id__in=list(agent_ids)).values_list(
         "agent_id", "team_id"
     ):
         teams[agent_id].add(team_id)
     skills: dict[int, set[int]] = defaultdict(set)
-    for agent_id, skill_id in Agent.skills.through.objects.filter(
-        agent__workspace_id=workspace_id
-    ).values_list("agent_id", "skill_id"):
+    for agent_id, skill_id in Agent.skills.through.objects.filter(agent_id__in=list(agent_ids)).values_list(
+        "agent_id", "skill_id"
+    ):
         skills[agent_id].add(skill_id)
-    counts = open_counts(workspace_id)
+    languages = {
+        agent_id: frozenset(codes or ())
+        for agent_id, codes in Agent.objects.filter(pk__in=list(agent_ids)).values_list("id", "languages")
+    }
+    return _Roster(
+        marker=marker,
+        agent_ids=agent_ids,
+        teams={a: frozenset(t) for a, t in teams.items()},
+        skills={a: frozenset(s) for a, s in skills.items()},
+        languages=languages,
+        loaded_at=now,
+    )
+
+
+def agent_snapshots(workspace_id: int, marker: object = None) -> list[AgentSnapshot]:
+    """Every active agent of the workspace with presence, capacity, open workload, teams and skills.
+
+    ``settings.ROUTING_SNAPSHOT_SECONDS`` > 0 keeps workloads that long (and teams, skills and languages
+    30 times as long) in this process; the agents' own routing keeps the workloads current between
+    refreshes (`note_assignment`), and capacity is checked exactly under a lock when assigning.
+    ``marker`` tells a workspace apart from an earlier one with the same id (tests, restores)."""
+    rows = list(
+        Agent.objects.filter(workspace_id=workspace_id, user__is_active=True).values_list(
+            "id", "presence", "capacity"
+        )
+    )
+    agent_ids = frozenset(r[0] for r in rows)
+    ttl = float(settings.ROUTING_SNAPSHOT_SECONDS)
+    now = time.monotonic()
+    roster = _ROSTERS.get(workspace_id)
+    if (
+        roster is None
+        or roster.marker != marker
+        or roster.agent_ids != agent_ids
+        or now - roster.loaded_at > ttl * 30
+    ):
+        roster = _load_roster(workspace_id, marker, agent_ids, now)
+        if len(_ROSTERS) > 1000:
+            _ROSTERS.clear()
+        _ROSTERS[workspace_id] = roster
+    if now - roster.counts_at > ttl:
+        roster.counts = open_counts(workspace_id)
+        roster.counts_at = now
+    empty: frozenset[int] = frozenset()
     return [
         AgentSnapshot(
             id=agent_id,
             presence=presence,
-            open_count=counts.get(agent_id, 0),
+            open_count=roster.counts.get(agent_id, 0),
             capacity=capacity,
-            team_ids=frozenset(teams.get(agent_id, ())),
-            skill_ids=frozenset(skills.get(agent_id, ())),
-            languages=frozenset(languages or ()),
+            team_ids=roster.teams.get(agent_id, empty),
+            skill_ids=roster.skills.get(agent_id, empty),
+            languages=roster.languages.get(agent_id, frozenset()),
         )
-        for agent_id, presence, capacity, languages in Agent.objects.filter(
-            workspace_id=workspace_id, user__is_active=True
-        ).values_list("id", "presence", "capacity", "languages")
+        for agent_id, presence, capacity in rows
     ]
+
+
+def note_assignment(workspace_id: int, old_owner_id: int | None, new_owner_id: int | None) -> None:
+    """Keep this process's cached workloads current after it moved a conversation."""
+    roster = _ROSTERS.get(workspace_id)
+    if roster is None:
+        return
+    if old_owner_id is not None and roster.counts.get(old_owner_id, 0) > 0:
+        roster.counts[old_owner_id] -= 1
+    if new_owner_id is not None:
+        roster.counts[new_owner_id] = roster.counts.get(new_owner_id, 0) + 1
