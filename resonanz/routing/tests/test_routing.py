@@ -12,7 +12,7 @@ from resonanz.core.factories import (
     MessageFactory,
     event,
 )
-from resonanz.core.testing import signed_post
+from resonanz.core.testing import assert_database_query_count, signed_post
 from resonanz.routing.actions import (
     do_delete_routing_rule,
     do_route_conversation,
@@ -282,3 +282,20 @@ def test_admin_edits_rules_and_each_save_is_a_version(client, workspace, tech):
     version = RuleSetVersion.objects.get()
     assert (version.version, version.created_by_id, version.rules[0]["topics"]) == (1, admin.pk, ["outage"])
     assert client.get("/admin/routing/rulesetversion/").status_code == 200
+
+
+def test_routing_a_new_conversation_runs_a_fixed_number_of_queries(
+    fake_account, workspace, technician, outage_rule, settings
+):
+    settings.ROUTING_SNAPSHOT_SECONDS = 600  # a slow machine must not expire the caches mid-test
+    AgentFactory.create_batch(5, workspace=workspace)
+    _, warm_message = incoming(fake_account, topic="outage")
+    route_messages([warm_message.pk])  # rules and agents' teams and skills are now cached
+    conversation, _ = incoming(fake_account, topic="outage", language="de")
+    # savepoint; lock conversation (+ customer, channel account, workspace); annotations; other open
+    # conversations on the topic; presence and capacity; claim: savepoint, lock agent, count, release;
+    # update; timeline entry; release
+    with assert_database_query_count(12):
+        do_route_conversation(conversation.pk)
+    conversation.refresh_from_db()
+    assert conversation.owner_id == technician.pk
