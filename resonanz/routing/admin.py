@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from resonanz.routing.actions import do_delete_routing_rule, do_save_routing_rule
+from resonanz.core.errors import InvalidInput
+from resonanz.routing.actions import check_rule, do_delete_routing_rule, do_save_routing_rule
 from resonanz.routing.models import RoutingRule, RuleSetVersion
 from resonanz.workspaces.models import Agent
 
@@ -17,8 +19,43 @@ def _actor(request: HttpRequest) -> Agent | None:
     return Agent.objects.filter(user__pk=request.user.pk).first() if request.user.pk else None
 
 
+class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "workspace",
+            "name",
+            "position",
+            "is_active",
+            "stop",
+            "topics",
+            "languages",
+            "channel_kinds",
+            "urgencies",
+            "sentiments",
+            "sensitivities",
+            "regions",
+            "customer_is_vip",
+            "conversation_is_public",
+            "team",
+            "skill",
+            "priority",
+            "move_private",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if not self.errors:
+            try:
+                check_rule(RoutingRule(**{k: v for k, v in cleaned.items() if v is not None}))
+            except InvalidInput as error:
+                raise forms.ValidationError(error.message) from None
+        return cleaned
+
+
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = RoutingRuleForm
     list_display = ("name", "workspace", "position", "is_active", "topics", "team", "skill", "priority")
     list_filter = ("workspace", "is_active", "team")
     ordering = ("workspace", "position", "id")

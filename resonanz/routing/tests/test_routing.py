@@ -10,6 +10,7 @@ from resonanz.core.factories import (
     ConversationFactory,
     CustomerFactory,
     MessageFactory,
+    WorkspaceFactory,
     event,
 )
 from resonanz.core.testing import assert_database_query_count, signed_post
@@ -19,10 +20,10 @@ from resonanz.routing.actions import (
     do_save_routing_rule,
     do_set_presence,
 )
-from resonanz.routing.models import RuleSetVersion
+from resonanz.routing.models import RoutingRule, RuleSetVersion
 from resonanz.routing.pipeline import route_messages
 from resonanz.routing.snapshots import rules_in_force
-from resonanz.routing.tests.factories import RoutingRuleFactory, annotate
+from resonanz.routing.tests.factories import RoutingRuleFactory, TeamFactory, annotate
 from resonanz.workspaces.models import Agent
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +300,24 @@ def test_routing_a_new_conversation_runs_a_fixed_number_of_queries(
         do_route_conversation(conversation.pk)
     conversation.refresh_from_db()
     assert conversation.owner_id == technician.pk
+
+
+def test_admin_refuses_a_team_of_another_workspace_and_writes_no_version(client, workspace):
+    admin = AgentFactory(workspace=workspace, role="admin", user__is_staff=True, user__is_superuser=True)
+    foreign = TeamFactory(workspace=WorkspaceFactory(slug="andere", name="Andere"), name="Fremd")
+    client.force_login(admin.user)
+    response = client.post(
+        "/admin/routing/routingrule/add/",
+        {
+            "workspace": workspace.pk,
+            "name": "Falsch",
+            "position": 1,
+            "team": foreign.pk,
+            "customer_is_vip": "unknown",
+            "conversation_is_public": "unknown",
+        },
+    )
+    assert response.status_code == 200
+    assert "belongs to another workspace" in response.content.decode()
+    assert not RuleSetVersion.objects.exists()
+    assert not RoutingRule.objects.exists()
