@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Subquery
+from django.db import connection
+from django.db.models import Count
 
 from resonanz.conversations.models import Conversation, Message
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
@@ -38,24 +39,57 @@ def split_values(text: str) -> list[str]:
     return [part.strip().lower() for part in text.split(",") if part.strip()]
 
 
-def latest_labels(conversation_id: int) -> dict[str, str]:
-    """Each annotator's newest label over the conversation's recent messages (absent ones are absent).
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
-    The annotations are found by message id (a subquery on the conversation's newest messages), so
-    they come through their unique index: a join lets SQLite's planner walk the (annotator, label)
-    index over every annotation of the workspace instead."""
-    recent = (
-        Message.objects.filter(conversation_id=conversation_id)
-        .order_by("-created_at", "-id")
-        .values("id")[:MESSAGE_WINDOW]
+
+def _tables() -> dict[str, str]:
+    return {
+        "annotation": connection.ops.quote_name(Annotation._meta.db_table),
+        "message": connection.ops.quote_name(Message._meta.db_table),
+        "conversation": connection.ops.quote_name(Conversation._meta.db_table),
+    }
+
+
+_OPEN = ", ".join(["%s"] * len(Conversation.OPEN_STATUSES))
+
+# The hot reads of every decision are plain SQL: building them through the ORM cost more CPU than
+# running them. Annotations are found by message id (a subquery on the newest messages) so they come
+# through their unique (message, annotator, version) index, never through the (annotator, label) index
+# over every annotation of the workspace.
+_LABELS_SQL = """
+SELECT a.annotator, a.label FROM {annotation} a
+WHERE a.annotator IN ({annotators}) AND a.message_id IN (
+    SELECT m.id FROM {message} m WHERE m.conversation_id = %s
+    ORDER BY m.created_at DESC, m.id DESC LIMIT {messages})
+ORDER BY a.id DESC LIMIT {annotations}
+"""
+
+_TOPIC_OWNER_SQL = """
+SELECT m.conversation_id, c.owner_id, a.label FROM {annotation} a
+JOIN {message} m ON m.id = a.message_id
+JOIN {conversation} c ON c.id = m.conversation_id
+WHERE a.annotator = %s AND a.message_id IN (
+    SELECT m2.id FROM {message} m2 JOIN {conversation} c2 ON c2.id = m2.conversation_id
+    WHERE c2.customer_id = %s AND c2.owner_id IS NOT NULL AND c2.status IN ({open})
+      AND m2.conversation_id <> %s
+    ORDER BY m2.id DESC LIMIT {messages})
+ORDER BY a.id DESC
+"""
+
+
+def latest_labels(conversation_id: int) -> dict[str, str]:
+    """Each annotator's newest label over the conversation's 20 newest messages (absent ones absent)."""
+    sql = _LABELS_SQL.format(
+        annotators=", ".join(["%s"] * len(FACT_ANNOTATORS)),
+        messages=MESSAGE_WINDOW,
+        annotations=ANNOTATION_WINDOW,
+        **_tables(),
     )
     labels: dict[str, str] = {}
-    rows = (
-        Annotation.objects.filter(message_id__in=Subquery(recent), annotator__in=FACT_ANNOTATORS)
-        .order_by("-id")
-        .values_list("annotator", "label")[:ANNOTATION_WINDOW]
-    )
-    for annotator, label in rows:
+    for annotator, label in _rows(sql, [*FACT_ANNOTATORS, conversation_id]):
         if annotator not in labels and label:
             labels[annotator] = label
     return labels
@@ -63,25 +97,13 @@ def latest_labels(conversation_id: int) -> dict[str, str]:
 
 def topic_owner(conversation: Conversation, topic: str) -> int | None:
     """The owner of the customer's other open conversation on the same topic (the most recently
-    annotated one when there are several). One query."""
+    annotated one when there are several)."""
     if not topic:
         return None
-    recent = (
-        Message.objects.filter(
-            conversation__customer_id=conversation.customer_id,
-            conversation__status__in=Conversation.OPEN_STATUSES,
-            conversation__owner__isnull=False,
-        )
-        .exclude(conversation_id=conversation.pk)
-        .order_by("-id")
-        .values("id")[: MESSAGE_WINDOW * 5]
-    )
+    sql = _TOPIC_OWNER_SQL.format(open=_OPEN, messages=MESSAGE_WINDOW * 5, **_tables())
+    params = ["topic", conversation.customer_id, *Conversation.OPEN_STATUSES, conversation.pk]
     seen: set[int] = set()
-    for conversation_id, owner_id, label in (
-        Annotation.objects.filter(message_id__in=Subquery(recent), annotator="topic")
-        .order_by("-id")
-        .values_list("message__conversation_id", "message__conversation__owner_id", "label")
-    ):
+    for conversation_id, owner_id, label in _rows(sql, params):
         if conversation_id in seen:
             continue  # an older topic of a conversation whose newest topic was already looked at
         seen.add(conversation_id)
@@ -241,7 +263,11 @@ def open_counts(workspace_id: int) -> dict[int, int]:
 
 
 def open_count_of(agent_id: int) -> int:
-    return Conversation.objects.filter(owner_id=agent_id, status__in=Conversation.OPEN_STATUSES).count()
+    # Only table names and placeholders are formatted in; values go as parameters.
+    sql = "SELECT COUNT(*) FROM {conversation} WHERE owner_id = %s AND status IN ({open})".format(  # noqa: S608
+        open=_OPEN, **_tables()
+    )
+    return int(_rows(sql, [agent_id, *Conversation.OPEN_STATUSES])[0][0])
 
 
 @dataclass
@@ -257,6 +283,9 @@ class _Roster:
     loaded_at: float
     counts: dict[int, int] = field(default_factory=dict)
     counts_at: float = float("-inf")
+    # The last snapshot built per agent, reused while presence, capacity and workload are unchanged
+    # (building 200 frozen dataclasses per decision costs more than the decision itself).
+    snapshots: dict[int, AgentSnapshot] = field(default_factory=dict)
 
 
 _ROSTERS: dict[int, _Roster] = {}
@@ -317,18 +346,29 @@ def agent_snapshots(workspace_id: int, marker: object = None) -> list[AgentSnaps
         roster.counts = open_counts(workspace_id)
         roster.counts_at = now
     empty: frozenset[int] = frozenset()
-    return [
-        AgentSnapshot(
-            id=agent_id,
-            presence=presence,
-            open_count=roster.counts.get(agent_id, 0),
-            capacity=capacity,
-            team_ids=roster.teams.get(agent_id, empty),
-            skill_ids=roster.skills.get(agent_id, empty),
-            languages=roster.languages.get(agent_id, frozenset()),
-        )
-        for agent_id, presence, capacity in rows
-    ]
+    snapshots = []
+    counts, built = roster.counts, roster.snapshots
+    for agent_id, presence, capacity in rows:
+        open_count = counts.get(agent_id, 0)
+        snapshot = built.get(agent_id)
+        if (
+            snapshot is None
+            or snapshot.presence != presence
+            or snapshot.capacity != capacity
+            or snapshot.open_count != open_count
+        ):
+            snapshot = AgentSnapshot(
+                id=agent_id,
+                presence=presence,
+                open_count=open_count,
+                capacity=capacity,
+                team_ids=roster.teams.get(agent_id, empty),
+                skill_ids=roster.skills.get(agent_id, empty),
+                languages=roster.languages.get(agent_id, frozenset()),
+            )
+            built[agent_id] = snapshot
+        snapshots.append(snapshot)
+    return snapshots
 
 
 def note_assignment(workspace_id: int, old_owner_id: int | None, new_owner_id: int | None) -> None:
