@@ -123,3 +123,12 @@ api.add_router("/channels", channels_router)
 api.add_router("/agents", agents_router)
 api.add_router("/address-changes", address_changes_router)
 api.add_router("/facebook", "resonanz.channels.facebook.api.router")
+
+from resonanz.channels.phone.api import call_notes_router  # noqa: E402
+from resonanz.routing.api import agents_router as presence_router  # noqa: E402
+from resonanz.routing.api import cti_router, routing_router  # noqa: E402
+
+api.add_router("/cti", cti_router)
+api.add_router("/agents", presence_router)
+api.add_router("/conversations", routing_router)
+api.add_router("/conversations", call_notes_router)

@@ -14,6 +14,7 @@ ADAPTERS: list[str] = [
     "resonanz.channels.feeds.adapter.FeedAdapter",
     "resonanz.channels.x.adapter.XAdapter",
     "resonanz.channels.facebook.adapter.FacebookAdapter",
+    "resonanz.channels.phone.adapter.PhoneAdapter",
 ]
 
 _cache: dict[str, ChannelAdapter] = {}

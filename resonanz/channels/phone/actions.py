@@ -1,0 +1,40 @@
+"""Call notes: what an agent writes down during or after a call, kept as an internal note in the
+conversation the call belongs to."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from resonanz.conversations.actions import check_reply_text
+from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.core.errors import InvalidInput
+from resonanz.workspaces.models import Agent
+
+
+def do_add_call_note(agent: Agent, conversation: Conversation, text: str, *, call_id: str = "") -> Message:
+    text = check_reply_text(text)
+    if conversation.workspace_id != agent.workspace_id:
+        raise InvalidInput("conversation belongs to another workspace")
+    call_id = call_id.strip()[:120]
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            channel_account_id=conversation.channel_account_id,
+            direction=Message.Direction.OUTBOUND,
+            visibility=Message.Visibility.NOTE,
+            author_agent=agent,
+            text=text,
+            extra={"call_note": True, "call_id": call_id},
+            created_at=now,
+            received_at=now,
+        )
+        TimelineEntry.objects.create(
+            conversation=conversation,
+            actor=agent,
+            kind="call_note",
+            data={"message_id": message.pk, "call_id": call_id},
+        )
+    return message

@@ -1,0 +1,113 @@
+"""The CTI webhook's event format (what a telephony system posts; see docs/channels/phone.md).
+
+One event, or ``{"events": [...]}`` with at most 100. Every event has ``id`` (unique per channel account)
+and ``event``; the known events are validated in full, unknown ones are stored and ignored:
+
+    {"id": "evt-1", "event": "call.started", "call_id": "c-4711", "from": "+49 221 1234567",
+     "to": "+49 800 1234567", "direction": "inbound", "occurred_at": "2026-11-23T09:15:00+01:00",
+     "caller_name": "Anna Beispiel"}
+    {"id": "evt-2", "event": "call.ended", "call_id": "c-4711", "from": "…", "duration_seconds": 312}
+    {"id": "evt-3", "event": "call.recording", "call_id": "c-4711", "from": "…",
+     "recording_url": "https://pbx.example.org/rec/c-4711.mp3", "duration_seconds": 305}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from resonanz.channels.base import MalformedPayload
+
+MAX_EVENTS_PER_REQUEST = 100
+CALL_STARTED = "call.started"
+CALL_ENDED = "call.ended"
+CALL_RECORDING = "call.recording"
+KNOWN_EVENTS = (CALL_STARTED, CALL_ENDED, CALL_RECORDING)
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, max_length=200)
+    event: str = Field(min_length=1, max_length=60)
+
+
+class CallEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    event: Literal["call.started", "call.ended", "call.recording"]
+    call_id: str = Field(min_length=1, max_length=120)
+    from_number: str = Field(alias="from", min_length=1, max_length=40)
+    to_number: str = Field(default="", alias="to", max_length=40)
+    direction: Literal["inbound", "outbound"] = "inbound"
+    occurred_at: dt.datetime | None = None
+    caller_name: str = Field(default="", max_length=200)
+    duration_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+    recording_url: str = Field(default="", max_length=500)
+
+    @field_validator("recording_url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    def check_complete(self) -> CallEvent:
+        if self.event == CALL_ENDED and self.duration_seconds is None:
+            raise MalformedPayload("call.ended needs duration_seconds")
+        if self.event == CALL_RECORDING and not self.recording_url:
+            raise MalformedPayload("call.recording needs recording_url")
+        return self
+
+    @property
+    def customer_number(self) -> str:
+        """The customer's side of the call: the caller on inbound calls, the callee on outbound ones."""
+        return self.from_number if self.direction == "inbound" else (self.to_number or self.from_number)
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def parse_call_event(data: Any) -> CallEvent:
+    try:
+        return CallEvent.model_validate(data).check_complete()
+    except ValidationError as error:
+        raise MalformedPayload(_describe(error)) from None
+
+
+def parse_body(body: bytes) -> list[dict[str, Any]]:
+    """Validate a whole request: every event must be well-formed, or none is stored. Unknown event types
+    only need the envelope (id, event); they are stored and ignored by the worker."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedPayload(f"body is not valid JSON: {error}") from None
+    if isinstance(data, dict) and "events" in data:
+        items = data["events"]
+        if not isinstance(items, list) or not items:
+            raise MalformedPayload("events must be a non-empty list")
+        if len(items) > MAX_EVENTS_PER_REQUEST:
+            raise MalformedPayload(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(items)}")
+    else:
+        items = [data]
+    events = []
+    for index, item in enumerate(items):
+        try:
+            envelope = Envelope.model_validate(item)
+            if envelope.event in KNOWN_EVENTS:
+                parse_call_event(item)
+        except ValidationError as error:
+            raise MalformedPayload(f"event {index}: {_describe(error)}") from None
+        except MalformedPayload as error:
+            raise MalformedPayload(f"event {index}: {error}") from None
+        events.append(item)
+    return events
