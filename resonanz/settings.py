@@ -147,6 +147,8 @@ SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest
 # importing them (dependencies point inward): understanding first, then everything that reads its labels.
 AFTER_INGEST_STEPS: list[str] = []
+# Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
+INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,14 +8,17 @@ from ninja import NinjaAPI, Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
+from resonanz.analytics.api import router as analytics_router
 from resonanz.api.auth import agent_of, auth
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.registry import get_adapter
+from resonanz.contacts.api import router as customers_router
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
+from resonanz.conversations.api import macros_router, notes_router, notifications_router
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import ResonanzError
 
@@ -119,3 +122,8 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
+api.add_router("/customers", customers_router)
+api.add_router("/conversations", notes_router)
+api.add_router("/macros", macros_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/analytics", analytics_router)
