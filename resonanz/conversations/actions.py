@@ -257,7 +257,9 @@ def do_send_reply(
     return message
 
 
-def do_change_status(agent: Agent | None, conversation: Conversation, status: str) -> None:
+def do_change_status(
+    agent: Agent | None, conversation: Conversation, status: str, *, now: dt.datetime | None = None
+) -> None:
     if status not in Conversation.Status.values:
         raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(Conversation.Status.values)}")
     if conversation.status == status:
@@ -265,7 +267,7 @@ def do_change_status(agent: Agent | None, conversation: Conversation, status: st
     with transaction.atomic():
         old = conversation.status
         updates: dict[str, Any] = {"status": status}
-        now = timezone.now()
+        now = timezone.now() if now is None else now
         if status == Conversation.Status.PENDING:
             updates["sla_paused_at"] = now  # pending on the customer: the clocks stop
         elif old == Conversation.Status.PENDING:
@@ -405,7 +407,7 @@ def do_add_note(agent: Agent, conversation: Conversation, text: str) -> Message:
             kind="note_added",
             data={"message_id": message.pk, "mentioned_agent_ids": [c.pk for c in colleagues]},
         )
-    logger.info("conversations.note.added", extra={"message": message.pk, "mentions": len(colleagues)})
+    logger.info("conversations.note.added", extra={"message_id": message.pk, "mentions": len(colleagues)})
     return message
 
 

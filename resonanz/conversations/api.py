@@ -58,11 +58,6 @@ class MacroOut(Schema):
         return list(dict.fromkeys(placeholders(obj.text)))
 
 
-class RenderIn(Schema):
-    # Overrides the incident status line (e.g. picked by the agent); else the incidents app's, else none.
-    incident_status: str | None = None
-
-
 class RenderOut(Schema):
     macro_id: int
     conversation_id: int
@@ -111,20 +106,20 @@ def create_macro(request: HttpRequest, body: MacroIn) -> tuple[int, Macro]:
     response={200: RenderOut, 404: ErrorOut},
     summary="Fill a macro's placeholders for one conversation",
     description="Placeholders: {customer_name}, {customer_first_name}, {agent_name}, {agent_first_name}, "
-    "{agent_initials}, {agent_signature}, {incident_status}; {{ and }} write braces.",
+    "{agent_initials}, {agent_signature}, {incident_status}; {{ and }} write braces. `incident_status` "
+    'overrides the incident line (else the incidents app\'s, else "no known incident").',
 )
 def render_macro(
-    request: HttpRequest, macro_id: int, conversation: int, body: RenderIn | None = None
+    request: HttpRequest, macro_id: int, conversation: int, incident_status: str | None = None
 ) -> dict[str, object]:
     agent = agent_of(request)
     macro = access_macro_by_id(agent, macro_id)
     found = access_conversation_by_id(agent, conversation)
-    status = body.incident_status if body and body.incident_status else None
     variables = variables_for(
         found.customer,
         agent,
         signature_style=agent.workspace.signature_style,
-        incident_status=status or incident_status_for(found.pk, macro.language),
+        incident_status=incident_status or incident_status_for(found.pk, macro.language),
     )
     return {
         "macro_id": macro.pk,
