@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type,misc,comparison-overlap,operator"
 """Internal notes, mentions and macros through the API, plus the pure placeholder renderer."""
 
 from __future__ import annotations
