@@ -11,8 +11,8 @@ from resonanz.api.auth import agent_of, auth
 from resonanz.api.schemas import ErrorOut, MessageOut
 from resonanz.contacts import actions
 from resonanz.contacts.access import access_customer_by_id, access_merge_by_id, access_suggestion_by_id
-from resonanz.contacts.models import Customer, CustomerMerge, MatchSuggestion
-from resonanz.conversations.access import ConversationHistory, CustomerHistory, customer_history
+from resonanz.contacts.models import Customer, CustomerMerge, Identity, MatchSuggestion
+from resonanz.conversations.access import ConversationHistory, customer_history
 
 router = Router(tags=["customers"], auth=auth)
 
@@ -38,10 +38,6 @@ class CustomerDetailOut(Schema):
     merged_into_id: int | None
     identities: list[IdentityOut]
     created_at: dt.datetime
-
-    @staticmethod
-    def resolve_identities(obj: Customer) -> list[IdentityOut]:
-        return [IdentityOut.from_orm(i) for i in obj.identities.order_by("kind", "handle")]
 
 
 class HistoryConversationOut(Schema):
@@ -94,11 +90,10 @@ class SuggestionOut(Schema):
         return obj.candidate.display_name
 
 
-def _customer_out(history: CustomerHistory) -> dict[str, object]:
-    customer = history.customer
+def _customer_out(customer: Customer, identities: list[Identity]) -> dict[str, object]:
     return {
         **{name: getattr(customer, name) for name in CustomerDetailOut.model_fields if name != "identities"},
-        "identities": [IdentityOut.from_orm(i) for i in history.identities],
+        "identities": [IdentityOut.from_orm(i) for i in identities],
     }
 
 
@@ -116,8 +111,9 @@ def _conversation_out(item: ConversationHistory) -> dict[str, object]:
 
 
 @router.get("/{customer_id}", response={200: CustomerDetailOut, 404: ErrorOut})
-def get_customer(request: HttpRequest, customer_id: int) -> Customer:
-    return access_customer_by_id(agent_of(request), customer_id)
+def get_customer(request: HttpRequest, customer_id: int) -> dict[str, object]:
+    customer = access_customer_by_id(agent_of(request), customer_id)
+    return _customer_out(customer, list(customer.identities.order_by("kind", "handle")))
 
 
 @router.get(
@@ -130,7 +126,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> Customer:
 def get_customer_history(request: HttpRequest, customer_id: int) -> dict[str, object]:
     history = customer_history(agent_of(request), customer_id)
     return {
-        "customer": _customer_out(history),
+        "customer": _customer_out(history.customer, history.identities),
         "conversations": [_conversation_out(item) for item in history.conversations],
         "truncated": history.truncated,
     }
