@@ -3,7 +3,8 @@
 A *post* is an inbound public message on a public channel account. It is *answered* when an outbound
 message (a reply, public or private; never an internal note) follows it in its conversation, and answered
 *within target* when that happens within the workspace's ``response_target_minutes`` (wall-clock minutes:
-the public does not keep business hours). All counting is done by the database, one query per breakdown.
+the public does not keep business hours). `do_send_reply` stamps each inbound message's ``answered_at``
+and ``response_seconds``, so all counting is one grouped SQL aggregate over plain columns.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from resonanz.analytics.models import ResponseRateAlert
@@ -47,6 +48,13 @@ class Counts:
     received: int
     answered: int
     answered_within_target: int
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.received + other.received,
+            self.answered + other.answered,
+            self.answered_within_target + other.answered_within_target,
+        )
 
     @property
     def answered_share(self) -> float | None:
@@ -85,29 +93,11 @@ def posts(account_ids: list[int], since: dt.datetime, until: dt.datetime) -> Que
     )
 
 
-def _answers() -> QuerySet[Message]:
-    return Message.objects.filter(
-        conversation_id=OuterRef("conversation_id"),
-        direction=Message.Direction.OUTBOUND,
-        created_at__gte=OuterRef("created_at"),
-    ).exclude(visibility=Message.Visibility.NOTE)
-
-
-def with_answer_flags(queryset: QuerySet[Message], target_minutes: int) -> QuerySet[Message]:
-    deadline = ExpressionWrapper(
-        OuterRef("created_at") + Value(dt.timedelta(minutes=target_minutes)), output_field=DateTimeField()
-    )
-    return queryset.annotate(
-        is_answered=Exists(_answers()),
-        is_answered_in_time=Exists(_answers().filter(created_at__lte=deadline)),
-    )
-
-
-def _count_fields() -> dict[str, Any]:
+def _count_fields(target_minutes: int) -> dict[str, Any]:
     return {
         "received": Count("id"),
-        "answered": Count("id", filter=Q(is_answered=True)),
-        "answered_within_target": Count("id", filter=Q(is_answered_in_time=True)),
+        "answered": Count("id", filter=Q(answered_at__isnull=False)),
+        "answered_within_target": Count("id", filter=Q(response_seconds__lte=target_minutes * 60)),
     }
 
 
@@ -118,9 +108,7 @@ def _counts(row: dict[str, Any]) -> Counts:
 def count_posts(
     account_ids: list[int], since: dt.datetime, until: dt.datetime, target_minutes: int
 ) -> Counts:
-    return _counts(
-        with_answer_flags(posts(account_ids, since, until), target_minutes).aggregate(**_count_fields())
-    )
+    return _counts(posts(account_ids, since, until).aggregate(**_count_fields(target_minutes)))
 
 
 def response_rate(
@@ -140,27 +128,33 @@ def response_rate(
     local_today = until.astimezone(zone).date()
     since = dt.datetime.combine(local_today - dt.timedelta(days=days - 1), dt.time(), tzinfo=zone)
     target = target_minutes_of(workspace)
-    flagged = with_answer_flags(posts(account_ids, since, until), target)
-    total = _counts(flagged.aggregate(**_count_fields()))
-    by_day = [
-        (row["day"], _counts(row))
-        for row in flagged.annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values("day")
-        .annotate(**_count_fields())
-        .order_by("day")
-    ]
-    by_hour = [
-        (row["hour"], _counts(row))
-        for row in flagged.annotate(hour=ExtractHour("created_at", tzinfo=zone))
-        .values("hour")
-        .annotate(**_count_fields())
-        .order_by("hour")
-    ]
+    # One aggregate grouped by the UTC hour, read as text ("2026-11-23 11"): native SQL on SQLite and
+    # PostgreSQL alike, where Django's time-zone functions run in Python per row on SQLite. The few
+    # buckets (≤ 24 per day) are then placed into local days and hours here. Exact for time zones with
+    # whole-hour offsets (all of Germany's).
+    grouped = (
+        posts(account_ids, since, until)
+        .annotate(bucket=Substr(Cast("created_at", CharField()), 1, 13))
+        .values("bucket")
+        .annotate(**_count_fields(target))
+        .order_by()
+    )
+    days_total: dict[dt.date, Counts] = {}
+    hours_total: dict[int, Counts] = {}
+    total = Counts(0, 0, 0)
+    for row in grouped:
+        counts = _counts(row)
+        local = dt.datetime.strptime(row["bucket"], "%Y-%m-%d %H").replace(tzinfo=dt.UTC).astimezone(zone)
+        days_total[local.date()] = days_total.get(local.date(), Counts(0, 0, 0)) + counts
+        hours_total[local.hour] = hours_total.get(local.hour, Counts(0, 0, 0)) + counts
+        total = total + counts
+    by_day = sorted(days_total.items())
+    by_hour = sorted(hours_total.items())
     unanswered = list(
         posts(account_ids, since, until)
-        .filter(~Exists(_answers()))
+        .filter(answered_at__isnull=True)
         .exclude(conversation__status__in=(Conversation.Status.SOLVED, Conversation.Status.CLOSED))
-        .select_related("author_identity", "conversation")
+        .select_related("author_identity")
         .order_by("-created_at", "-id")[:UNANSWERED_LIMIT]
     )
     alerts = list(

@@ -253,8 +253,28 @@ def do_send_reply(
         TimelineEntry.objects.create(
             conversation=conversation, actor=agent, kind="replied", data={"message_id": message.pk}
         )
+        do_mark_answered(conversation.pk, now)
         enqueue("channels.send_delivery", delivery.pk)
     return message
+
+
+def do_mark_answered(conversation_id: int, answered_at: dt.datetime) -> int:
+    """Stamp the inbound messages of a conversation that no reply had followed yet: a reply answers every
+    earlier message of its thread. A conversation holds few unanswered messages, so they are read and
+    written back in one bulk update."""
+    pending = list(
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            direction=Message.Direction.INBOUND,
+            answered_at__isnull=True,
+            created_at__lte=answered_at,
+        ).only("id", "created_at")
+    )
+    for message in pending:
+        message.answered_at = answered_at
+        message.response_seconds = max(int((answered_at - message.created_at).total_seconds()), 0)
+    Message.objects.bulk_update(pending, ["answered_at", "response_seconds"])
+    return len(pending)
 
 
 def do_change_status(
@@ -322,7 +342,6 @@ def do_record_sla_events(now: dt.datetime | None = None, *, limit: int = 500) ->
             rows = list(
                 Conversation.objects.select_for_update(skip_locked=True)
                 .filter(condition, status__in=_RUNNING)
-                .order_by("id")
                 .values_list("id", due_field)[:limit]
             )
             if not rows:

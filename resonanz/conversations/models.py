@@ -56,6 +56,12 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["workspace", "status", "-last_message_at"], name="conversation_inbox"),
             models.Index(fields=["customer", "channel_account", "status"], name="conversation_customer"),
+            # The SLA watch (do_record_sla_events): a range scan over running conversations per clock.
+            # Plain, not partial: SQLite cannot match a partial index's WHERE against bound parameters.
+            models.Index(fields=["status", "first_response_due_at"], name="conversation_sla_first_due"),
+            models.Index(fields=["status", "first_response_warn_at"], name="conversation_sla_first_warn"),
+            models.Index(fields=["status", "resolution_due_at"], name="conversation_sla_done_due"),
+            models.Index(fields=["status", "resolution_warn_at"], name="conversation_sla_done_warn"),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +102,10 @@ class Message(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True, help_text="When it was written (platform time).")
     received_at = models.DateTimeField(help_text="When Resonanz stored it.")
+    # Inbound only: when the first reply after it was written, and how many seconds after it. Set by
+    # do_send_reply so the response-rate watch counts with plain column comparisons (decision 0252).
+    answered_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

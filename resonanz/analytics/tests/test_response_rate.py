@@ -13,6 +13,7 @@ from django.utils import timezone
 from resonanz.analytics.access import Counts, response_rate
 from resonanz.analytics.actions import do_check_response_rate, do_check_response_rates
 from resonanz.analytics.models import ResponseRateAlert
+from resonanz.conversations.actions import do_mark_answered
 from resonanz.conversations.models import Message, Notification
 from resonanz.core.factories import (
     PASSWORD,
@@ -41,13 +42,17 @@ def post(conversation, created_at, visibility="public"):
 
 
 def answer(conversation, created_at, visibility="public"):
-    return MessageFactory(
+    """An agent's reply at `created_at` (or a note), stamped as do_send_reply stamps it."""
+    message = MessageFactory(
         conversation=conversation,
         direction="out",
         created_at=created_at,
         visibility=visibility,
         external_id="",
     )
+    if visibility != "note":
+        do_mark_answered(conversation.pk, created_at)
+    return message
 
 
 @pytest.fixture
@@ -96,9 +101,7 @@ def test_api_answers_in_a_fixed_number_of_queries(agent_client, fake_account):
     post(conversation, now - dt.timedelta(minutes=30))
     answer(conversation, now - dt.timedelta(minutes=20))
     waiting = post(ConversationFactory(channel_account=fake_account), now - dt.timedelta(minutes=10))
-    with assert_database_query_count(
-        9
-    ):  # session, user, agent; accounts, total, days, hours, unanswered, alerts
+    with assert_database_query_count(7):  # session, user, agent; accounts, counts, unanswered, alerts
         response = agent_client.get(f"/api/analytics/response-rate?channel_account={fake_account.pk}&days=1")
     assert response.status_code == 200
     body = response.json()
@@ -198,3 +201,29 @@ def test_threshold_and_minimum_from_workspace_settings(
 
 def test_watch_is_a_periodic_job():
     assert registered_jobs()["analytics.response_rate_watch"].every_seconds == 600
+
+
+def test_a_reply_stamps_earlier_posts_and_a_note_does_not(agent_client, fake_account):
+    conversation = ConversationFactory(channel_account=fake_account)
+    earlier = post(conversation, timezone.now() - dt.timedelta(minutes=10))
+
+    noted = agent_client.post(
+        f"/api/conversations/{conversation.pk}/notes", {"text": "@jemand?"}, content_type="application/json"
+    )
+    earlier.refresh_from_db()
+    assert noted.status_code == 201
+    assert earlier.answered_at is None
+
+    replied = agent_client.post(
+        f"/api/conversations/{conversation.pk}/replies",
+        {"text": "Wir schauen nach."},
+        content_type="application/json",
+    )
+    assert replied.status_code == 201
+    reply = Message.objects.get(pk=replied.json()["id"])
+    later = post(conversation, timezone.now() + dt.timedelta(minutes=1))
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert earlier.answered_at == reply.created_at
+    assert earlier.response_seconds == int((reply.created_at - earlier.created_at).total_seconds())
+    assert later.answered_at is None
