@@ -154,6 +154,8 @@ AFTER_INGEST_STEPS: list[str] = [
 # Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
 # reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.
 ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", default=2.0)
+# Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
+INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
+from resonanz.analytics.api import router as analytics_router
 from resonanz.api.auth import agent_of, auth
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
@@ -15,8 +16,10 @@ from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.registry import get_adapter
+from resonanz.contacts.api import router as customers_router
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
+from resonanz.conversations.api import macros_router, notes_router, notifications_router
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import ResonanzError
 
@@ -132,3 +135,8 @@ api.add_router("/cti", cti_router)
 api.add_router("/agents", presence_router)
 api.add_router("/conversations", routing_router)
 api.add_router("/conversations", call_notes_router)
+api.add_router("/customers", customers_router)
+api.add_router("/conversations", notes_router)
+api.add_router("/macros", macros_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/analytics", analytics_router)

@@ -3,24 +3,37 @@ a conversation or a message."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from resonanz.channels.base import InboundAttachment, NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.contacts.actions import do_resolve_identity
 from resonanz.contacts.models import Identity
-from resonanz.conversations.models import Attachment, Conversation, Message, TimelineEntry
-from resonanz.core.errors import InvalidInput
+from resonanz.conversations import sla
+from resonanz.conversations.macros import check_macro_text
+from resonanz.conversations.models import (
+    Attachment,
+    Conversation,
+    Macro,
+    Mention,
+    Message,
+    Notification,
+    TimelineEntry,
+)
+from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.queue import enqueue
 from resonanz.core.text import clean_text, one_line
-from resonanz.workspaces.models import Agent
+from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.conversations")
 
@@ -139,6 +152,7 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
         updates["last_message_at"] = normalized.created_at
     if reopened or conversation.status == Conversation.Status.PENDING:
         updates["status"] = Conversation.Status.OPEN
+    updates.update(inbound_sla_fields(account, conversation, created=created, reopened=reopened))
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     if created:
         TimelineEntry.objects.create(
@@ -149,6 +163,38 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
             conversation=conversation, kind="reopened", data={"message_id": message.pk}
         )
     return StoredMessage(message=message, conversation_created=created, conversation_reopened=reopened)
+
+
+def inbound_sla_fields(
+    account: ChannelAccount, conversation: Conversation, *, created: bool, reopened: bool
+) -> dict[str, Any]:
+    """SLA clocks touched by an inbound message (decision 0251): a new conversation starts both clocks at
+    the message's time, a reopened one starts a fresh resolution clock, an answer from the customer ends
+    the pause of a pending one."""
+    if created or reopened:
+        targets = sla.targets_for(account.workspace_id, account.kind, conversation.priority)
+        start = conversation.created_at if created else timezone.now()
+        return sla.clock_fields(sla.calendar_for(account.workspace), targets, start, first_response=created)
+    if conversation.status == Conversation.Status.PENDING and conversation.sla_paused_at is not None:
+        return sla.resumed_fields(sla.calendar_for(account.workspace), conversation, timezone.now())
+    return {}
+
+
+def do_apply_sla(conversation: Conversation) -> None:
+    """(Re)compute the SLA clocks from the conversation's start for its current channel and priority; call
+    after changing the priority (routing does). A met first response stays met."""
+    account = conversation.channel_account
+    targets = sla.targets_for(conversation.workspace_id, account.kind, conversation.priority)
+    fields = sla.clock_fields(
+        sla.calendar_for(conversation.workspace),
+        targets,
+        conversation.created_at,
+        first_response=conversation.first_responded_at is None,
+    )
+    fields["sla_paused_at"] = conversation.sla_paused_at
+    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(conversation, name, value)
 
 
 def check_reply_text(text: str) -> str:
@@ -215,19 +261,210 @@ def do_send_reply(
         TimelineEntry.objects.create(
             conversation=conversation, actor=agent, kind="replied", data={"message_id": message.pk}
         )
+        do_mark_answered(conversation.pk, now)
         enqueue("channels.send_delivery", delivery.pk)
     return message
 
 
-def do_change_status(agent: Agent | None, conversation: Conversation, status: str) -> None:
+def do_mark_answered(conversation_id: int, answered_at: dt.datetime) -> int:
+    """Stamp the inbound messages of a conversation that no reply had followed yet: a reply answers every
+    earlier message of its thread. A conversation holds few unanswered messages, so they are read and
+    written back in one bulk update."""
+    pending = list(
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            direction=Message.Direction.INBOUND,
+            answered_at__isnull=True,
+            created_at__lte=answered_at,
+        ).only("id", "created_at")
+    )
+    for message in pending:
+        message.answered_at = answered_at
+        message.response_seconds = max(int((answered_at - message.created_at).total_seconds()), 0)
+    Message.objects.bulk_update(pending, ["answered_at", "response_seconds"])
+    return len(pending)
+
+
+def do_change_status(
+    agent: Agent | None, conversation: Conversation, status: str, *, now: dt.datetime | None = None
+) -> None:
     if status not in Conversation.Status.values:
         raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(Conversation.Status.values)}")
     if conversation.status == status:
         return
     with transaction.atomic():
         old = conversation.status
-        Conversation.objects.filter(pk=conversation.pk).update(status=status)
-        conversation.status = status
+        updates: dict[str, Any] = {"status": status}
+        now = timezone.now() if now is None else now
+        if status == Conversation.Status.PENDING:
+            updates["sla_paused_at"] = now  # pending on the customer: the clocks stop
+        elif old == Conversation.Status.PENDING:
+            updates.update(sla.resumed_fields(sla.calendar_for(conversation.workspace), conversation, now))
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        for name, value in updates.items():
+            setattr(conversation, name, value)
         TimelineEntry.objects.create(
             conversation=conversation, actor=agent, kind="status_changed", data={"from": old, "to": status}
         )
+
+
+# --- SLA watch ------------------------------------------------------------------------------------------
+
+_RUNNING = (Conversation.Status.NEW, Conversation.Status.OPEN)  # pending: paused; solved/closed: stopped
+
+
+def do_record_sla_events(now: dt.datetime | None = None, *, limit: int = 500) -> int:
+    """Write a TimelineEntry "sla_breached" for every running clock past its due moment and "sla_warning"
+    for every one past its warning moment; each at most once (the moment is cleared or the breach stamped
+    in the same transaction). Breaches first: a clock found already past due gets no late warning."""
+    now = timezone.now() if now is None else now
+    steps: list[tuple[str, str, Q, dict[str, Any]]] = [
+        (
+            sla.FIRST_RESPONSE,
+            sla.BREACHED,
+            Q(
+                first_responded_at__isnull=True,
+                first_response_due_at__lte=now,
+                first_response_breached_at__isnull=True,
+            ),
+            {"first_response_breached_at": F("first_response_due_at"), "first_response_warn_at": None},
+        ),
+        (
+            sla.RESOLUTION,
+            sla.BREACHED,
+            Q(resolution_due_at__lte=now, resolution_breached_at__isnull=True),
+            {"resolution_breached_at": F("resolution_due_at"), "resolution_warn_at": None},
+        ),
+        (
+            sla.FIRST_RESPONSE,
+            sla.WARNING,
+            Q(first_responded_at__isnull=True, first_response_warn_at__lte=now),
+            {"first_response_warn_at": None},
+        ),
+        (sla.RESOLUTION, sla.WARNING, Q(resolution_warn_at__lte=now), {"resolution_warn_at": None}),
+    ]
+    recorded = 0
+    for target, kind, condition, update in steps:
+        due_field = f"{target}_due_at"
+        with transaction.atomic():
+            rows = list(
+                Conversation.objects.select_for_update(skip_locked=True)
+                .filter(condition, status__in=_RUNNING)
+                .values_list("id", due_field)[:limit]
+            )
+            if not rows:
+                continue
+            Conversation.objects.filter(id__in=[row[0] for row in rows]).update(**update)
+            TimelineEntry.objects.bulk_create(
+                [
+                    TimelineEntry(
+                        conversation_id=conversation_id,
+                        kind=kind,
+                        data={"target": target, "due_at": due_at.isoformat() if due_at else None},
+                    )
+                    for conversation_id, due_at in rows
+                ]
+            )
+        recorded += len(rows)
+        logger.info("conversations.sla.recorded", extra={"kind": kind, "target": target, "count": len(rows)})
+    return recorded
+
+
+# --- Internal notes and mentions ------------------------------------------------------------------------
+
+# "@mia.k" mentions the agent whose login is "mia.k"; an e-mail address ("a@b.de") is no mention.
+MENTION_PATTERN = re.compile(r"(?<![\w@.])@([\w][\w.+-]*)")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in MENTION_PATTERN.finditer(text):
+        seen.setdefault(match.group(1).rstrip(".-+"), None)
+    return list(seen)
+
+
+def do_add_note(agent: Agent, conversation: Conversation, text: str) -> Message:
+    """An internal note: stored as a message with visibility "note", never delivered to a channel.
+    Every @username of a colleague in the same workspace gets a Mention and a Notification."""
+    text = check_reply_text(text)
+    if conversation.workspace_id != agent.workspace_id:
+        raise InvalidInput("conversation belongs to another workspace")
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            channel_account_id=conversation.channel_account_id,
+            direction=Message.Direction.OUTBOUND,
+            visibility=Message.Visibility.NOTE,
+            author_agent=agent,
+            text=text,
+            created_at=now,
+            received_at=now,
+        )
+        names = mentioned_usernames(text)
+        colleagues = (
+            list(
+                Agent.objects.filter(workspace_id=agent.workspace_id, user__username__in=names)
+                .exclude(pk=agent.pk)
+                .order_by("id")
+            )
+            if names
+            else []
+        )
+        Mention.objects.bulk_create([Mention(message=message, agent=colleague) for colleague in colleagues])
+        excerpt = one_line(text, 140)
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    workspace_id=conversation.workspace_id,
+                    agent=colleague,
+                    kind="mention",
+                    conversation=conversation,
+                    message=message,
+                    data={"by_agent_id": agent.pk, "by": agent.display_name, "excerpt": excerpt},
+                )
+                for colleague in colleagues
+            ]
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(message_count=F("message_count") + 1)
+        TimelineEntry.objects.create(
+            conversation=conversation,
+            actor=agent,
+            kind="note_added",
+            data={"message_id": message.pk, "mentioned_agent_ids": [c.pk for c in colleagues]},
+        )
+    logger.info("conversations.note.added", extra={"message_id": message.pk, "mentions": len(colleagues)})
+    return message
+
+
+def do_notify_agents(
+    agents: list[Agent], kind: str, data: dict[str, Any], *, conversation: Conversation | None = None
+) -> int:
+    """One Notification per agent (team alerts, e.g. the response-rate watch)."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                workspace_id=a.workspace_id, agent=a, kind=kind, conversation=conversation, data=data
+            )
+            for a in agents
+        ]
+    )
+    return len(agents)
+
+
+# --- Macros ---------------------------------------------------------------------------------------------
+
+
+def do_create_macro(workspace: Workspace, name: str, language: str, text: str) -> Macro:
+    name = one_line(name, 120).strip()
+    if not name:
+        raise InvalidInput("a macro needs a name")
+    if language not in workspace.languages:
+        raise InvalidInput(f"language must be one of {', '.join(workspace.languages)}")
+    text = check_macro_text(text)
+    try:
+        with transaction.atomic():
+            return Macro.objects.create(workspace=workspace, name=name, language=language, text=text)
+    except IntegrityError:
+        raise Conflict(f"a macro {name!r} in {language!r} exists already") from None

@@ -23,7 +23,13 @@ from resonanz.channels.base import NormalizedMessage
 from resonanz.channels.models import ChannelAccount
 from resonanz.contacts.actions import normalize_handle
 from resonanz.contacts.models import Customer, Identity
-from resonanz.conversations.actions import PROFILE_FIELDS, StoredMessage, store_attachments
+from resonanz.conversations import sla
+from resonanz.conversations.actions import (
+    PROFILE_FIELDS,
+    StoredMessage,
+    inbound_sla_fields,
+    store_attachments,
+)
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.text import clean_text, one_line
 
@@ -190,6 +196,12 @@ def store_inbound_batch(
     for item, _, conversation, _, _ in planned:
         if conversation.pk is None and item.created_at > conversation.last_message_at:
             conversation.last_message_at = item.created_at
+    if new_conversations:  # SLA clocks start with the conversation (decision 0251); one policy lookup
+        calendar = sla.calendar_for(account.workspace)
+        targets = sla.targets_for(account.workspace_id, account.kind, Conversation.Priority.NORMAL)
+        for conversation in new_conversations:
+            for name, value in sla.clock_fields(calendar, targets, conversation.created_at).items():
+                setattr(conversation, name, value)
     Conversation.objects.bulk_create(new_conversations)
     new_ids = {c.pk for c in new_conversations}
 
@@ -262,6 +274,12 @@ def store_inbound_batch(
             )
     counter_updates.sort(key=lambda row: row[2])  # one lock order for every worker: no deadlocks
     _bump_conversations(counter_updates)
+    for touch in touched.values():  # rare: a reopened conversation or one waiting on the customer
+        if touch.created:
+            continue
+        fields = inbound_sla_fields(account, touch.conversation, created=False, reopened=touch.reopen)
+        if fields:
+            Conversation.objects.filter(pk=touch.conversation.pk).update(**fields)
     TimelineEntry.objects.bulk_create(timeline)
 
     for message, (_, _, conversation, _, _) in zip(messages, planned, strict=True):

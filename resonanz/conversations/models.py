@@ -41,6 +41,13 @@ class Conversation(models.Model):
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
+    # SLA clocks (docs/sla.md): when to warn, when a target was breached, and since when the clocks are
+    # paused (status pending: waiting on the customer). A warning consumed sets its *_warn_at back to null.
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     last_message_at = models.DateTimeField(db_index=True)
     message_count = models.PositiveIntegerField(default=0)
@@ -49,6 +56,12 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["workspace", "status", "-last_message_at"], name="conversation_inbox"),
             models.Index(fields=["customer", "channel_account", "status"], name="conversation_customer"),
+            # The SLA watch (do_record_sla_events): a range scan over running conversations per clock.
+            # Plain, not partial: SQLite cannot match a partial index's WHERE against bound parameters.
+            models.Index(fields=["status", "first_response_due_at"], name="conversation_sla_first_due"),
+            models.Index(fields=["status", "first_response_warn_at"], name="conversation_sla_first_warn"),
+            models.Index(fields=["status", "resolution_due_at"], name="conversation_sla_done_due"),
+            models.Index(fields=["status", "resolution_warn_at"], name="conversation_sla_done_warn"),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +102,10 @@ class Message(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True, help_text="When it was written (platform time).")
     received_at = models.DateTimeField(help_text="When Resonanz stored it.")
+    # Inbound only: when the first reply after it was written, and how many seconds after it. Set by
+    # do_send_reply so the response-rate watch counts with plain column comparisons (decision 0252).
+    answered_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -98,7 +115,13 @@ class Message(models.Model):
                 name="message_unique_external_id",
             ),
         ]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_conversation"),
+            # The response-rate watch: public posts of one channel account in a period.
+            models.Index(
+                fields=["channel_account", "direction", "created_at"], name="message_account_created"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.text[:40]}"
@@ -126,3 +149,86 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.conversation_id}"
+
+
+class SlaPolicy(models.Model):
+    """First-response and resolution targets in business minutes for one channel kind and priority.
+
+    Empty ``channel_kind`` or null ``priority`` match any; the most specific row wins (docs/sla.md)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sla_policies")
+    channel_kind = models.CharField(max_length=30, blank=True)
+    priority = models.IntegerField(choices=Conversation.Priority.choices, null=True, blank=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    warn_before_minutes = models.PositiveIntegerField(default=15)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "channel_kind", "priority"],
+                condition=models.Q(priority__isnull=False),
+                name="sla_policy_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "channel_kind"],
+                condition=models.Q(priority__isnull=True),
+                name="sla_policy_unique_any_priority",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA {self.channel_kind or '*'}/{self.priority if self.priority is not None else '*'}"
+
+
+class Macro(models.Model):
+    """A canned answer in one language with {placeholders} (resonanz/conversations/macros.py)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="macros")
+    name = models.CharField(max_length=120)
+    language = models.CharField(max_length=8)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name", "language"], name="macro_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class Mention(models.Model):
+    """An @username of a colleague in an internal note."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="mentions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "agent"], name="mention_unique")]
+
+    def __str__(self) -> str:
+        return f"@{self.agent_id} in {self.message_id}"
+
+
+class Notification(models.Model):
+    """Something an agent should look at: a mention, a response-rate alert…; read when ``read_at`` is set."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agent", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.agent_id}"

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from resonanz.channels.registry import get_adapter
-from resonanz.conversations.actions import do_send_reply
+from resonanz.conversations.actions import do_apply_sla, do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.models import AuditEntry
@@ -134,6 +134,8 @@ def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> 
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
             for name, value in updates.items():
                 setattr(conversation, name, value)
+            if "priority" in updates:
+                do_apply_sla(conversation)  # SLA targets depend on the priority
             data = {
                 "from_agent_id": old_owner_id,
                 "to_agent_id": decision.owner_id,

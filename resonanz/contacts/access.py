@@ -1,0 +1,36 @@
+"""Secured reads on customers, merges and suggestions: scoped to the agent's workspace."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from resonanz.contacts.models import Customer, CustomerMerge, MatchSuggestion
+from resonanz.core.errors import NotFound
+from resonanz.workspaces.models import Agent
+
+
+def customers_for(agent: Agent) -> QuerySet[Customer]:
+    return Customer.objects.filter(workspace_id=agent.workspace_id)
+
+
+def access_customer_by_id(agent: Agent, customer_id: int) -> Customer:
+    try:
+        return customers_for(agent).get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise NotFound(f"customer {customer_id} not found") from None
+
+
+def access_merge_by_id(agent: Agent, merge_id: int) -> CustomerMerge:
+    try:
+        return CustomerMerge.objects.get(pk=merge_id, workspace_id=agent.workspace_id)
+    except CustomerMerge.DoesNotExist:
+        raise NotFound(f"merge {merge_id} not found") from None
+
+
+def access_suggestion_by_id(agent: Agent, suggestion_id: int) -> MatchSuggestion:
+    try:
+        return MatchSuggestion.objects.select_related("customer", "candidate").get(
+            pk=suggestion_id, workspace_id=agent.workspace_id
+        )
+    except MatchSuggestion.DoesNotExist:
+        raise NotFound(f"suggestion {suggestion_id} not found") from None

@@ -1,0 +1,117 @@
+"""Macros: canned answers with a tiny placeholder syntax, rendered safely.
+
+`{customer_name}` is replaced by its value; `{{` and `}}` write a literal brace; nothing else is special.
+Values are inserted in one pass and never scanned again, so a customer called "{agent_signature}" or
+"{{ settings.SECRET_KEY }}" stays exactly that text. No template engine ever sees a macro or a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from resonanz.core.errors import InvalidInput
+
+MAX_MACRO_LENGTH = 10_000
+VARIABLES = (
+    "customer_name",
+    "customer_first_name",
+    "agent_name",
+    "agent_first_name",
+    "agent_initials",
+    "agent_signature",
+    "incident_status",
+)
+_TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
+_NO_INCIDENT = {
+    "de": "Uns ist derzeit keine Störung bekannt.",
+    "en": "We are not aware of any outage at the moment.",
+}
+
+
+class _Customer(Protocol):
+    display_name: str
+
+
+class _Agent(Protocol):
+    display_name: str
+    initials: str
+    signature: str
+
+    @property
+    def first_name(self) -> str: ...
+
+
+def placeholders(text: str) -> list[str]:
+    return [m.group(1) for m in _TOKEN.finditer(text) if m.group(1)]
+
+
+def check_macro_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("a macro needs text")
+    if len(text) > MAX_MACRO_LENGTH:
+        raise InvalidInput(f"a macro may have at most {MAX_MACRO_LENGTH} characters")
+    unknown = sorted({name for name in placeholders(text) if name not in VARIABLES})
+    if unknown:
+        raise InvalidInput(
+            f"unknown placeholder(s) {', '.join(unknown)}; use {', '.join('{' + v + '}' for v in VARIABLES)}"
+        )
+    return text
+
+
+def render(text: str, variables: Mapping[str, str]) -> str:
+    """Replace known placeholders; an unknown one is left as written."""
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        return variables.get(match.group(1), token)
+
+    return _TOKEN.sub(substitute, text)
+
+
+def signature_of(agent: _Agent, style: str) -> str:
+    """How the agent signs public replies: the agent's own signature, else the workspace's style."""
+    if agent.signature:
+        return agent.signature
+    if style == "first_name":
+        return f"– {agent.first_name}"
+    if style == "initials" and agent.initials:
+        return f"^{agent.initials}"
+    return ""
+
+
+def incident_status_for(conversation_id: int, language: str) -> str:
+    """The incident status line. The incidents app plugs in through settings.INCIDENT_STATUS_PROVIDER (a
+    dotted path to `f(conversation_id, language) -> str | None`); without one, "no known incident"."""
+    provider = getattr(settings, "INCIDENT_STATUS_PROVIDER", "")
+    if provider:
+        status = import_string(provider)(conversation_id, language)
+        if status:
+            return str(status)
+    return _NO_INCIDENT.get(language, _NO_INCIDENT["en"])
+
+
+def variables_for(
+    customer: _Customer,
+    agent: _Agent,
+    *,
+    signature_style: str,
+    incident_status: str,
+) -> dict[str, str]:
+    name = customer.display_name.strip()
+    return {
+        "customer_name": name,
+        "customer_first_name": name.split(" ")[0] if name else "",
+        "agent_name": agent.display_name,
+        "agent_first_name": agent.first_name,
+        "agent_initials": agent.initials,
+        "agent_signature": signature_of(agent, signature_style),
+        "incident_status": incident_status,
+    }
