@@ -10,7 +10,7 @@ from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
 
 
-@task(ingest.PROCESS_TASK)
+@task(ingest.PROCESS_TASK, priority=0)
 def process_events(event_ids: list[int]) -> None:
     ingest.process_events(event_ids)
 

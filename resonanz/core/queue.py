@@ -12,6 +12,7 @@ truth, and sweepers hand pending work to the queue again, so a task may run twic
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue as stdlib_queue
 import threading
@@ -34,18 +35,25 @@ class TaskSpec:
     name: str
     func: Callable[..., Any]
     time_limit_seconds: int
+    # Lower runs first in the in-process worker: storing what arrives (ingest) goes before the work
+    # that builds on it (annotating, routing), so a burst never delays storing and threading.
+    priority: int = 5
 
 
 _TASKS: dict[str, TaskSpec] = {}
 
 
-def task(name: str, *, time_limit_seconds: int = 300) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def task(
+    name: str, *, time_limit_seconds: int = 300, priority: int = 5
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Register a task under a stable name (the name is the contract with the broker, not the module)."""
 
     def register(func: Callable[P, R]) -> Callable[P, R]:
         if name in _TASKS and _TASKS[name].func is not func:
             raise RuntimeError(f"task {name!r} registered twice")
-        _TASKS[name] = TaskSpec(name=name, func=func, time_limit_seconds=time_limit_seconds)
+        _TASKS[name] = TaskSpec(
+            name=name, func=func, time_limit_seconds=time_limit_seconds, priority=priority
+        )
         return func
 
     return register
@@ -73,10 +81,13 @@ def run_task(name: str, args: list[Any]) -> None:
 
 
 class _InProcessWorker:
-    """One worker thread per process; a FIFO of (name, args)."""
+    """One worker thread per process; tasks by priority, then in the order they came."""
 
     def __init__(self) -> None:
-        self._queue: stdlib_queue.Queue[tuple[str, list[Any]] | None] = stdlib_queue.Queue()
+        self._queue: stdlib_queue.PriorityQueue[tuple[int, int, str, list[Any]]] = (
+            stdlib_queue.PriorityQueue()
+        )
+        self._sequence = itertools.count()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
         self._busy = 0
@@ -95,14 +106,15 @@ class _InProcessWorker:
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None:
             return
-        self._queue.put(None)
+        self._queue.put((-1, next(self._sequence), "", []))  # the stop sign, ahead of everything
         self._thread.join(timeout)
         self._thread = None
 
     def submit(self, name: str, args: list[Any]) -> None:
         with self._idle:
             self._busy += 1
-        self._queue.put((name, args))
+        spec = _TASKS.get(name)
+        self._queue.put((spec.priority if spec else 5, next(self._sequence), name, args))
 
     def depth(self) -> int:
         return self._queue.qsize()
@@ -119,10 +131,9 @@ class _InProcessWorker:
 
     def _loop(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
+            priority, _, name, args = self._queue.get()
+            if priority < 0:
                 return
-            name, args = item
             close_old_connections()
             try:
                 run_task(name, args)

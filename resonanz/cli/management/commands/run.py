@@ -1,11 +1,12 @@
 """`resonanz run [all|web|worker|scheduler]`.
 
-``all`` (default, embedded mode): gunicorn with one process serving the web, the in-process worker and
-the scheduler in the same process. Scale-out: ``run web`` (any number), ``run worker`` (Celery, any number),
+``all`` (default, embedded mode): gunicorn processes (one per core, at most two by default) that each serve
+the web and run an in-process worker; one of them also runs the scheduler. Scale-out: ``run web`` (any number), ``run worker`` (Celery, any number),
 ``run scheduler`` (exactly one)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import sys
@@ -14,13 +15,25 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+_scheduler_lock: Any = None
+
 
 def _start_background() -> None:
+    """In each embedded web process: a worker thread for the tasks this process enqueues. The process that
+    wins a lock file in the data directory also runs the scheduler (sweepers, pollers): exactly one does."""
+    global _scheduler_lock
     from resonanz.channels.ingest import sweep_pending
     from resonanz.core import queue
     from resonanz.core.scheduler import SchedulerThread
 
     queue.worker.start()
+    lock = open(settings.DATA_DIR / "scheduler.lock", "w")  # noqa: SIM115 (held for the process's life)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return
+    _scheduler_lock = lock
     SchedulerThread().start()
     sweep_pending(older_than_seconds=0)  # pick up what the last run left pending
 
@@ -54,9 +67,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "`run` (all-in-one) is the embedded mode; with BROKER_URL use `run web` + `run worker`"
             )
-        workers = options["workers"] or (1 if embedded or settings.IS_SQLITE else 2)
-        if embedded and workers != 1:
-            raise CommandError("the embedded mode runs one process (the worker lives in it)")
+        workers = options["workers"] or min(2, os.cpu_count() or 1)
         config = {
             "bind": f"{options['host']}:{options['port']}",
             "workers": workers,
