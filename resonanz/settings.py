@@ -146,7 +146,9 @@ SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
 # Steps run, in this order, by one task after new messages are stored and threaded. Each is a dotted path
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest
 # importing them (dependencies point inward): understanding first, then everything that reads its labels.
-AFTER_INGEST_STEPS: list[str] = []
+AFTER_INGEST_STEPS: list[str] = [
+    "resonanz.understanding.pipeline.annotate_messages",
+]
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
