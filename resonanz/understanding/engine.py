@@ -28,7 +28,7 @@ RULES_VERSION = "rules-1"
 LANGUAGE_VERSION = "lingua-2.1+fw-1"
 REGION_VERSION = "gazetteer-1"
 # Embeddings only where something uses them: a message whose topic the words do not decide, with enough
-# words to embed. Other subsystems ask for more through `pipeline.ensure_embeddings`.
+# words to embed (and, for public posts, at least one word of some topic). Other subsystems ask for more through `pipeline.ensure_embeddings`.
 MIN_WORDS_FOR_EMBEDDING = 3
 # Below this SVM margin a sentiment label is reported, but with its low confidence.
 # The default sentiment model knows only 120 seed sentences: below this margin it says neutral.
@@ -178,6 +178,9 @@ class Understanding:
             and m.is_inbound
             and len(self.topics)
             and self.topics.decided(lexical[i]) is None
+            # A public post found by listening with no word of any topic is noise far more often than a
+            # contact reason in disguise: it is not worth 2 ms of encoder time (direct messages always are).
+            and (not m.is_public or float(lexical[i].max()) > 0)
             and languages[i].label != OTHER
             and len(stems(m.text[:500])) >= MIN_WORDS_FOR_EMBEDDING
         ]

