@@ -157,32 +157,33 @@ class Understanding:
             replace(m, text=plain_text(m.text)) if "<" in m.text or "&" in m.text else m for m in messages
         ]
         hashed = featurizer().transform([m.text for m in messages], [m.source for m in messages])
-        sentiment = self.sentiment.predict_hashed(hashed) if not self.sentiment.needs_embedding else None
-        relevance = (
-            self.relevance.predict_hashed(hashed)
-            if self.relevance and not self.relevance.needs_embedding
-            else None
-        )
-        learned_topics = (
-            self.topic_model.predict_hashed(hashed)
-            if self.topic_model is not None and not self.topic_model.needs_embedding
-            else None
-        )
         lexical = [self.topics.lexical(m.text) for m in messages]
         languages = [self.language.detect(m.text) for m in messages]
+        # A classifier trained with embeddings as features (`--embedding-weight`) needs a vector for every
+        # message with words; otherwise only the topic step asks for some.
+        models_need_vectors = any(
+            model is not None and model.needs_embedding
+            for model in (self.sentiment, self.relevance, self.topic_model)
+        )
 
         wanted = [
             i
             for i, m in enumerate(messages)
             if m.id not in embeddings
-            and m.is_inbound
-            and len(self.topics)
-            and self.topics.decided(lexical[i]) is None
-            # A public post found by listening with no word of any topic is noise far more often than a
-            # contact reason in disguise: it is not worth 2 ms of encoder time (direct messages always are).
-            and (not m.is_public or float(lexical[i].max()) > 0)
-            and languages[i].label != OTHER
-            and len(stems(m.text[:500])) >= MIN_WORDS_FOR_EMBEDDING
+            and languages[i].method != "empty"
+            and (
+                models_need_vectors
+                or (
+                    m.is_inbound
+                    and len(self.topics) > 0
+                    and self.topics.decided(lexical[i]) is None
+                    # A public post found by listening with no word of any topic is noise far more often
+                    # than a contact reason in disguise: not worth 2 ms of encoder time (direct messages are).
+                    and (not m.is_public or float(lexical[i].max()) > 0)
+                    and languages[i].label != OTHER
+                    and len(stems(m.text[:500])) >= MIN_WORDS_FOR_EMBEDDING
+                )
+            )
         ]
         fresh: set[int] = set()
         if embed and wanted:
@@ -192,6 +193,23 @@ class Understanding:
             for i, vector in zip(wanted, vectors, strict=True):
                 embeddings[messages[i].id] = vector
                 fresh.add(messages[i].id)
+        matrix = None
+        if models_need_vectors:
+            from resonanz.understanding.embedding import DIMENSIONS
+
+            matrix = np.zeros((len(messages), DIMENSIONS), dtype=np.float32)
+            for i, m in enumerate(messages):
+                if m.id in embeddings:
+                    matrix[i] = embeddings[m.id]
+
+        def predict(model: TextClassifier | None) -> list[Prediction] | None:
+            if model is None:
+                return None
+            return model.predict_hashed(hashed, matrix if model.needs_embedding else None)
+
+        sentiment = predict(self.sentiment)
+        relevance = predict(self.relevance)
+        learned_topics = predict(self.topic_model)
 
         out: dict[int, list[Result]] = {}
         for i, message in enumerate(messages):

@@ -128,3 +128,17 @@ def test_eval_reads_germeval_tsv():
     result = json.loads(out.getvalue())
     assert (result["train_docs"], result["test_docs"]) == (100, 100)
     assert sorted(result["per_class"]) == ["negative", "neutral", "positive"]
+
+
+@pytest.mark.django_db
+def test_installed_model_with_embedding_features_gets_vectors(tmp_path, workspace):
+    out = tmp_path / "sentiment.npz"
+    call_command(
+        "train", "--task", "sentiment", "--data", str(SEEDS), "--embedding-weight", "0.5", "--out", str(out),
+        "--workspace", workspace.slug, stdout=StringIO(),
+    )  # fmt: skip
+    praise = make_message(workspace, "Danke, das hat super geklappt!")
+    annotate_messages([praise.pk])
+    sentiment = praise.annotations.get(annotator="sentiment")
+    assert (sentiment.label, sentiment.version) == ("positive", WorkspaceModel.objects.get().version)
+    assert praise.annotations.filter(annotator="embedding").count() == 1
