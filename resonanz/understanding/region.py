@@ -117,7 +117,9 @@ _COMMON_WORDS = frozenset(
 _PREPOSITIONS = frozenset(
     ["in", "im", "aus", "bei", "nach", "um", "von", "raum", "region", "nahe", "near", "from", "around"]
 )
-_POSTAL = re.compile(r"(?<![\d.,/-])(?:PLZ:?\s*|D-)?(\d{5})(?![\d.,/]|\s*(?:€|eur|euro|kb|mb|gb|km))", re.I)
+_POSTAL = re.compile(
+    r"(?<![\d.,/-])(?:PLZ:?\s*|D-)?(\d{5})(?!\d|[.,/]\d|\s*(?:€|eur|euro|kb|mb|gb|km))", re.I
+)
 _TOKEN = re.compile(r"[^\W\d_][\w\-.]*(?:\s*\([^)]{1,20}\))?", re.UNICODE)
 _STATE_NAMES = {name.lower(): name for name in STATES.values()} | {
     "bavaria": BY, "nrw": NW, "north rhine-westphalia": NW, "saxony": SN, "thuringia": TH,
