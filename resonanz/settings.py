@@ -148,6 +148,7 @@ SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest
 # importing them (dependencies point inward): understanding first, then everything that reads its labels.
 AFTER_INGEST_STEPS: list[str] = [
+    "resonanz.understanding.pipeline.annotate_messages",
     "resonanz.routing.pipeline.route_messages",
 ]
 

