@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+@pytest.fixture(autouse=True)
+def _only_these_pipeline_steps(settings):
+    # These tests fix the priority; the annotators (which raise it for urgent text) are tested elsewhere.
+    settings.AFTER_INGEST_STEPS = []
+
+
 def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=BERLIN)
 

@@ -29,6 +29,12 @@ from resonanz.workspaces.models import Agent
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _only_these_pipeline_steps(settings):
+    # Routing on its own: without annotations every fact takes its default.
+    settings.AFTER_INGEST_STEPS = ["resonanz.routing.pipeline.route_messages"]
+
+
 def routing_entries(conversation):
     return list(
         TimelineEntry.objects.filter(conversation=conversation)

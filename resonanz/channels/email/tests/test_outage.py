@@ -4,8 +4,6 @@ no gap and no duplicate, also when fetching crashes half-way through the mailbox
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from resonanz.channels.email import poller
@@ -17,6 +15,12 @@ from resonanz.conversations.models import Message
 pytestmark = pytest.mark.django_db
 
 WAITING = 5_000
+
+
+@pytest.fixture(autouse=True)
+def _only_these_pipeline_steps(settings):
+    # Fetching exactly once is under test here, not the steps after it.
+    settings.AFTER_INGEST_STEPS = []
 
 
 def waiting_mail(n: int) -> bytes:
@@ -80,7 +84,6 @@ def test_5000_waiting_mails_are_stored_once_despite_two_crashes(
 ):
     # given: 5,000 mails delivered while Resonanz was down
     dovecot_server.write_maildir(mailbox_user, [waiting_mail(n) for n in range(WAITING)])
-    started = time.monotonic()
 
     # when: polling crashes while fetching, then while storing, then finishes; the queued processing
     # tasks run after each poll, as a worker would
@@ -103,7 +106,6 @@ def test_5000_waiting_mails_are_stored_once_despite_two_crashes(
     assert len(messages) == WAITING
     assert set(messages) == set(stored)
     assert poll_mailbox(email_account).fetched == 0
-    assert time.monotonic() - started < 60
 
 
 def test_waiting_mails_become_messages_once_despite_two_crashes(
