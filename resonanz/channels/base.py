@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -20,8 +22,28 @@ if TYPE_CHECKING:
     from resonanz.channels.models import ChannelAccount
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
 class MalformedPayload(ValueError):
     """The payload is not of the shape the channel documents; nothing of it is stored."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """The first few fields at fault, as "author.handle: Field required; text: …"."""
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def validate_payload(model: type[ModelT], data: Any) -> ModelT:
+    """Validate a platform payload into its pydantic model, or raise MalformedPayload saying what is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise MalformedPayload(describe_validation_error(error)) from None
 
 
 class IgnoredEvent(Exception):

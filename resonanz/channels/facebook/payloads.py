@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from resonanz.channels.base import MalformedPayload
+from resonanz.channels.base import MalformedPayload, validate_payload
 
 FbId = Field(pattern=r"^[0-9]{1,25}(_[0-9]{1,25})?$", max_length=60)
 
@@ -81,26 +81,12 @@ class MessageEvent(_Model):
     messaging: MessagingItem
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def parse_feed_event(data: Any) -> FeedEvent:
-    try:
-        return FeedEvent.model_validate(data)
-    except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+    return validate_payload(FeedEvent, data)
 
 
 def parse_message_event(data: Any) -> MessageEvent:
-    try:
-        return MessageEvent.model_validate(data)
-    except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+    return validate_payload(MessageEvent, data)
 
 
 def epoch_to_datetime(seconds: float) -> dt.datetime:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from resonanz.channels.base import MalformedPayload
+from resonanz.channels.base import MalformedPayload, describe_validation_error
 
 MAX_EVENTS_PER_REQUEST = 100
 CALL_STARTED = "call.started"
@@ -69,19 +69,11 @@ class CallEvent(BaseModel):
         return self.from_number if self.direction == "inbound" else (self.to_number or self.from_number)
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def parse_call_event(data: Any) -> CallEvent:
     try:
         return CallEvent.model_validate(data).check_complete()
     except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+        raise MalformedPayload(describe_validation_error(error)) from None
 
 
 def parse_body(body: bytes) -> list[dict[str, Any]]:
@@ -106,7 +98,7 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
             if envelope.event in KNOWN_EVENTS:
                 parse_call_event(item)
         except ValidationError as error:
-            raise MalformedPayload(f"event {index}: {_describe(error)}") from None
+            raise MalformedPayload(f"event {index}: {describe_validation_error(error)}") from None
         except MalformedPayload as error:
             raise MalformedPayload(f"event {index}: {error}") from None
         events.append(item)

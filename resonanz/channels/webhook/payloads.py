@@ -19,9 +19,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from resonanz.channels.base import MalformedPayload
+from resonanz.channels.base import MalformedPayload, validate_payload
 
 MAX_EVENTS_PER_REQUEST = 100
 
@@ -48,19 +48,8 @@ class GenericEvent(BaseModel):
     url: str = Field(default="", max_length=500)
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def parse_event(data: Any) -> GenericEvent:
-    try:
-        return GenericEvent.model_validate(data)
-    except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+    return validate_payload(GenericEvent, data)
 
 
 def parse_body(body: bytes) -> list[GenericEvent]:

@@ -15,9 +15,9 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from resonanz.channels.base import MalformedPayload
+from resonanz.channels.base import MalformedPayload, validate_payload
 
 # Snowflake ids are decimal strings; anything else is not from X.
 XId = Field(pattern=r"^[0-9]{1,25}$")
@@ -96,26 +96,12 @@ class DMEnvelope(_Model):
     users: dict[str, AAAUser] = Field(default_factory=dict)
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def parse_tweet_envelope(data: Any) -> TweetEnvelope:
-    try:
-        return TweetEnvelope.model_validate(data)
-    except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+    return validate_payload(TweetEnvelope, data)
 
 
 def parse_dm_envelope(data: Any) -> DMEnvelope:
-    try:
-        return DMEnvelope.model_validate(data)
-    except ValidationError as error:
-        raise MalformedPayload(_describe(error)) from None
+    return validate_payload(DMEnvelope, data)
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
