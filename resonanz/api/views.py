@@ -18,6 +18,7 @@ from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import ResonanzError
+from resonanz.understanding.api import router as understanding_router
 
 api = NinjaAPI(
     title="Resonanz API",
@@ -119,3 +120,4 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
+api.add_router("/understanding", understanding_router)
