@@ -75,7 +75,7 @@ class WorkspaceConfig:
             [
                 self.languages,
                 [
-                    (t.slug, t.name, t.description, t.example_phrases, t.is_private, len(t.learned_phrases))
+                    (t.slug, t.name, t.description, t.example_phrases, t.is_private, t.learned_phrases)
                     for t in self.topics
                 ],
                 self.private_terms,
