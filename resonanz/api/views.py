@@ -22,6 +22,7 @@ from resonanz.conversations.access import access_conversation_by_id, conversatio
 from resonanz.conversations.api import macros_router, notes_router, notifications_router
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import ResonanzError
+from resonanz.understanding.api import router as understanding_router
 
 api = NinjaAPI(
     title="Resonanz API",
@@ -140,3 +141,4 @@ api.add_router("/conversations", notes_router)
 api.add_router("/macros", macros_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/analytics", analytics_router)
+api.add_router("/understanding", understanding_router)

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from resonanz.conversations.models import Message
+from resonanz.core.errors import NotFound
 from resonanz.understanding.actions import CORRECTION_VERSION
 from resonanz.understanding.embedding import unpack
 from resonanz.understanding.models import Annotation, Topic
@@ -59,3 +61,10 @@ def embeddings_for(message_ids: Iterable[int]) -> dict[int, np.ndarray]:
 
 def topics_for(agent: Agent) -> list[Topic]:
     return list(Topic.objects.filter(workspace_id=agent.workspace_id, is_active=True).order_by("name"))
+
+
+def access_message_by_id(agent: Agent, message_id: int) -> Message:
+    try:
+        return Message.objects.get(pk=message_id, workspace_id=agent.workspace_id)
+    except Message.DoesNotExist:
+        raise NotFound(f"message {message_id} not found") from None

@@ -75,7 +75,7 @@ class WorkspaceConfig:
             [
                 self.languages,
                 [
-                    (t.slug, t.name, t.description, t.example_phrases, t.is_private, len(t.learned_phrases))
+                    (t.slug, t.name, t.description, t.example_phrases, t.is_private, t.learned_phrases)
                     for t in self.topics
                 ],
                 self.private_terms,
@@ -156,7 +156,13 @@ class Understanding:
         messages = [
             replace(m, text=plain_text(m.text)) if "<" in m.text or "&" in m.text else m for m in messages
         ]
-        hashed = featurizer().transform([m.text for m in messages], [m.source for m in messages])
+        source_words = any(
+            model is not None and model.options.source_word_weight != 0
+            for model in (self.sentiment, self.relevance, self.topic_model)
+        )
+        hashed = featurizer().transform(
+            [m.text for m in messages], [m.source for m in messages], source_words=source_words
+        )
         lexical = [self.topics.lexical(m.text) for m in messages]
         languages = [self.language.detect(m.text) for m in messages]
         # A classifier trained with embeddings as features (`--embedding-weight`) needs a vector for every
