@@ -104,10 +104,17 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/resonanz_bench")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="switch off the steps after threading (annotating, routing): measures the ingest path alone",
+    )
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="resonanz-bench-")
     env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, OMP_NUM_THREADS="1", RESONANZ_LOG_LEVEL="WARNING")
+    if args.ingest_only:
+        env["RESONANZ_AFTER_INGEST_STEPS"] = ""
     env.pop("DATABASE_URL", None)
     env.pop("BROKER_URL", None)
     if args.mode == "scaleout":
@@ -247,6 +254,7 @@ def main() -> None:
         "latency_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
         "batch": args.batch,
         "offered_rate": args.rate or None,
+        "pipeline": "ingest only" if args.ingest_only else "full (annotating and routing on)",
         "concurrency": args.concurrency,
         "http_ms_p50": round(statistics.median(http_ms), 1),
         "send_seconds": round(send_seconds, 2),

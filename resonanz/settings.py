@@ -147,10 +147,13 @@ SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
 # Steps run, in this order, by one task after new messages are stored and threaded. Each is a dotted path
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest
 # importing them (dependencies point inward): understanding first, then everything that reads its labels.
-AFTER_INGEST_STEPS: list[str] = [
-    "resonanz.understanding.pipeline.annotate_messages",
-    "resonanz.routing.pipeline.route_messages",
-]
+AFTER_INGEST_STEPS: list[str] = env.list(
+    "RESONANZ_AFTER_INGEST_STEPS",
+    default=[
+        "resonanz.understanding.pipeline.annotate_messages",
+        "resonanz.routing.pipeline.route_messages",
+    ],
+)
 
 # Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
 # reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.

@@ -28,6 +28,7 @@ PROCESS_TASK = "channels.process_events"
 PROCESS_BATCH = 100
 MAX_ATTEMPTS = 5
 AFTER_INGEST_TASK = "channels.after_ingest"
+AFTER_INGEST_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
                 new_message_ids.extend(_store_one(event, normalized))
         _save_outcomes(events)
         if new_message_ids and settings.AFTER_INGEST_STEPS:
-            enqueue(AFTER_INGEST_TASK, new_message_ids)
+            # Small follow-up tasks: in embedded mode the worker thread takes the next ingest batch (higher
+            # priority) after at most one of them, so annotating and routing never hold up storing for long.
+            for start in range(0, len(new_message_ids), AFTER_INGEST_BATCH):
+                enqueue(AFTER_INGEST_TASK, new_message_ids[start : start + AFTER_INGEST_BATCH])
     if events:
         logger.debug(
             "channel.ingest.processed", extra={"events": len(events), "messages": len(new_message_ids)}

@@ -83,7 +83,8 @@ def run_task(name: str, args: list[Any]) -> None:
 class _InProcessWorker:
     """One worker thread per process; tasks by priority, then in the order they came."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "resonanz-worker") -> None:
+        self._name = name
         self._queue: stdlib_queue.PriorityQueue[tuple[int, int, str, list[Any]]] = (
             stdlib_queue.PriorityQueue()
         )
@@ -99,9 +100,9 @@ class _InProcessWorker:
     def start(self) -> None:
         if self.running:
             return
-        self._thread = threading.Thread(target=self._loop, name="resonanz-worker", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
         self._thread.start()
-        logger.info("queue.worker.started", extra={"backend": "inprocess"})
+        logger.info("queue.worker.started", extra={"backend": "inprocess", "lane": self._name})
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None:
