@@ -80,7 +80,9 @@ class Message(models.Model):
         PRIVATE = "private", "privat"
         NOTE = "note", "interne Notiz"
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )  # reached through the conversation; an index per message row would cost every insert
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     channel_account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -89,8 +91,8 @@ class Message(models.Model):
         Identity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     author_agent = models.ForeignKey(
-        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )  # only looked up when an agent is deleted (rare); not worth an index entry per message
     reply_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
