@@ -25,14 +25,16 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 ## The main job: set up, load the demo workspace, serve on 127.0.0.1:$(PORT) with the worker in-process.
-## The fake X and Facebook platforms run beside it (ports 8101, 8102) and keep customers writing.
+## Live traffic beside it: the fake X and Facebook platforms (ports 8101, 8102) and new messages on the
+## other demo channels (forum, e-mail, app, phone) keep customers writing.
 demo: install
 	$(BIN)/resonanz init --workspace "Netzwelt Kommunikation"
 	$(BIN)/resonanz demo --if-empty
 	$(BIN)/resonanz fakeplatform x --port 8101 --connect --chatter 20 & x=$$!; \
 	$(BIN)/resonanz fakeplatform facebook --port 8102 --connect --chatter 30 \
 	  --resonanz-url http://127.0.0.1:$(PORT) & fb=$$!; \
-	trap 'kill $$x $$fb 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/resonanz demo --if-empty --live 15 --verbosity 0 & live=$$!; \
+	trap 'kill $$x $$fb $$live 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(BIN)/resonanz run
 
 ## Lint, types and the whole suite (SQLite and PostgreSQL, scale-out with Redis, browser tests).

@@ -199,3 +199,19 @@ def _answer(reply: DemoReply, accounts: dict[str, ChannelAccount], agents: dict[
             conversation.refresh_from_db(fields=["status"])
             do_change_status(agent, conversation, reply.status)
     return sent
+
+
+def live_event(post: DemoPost, number: int) -> RawEvent:
+    """A demo post as a new live message: a fresh id, written now, answering nothing (the conversation it
+    answered belongs to another run)."""
+    event = {k: v for k, v in post.event.items() if k not in ("created_at", "reply_to")}
+    event["id"] = f"live-{int(timezone.now().timestamp())}-{number}"
+    return RawEvent(external_id=str(event["id"]), payload=event, event_type="message")
+
+
+def push_live_post(accounts: dict[str, ChannelAccount], post: DemoPost, number: int) -> int:
+    """Push one live demo message through the real store-first path; returns how many were accepted."""
+    account = accounts.get(post.channel)
+    if account is None:
+        return 0
+    return accept_events(account, [live_event(post, number)]).accepted

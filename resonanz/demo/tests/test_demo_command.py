@@ -95,3 +95,30 @@ def test_write_jsonl_writes_a_replay_file_and_loads_nothing(tmp_path):
     assert "created_at" not in first["event"]
     assert f"{len(lines)} messages written" in out.getvalue()
     assert Message.objects.count() == 0
+
+
+def test_live_traffic_pushes_new_messages_through_the_ingest_with_fresh_ids(workspace, settings):
+    from resonanz.core.factories import MessageFactory
+
+    settings.AFTER_INGEST_STEPS = []
+    MessageFactory(conversation__channel_account__workspace=workspace)  # not empty: --if-empty loads nothing
+    out = StringIO()
+    call_command(
+        "demo",
+        "--workspace",
+        workspace.slug,
+        "--if-empty",
+        "--live",
+        "0",
+        "--live-count",
+        "3",
+        verbosity=0,
+        stdout=out,
+    )
+    live = InboundEvent.objects.filter(external_id__startswith="live-")
+    assert live.count() == 3
+    assert set(live.values_list("status", flat=True)) == {"processed"}
+    assert Message.objects.filter(external_id__startswith="live-").count() == 3
+    assert ChannelAccount.objects.filter(workspace=workspace, kind="fake").count() >= 6
+    assert all("reply_to" not in event.payload for event in live)
+    assert "live demo traffic stopped after 3 messages" in out.getvalue()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +16,13 @@ from tqdm import tqdm
 
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, generate
-from resonanz.demo.loader import demo_workspace, has_messages, load_demo
+from resonanz.demo.loader import (
+    demo_workspace,
+    ensure_channel_accounts,
+    has_messages,
+    load_demo,
+    push_live_post,
+)
 from resonanz.workspaces.models import Workspace
 
 
@@ -34,6 +44,16 @@ class Command(BaseCommand):
             metavar="FILE",
             help="write the demo messages as a `resonanz replay` file instead of loading them",
         )
+        parser.add_argument(
+            "--live",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="after loading, keep customers writing on the imitated channels: one message every SECONDS",
+        )
+        parser.add_argument(
+            "--live-count", type=int, default=0, help=argparse.SUPPRESS
+        )  # tests: stop after N
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["write_jsonl"]:
@@ -45,6 +65,8 @@ class Command(BaseCommand):
             raise CommandError(f"{error}; run `resonanz init` or pass --workspace SLUG") from None
         if options["if_empty"] and has_messages(workspace):
             self.stdout.write(f"workspace {workspace.name!r} has messages already: demo not loaded")
+            if options["live"] is not None:
+                self._live(workspace, options["live"], options["live_count"])
             return
         plan = generate(timezone.now(), options["seed"])
         total = len(plan.posts) + len(plan.replies)
@@ -58,6 +80,28 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"log in as 'demo' with password '{content.DEMO_PASSWORD}'")
+        if options["live"] is not None:
+            self._live(workspace, options["live"], options["live_count"])
+
+    def _live(self, workspace: Workspace, every: float, stop_after: int) -> None:
+        """New customer messages on every imitated channel, through the real ingest, until stopped."""
+        accounts = ensure_channel_accounts(workspace)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        posts = generate(timezone.now(), seed=random.SystemRandom().randrange(1 << 30)).posts
+        random.Random(len(posts)).shuffle(posts)
+        self.stdout.write(f"live demo traffic: one message every {every:g} s (stop with Ctrl-C)")
+        sent = 0
+        try:
+            for number, post in enumerate(posts):
+                sent += push_live_post(accounts, post, number)
+                if stop_after and sent >= stop_after:
+                    break
+                if stop.wait(every):
+                    break
+        except KeyboardInterrupt:
+            pass
+        self.stdout.write(f"live demo traffic stopped after {sent} messages")
 
     def _write_jsonl(self, path: Path, seed: int) -> None:
         plan = generate(timezone.now(), seed)
