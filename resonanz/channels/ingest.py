@@ -102,11 +102,16 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
     new_message_ids: list[int] = []
     with transaction.atomic():
         events = list(
-            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            InboundEvent.objects.select_for_update(skip_locked=True)
             .filter(id__in=list(event_ids), status=InboundEvent.Status.PENDING)
-            .select_related("channel_account__workspace")
             .order_by("id")
         )
+        # The channel accounts (and their workspaces) once per batch, not joined onto every event row.
+        accounts = ChannelAccount.objects.select_related("workspace").in_bulk(
+            {event.channel_account_id for event in events}
+        )
+        for event in events:
+            event.channel_account = accounts[event.channel_account_id]
         parsed: list[tuple[InboundEvent, list[NormalizedMessage]]] = []
         for event in events:
             event.attempts += 1

@@ -105,11 +105,11 @@ def test_query_count_does_not_grow_with_batch_size(fake_account, size):
     # Half new customers, half follow-ups to existing conversations.
     process_events(accept(fake_account, *[event(f"seed-{i}", handle=f"k{i}") for i in range(size // 2)]))
     ids = accept(fake_account, *[event(f"e-{i}", handle=f"k{i}") for i in range(size)])
-    # 1 savepoint pair + select events + known messages + identities + customers/identities insert + parents
+    # 1 savepoint pair + select events + channel accounts + known messages + identities + customers/identities insert + parents
     # + identities re-select + open conversations + conversations insert + messages insert + counter
     # executemany + timeline insert + the SLA policy for new conversations
     # + event outcome update
-    with assert_database_query_count(17):
+    with assert_database_query_count(18):
         process_events(ids)
     assert Message.objects.count() == size + size // 2
 
