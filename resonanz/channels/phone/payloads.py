@@ -14,14 +14,13 @@ and ``event``; the known events are validated in full, unknown ones are stored a
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from resonanz.channels.base import MalformedPayload, describe_validation_error
+from resonanz.channels.webhook.payloads import body_items
 
-MAX_EVENTS_PER_REQUEST = 100
 CALL_STARTED = "call.started"
 CALL_ENDED = "call.ended"
 CALL_RECORDING = "call.recording"
@@ -79,20 +78,8 @@ def parse_call_event(data: Any) -> CallEvent:
 def parse_body(body: bytes) -> list[dict[str, Any]]:
     """Validate a whole request: every event must be well-formed, or none is stored. Unknown event types
     only need the envelope (id, event); they are stored and ignored by the worker."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedPayload(f"body is not valid JSON: {error}") from None
-    if isinstance(data, dict) and "events" in data:
-        items = data["events"]
-        if not isinstance(items, list) or not items:
-            raise MalformedPayload("events must be a non-empty list")
-        if len(items) > MAX_EVENTS_PER_REQUEST:
-            raise MalformedPayload(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(items)}")
-    else:
-        items = [data]
     events = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(body_items(body)):
         try:
             envelope = Envelope.model_validate(item)
             if envelope.event in KNOWN_EVENTS:

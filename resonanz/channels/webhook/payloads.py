@@ -52,22 +52,26 @@ def parse_event(data: Any) -> GenericEvent:
     return validate_payload(GenericEvent, data)
 
 
-def parse_body(body: bytes) -> list[GenericEvent]:
-    """Validate a whole request: every event must be well-formed, or none is stored."""
+def body_items(body: bytes) -> list[Any]:
+    """The raw items of a signed request body: one object, or {"events": [...]} with at most 100."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedPayload(f"body is not valid JSON: {error}") from None
-    if isinstance(data, dict) and "events" in data:
-        items = data["events"]
-        if not isinstance(items, list) or not items:
-            raise MalformedPayload("events must be a non-empty list")
-        if len(items) > MAX_EVENTS_PER_REQUEST:
-            raise MalformedPayload(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(items)}")
-    else:
-        items = [data]
+    if not (isinstance(data, dict) and "events" in data):
+        return [data]
+    items = data["events"]
+    if not isinstance(items, list) or not items:
+        raise MalformedPayload("events must be a non-empty list")
+    if len(items) > MAX_EVENTS_PER_REQUEST:
+        raise MalformedPayload(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(items)}")
+    return items
+
+
+def parse_body(body: bytes) -> list[GenericEvent]:
+    """Validate a whole request: every event must be well-formed, or none is stored."""
     events = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(body_items(body)):
         try:
             events.append(parse_event(item))
         except MalformedPayload as error:
