@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from resonanz.channels.email.client import MailboxError
 from resonanz.channels.email.poller import poll_mailbox
 from resonanz.channels.models import ChannelAccount
-from resonanz.core.queue import enqueue, task
+from resonanz.channels.polling import enqueue_due_polls
+from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
 
 POLL_TASK = "email.poll_mailbox"
@@ -30,14 +29,4 @@ def poll_mailbox_task(account_id: int) -> None:
 @periodic("email.poll_mailboxes", every_seconds=15)
 def poll_mailboxes() -> list[int]:
     """Enqueue a poll for every e-mail account whose interval has passed; returns their ids."""
-    now = time.monotonic()
-    due = []
-    accounts = ChannelAccount.objects.filter(kind="email").exclude(status=ChannelAccount.Status.DISABLED)
-    for account_id, config in accounts.values_list("id", "config"):
-        every = float((config or {}).get("poll_every_seconds") or DEFAULT_POLL_SECONDS)
-        if now - _last_enqueued.get(account_id, -1e12) < every:
-            continue
-        _last_enqueued[account_id] = now
-        enqueue(POLL_TASK, account_id)
-        due.append(account_id)
-    return due
+    return enqueue_due_polls("email", POLL_TASK, DEFAULT_POLL_SECONDS, _last_enqueued)

@@ -220,7 +220,7 @@ def test_periodic_job_enqueues_one_poll_per_due_mailbox(
     )
     enqueued = []
     monkeypatch.setattr(
-        "resonanz.channels.email.tasks.enqueue", lambda name, *args: enqueued.append((name, args))
+        "resonanz.channels.polling.enqueue", lambda name, *args: enqueued.append((name, args))
     )
     monkeypatch.setattr("resonanz.channels.email.tasks._last_enqueued", {})
     assert poll_mailboxes() == [email_account.pk]

@@ -141,7 +141,7 @@ def test_periodic_job_enqueues_one_poll_per_due_feed(make_feed_account, monkeypa
     account = make_feed_account("/blog.rss")
     enqueued = []
     monkeypatch.setattr(
-        "resonanz.channels.feeds.tasks.enqueue", lambda name, *args: enqueued.append((name, args))
+        "resonanz.channels.polling.enqueue", lambda name, *args: enqueued.append((name, args))
     )
     monkeypatch.setattr("resonanz.channels.feeds.tasks._last_enqueued", {})
     assert poll_feeds() == [account.pk]
