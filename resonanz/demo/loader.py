@@ -26,6 +26,7 @@ from resonanz.conversations.actions import do_change_status, do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
+from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.workspaces.actions import do_create_agent, do_create_workspace, do_ensure_skill, do_ensure_team
 from resonanz.workspaces.models import Agent, Workspace
 
@@ -135,6 +136,7 @@ def load_demo(
     events are idempotent on their ids and an answer already given is not given again."""
     end = end or timezone.now()
     plan = plan or generate(end, seed)
+    do_ensure_default_topics(workspace)  # the contact reasons the annotators and routing sort by
     agents = ensure_agents(workspace)
     accounts = ensure_channel_accounts(workspace)
     accepted = 0

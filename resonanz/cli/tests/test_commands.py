@@ -27,6 +27,13 @@ def test_init_is_idempotent():
     assert "ready: workspace 'Netzwelt Kommunikation' (netzwelt-kommunikation)" in first
     assert "ready" in second
     assert Workspace.objects.filter(slug="netzwelt-kommunikation").count() == 1
+    # The default contact reasons exist once, so annotators and routing can sort by topic from day one.
+    from resonanz.understanding.models import Topic
+
+    slugs = list(
+        Topic.objects.filter(workspace__slug="netzwelt-kommunikation").values_list("slug", flat=True)
+    )
+    assert len(slugs) == len(set(slugs)) > 0
 
 
 def test_createagent_creates_a_login_with_persona_and_team():

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.workspaces.actions import do_create_workspace
 
 
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database migrated")
         workspace = do_create_workspace(options["workspace"])
+        do_ensure_default_topics(workspace)
         self.stdout.write(self.style.SUCCESS(f"ready: workspace {workspace.name!r} ({workspace.slug})"))
