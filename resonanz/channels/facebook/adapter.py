@@ -273,7 +273,7 @@ class FacebookAdapter(ChannelAdapter):
     def _send_error(self, account: ChannelAccount, error: GraphError) -> Exception:
         text = f"Facebook: {error}" + (f" (code {error.code})" if error.code is not None else "")
         if error.code == TOKEN_INVALID_CODE:
-            from resonanz.channels.facebook.health import do_report_credentials_failure
+            from resonanz.channels.actions import do_report_credentials_failure
 
             do_report_credentials_failure(account, text, code=str(TOKEN_INVALID_CODE))
             return PermanentSendError(text, status_code=error.status_code)

@@ -270,7 +270,7 @@ class XAdapter(ChannelAdapter):
             if status >= 500:
                 raise TransientSendError(str(error), status_code=status) from None
             if status == 401:
-                from resonanz.channels.facebook.health import do_report_credentials_failure
+                from resonanz.channels.actions import do_report_credentials_failure
 
                 do_report_credentials_failure(account, f"X: {error}", code="401")
             raise PermanentSendError(f"X: {error}", status_code=status or None) from None

@@ -25,7 +25,7 @@ def poll_mentions(account_id: int) -> None:
         polling.poll_mentions(account)
     except XApiError as error:
         if error.status_code == 401:
-            from resonanz.channels.facebook.health import do_report_credentials_failure
+            from resonanz.channels.actions import do_report_credentials_failure
 
             do_report_credentials_failure(account, f"X: {error}", code="401")
             return
