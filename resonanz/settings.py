@@ -122,8 +122,6 @@ elif DATABASES["default"]["ENGINE"] in (
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    if env.bool("RESONANZ_PG_SERVER_SIDE_BINDING", default=False):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     raise ImproperlyConfigured(
         f"DATABASE_URL names an unsupported database ({DATABASES['default']['ENGINE']}): "

@@ -302,20 +302,35 @@ def store_inbound_batch(
 
 
 def _bump_conversations(rows: list[tuple[int, Any, int]]) -> None:
-    """Count new messages on existing conversations and reopen solved/pending ones, in one prepared
-    statement for all rows. Relative updates in SQL, so concurrent workers never lose a count."""
+    """Count new messages on existing conversations and reopen solved/pending ones: one UPDATE … FROM a
+    VALUES list for all rows (rows are (count, newest created_at, conversation id), sorted by id).
+    Relative updates in SQL, so concurrent workers never lose a count. On PostgreSQL the rows are locked
+    first, in id order, so two workers touching the same conversations queue instead of deadlocking."""
     if not rows:
         return
-    table = Conversation._meta.db_table
-    newest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    sql = (
-        f"UPDATE {table} SET message_count = message_count + %s, "  # noqa: S608 (names from model meta)
-        f"last_message_at = {newest}(last_message_at, %s), "
-        "status = CASE WHEN status IN ('pending', 'solved') THEN 'open' ELSE status END "
-        "WHERE id = %s"
-    )
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    ids = [conversation_id for _, _, conversation_id in rows]
+    if connection.vendor == "postgresql":
+        newest, stamp, params = "GREATEST", "CAST(%s AS timestamptz)", [v for row in rows for v in row]
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        newest, stamp, params = "MAX", "%s", [v for n, at, pk in rows for v in (n, adapt(at), pk)]
+    values = ", ".join([f"(%s, {stamp}, %s)"] * len(rows))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            placeholders = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id IN ({placeholders}) ORDER BY id FOR UPDATE",  # noqa: S608
+                ids,
+            )
+        cursor.execute(
+            f"WITH bump(n, newest, id) AS (VALUES {values}) "  # noqa: S608 (names from model meta)
+            f"UPDATE {table} SET message_count = {table}.message_count + bump.n, "
+            f"last_message_at = {newest}({table}.last_message_at, bump.newest), "
+            f"status = CASE WHEN {table}.status IN ('pending', 'solved') THEN 'open' ELSE {table}.status END "
+            f"FROM bump WHERE {table}.id = bump.id",
+            params,
+        )
 
 
 __all__ = ["store_inbound_batch"]
