@@ -106,7 +106,7 @@ def _insert_new_events(account: ChannelAccount, events: list[RawEvent], now: dt.
         ]
     target = ", ".join(quote(opts.get_field(name).column) for name in ("channel_account", "external_id"))
     sql = (
-        f"INSERT INTO {quote(opts.db_table)} "
+        f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 (names from model meta, values as parameters)
         f"({', '.join(quote(c) for c in columns)}, {quote('received_at')}) "
         f"VALUES {', '.join([row_sql] * len(events))} "
         f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote('id')}"
