@@ -104,7 +104,7 @@ def _insert_new_events(account: ChannelAccount, events: list[RawEvent], now: dt.
             InboundEvent.Status.PENDING.value,
             received,
         ]
-    target = ", ".join(quote(opts.get_field(name).column) for name in ("channel_account", "external_id"))
+    target = ", ".join(quote(column) for column in ("channel_account_id", "external_id"))
     sql = (
         f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 (names from model meta, values as parameters)
         f"({', '.join(quote(c) for c in columns)}, {quote('received_at')}) "
