@@ -266,9 +266,35 @@ def sweep_pending(older_than_seconds: float | None = None) -> int:
 
 
 def run_after_ingest_steps(message_ids: Sequence[int]) -> None:
-    """Run settings.AFTER_INGEST_STEPS in order; one failing step is logged and does not stop the next."""
+    """Run settings.AFTER_INGEST_STEPS in order; one failing step is logged and does not stop the next.
+    Then the messages' steps are done: `after_ingest_pending` is cleared (a step that failed is not
+    retried forever; its error is in the log)."""
     for path in settings.AFTER_INGEST_STEPS:
         try:
             import_string(path)(list(message_ids))
         except Exception:
             logger.exception("channel.ingest.step_failed", extra={"step": path, "messages": len(message_ids)})
+    from resonanz.conversations.models import Message
+
+    Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True).update(
+        after_ingest_pending=False
+    )
+
+
+def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
+    """Hand messages whose after-ingest steps are still due after a timeout to the queue again: a process
+    died between storing them and running the steps, or the broker lost the task."""
+    from resonanz.conversations.models import Message
+
+    age = settings.SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - dt.timedelta(seconds=age)
+    ids = list(
+        Message.objects.filter(after_ingest_pending=True, received_at__lte=cutoff)
+        .order_by("received_at")
+        .values_list("id", flat=True)[:10_000]
+    )
+    for start in range(0, len(ids), AFTER_INGEST_BATCH):
+        enqueue(AFTER_INGEST_TASK, ids[start : start + AFTER_INGEST_BATCH])
+    if ids:
+        logger.info("channel.ingest.after_ingest_swept", extra={"messages": len(ids)})
+    return len(ids)

@@ -30,6 +30,11 @@ def sweep_pending() -> None:
     ingest.sweep_pending()
 
 
+@periodic("channels.sweep_after_ingest", every_seconds=settings.SWEEP_EVERY_SECONDS)
+def sweep_after_ingest() -> None:
+    ingest.sweep_after_ingest()
+
+
 @periodic("channels.sweep_deliveries", every_seconds=15)
 def sweep_deliveries() -> None:
     outbound.sweep_deliveries()

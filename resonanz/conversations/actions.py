@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -143,6 +144,7 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
                 extra=extra,
                 created_at=normalized.created_at,
                 received_at=timezone.now(),
+                after_ingest_pending=bool(settings.AFTER_INGEST_STEPS),
             )
     except IntegrityError:
         return None  # a concurrent worker stored the same platform message

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -206,6 +207,7 @@ def store_inbound_batch(
     new_ids = {c.pk for c in new_conversations}
 
     # Pass 2: insert the messages, then link in-batch replies to their parents.
+    after_ingest = bool(settings.AFTER_INGEST_STEPS)
     messages: list[Message] = []
     for item, identity, conversation, parent, _ in planned:
         text, truncated = clean_text(item.text)
@@ -227,6 +229,7 @@ def store_inbound_batch(
                 extra=extra,
                 created_at=item.created_at,
                 received_at=now,
+                after_ingest_pending=after_ingest,
             )
         )
     Message.objects.bulk_create(messages)

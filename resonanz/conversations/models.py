@@ -108,6 +108,10 @@ class Message(models.Model):
     # do_send_reply so the response-rate watch counts with plain column comparisons (decision 0252).
     answered_at = models.DateTimeField(null=True, blank=True)
     response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Inbound only: the steps after ingest (annotating, routing) have not run yet. Set when the message is
+    # stored, cleared when the steps ran; the sweeper re-queues messages whose flag outlives a timeout
+    # (a process died between storing and the steps).
+    after_ingest_pending = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -122,6 +126,12 @@ class Message(models.Model):
             # The response-rate watch: public posts of one channel account in a period.
             models.Index(
                 fields=["channel_account", "direction", "created_at"], name="message_account_created"
+            ),
+            # Partial: holds only the few messages whose after-ingest steps are still due.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(after_ingest_pending=True),
+                name="message_after_ingest_due",
             ),
         ]
 

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from resonanz.channels.ingest import process_events, sweep_pending
+from resonanz.channels.ingest import process_events, sweep_after_ingest, sweep_pending
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
 from resonanz.contacts.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.factories import event
 from resonanz.core.testing import signed_post
+from resonanz.understanding.models import Annotation
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -111,6 +112,31 @@ def test_pending_event_left_by_a_dead_worker_is_swept_and_processed_once(client,
     process_events(ids)  # a second run (sweeper raced the original task) changes nothing
     assert Message.objects.count() == 2
     assert InboundEvent.objects.filter(status="processed").count() == 2
+
+
+def test_messages_whose_after_ingest_steps_were_lost_are_swept_and_annotated(
+    client, fake_account, django_capture_on_commit_callbacks
+):
+    signed_post(client, url(fake_account), "test-secret", {"events": [event("a"), event("b", handle="bob")]})
+    # The after-ingest task is registered on commit and never runs: as if the process died right after
+    # storing the messages.
+    process_events(list(InboundEvent.objects.values_list("id", flat=True)))
+    assert list(Message.objects.values_list("after_ingest_pending", flat=True)) == [True, True]
+    assert not Annotation.objects.exists()
+    assert sweep_after_ingest() == 0  # not overdue yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_after_ingest(older_than_seconds=0) == 2
+    assert not Message.objects.filter(after_ingest_pending=True).exists()
+    assert Annotation.objects.filter(annotator="language").count() == 2
+    assert sweep_after_ingest(older_than_seconds=0) == 0  # done is done
+
+
+def test_no_after_ingest_steps_means_nothing_is_due(client, fake_account, settings):
+    settings.AFTER_INGEST_STEPS = []
+    signed_post(client, url(fake_account), "test-secret", event("a"))
+    process_events(list(InboundEvent.objects.values_list("id", flat=True)))
+    assert Message.objects.get().after_ingest_pending is False
+    assert sweep_after_ingest(older_than_seconds=0) == 0
 
 
 @pytest.mark.parametrize(
