@@ -113,3 +113,22 @@ def test_engine_feeds_the_url_to_a_relevance_model(tmp_path):
         pk: next(r.label for r in rows if r.annotator == "relevance") for pk, rows in results.items()
     }
     assert relevance == {1: "true", 2: "false"}
+
+
+def test_load_inputs_carries_the_message_url(workspace):
+    from resonanz.understanding.pipeline import load_inputs
+    from resonanz.understanding.tests.factories import make_message
+
+    message = make_message(workspace, "Die Bahn ist zu spät", url="https://x.com/kunde/status/1")
+    (inputs,) = load_inputs([message.pk]).values()
+    assert [m.url for m in inputs] == ["https://x.com/kunde/status/1"]
+
+
+def test_cli_options_for_the_new_blocks():
+    from resonanz.cli.management.commands.eval import build_options
+
+    opts = build_options({"url_weight": 0.0, "context_terms": "Netzwelt, router"}, "relevance")
+    assert opts.url_weight == 0.0
+    assert opts.context_terms == ["netzwelt", "router"]
+    assert opts.blocks == [0, 1, 2, 4]
+    assert build_options({"context_weight": 0.0}, "relevance").blocks == [0, 1, 2, 3]
