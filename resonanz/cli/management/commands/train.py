@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
         parser.add_argument("--char-weight", type=float, default=None)
         parser.add_argument("--source-word-weight", type=float, default=None)
+        parser.add_argument("--url-weight", type=float, default=None, help="> 0 weighs the post's URL")
+        parser.add_argument(
+            "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
+        )
+        parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
 
     def handle(self, *args: Any, **options: Any) -> None:
         task = options["task"]
