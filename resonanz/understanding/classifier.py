@@ -49,9 +49,6 @@ _URL_WORDS = re.compile(r"[^\W\d_]{3,}")
 CONTEXT_WINDOW = 3
 CONTEXT_CHARS = 10_000
 CONTEXT_MAX_HITS = 20
-# The terms the GermEval 2017 documents were found by (Deutsche Bahn). A workspace passes its own
-# (`--context-terms`): the brand and product words its listening channels search for.
-RELEVANCE_CONTEXT_TERMS = ("bahn", "db", "zug", "züge", "ice")
 Hashed = tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]
 
 
@@ -280,8 +277,7 @@ class Options:
                 algorithm="logreg",
                 c=30.0,
                 url_weight=0.5,
-                context_weight=1.0,
-                context_terms=list(RELEVANCE_CONTEXT_TERMS),
+                context_weight=1.0,  # the terms come with the data: datasets.listening_terms
             )
         return cls()
 

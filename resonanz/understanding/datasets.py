@@ -40,6 +40,36 @@ def source_of_channel(kind: str, config: dict[str, object] | None = None) -> str
     }.get(kind, "other")
 
 
+# The terms the GermEval 2017 documents were collected with (posts about Deutsche Bahn): a property of that
+# data set, as the search words of a listening channel are a property of a workspace's history.
+GERMEVAL_LISTENING_TERMS = ("bahn", "db", "zug", "züge", "ice")
+
+
+def listening_terms(paths: Iterable[str | Path], workspace_slug: str = "") -> list[str]:
+    """The words a stream of public posts was found by — the relevance model reads the words around them.
+
+    A workspace's own: the keywords of its listening channel accounts (`config["keywords"]`, e.g. a feed's).
+    Otherwise GermEval-format files bring the terms their corpus was collected with. None found: the
+    model does without (`--context-terms` always wins; decision 0009)."""
+    if workspace_slug:
+        from resonanz.channels.models import ChannelAccount
+
+        terms: list[str] = []
+        for config in ChannelAccount.objects.filter(workspace__slug=workspace_slug).values_list(
+            "config", flat=True
+        ):
+            keywords = config.get("keywords") if isinstance(config, dict) else None
+            for keyword in keywords if isinstance(keywords, list) else []:
+                for word in str(keyword).lower().split():
+                    if word not in terms:
+                        terms.append(word)
+        if terms:
+            return terms[:50]
+    if any(Path(path).suffix.lower() in (".tsv", ".csv") for path in paths):
+        return list(GERMEVAL_LISTENING_TERMS)
+    return []
+
+
 def read_file(path: Path, task: str) -> list[Example]:
     """A .tsv in the GermEval 2017 format (columns text, relevance, sentiment, source_url) or JSONL
     ({"text": …, "label": …, "source": optional})."""

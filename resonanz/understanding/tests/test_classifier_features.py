@@ -90,8 +90,9 @@ def test_models_without_the_new_blocks_keep_their_layout():
     options = Options()
     assert options.blocks == [0, 1, 2]
     relevance = Options.for_task("relevance")
-    assert relevance.blocks == [0, 1, 2, 3, 4]
-    assert relevance.context_terms and relevance.url_weight > 0
+    # The context block needs the listening terms, which come with the data (datasets.listening_terms).
+    assert relevance.blocks == [0, 1, 2, 3]
+    assert relevance.context_weight > 0 and relevance.url_weight > 0
     assert Options.for_task("sentiment").blocks == [0, 1, 2]
 
 
@@ -132,3 +133,29 @@ def test_cli_options_for_the_new_blocks():
     assert opts.context_terms == ["netzwelt", "router"]
     assert opts.blocks == [0, 1, 2, 4]
     assert build_options({"context_weight": 0.0}, "relevance").blocks == [0, 1, 2, 3]
+
+
+def test_listening_terms_come_with_the_data(tmp_path):
+    from resonanz.cli.management.commands.eval import build_options
+    from resonanz.understanding.datasets import GERMEVAL_LISTENING_TERMS, listening_terms
+
+    assert listening_terms([tmp_path / "history.jsonl"]) == []
+    assert listening_terms([tmp_path / "dev.tsv"]) == list(GERMEVAL_LISTENING_TERMS)
+    opts = build_options({"train": [str(tmp_path / "dev.tsv")]}, "relevance")
+    assert opts.context_terms == list(GERMEVAL_LISTENING_TERMS)
+    assert opts.blocks == [0, 1, 2, 3, 4]
+    assert build_options({"data": [str(tmp_path / "own.jsonl")]}, "relevance").blocks == [0, 1, 2, 3]
+
+
+def test_a_workspaces_listening_terms_are_its_channels_keywords(workspace, tmp_path):
+    from resonanz.channels.actions import do_create_channel_account
+    from resonanz.understanding.datasets import listening_terms
+
+    do_create_channel_account(
+        workspace,
+        kind="fake",
+        name="Presse",
+        secret="s",
+        config={"keywords": ["Netzwelt", "Netzwelt Router"]},
+    )
+    assert listening_terms([tmp_path / "dev.tsv"], workspace.slug) == ["netzwelt", "router"]

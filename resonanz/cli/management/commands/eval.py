@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resonanz.understanding import classifier
-from resonanz.understanding.datasets import corrections, read_files
+from resonanz.understanding.datasets import corrections, listening_terms, read_files
 
 
 class Command(BaseCommand):
@@ -78,6 +78,11 @@ def build_options(options: dict[str, Any], task: str) -> classifier.Options:
             setattr(opts, name, options[name])
     if options.get("context_terms") is not None:
         opts.context_terms = [t.strip().lower() for t in options["context_terms"].split(",") if t.strip()]
+    elif opts.context_weight > 0:
+        paths = [*(options.get("data") or []), *(options.get("train") or [])]
+        opts.context_terms = listening_terms(
+            paths, options.get("workspace") or options.get("corrections") or ""
+        )
     if options.get("algorithm"):
         opts.algorithm = options["algorithm"]
     if options.get("c") is not None:
