@@ -122,3 +122,27 @@ def test_batch_path_starts_sla_clocks_like_the_one_by_one_path(fake_account):
     assert batch.first_response_due_at is not None
     assert batch.resolution_due_at is not None
     assert batch.first_response_due_at <= batch.resolution_due_at
+
+
+def test_a_full_batch_takes_pending_events_along_and_each_is_processed_once(fake_account, monkeypatch):
+    from resonanz.channels import ingest
+
+    monkeypatch.setattr(ingest, "PROCESS_BATCH", 5)
+    monkeypatch.setattr(ingest, "TAKE_ALONG", 3)
+    first = accept(fake_account, *[event(f"a-{i}", handle=f"a{i}") for i in range(5)])
+    second = accept(fake_account, *[event(f"b-{i}", handle=f"b{i}") for i in range(4)])
+    assert len(process_events(first)) == 8  # its own five and the three oldest of the backlog
+    assert InboundEvent.objects.filter(status="pending").count() == 1
+    assert len(process_events(second)) == 1  # the second task finds only what is left
+    assert process_events(first + second) == []
+    assert Message.objects.count() == 9
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == sorted(
+        [f"a-{i}" for i in range(5)] + [f"b-{i}" for i in range(4)]
+    )
+
+
+def test_a_batch_that_is_not_full_leaves_the_backlog_to_its_tasks(fake_account):
+    first = accept(fake_account, event("a", handle="anna"))
+    accept(fake_account, event("b", handle="bob"))
+    assert len(process_events(first)) == 1
+    assert InboundEvent.objects.filter(status="pending").count() == 1
