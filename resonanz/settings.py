@@ -143,6 +143,9 @@ if QUEUE_BACKEND == "celery" and not BROKER_URL:
 # Events still pending after this many seconds are handed to the queue again by the sweeper.
 SWEEP_AFTER_SECONDS = env.int("RESONANZ_SWEEP_AFTER_SECONDS", default=60)
 SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
+# Pending events a full processing batch takes along under a backlog (decision 0010). PostgreSQL only by
+# default: on SQLite one writer at a time, and a longer processing transaction holds the web's accepts.
+INGEST_TAKE_ALONG = env.int("RESONANZ_INGEST_TAKE_ALONG", default=0 if IS_SQLITE else 300)
 
 # Steps run, in this order, by one task after new messages are stored and threaded. Each is a dotted path
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest

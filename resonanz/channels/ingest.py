@@ -28,8 +28,6 @@ PROCESS_TASK = "channels.process_events"
 # Events per processing task: one transaction each; large enough to amortize, small enough to stay short.
 PROCESS_BATCH = 100
 MAX_ATTEMPTS = 5
-# Pending events a full processing batch takes along when a backlog builds up (decision 0010).
-TAKE_ALONG = 300
 AFTER_INGEST_TASK = "channels.after_ingest"
 AFTER_INGEST_BATCH = 20
 
@@ -169,16 +167,16 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
 
 
 def _take_along(events: list[InboundEvent]) -> list[InboundEvent]:
-    """A full batch means a backlog: take up to TAKE_ALONG more pending events that no other worker holds
-    (decision 0010). A bigger transaction stores them for less per event; their own tasks find them
-    processed (or locked) and do nothing."""
-    if TAKE_ALONG <= 0:
+    """A full batch means a backlog: take up to settings.INGEST_TAKE_ALONG more pending events that no other
+    worker holds (decision 0010). A bigger transaction stores them for less per event; their own tasks find
+    them processed (or locked) and do nothing."""
+    if settings.INGEST_TAKE_ALONG <= 0:
         return []
     return list(
         InboundEvent.objects.select_for_update(skip_locked=True)
         .filter(status=InboundEvent.Status.PENDING)
         .exclude(id__in=[event.pk for event in events])
-        .order_by("received_at", "id")[:TAKE_ALONG]
+        .order_by("received_at", "id")[: settings.INGEST_TAKE_ALONG]
     )
 
 

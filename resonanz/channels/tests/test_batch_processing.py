@@ -124,11 +124,13 @@ def test_batch_path_starts_sla_clocks_like_the_one_by_one_path(fake_account):
     assert batch.first_response_due_at <= batch.resolution_due_at
 
 
-def test_a_full_batch_takes_pending_events_along_and_each_is_processed_once(fake_account, monkeypatch):
+def test_a_full_batch_takes_pending_events_along_and_each_is_processed_once(
+    fake_account, monkeypatch, settings
+):
     from resonanz.channels import ingest
 
     monkeypatch.setattr(ingest, "PROCESS_BATCH", 5)
-    monkeypatch.setattr(ingest, "TAKE_ALONG", 3)
+    settings.INGEST_TAKE_ALONG = 3
     first = accept(fake_account, *[event(f"a-{i}", handle=f"a{i}") for i in range(5)])
     second = accept(fake_account, *[event(f"b-{i}", handle=f"b{i}") for i in range(4)])
     assert len(process_events(first)) == 8  # its own five and the three oldest of the backlog
