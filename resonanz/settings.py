@@ -104,6 +104,8 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "resonanz.sqlite3"
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{_sqlite_path}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with write transactions queued on a file lock (decision 0011).
+    DATABASES["default"]["ENGINE"] = "resonanz.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web threads read while the worker writes; IMMEDIATE takes the write lock at BEGIN
         # so two writers queue on busy_timeout instead of failing with "database is locked".
@@ -127,7 +129,7 @@ else:
         f"DATABASE_URL names an unsupported database ({DATABASES['default']['ENGINE']}): "
         "use sqlite:///path or postgres://user@host/db"
     )
-IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+IS_SQLITE = DATABASES["default"]["ENGINE"] == "resonanz.core.sqlite"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

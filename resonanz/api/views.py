@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Router
+from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
@@ -40,8 +41,17 @@ def _resonanz_error(request: HttpRequest, error: ResonanzError) -> HttpResponse:
 conversations_router = Router(tags=["conversations"], auth=auth)
 
 
+class Pagination(LimitOffsetPagination):
+    """Limit/offset with a bounded offset: past it a 422, not a database error (SQLite's integers end at
+    2**63; nobody pages a billion conversations deep)."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
 @conversations_router.get("", response=list[ConversationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_conversations(request: HttpRequest, status: str | None = Query(None)) -> QuerySet[Conversation]:  # type: ignore[type-arg]
     agent = agent_of(request)
     queryset = (
