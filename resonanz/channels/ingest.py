@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -265,19 +265,36 @@ def _store_one(event: InboundEvent, normalized: list[NormalizedMessage]) -> list
     return ids
 
 
-def sweep_pending(older_than_seconds: float | None = None) -> int:
-    """Hand events still pending after a timeout to the queue again (a worker died, the broker lost it)."""
+def _requeue_overdue(
+    queryset: QuerySet[Any], order: str, task: str, batch: int, older_than_seconds: float | None
+) -> list[int]:
+    """Ids of `queryset` rows received before the timeout (at most 10,000), handed to `task` in batches."""
     age = settings.SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - dt.timedelta(seconds=age)
-    ids = list(
-        InboundEvent.objects.filter(status=InboundEvent.Status.PENDING, received_at__lte=cutoff)
-        .order_by("id")
-        .values_list("id", flat=True)[:10_000]
-    )
-    for start in range(0, len(ids), PROCESS_BATCH):
-        enqueue(PROCESS_TASK, ids[start : start + PROCESS_BATCH])
+    ids = list(queryset.filter(received_at__lte=cutoff).order_by(order).values_list("id", flat=True)[:10_000])
+    for start in range(0, len(ids), batch):
+        enqueue(task, ids[start : start + batch])
+    return ids
+
+
+def sweep_pending(older_than_seconds: float | None = None) -> int:
+    """Hand events still pending after a timeout to the queue again (a worker died, the broker lost it)."""
+    pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
+    ids = _requeue_overdue(pending, "id", PROCESS_TASK, PROCESS_BATCH, older_than_seconds)
     if ids:
         logger.info("channel.ingest.swept", extra={"events": len(ids)})
+    return len(ids)
+
+
+def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
+    """Hand messages whose after-ingest steps are still due after a timeout to the queue again: a process
+    died between storing them and running the steps, or the broker lost the task."""
+    from resonanz.conversations.models import Message
+
+    due = Message.objects.filter(after_ingest_pending=True)
+    ids = _requeue_overdue(due, "received_at", AFTER_INGEST_TASK, AFTER_INGEST_BATCH, older_than_seconds)
+    if ids:
+        logger.info("channel.ingest.after_ingest_swept", extra={"messages": len(ids)})
     return len(ids)
 
 
@@ -295,22 +312,3 @@ def run_after_ingest_steps(message_ids: Sequence[int]) -> None:
     Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True).update(
         after_ingest_pending=False
     )
-
-
-def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
-    """Hand messages whose after-ingest steps are still due after a timeout to the queue again: a process
-    died between storing them and running the steps, or the broker lost the task."""
-    from resonanz.conversations.models import Message
-
-    age = settings.SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
-    cutoff = timezone.now() - dt.timedelta(seconds=age)
-    ids = list(
-        Message.objects.filter(after_ingest_pending=True, received_at__lte=cutoff)
-        .order_by("received_at")
-        .values_list("id", flat=True)[:10_000]
-    )
-    for start in range(0, len(ids), AFTER_INGEST_BATCH):
-        enqueue(AFTER_INGEST_TASK, ids[start : start + AFTER_INGEST_BATCH])
-    if ids:
-        logger.info("channel.ingest.after_ingest_swept", extra={"messages": len(ids)})
-    return len(ids)
