@@ -217,6 +217,12 @@ def _weight(block: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
 def _block_scores(block: sparse.csr_matrix, idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """_weight(block, idf) @ weights for dense (features × classes) weights, on the raw CSR arrays."""
     n = block.shape[0]
+    if n == 1:  # one message (the common case at run time): a dot product, no row bookkeeping
+        if not block.nnz:
+            return np.zeros((1, weights.shape[1]), dtype=np.float32)
+        data = block.data * idf[block.indices]
+        norm = float(np.sqrt(data @ data)) or 1.0
+        return ((data / norm) @ weights[block.indices])[np.newaxis, :].astype(np.float32, copy=False)
     out = np.zeros((n, weights.shape[1]), dtype=np.float32)
     if block.nnz:
         data = block.data * idf[block.indices]
@@ -224,10 +230,7 @@ def _block_scores(block: sparse.csr_matrix, idf: np.ndarray, weights: np.ndarray
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
         norms[norms == 0] = 1.0
         contributions = weights[block.indices] * (data / norms[rows])[:, np.newaxis]
-        if n == 1:
-            out[0] = contributions.sum(axis=0)
-        else:
-            np.add.at(out, rows, contributions)
+        np.add.at(out, rows, contributions)
     return out
 
 

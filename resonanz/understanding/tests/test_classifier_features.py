@@ -159,3 +159,14 @@ def test_a_workspaces_listening_terms_are_its_channels_keywords(workspace, tmp_p
         config={"keywords": ["Netzwelt", "Netzwelt Router"]},
     )
     assert listening_terms([tmp_path / "dev.tsv"], workspace.slug) == ["netzwelt", "router"]
+
+
+def test_one_message_scores_as_it_does_in_a_batch():
+    options = Options(algorithm="logreg", c=30.0, url_weight=0.5, context_weight=1.0, context_terms=["netz"])
+    model = classifier.train("relevance", url_examples(), options)
+    texts = ["Netz weg seit heute", "Fischerei im Netz", ""]
+    urls = ["https://x.com/kunde1/status/5", "https://x.com/fischerei/status/7", ""]
+    batch = model.scores(options.featurize(texts, ["x"] * 3, urls))
+    for i in range(3):
+        one = model.scores(options.featurize(texts[i : i + 1], ["x"], urls[i : i + 1]))
+        np.testing.assert_allclose(one[0], batch[i], rtol=1e-5, atol=1e-6)
