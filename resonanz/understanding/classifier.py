@@ -222,7 +222,8 @@ def _block_scores(block: sparse.csr_matrix, idf: np.ndarray, weights: np.ndarray
             return np.zeros((1, weights.shape[1]), dtype=np.float32)
         data = block.data * idf[block.indices]
         norm = float(np.sqrt(data @ data)) or 1.0
-        return ((data / norm) @ weights[block.indices])[np.newaxis, :].astype(np.float32, copy=False)
+        one: np.ndarray = ((data / norm) @ weights[block.indices]).astype(np.float32, copy=False)
+        return one[np.newaxis, :]
     out = np.zeros((n, weights.shape[1]), dtype=np.float32)
     if block.nnz:
         data = block.data * idf[block.indices]
