@@ -209,6 +209,33 @@ def check_reply_text(text: str) -> str:
     return cleaned
 
 
+def new_agent_message(
+    agent: Agent,
+    conversation: Conversation,
+    text: str,
+    *,
+    visibility: str,
+    reply_to: Message | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Message:
+    """An agent's outbound message in the conversation, written now: a reply, a note, a call note. Checks
+    nothing and counts nothing (the do_ functions do); call inside their transaction."""
+    now = timezone.now()
+    return Message.objects.create(
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        channel_account_id=conversation.channel_account_id,
+        direction=Message.Direction.OUTBOUND,
+        visibility=visibility,
+        author_agent=agent,
+        reply_to=reply_to,
+        text=text,
+        extra=extra or {},
+        created_at=now,
+        received_at=now,
+    )
+
+
 def do_send_reply(
     agent: Agent, conversation: Conversation, text: str, *, private: bool | None = None
 ) -> Message:
@@ -223,20 +250,15 @@ def do_send_reply(
         .first()
     )
     is_public = conversation.is_public if private is None else not private
-    now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.create(
-            workspace_id=conversation.workspace_id,
-            conversation=conversation,
-            channel_account_id=conversation.channel_account_id,
-            direction=Message.Direction.OUTBOUND,
+        message = new_agent_message(
+            agent,
+            conversation,
+            text,
             visibility=Message.Visibility.PUBLIC if is_public else Message.Visibility.PRIVATE,
-            author_agent=agent,
             reply_to=last_inbound,
-            text=text,
-            created_at=now,
-            received_at=now,
         )
+        now = message.created_at
         delivery = OutboundDelivery.objects.create(
             channel_account_id=conversation.channel_account_id,
             message=message,
@@ -391,19 +413,8 @@ def do_add_note(agent: Agent, conversation: Conversation, text: str) -> Message:
     text = check_reply_text(text)
     if conversation.workspace_id != agent.workspace_id:
         raise InvalidInput("conversation belongs to another workspace")
-    now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.create(
-            workspace_id=conversation.workspace_id,
-            conversation=conversation,
-            channel_account_id=conversation.channel_account_id,
-            direction=Message.Direction.OUTBOUND,
-            visibility=Message.Visibility.NOTE,
-            author_agent=agent,
-            text=text,
-            created_at=now,
-            received_at=now,
-        )
+        message = new_agent_message(agent, conversation, text, visibility=Message.Visibility.NOTE)
         names = mentioned_usernames(text)
         colleagues = (
             list(

