@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_nothing():
     out = StringIO()
+    started = timezone.now()
     call_command("demo", verbosity=0, stdout=out)
 
     workspace = Workspace.objects.get()
@@ -43,7 +44,8 @@ def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_noth
     assert inbound.count() >= 600
     assert InboundEvent.objects.filter(status="processed").count() == inbound.count()
     newest = inbound.latest("created_at")
-    assert abs(timezone.now() - newest.created_at) < dt.timedelta(minutes=2)
+    # The story ends at "now" as of the load's start; the load itself may take minutes on a busy machine.
+    assert started - dt.timedelta(minutes=2) < newest.created_at <= timezone.now()
     assert Message.objects.filter(direction="out").count() >= 200
     assert OutboundDelivery.objects.exclude(status="sent").count() == 0
     assert Conversation.objects.filter(status="solved").count() >= 50
