@@ -6,7 +6,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export RESONANZ_DATA_DIR ?= $(CURDIR)/var/demo
 
-.PHONY: demo test install install-dev lint types lock bench screenshots clean
+.PHONY: demo test test-fast install install-dev lint types lock bench screenshots clean
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ demo: install
 ## Lint, types and the whole suite (SQLite and PostgreSQL, scale-out with Redis, browser tests).
 test: install-dev
 	bash scripts/test.sh
+
+## The inner loop: lint, layers and the SQLite suite without the slow, browser and scale-out tests (< 2 min).
+test-fast: install-dev
+	$(BIN)/ruff check resonanz tests bench conftest.py
+	$(BIN)/lint-imports
+	RESONANZ_DATA_DIR=$(CURDIR)/var/test OMP_NUM_THREADS=1 HYPOTHESIS_PROFILE=dev \
+	  $(BIN)/pytest -n 2 -m "not scaleout and not e2e and not slow" resonanz tests
 
 lint: install-dev
 	$(BIN)/ruff check resonanz tests bench conftest.py

@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-from resonanz.core.factories import PASSWORD, AgentFactory, ChannelAccountFactory, WorkspaceFactory
+from resonanz.testing.factories import PASSWORD, AgentFactory, ChannelAccountFactory, WorkspaceFactory
+
+# Hypothesis profiles: "dev" (the default, `make test-fast`) is short; "ci" (`make test`) looks harder.
+# A test's own @settings(max_examples=…) still wins over the profile.
+hypothesis_settings.register_profile("dev", max_examples=25, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from resonanz.core.factories import (
+    from resonanz.testing.factories import (
         ChannelAccountFactory,
         ConversationFactory,
         MessageFactory,

@@ -8,6 +8,7 @@ BIN=.venv/bin
 export RESONANZ_DATA_DIR="${RESONANZ_TEST_DATA_DIR:-$PWD/var/test}"
 mkdir -p "$RESONANZ_DATA_DIR"
 export PYTHONDONTWRITEBYTECODE=1
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORKERS="${TEST_WORKERS:-2}"
 status=0
@@ -17,6 +18,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "ruff (lint + format)"
 $BIN/ruff check resonanz tests bench conftest.py
 $BIN/ruff format --check resonanz tests bench conftest.py
+
+step "import layers (import-linter: .importlinter)"
+$BIN/lint-imports
 
 step "mypy --strict"
 $BIN/mypy resonanz

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from resonanz.analytics.access import Counts, response_rate
-from resonanz.api.auth import agent_of, auth
-from resonanz.api.schemas import ErrorOut
+from resonanz.core.schemas import ErrorOut
 from resonanz.core.text import one_line
+from resonanz.workspaces.auth import agent_of, auth
 
 router = Router(tags=["analytics"], auth=auth)
 

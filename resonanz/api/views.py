@@ -10,8 +10,6 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
 from resonanz.analytics.api import router as analytics_router
-from resonanz.api.auth import agent_of, auth
-from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
@@ -22,8 +20,11 @@ from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
 from resonanz.conversations.api import macros_router, notes_router, notifications_router
 from resonanz.conversations.models import Conversation, Message
+from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
 from resonanz.core.errors import ResonanzError
+from resonanz.core.schemas import AcceptedOut, ErrorOut
 from resonanz.understanding.api import router as understanding_router
+from resonanz.workspaces.auth import agent_of, auth
 
 api = NinjaAPI(
     title="Resonanz API",

@@ -8,8 +8,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from resonanz.api.auth import agent_of, auth
-from resonanz.api.schemas import ErrorOut, MessageOut
 from resonanz.conversations import actions
 from resonanz.conversations.access import (
     access_conversation_by_id,
@@ -20,7 +18,10 @@ from resonanz.conversations.access import (
 )
 from resonanz.conversations.macros import incident_status_for, placeholders, render, variables_for
 from resonanz.conversations.models import Macro, Message, Notification
+from resonanz.conversations.schemas import MessageOut
 from resonanz.core.errors import PermissionDenied
+from resonanz.core.schemas import ErrorOut
+from resonanz.workspaces.auth import agent_of, auth
 from resonanz.workspaces.models import Agent
 
 notes_router = Router(tags=["conversations"], auth=auth)

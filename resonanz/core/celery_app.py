@@ -18,9 +18,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from resonanz.core import queue  # noqa: E402
+from resonanz.core.celery_client import producer  # noqa: E402
 
-app = Celery("resonanz")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app: Celery = producer()
 
 
 def _bind(spec: queue.TaskSpec) -> None:

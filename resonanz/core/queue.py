@@ -24,6 +24,8 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from resonanz.core.celery_client import producer
+
 logger = logging.getLogger("resonanz.queue")
 
 P = ParamSpec("P")
@@ -152,9 +154,7 @@ worker = _InProcessWorker()
 def _submit(name: str, args: list[Any]) -> None:
     backend = settings.QUEUE_BACKEND
     if backend == "celery":
-        from resonanz.core.celery_app import app
-
-        app.send_task(name, args=args)
+        producer().send_task(name, args=args)
     elif backend == "inprocess" and worker.running:
         worker.submit(name, args)
     else:

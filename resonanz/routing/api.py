@@ -7,11 +7,11 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from resonanz.api.auth import agent_of, auth
 from resonanz.conversations.access import access_conversation_by_id
 from resonanz.core.errors import NotFound
 from resonanz.routing import actions
 from resonanz.routing.cti import lookup_number
+from resonanz.workspaces.auth import agent_of, auth
 from resonanz.workspaces.models import Agent
 
 

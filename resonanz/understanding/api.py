@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from resonanz.api.auth import agent_of, auth
 from resonanz.understanding.access import access_message_by_id, annotations_for, topics_for
 from resonanz.understanding.actions import do_correct_annotation
+from resonanz.workspaces.auth import agent_of, auth
 
 
 class AnnotationOut(Schema):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from resonanz.channels.base import RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.conversations.models import Conversation, Message
-from resonanz.core.factories import PASSWORD, AgentFactory, ChannelAccountFactory, WorkspaceFactory, event
+from resonanz.testing.factories import PASSWORD, AgentFactory, ChannelAccountFactory, WorkspaceFactory, event
 from resonanz.workspaces.models import Agent
 
 from .pages import ConversationPage, DevPanelPage, InboxPage, LoginPage

@@ -54,6 +54,7 @@ def events(start: int, count: int) -> list[dict[str, object]]:
 # --- Embedded mode -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded mode: runs in the SQLite pass")
 def test_embedded_process_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path):
     env = dict(os.environ, RESONANZ_DATA_DIR=str(tmp_path), RESONANZ_LOG_LEVEL="WARNING")
@@ -204,7 +205,7 @@ def assert_exactly_once(total: int) -> None:
 @scaleout
 @pytest.mark.scaleout
 def test_two_celery_workers_process_10000_events_exactly_once(celery_env):
-    from resonanz.core.factories import ChannelAccountFactory
+    from resonanz.testing.factories import ChannelAccountFactory
 
     account = ChannelAccountFactory()
     workers = [start_worker(celery_env), start_worker(celery_env)]
@@ -223,7 +224,7 @@ def test_two_celery_workers_process_10000_events_exactly_once(celery_env):
 @pytest.mark.scaleout
 def test_celery_worker_killed_mid_batch_loses_nothing(celery_env):
     from resonanz.channels.ingest import sweep_pending
-    from resonanz.core.factories import ChannelAccountFactory
+    from resonanz.testing.factories import ChannelAccountFactory
 
     account = ChannelAccountFactory()
     victim, survivor = start_worker(celery_env), start_worker(celery_env)

@@ -15,7 +15,9 @@ from resonanz.analytics.actions import do_check_response_rate, do_check_response
 from resonanz.analytics.models import ResponseRateAlert
 from resonanz.conversations.actions import do_mark_answered
 from resonanz.conversations.models import Message, Notification
-from resonanz.core.factories import (
+from resonanz.core.models import AuditEntry
+from resonanz.core.scheduler import registered_jobs
+from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,
     ChannelAccountFactory,
@@ -23,9 +25,7 @@ from resonanz.core.factories import (
     MessageFactory,
     WorkspaceFactory,
 )
-from resonanz.core.models import AuditEntry
-from resonanz.core.scheduler import registered_jobs
-from resonanz.core.testing import assert_database_query_count
+from resonanz.testing.helpers import assert_database_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.cli.management.commands.openapi import SCHEMA_PATH, current_schema
-from resonanz.core.factories import AgentFactory, ConversationFactory, MessageFactory, WorkspaceFactory
+from resonanz.testing.factories import AgentFactory, ConversationFactory, MessageFactory, WorkspaceFactory
 from resonanz.workspaces.actions import do_create_api_token
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_session_auth_works_for_the_web_ui(agent_client, conversation):
 
 
 def test_inbox_list_query_count_does_not_grow(token_client, fake_account):
-    from resonanz.core.testing import assert_database_query_count
+    from resonanz.testing.helpers import assert_database_query_count
 
     for _ in range(3):
         ConversationFactory(channel_account=fake_account)

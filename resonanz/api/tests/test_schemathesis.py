@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from resonanz.cli.management.commands.openapi import SCHEMA_PATH
-from resonanz.core.factories import MessageFactory
+from resonanz.testing.factories import MessageFactory
 from resonanz.workspaces.actions import do_create_api_token
 from resonanz.wsgi import application
 

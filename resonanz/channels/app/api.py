@@ -18,8 +18,6 @@ from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import ConfigDict, Field
 
 from resonanz import __version__
-from resonanz.api.auth import agent_of
-from resonanz.api.auth import auth as agent_auth
 from resonanz.channels.app.access import (
     AppCustomer,
     access_customer_conversation,
@@ -46,6 +44,8 @@ from resonanz.channels.models import ChannelAccount
 from resonanz.channels.persona import do_update_agent_persona, sign_text
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import NotAuthenticated, NotFound, PermissionDenied, ResonanzError
+from resonanz.workspaces.auth import agent_of
+from resonanz.workspaces.auth import auth as agent_auth
 from resonanz.workspaces.models import Agent
 
 VISITOR_HEADER = "X-Resonanz-Visitor"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from resonanz.api.auth import agent_of, auth
-from resonanz.api.schemas import ErrorOut
 from resonanz.channels.facebook.actions import do_hide_facebook_comment
 from resonanz.conversations.models import Message
 from resonanz.core.errors import NotFound
+from resonanz.core.schemas import ErrorOut
+from resonanz.workspaces.auth import agent_of, auth
 
 router = Router(tags=["facebook"], auth=auth)
 

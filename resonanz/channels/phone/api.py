@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from resonanz.api.auth import agent_of, auth
-from resonanz.api.schemas import ErrorOut, MessageOut
 from resonanz.channels.phone.actions import do_add_call_note
 from resonanz.conversations.access import access_conversation_by_id, messages_of
 from resonanz.conversations.models import Message
+from resonanz.conversations.schemas import MessageOut
+from resonanz.core.schemas import ErrorOut
+from resonanz.workspaces.auth import agent_of, auth
 
 
 class CallNoteIn(Schema):

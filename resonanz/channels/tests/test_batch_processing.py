@@ -10,8 +10,8 @@ from resonanz.channels.ingest import accept_events, process_events
 from resonanz.channels.models import InboundEvent
 from resonanz.conversations import inbound
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.core.factories import event
-from resonanz.core.testing import assert_database_query_count
+from resonanz.testing.factories import event
+from resonanz.testing.helpers import assert_database_query_count
 
 pytestmark = pytest.mark.django_db
 

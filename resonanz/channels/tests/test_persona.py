@@ -11,8 +11,8 @@ from resonanz.channels.models import OutboundDelivery
 from resonanz.channels.outbound import request_for
 from resonanz.channels.persona import check_photo_url, do_update_agent_persona, sign_text, signature_for
 from resonanz.core.errors import InvalidInput
-from resonanz.core.factories import ConversationFactory, MessageFactory
 from resonanz.core.models import AuditEntry
+from resonanz.testing.factories import ConversationFactory, MessageFactory
 from resonanz.workspaces.models import Agent
 
 

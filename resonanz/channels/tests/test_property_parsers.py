@@ -25,12 +25,11 @@ from resonanz.channels.base import (
     RawEvent,
 )
 from resonanz.channels.registry import all_adapters
-from resonanz.core.factories import ChannelAccountFactory, event
+from resonanz.testing.factories import ChannelAccountFactory, event
 
 pytestmark = pytest.mark.django_db
 
 PROPERTY_SETTINGS = settings(
-    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,

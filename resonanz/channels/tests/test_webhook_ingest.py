@@ -11,8 +11,8 @@ from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
 from resonanz.contacts.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message
-from resonanz.core.factories import event
-from resonanz.core.testing import signed_post
+from resonanz.testing.factories import event
+from resonanz.testing.helpers import signed_post
 from resonanz.understanding.models import Annotation
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -8,7 +8,8 @@ from django.test import Client
 
 from resonanz.contacts.models import Customer, CustomerMerge, Identity
 from resonanz.conversations.models import Conversation, TimelineEntry
-from resonanz.core.factories import (
+from resonanz.core.models import AuditEntry
+from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,
     ChannelAccountFactory,
@@ -18,8 +19,7 @@ from resonanz.core.factories import (
     MessageFactory,
     WorkspaceFactory,
 )
-from resonanz.core.models import AuditEntry
-from resonanz.core.testing import assert_database_query_count
+from resonanz.testing.helpers import assert_database_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from resonanz.contacts.actions import (
     phone_variants,
 )
 from resonanz.contacts.models import CustomerMerge, MatchSuggestion
-from resonanz.core.factories import (
+from resonanz.core.models import AuditEntry
+from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,
     ChannelAccountFactory,
@@ -23,7 +24,6 @@ from resonanz.core.factories import (
     MessageFactory,
     WorkspaceFactory,
 )
-from resonanz.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

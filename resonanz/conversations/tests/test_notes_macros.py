@@ -13,7 +13,7 @@ from resonanz.conversations.actions import mentioned_usernames
 from resonanz.conversations.macros import check_macro_text, render
 from resonanz.conversations.models import Macro, Mention, Message, Notification, TimelineEntry
 from resonanz.core.errors import InvalidInput
-from resonanz.core.factories import (
+from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,
     ChannelAccountFactory,

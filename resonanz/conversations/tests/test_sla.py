@@ -11,9 +11,9 @@ import pytest
 from resonanz.conversations.actions import do_apply_sla, do_change_status, do_record_sla_events
 from resonanz.conversations.models import Conversation, SlaPolicy, TimelineEntry
 from resonanz.conversations.sla import DEFAULT_TARGETS, SlaTargets, targets_for
-from resonanz.core.factories import ConversationFactory, event
 from resonanz.core.scheduler import registered_jobs
-from resonanz.core.testing import signed_post
+from resonanz.testing.factories import ConversationFactory, event
+from resonanz.testing.helpers import signed_post
 
 pytestmark = pytest.mark.django_db
 

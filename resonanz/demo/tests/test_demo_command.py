@@ -21,6 +21,7 @@ from resonanz.workspaces.models import Agent, Workspace
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.slow
 def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_nothing():
     out = StringIO()
     started = timezone.now()
@@ -100,7 +101,7 @@ def test_write_jsonl_writes_a_replay_file_and_loads_nothing(tmp_path):
 
 
 def test_live_traffic_pushes_new_messages_through_the_ingest_with_fresh_ids(workspace, settings):
-    from resonanz.core.factories import MessageFactory
+    from resonanz.testing.factories import MessageFactory
 
     settings.AFTER_INGEST_STEPS = []
     MessageFactory(conversation__channel_account__workspace=workspace)  # not empty: --if-empty loads nothing

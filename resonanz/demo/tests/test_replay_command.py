@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.conversations.models import Message
-from resonanz.core.factories import ChannelAccountFactory, event
 from resonanz.demo.replay import ReplayLine, delays, replay
+from resonanz.testing.factories import ChannelAccountFactory, event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from resonanz.core.factories import AgentFactory, ChannelAccountFactory
 from resonanz.routing.actions import do_save_routing_rule
 from resonanz.routing.tests.factories import RoutingRuleFactory, SkillFactory, TeamFactory
+from resonanz.testing.factories import AgentFactory, ChannelAccountFactory
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from resonanz.core.factories import WorkspaceFactory
 from resonanz.routing.models import RoutingRule
+from resonanz.testing.factories import WorkspaceFactory
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Skill, Team
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.contacts.models import Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.core.factories import (
+from resonanz.routing.tests.factories import annotate
+from resonanz.testing.factories import (
     AgentFactory,
     ChannelAccountFactory,
     ConversationFactory,
@@ -18,8 +17,7 @@ from resonanz.core.factories import (
     MessageFactory,
     WorkspaceFactory,
 )
-from resonanz.core.testing import assert_database_query_count
-from resonanz.routing.tests.factories import annotate
+from resonanz.testing.helpers import assert_database_query_count
 from resonanz.workspaces.actions import do_create_api_token
 from resonanz.workspaces.models import Agent
 
@@ -113,19 +111,17 @@ def test_cti_lookup_needs_authentication(client, caller):
     assert bad.status_code == 401
 
 
-def test_cti_lookup_is_fast_and_its_queries_are_counted(client, workspace, agent, fake_account, caller):
+def test_cti_lookup_costs_a_constant_number_of_queries(client, workspace, agent, fake_account, caller):
     owners = AgentFactory.create_batch(3, workspace=workspace)
     for owner in owners:
         ConversationFactory.create_batch(3, channel_account=fake_account, customer=caller, owner=owner)
     headers = bearer(agent)
     client.get("/api/cti/lookup", {"number": "0221 1234567"}, headers=headers)  # token last_used_at written
-    # token, identity + customer, open conversations, owners' presence
+    # token, identity + customer, open conversations, owners' presence. Its speed is measured by
+    # bench/routing.py (CTI lookup p95), not by a timed test.
     with assert_database_query_count(4):
-        started = time.perf_counter()
         response = client.get("/api/cti/lookup", {"number": "0221 1234567"}, headers=headers)
-        elapsed_ms = (time.perf_counter() - started) * 1000
     assert len(response.json()["conversations"]) == 9
-    assert elapsed_ms < 50
 
 
 # --- presence --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Count
 
 from resonanz.conversations.models import Conversation, TimelineEntry
-from resonanz.core.factories import AgentFactory, ConversationFactory
+from resonanz.testing.factories import AgentFactory, ConversationFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 
 from resonanz.conversations.models import Conversation, TimelineEntry
-from resonanz.core.factories import (
-    AgentFactory,
-    ConversationFactory,
-    CustomerFactory,
-    MessageFactory,
-    WorkspaceFactory,
-    event,
-)
-from resonanz.core.testing import assert_database_query_count, signed_post
 from resonanz.routing.actions import (
     do_delete_routing_rule,
     do_route_conversation,
@@ -24,6 +15,15 @@ from resonanz.routing.models import RoutingRule, RuleSetVersion
 from resonanz.routing.pipeline import route_messages
 from resonanz.routing.snapshots import rules_in_force
 from resonanz.routing.tests.factories import RoutingRuleFactory, TeamFactory, annotate
+from resonanz.testing.factories import (
+    AgentFactory,
+    ConversationFactory,
+    CustomerFactory,
+    MessageFactory,
+    WorkspaceFactory,
+    event,
+)
+from resonanz.testing.helpers import assert_database_query_count, signed_post
 from resonanz.workspaces.models import Agent
 
 pytestmark = pytest.mark.django_db

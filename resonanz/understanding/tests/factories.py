@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from resonanz.conversations.models import Message
-from resonanz.core.factories import AgentFactory, MessageFactory
+from resonanz.testing.factories import AgentFactory, MessageFactory
 from resonanz.workspaces.models import Agent, Workspace
 
 

@@ -7,7 +7,7 @@ from typing import cast
 import pytest
 from django.test import Client
 
-from resonanz.core.factories import WorkspaceFactory
+from resonanz.testing.factories import WorkspaceFactory
 from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.understanding.models import Correction
 from resonanz.understanding.pipeline import annotate_messages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from resonanz.understanding import classifier
 from resonanz.understanding.classifier import Example, Options, TextClassifier, context_tokens, url_tokens
@@ -36,6 +37,7 @@ def url_examples() -> list[Example]:
     return ours + other
 
 
+@pytest.mark.slow
 def test_url_weight_changes_predictions_and_round_trips(tmp_path):
     examples = url_examples()
     test_texts = ["Netz weg seit heute", "Netz weg seit heute"]
@@ -55,6 +57,7 @@ def test_url_weight_changes_predictions_and_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.scores(hashed), with_url.scores(hashed), atol=1e-2)
 
 
+@pytest.mark.slow
 def test_context_weight_changes_scores_and_round_trips(tmp_path):
     rows = [
         ("die Bahn hat wieder Verspätung", "true"),
@@ -96,6 +99,7 @@ def test_models_without_the_new_blocks_keep_their_layout():
     assert Options.for_task("sentiment").blocks == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_engine_feeds_the_url_to_a_relevance_model(tmp_path):
     from resonanz.understanding.engine import Understanding, WorkspaceConfig
 
@@ -161,6 +165,7 @@ def test_a_workspaces_listening_terms_are_its_channels_keywords(workspace, tmp_p
     assert listening_terms([tmp_path / "dev.tsv"], workspace.slug) == ["netzwelt", "router"]
 
 
+@pytest.mark.slow
 def test_one_message_scores_as_it_does_in_a_batch():
     options = Options(algorithm="logreg", c=30.0, url_weight=0.5, context_weight=1.0, context_terms=["netz"])
     model = classifier.train("relevance", url_examples(), options)

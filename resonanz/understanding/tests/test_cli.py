@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from resonanz.core.factories import MessageFactory
+from resonanz.testing.factories import MessageFactory
 from resonanz.understanding.actions import do_correct_annotation, do_ensure_default_topics
 from resonanz.understanding.classifier import TextClassifier
 from resonanz.understanding.models import WorkspaceModel
@@ -36,6 +36,7 @@ def relevance_rows() -> list[tuple[str, str]]:
     return [(t, "true") for t in about_us] * 3 + [(t, "false") for t in noise] * 3
 
 
+@pytest.mark.slow
 def test_eval_prints_one_json_object(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", relevance_rows())
     test = write_jsonl(
@@ -64,6 +65,7 @@ def test_eval_prints_one_json_object(tmp_path):
     assert result["per_class"]["false"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
 
 
+@pytest.mark.slow
 def test_eval_cross_validation(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", relevance_rows())
     out = StringIO()
@@ -72,6 +74,7 @@ def test_eval_cross_validation(tmp_path):
     assert (result["train_docs"], result["test_docs"], result["cv_folds"]) == (24, 24, 3)
 
 
+@pytest.mark.slow
 def test_train_writes_a_small_model_that_loads(tmp_path):
     out = tmp_path / "sentiment.npz"
     call_command("train", "--task", "sentiment", "--data", str(SEEDS), "--out", str(out), stdout=StringIO())
@@ -94,6 +97,7 @@ def test_train_refuses_a_bad_file_and_writes_nothing(tmp_path):
     assert not (tmp_path / "m.npz").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_train_on_corrections_and_install_for_the_workspace(tmp_path, workspace):
     do_ensure_default_topics(workspace)
@@ -130,6 +134,7 @@ def test_eval_reads_germeval_tsv():
     assert sorted(result["per_class"]) == ["negative", "neutral", "positive"]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_installed_model_with_embedding_features_gets_vectors(tmp_path, workspace):
     out = tmp_path / "sentiment.npz"

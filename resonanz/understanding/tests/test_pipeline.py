@@ -8,8 +8,8 @@ import pytest
 
 from resonanz.conversations.models import Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
-from resonanz.core.factories import WorkspaceFactory, event
-from resonanz.core.testing import signed_post
+from resonanz.testing.factories import WorkspaceFactory, event
+from resonanz.testing.helpers import signed_post
 from resonanz.understanding.access import annotations_for, embeddings_for, labels_for
 from resonanz.understanding.actions import do_correct_annotation, do_ensure_default_topics, do_save_topic
 from resonanz.understanding.models import Annotation, Correction, Topic

@@ -7,7 +7,7 @@ from django.test import Client
 
 from resonanz.channels.models import InboundEvent, OutboundDelivery
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.core.factories import (
+from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,
     ChannelAccountFactory,
@@ -15,7 +15,7 @@ from resonanz.core.factories import (
     MessageFactory,
     WorkspaceFactory,
 )
-from resonanz.core.testing import assert_database_query_count
+from resonanz.testing.helpers import assert_database_query_count
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from resonanz.channels.app.tokens import make_user_token
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 APP_SECRET = "app-secret-0123456789"
 SHOP = "https://shop.example"

@@ -156,7 +156,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(json_values, st.dictionaries(st.sampled_from(sorted(fixture("problem_report"))), json_values))
 )
@@ -165,7 +165,7 @@ def test_arbitrary_payloads_are_only_rejected_cleanly(payload):
         parse(payload)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     st.sampled_from(["message", "problem_report", "address_change"]),
     st.sampled_from(

@@ -20,8 +20,8 @@ from resonanz.channels.models import InboundEvent, OutboundDelivery
 from resonanz.contacts.models import Customer, Identity
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.core.factories import ChannelAccountFactory, MessageFactory
-from resonanz.core.testing import assert_database_query_count
+from resonanz.testing.factories import ChannelAccountFactory, MessageFactory
+from resonanz.testing.helpers import assert_database_query_count
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -247,7 +247,7 @@ def test_confirming_a_message_that_is_no_address_change_is_rejected(client, app_
 def test_agent_of_another_workspace_cannot_confirm(client, app_account):
     from django.test import Client
 
-    from resonanz.core.factories import PASSWORD, AgentFactory, WorkspaceFactory
+    from resonanz.testing.factories import PASSWORD, AgentFactory, WorkspaceFactory
 
     other = AgentFactory(workspace=WorkspaceFactory(slug="andere", name="Andere GmbH"))
     other_client = Client()

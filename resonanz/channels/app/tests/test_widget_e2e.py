@@ -11,7 +11,7 @@ import pytest
 
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message
-from resonanz.core.factories import AgentFactory, ChannelAccountFactory
+from resonanz.testing.factories import AgentFactory, ChannelAccountFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

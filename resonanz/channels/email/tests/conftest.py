@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from resonanz.channels.email.tests.servers import DOVECOT, Dovecot, SmtpServer
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

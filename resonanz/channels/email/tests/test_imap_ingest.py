@@ -237,7 +237,7 @@ def test_nul_bytes_anywhere_in_a_mail_are_dropped_so_every_database_can_store_it
     from resonanz.channels.base import RawEvent
     from resonanz.channels.email.payloads import event_payload, external_id_for
     from resonanz.channels.ingest import accept_events
-    from resonanz.core.factories import ChannelAccountFactory
+    from resonanz.testing.factories import ChannelAccountFactory
 
     made = ChannelAccountFactory(
         workspace=workspace, kind="email", config={"address": "support@netzwelt.example"}

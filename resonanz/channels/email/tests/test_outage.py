@@ -79,6 +79,7 @@ def poll_with_two_crashes(account, monkeypatch, capture, *, fetch_crash: int, ac
     return cursors
 
 
+@pytest.mark.slow
 def test_5000_waiting_mails_are_stored_once_despite_two_crashes(
     email_account, dovecot_server, mailbox_user, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -16,7 +16,7 @@ from resonanz.channels.models import ChannelAccount
 
 FIXTURE_MAILS = [path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))]
 ACCOUNT = ChannelAccount(kind="email", name="Postfach", config={"address": "support@netzwelt.example"})
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse_or_reject(raw: bytes) -> None:

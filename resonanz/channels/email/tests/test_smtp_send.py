@@ -15,7 +15,7 @@ from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Message
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from resonanz.channels.facebook.fake_server import FakeFacebook
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 
 @pytest.fixture

@@ -292,7 +292,7 @@ def test_hide_through_the_api(fake_facebook, agent_client, comment, django_captu
 
 
 def test_hide_api_permissions(client, agent_client, comment, messenger_message):
-    from resonanz.core.factories import AgentFactory, WorkspaceFactory
+    from resonanz.testing.factories import AgentFactory, WorkspaceFactory
 
     assert client.post(f"/api/facebook/messages/{comment.pk}/hide").status_code == 401
     assert agent_client.post(f"/api/facebook/messages/{messenger_message.pk}/hide").status_code == 400

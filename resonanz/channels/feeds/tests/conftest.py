@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from resonanz.channels.feeds.tests.server import FeedServer, Resource
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BLOG_ETAG = '"blog-v1"'

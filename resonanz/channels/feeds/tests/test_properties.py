@@ -13,7 +13,7 @@ from resonanz.channels.models import ChannelAccount
 
 FIXTURE_FEEDS = [path.read_bytes() for path in sorted(FIXTURES.glob("*.xml"))]
 ACCOUNT = ChannelAccount(kind="feed", name="Feed", config={})
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse_or_reject(body: bytes) -> None:

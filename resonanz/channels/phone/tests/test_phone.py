@@ -13,7 +13,7 @@ from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
 from resonanz.contacts.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.core.factories import (
+from resonanz.testing.factories import (
     AgentFactory,
     ChannelAccountFactory,
     ConversationFactory,
@@ -21,7 +21,7 @@ from resonanz.core.factories import (
     IdentityFactory,
     WorkspaceFactory,
 )
-from resonanz.core.testing import signed_post
+from resonanz.testing.helpers import signed_post
 from resonanz.workspaces.actions import do_create_api_token
 
 pytestmark = pytest.mark.django_db

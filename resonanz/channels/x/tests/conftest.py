@@ -4,7 +4,7 @@ import pytest
 
 from resonanz.channels.x.client import reset_rate_limit_memory
 from resonanz.channels.x.fake_server import FakeX
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ words = st.text(
 ) | st.sampled_from(["https://netzwelt.example/a", "😡", "Köln", "東京"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(words, min_size=1, max_size=200), st.sampled_from(["", "^MK", "^Mia"]))
 def test_every_part_fits_and_nothing_is_lost(text_words, signature):
     text = " ".join(text_words)

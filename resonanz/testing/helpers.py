@@ -1,4 +1,4 @@
-"""Helpers shared by the test suites of every app (factories live in resonanz/core/factories.py)."""
+"""Helpers shared by the test suites of every app (factories live in resonanz/testing/factories.py)."""
 
 from __future__ import annotations
 

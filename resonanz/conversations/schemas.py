@@ -1,3 +1,5 @@
+"""The REST API's shapes of conversations and messages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -5,10 +7,6 @@ import datetime as dt
 from ninja import Schema
 
 from resonanz.conversations.models import Conversation, Message
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class CustomerOut(Schema):
@@ -71,8 +69,3 @@ class ReplyIn(Schema):
 
 class StatusIn(Schema):
     status: str
-
-
-class AcceptedOut(Schema):
-    accepted: int
-    duplicates: int
