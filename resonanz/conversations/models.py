@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.contacts.models import Customer, Identity
@@ -153,9 +154,26 @@ class Attachment(models.Model):
 class TimelineEntry(models.Model):
     """What happened to a conversation and who did it: assigned, status changed, moved to private…"""
 
+    class Kind(models.TextChoices):
+        """Every kind of timeline entry, with the label the agent UI shows (one place: write kinds from here)."""
+
+        CREATED = "created", _("Gespräch begonnen")
+        REOPENED = "reopened", _("wieder geöffnet")
+        REPLIED = "replied", _("geantwortet")
+        STATUS_CHANGED = "status_changed", _("Status geändert")
+        ASSIGNED = "assigned", _("zugewiesen")
+        TRANSFERRED = "transferred", _("übergeben")
+        MOVED_PRIVATE = "moved_private", _("in eine private Nachricht verlegt")
+        NOTE_ADDED = "note_added", _("Notiz geschrieben")
+        CALL_NOTE = "call_note", _("Anrufnotiz")
+        COMMENT_HIDDEN = "comment_hidden", _("Kommentar verborgen")
+        ADDRESS_CHANGED = "address_changed", _("Adressänderung bestätigt")
+        CUSTOMER_MERGED = "customer_merged", _("Kunden zusammengeführt")
+        CUSTOMER_MERGE_UNDONE = "customer_merge_undone", _("Zusammenführung rückgängig gemacht")
+
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=60)
+    kind = models.CharField(max_length=60, choices=Kind.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -228,9 +246,17 @@ class Mention(models.Model):
 class Notification(models.Model):
     """Something an agent should look at: a mention, a response-rate alert…; read when ``read_at`` is set."""
 
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Erwähnung")
+        ASSIGNED = "assigned", _("zugewiesen")
+        SLA_WARNING = "sla_warning", _("SLA bald verletzt")
+        SLA_BREACHED = "sla_breached", _("SLA verletzt")
+        RESPONSE_RATE_ALERT = "response_rate_alert", _("Antwortquote unter der Schwelle")
+        DELIVERY_FAILED = "delivery_failed", _("Zustellung fehlgeschlagen")
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
+from resonanz.conversations.models import Notification, TimelineEntry
+from resonanz.core.models import AuditEntry
 
 register = template.Library()
 
@@ -51,18 +54,27 @@ def sentiment_label(label: str) -> str:
     return str(_SENTIMENT_LABELS.get(label, label))
 
 
-_TIMELINE_LABELS = {
-    "created": gettext_lazy("Gespräch begonnen"),
-    "reopened": gettext_lazy("wieder geöffnet"),
-    "replied": gettext_lazy("geantwortet"),
-    "status_changed": gettext_lazy("Status geändert"),
-    "assigned": gettext_lazy("zugewiesen"),
-}
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """The translated label of a stored kind; an unknown one (an older version's) reads as plain words."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value.replace("_", " ").replace(".", " ")
 
 
 @register.filter
 def timeline_label(kind: str) -> str:
-    return str(_TIMELINE_LABELS.get(kind, kind.replace("_", " ")))
+    return _label(TimelineEntry.Kind, kind)
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    return _label(AuditEntry.Action, action)
+
+
+@register.filter
+def notification_label(kind: str) -> str:
+    return _label(Notification.Kind, kind)
 
 
 @register.filter
