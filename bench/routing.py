@@ -55,7 +55,7 @@ def build(rng: random.Random) -> dict[str, object]:
     from django.utils import timezone
 
     from resonanz.channels.models import ChannelAccount
-    from resonanz.contacts.models import Customer, Identity
+    from resonanz.customers.models import Customer, Identity
     from resonanz.conversations.models import Conversation
     from resonanz.routing.actions import do_save_routing_rule
     from resonanz.routing.models import RoutingRule

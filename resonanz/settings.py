@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI's assets locally instead of from a CDN
     "resonanz.core",
     "resonanz.workspaces",
-    "resonanz.contacts",
+    "resonanz.customers",
     "resonanz.channels",
     "resonanz.conversations",
     "resonanz.understanding",

@@ -15,7 +15,7 @@ from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.registry import get_adapter
-from resonanz.contacts.api import router as customers_router
+from resonanz.customers.api import router as customers_router
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
 from resonanz.conversations.api import macros_router, notes_router, notifications_router

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from resonanz.channels.base import InboundAttachment, NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
-from resonanz.contacts.actions import do_resolve_identity
-from resonanz.contacts.models import Identity
+from resonanz.customers.actions import do_resolve_identity
+from resonanz.customers.models import Identity
 from resonanz.conversations import sla
 from resonanz.conversations.macros import check_macro_text
 from resonanz.conversations.models import (

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from resonanz.channels.base import NormalizedMessage
 from resonanz.channels.models import ChannelAccount
-from resonanz.contacts.actions import normalize_handle
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.actions import normalize_handle
+from resonanz.customers.models import Customer, Identity
 from resonanz.conversations import sla
 from resonanz.conversations.actions import (
     PROFILE_FIELDS,

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Agent, Team, Workspace
 
 

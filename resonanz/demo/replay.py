@@ -23,7 +23,7 @@ from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.webhook.payloads import MAX_EVENTS_PER_REQUEST, parse_event
-from resonanz.contacts.models import Identity
+from resonanz.customers.models import Identity
 from resonanz.workspaces.models import Workspace
 
 PUBLIC_KINDS = ("x", "facebook", "forum")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput
 from resonanz.routing.engine import STICKY_PRESENCES

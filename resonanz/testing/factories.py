@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message
 from resonanz.workspaces.models import Agent, Workspace
 

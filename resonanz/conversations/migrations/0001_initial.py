@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ('customers', '0001_initial'),
         ('workspaces', '0001_initial'),
     ]
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('last_message_at', models.DateTimeField(db_index=True)),
                 ('message_count', models.PositiveIntegerField(default=0)),
                 ('channel_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='channels.channelaccount')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='contacts.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='customers.customer')),
                 ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned', to='workspaces.agent')),
                 ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='workspaces.team')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='workspaces.workspace')),
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(db_index=True, help_text='When it was written (platform time).')),
                 ('received_at', models.DateTimeField(help_text='When Resonanz stored it.')),
                 ('author_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workspaces.agent')),
-                ('author_identity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.identity')),
+                ('author_identity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.identity')),
                 ('channel_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='channels.channelaccount')),
                 ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation')),
                 ('reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='conversations.message')),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0002_initial'),
-        ('contacts', '0002_merges_and_suggestions'),
+        ('customers', '0002_merges_and_suggestions'),
         ('conversations', '0001_initial'),
         ('workspaces', '0001_initial'),
     ]

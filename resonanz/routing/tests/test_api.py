@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resonanz.channels.models import OutboundDelivery
-from resonanz.contacts.models import Identity
+from resonanz.customers.models import Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.routing.tests.factories import annotate
 from resonanz.testing.factories import (

@@ -17,7 +17,7 @@ from resonanz.channels.app.tests.conftest import (
     visitor_headers,
 )
 from resonanz.channels.models import InboundEvent, OutboundDelivery
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.testing.factories import ChannelAccountFactory, MessageFactory

@@ -96,7 +96,7 @@ def test_signed_in_customer_requests_an_address_change_and_sees_it_confirmed(
     from playwright.sync_api import expect
 
     from resonanz.channels.app.actions import do_confirm_address_change
-    from resonanz.contacts.models import Customer
+    from resonanz.customers.models import Customer
 
     settings.DEBUG = True  # the demo page signs a demo user token only in DEBUG
     account = ChannelAccountFactory(

@@ -12,7 +12,7 @@ import pytest
 from resonanz.channels.facebook.adapter import SIGNATURE_HEADER, sign_body
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.testing import load_fixture, post_fixture
-from resonanz.contacts.models import Identity
+from resonanz.customers.models import Identity
 from resonanz.conversations.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db

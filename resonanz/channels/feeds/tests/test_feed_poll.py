@@ -13,7 +13,7 @@ from resonanz.channels.feeds.tasks import POLL_TASK, poll_feeds
 from resonanz.channels.feeds.tests.conftest import BLOG_ETAG, BLOG_MODIFIED, fixture_feed
 from resonanz.channels.feeds.tests.server import Resource
 from resonanz.channels.models import InboundEvent
-from resonanz.contacts.models import Identity
+from resonanz.customers.models import Identity
 from resonanz.conversations.models import Message
 
 pytestmark = pytest.mark.django_db

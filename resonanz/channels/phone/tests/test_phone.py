@@ -11,7 +11,7 @@ import pytest
 
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
-from resonanz.contacts.models import Customer, Identity
+from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.testing.factories import (
     AgentFactory,

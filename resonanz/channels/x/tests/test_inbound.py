@@ -16,7 +16,7 @@ from resonanz.channels.models import InboundEvent
 from resonanz.channels.testing import load_fixture, post_fixture
 from resonanz.channels.x.adapter import SIGNATURE_HEADER, XAdapter, sign_body
 from resonanz.channels.x.polling import tweet_events
-from resonanz.contacts.models import Identity
+from resonanz.customers.models import Identity
 from resonanz.conversations.models import Message
 
 pytestmark = pytest.mark.django_db

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('handle', models.CharField(max_length=254)),
                 ('display_name', models.CharField(blank=True, max_length=200)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='contacts.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='customers.customer')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='workspaces.workspace')),
             ],
             options={

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from resonanz.contacts.models import Customer, CustomerMerge, Identity
+from resonanz.customers.models import Customer, CustomerMerge, Identity
 from resonanz.conversations.models import Conversation, TimelineEntry
 from resonanz.core.models import AuditEntry
 from resonanz.testing.factories import (

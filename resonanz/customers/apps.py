@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-class ContactsConfig(AppConfig):
-    name = "resonanz.contacts"
-    label = "contacts"
+class CustomersConfig(AppConfig):
+    name = "resonanz.customers"
+    label = "customers"
     default_auto_field = "django.db.models.BigAutoField"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from resonanz.contacts.models import Customer, CustomerMerge, MatchSuggestion
+from resonanz.customers.models import Customer, CustomerMerge, MatchSuggestion
 from resonanz.core.errors import NotFound
 from resonanz.workspaces.models import Agent
 

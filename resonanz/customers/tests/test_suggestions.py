@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from resonanz.contacts.actions import (
+from resonanz.customers.actions import (
     do_compute_suggestions,
     email_signature,
     handles_in_signature,
     phone_variants,
 )
-from resonanz.contacts.models import CustomerMerge, MatchSuggestion
+from resonanz.customers.models import CustomerMerge, MatchSuggestion
 from resonanz.core.models import AuditEntry
 from resonanz.testing.factories import (
     PASSWORD,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ('customers', '0001_initial'),
         ('workspaces', '0001_initial'),
     ]
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_customers', to='contacts.customer'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_customers', to='customers.customer'),
         ),
         migrations.CreateModel(
             name='CustomerMerge',
@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('undone_at', models.DateTimeField(blank=True, null=True)),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workspaces.agent')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges_out', to='contacts.customer')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges_in', to='contacts.customer')),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges_out', to='customers.customer')),
+                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges_in', to='customers.customer')),
                 ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workspaces.agent')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_merges', to='workspaces.workspace')),
             ],
@@ -48,10 +48,10 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'offen'), ('accepted', 'angenommen'), ('rejected', 'abgelehnt')], default='open', max_length=10)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.customer')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_suggestions', to='contacts.customer')),
+                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_suggestions', to='customers.customer')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workspaces.agent')),
-                ('merge', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.customermerge')),
+                ('merge', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.customermerge')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_suggestions', to='workspaces.workspace')),
             ],
             options={

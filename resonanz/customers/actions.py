@@ -14,16 +14,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from resonanz.channels.base import Author
-from resonanz.contacts.models import Customer, CustomerMerge, Identity, MatchSuggestion
+from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 
 # Customers own conversations: merging moves them (decision 0250), so this module reads the conversation
-# models. conversations.models imports only contacts.models, never this module: no import cycle.
+# models. conversations.models imports only customers.models, never this module: no import cycle.
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.core.models import AuditEntry
 from resonanz.workspaces.models import Agent, Workspace
 
-logger = logging.getLogger("resonanz.contacts")
+logger = logging.getLogger("resonanz.customers")
 
 _PROFILE_FIELDS = ("email", "phone", "postal_code", "city", "region", "language", "app_user_id")
 
@@ -153,7 +153,7 @@ def do_merge_customers(agent: Agent, target: Customer, source: Customer) -> Cust
             ]
         )
     logger.info(
-        "contacts.customer.merged", extra={"merge": merge.pk, "target": target.pk, "source": source.pk}
+        "customers.customer.merged", extra={"merge": merge.pk, "target": target.pk, "source": source.pk}
     )
     return merge
 
@@ -217,7 +217,7 @@ def do_undo_merge(agent: Agent, merge: CustomerMerge) -> CustomerMerge:
                 for conversation_id in conversation_ids
             ]
         )
-    logger.info("contacts.customer.merge_undone", extra={"merge": merge.pk})
+    logger.info("customers.customer.merge_undone", extra={"merge": merge.pk})
     return merge
 
 
