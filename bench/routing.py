@@ -55,8 +55,8 @@ def build(rng: random.Random) -> dict[str, object]:
     from django.utils import timezone
 
     from resonanz.channels.models import ChannelAccount
-    from resonanz.customers.models import Customer, Identity
     from resonanz.conversations.models import Conversation
+    from resonanz.customers.models import Customer, Identity
     from resonanz.routing.actions import do_save_routing_rule
     from resonanz.routing.models import RoutingRule
     from resonanz.workspaces.actions import do_create_api_token

@@ -15,7 +15,6 @@ from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.registry import get_adapter
-from resonanz.customers.api import router as customers_router
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
 from resonanz.conversations.api import macros_router, notes_router, notifications_router
@@ -23,6 +22,7 @@ from resonanz.conversations.models import Conversation, Message
 from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
 from resonanz.core.errors import ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
+from resonanz.customers.api import router as customers_router
 from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.auth import agent_of, auth
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Macro, Message, Notification
 from resonanz.core.errors import NotFound
+from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Agent
 
 

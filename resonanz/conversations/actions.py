@@ -18,8 +18,6 @@ from django.utils import timezone
 
 from resonanz.channels.base import InboundAttachment, NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
-from resonanz.customers.actions import do_resolve_identity
-from resonanz.customers.models import Identity
 from resonanz.conversations import sla
 from resonanz.conversations.macros import check_macro_text
 from resonanz.conversations.models import (
@@ -34,6 +32,8 @@ from resonanz.conversations.models import (
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.queue import enqueue
 from resonanz.core.text import clean_text, one_line
+from resonanz.customers.actions import do_resolve_identity
+from resonanz.customers.models import Identity
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.conversations")

@@ -22,8 +22,6 @@ from django.utils import timezone
 
 from resonanz.channels.base import NormalizedMessage
 from resonanz.channels.models import ChannelAccount
-from resonanz.customers.actions import normalize_handle
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations import sla
 from resonanz.conversations.actions import (
     PROFILE_FIELDS,
@@ -33,6 +31,8 @@ from resonanz.conversations.actions import (
 )
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.text import clean_text, one_line
+from resonanz.customers.actions import normalize_handle
+from resonanz.customers.models import Customer, Identity
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from resonanz.customers.models import Customer, CustomerMerge, MatchSuggestion
 from resonanz.core.errors import NotFound
+from resonanz.customers.models import Customer, CustomerMerge, MatchSuggestion
 from resonanz.workspaces.models import Agent
 
 

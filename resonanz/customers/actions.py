@@ -14,13 +14,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from resonanz.channels.base import Author
-from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 
 # Customers own conversations: merging moves them (decision 0250), so this module reads the conversation
 # models. conversations.models imports only customers.models, never this module: no import cycle.
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.core.models import AuditEntry
+from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.customers")

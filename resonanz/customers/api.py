@@ -7,12 +7,12 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from resonanz.customers import actions
-from resonanz.customers.access import access_customer_by_id, access_merge_by_id, access_suggestion_by_id
-from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 from resonanz.conversations.access import ConversationHistory, customer_history
 from resonanz.conversations.schemas import MessageOut
 from resonanz.core.schemas import ErrorOut
+from resonanz.customers import actions
+from resonanz.customers.access import access_customer_by_id, access_merge_by_id, access_suggestion_by_id
+from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 from resonanz.workspaces.auth import agent_of, auth
 
 router = Router(tags=["customers"], auth=auth)

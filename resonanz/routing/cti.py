@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput
+from resonanz.customers.models import Customer, Identity
 from resonanz.routing.engine import STICKY_PRESENCES
 from resonanz.workspaces.models import Agent
 

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message
+from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Agent, Workspace
 
 PASSWORD = "geheim-123"

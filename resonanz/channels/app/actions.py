@@ -19,10 +19,10 @@ from resonanz.channels.app.payloads import event_external_id
 from resonanz.channels.base import RawEvent
 from resonanz.channels.ingest import accept_events, process_events
 from resonanz.channels.models import ChannelAccount, InboundEvent
-from resonanz.customers.models import Customer
 from resonanz.conversations.models import Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, ResonanzError
 from resonanz.core.text import clean_text
+from resonanz.customers.models import Customer
 from resonanz.workspaces.models import Agent
 
 logger = logging.getLogger("resonanz.channels.app")

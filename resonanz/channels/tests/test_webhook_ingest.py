@@ -9,8 +9,8 @@ import pytest
 from resonanz.channels.ingest import process_events, sweep_after_ingest, sweep_pending
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message
+from resonanz.customers.models import Customer, Identity
 from resonanz.testing.factories import event
 from resonanz.testing.helpers import signed_post
 from resonanz.understanding.models import Annotation

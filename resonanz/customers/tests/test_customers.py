@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from resonanz.customers.models import Customer, CustomerMerge, Identity
 from resonanz.conversations.models import Conversation, TimelineEntry
 from resonanz.core.models import AuditEntry
+from resonanz.customers.models import Customer, CustomerMerge, Identity
 from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from resonanz.core.models import AuditEntry
 from resonanz.customers.actions import (
     do_compute_suggestions,
     email_signature,
@@ -13,7 +14,6 @@ from resonanz.customers.actions import (
     phone_variants,
 )
 from resonanz.customers.models import CustomerMerge, MatchSuggestion
-from resonanz.core.models import AuditEntry
 from resonanz.testing.factories import (
     PASSWORD,
     AgentFactory,

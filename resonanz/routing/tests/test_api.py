@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from resonanz.channels.models import OutboundDelivery
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.customers.models import Identity
 from resonanz.routing.tests.factories import annotate
 from resonanz.testing.factories import (
     AgentFactory,

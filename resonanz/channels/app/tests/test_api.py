@@ -17,9 +17,9 @@ from resonanz.channels.app.tests.conftest import (
     visitor_headers,
 )
 from resonanz.channels.models import InboundEvent, OutboundDelivery
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.customers.models import Customer, Identity
 from resonanz.testing.factories import ChannelAccountFactory, MessageFactory
 from resonanz.testing.helpers import assert_database_query_count
 

@@ -11,8 +11,8 @@ from resonanz.channels.email.poller import poll_mailbox
 from resonanz.channels.email.tasks import POLL_TASK, poll_mailboxes
 from resonanz.channels.email.tests.conftest import fixture_mail
 from resonanz.channels.models import ChannelAccount, InboundEvent
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Attachment, Conversation, Message
+from resonanz.customers.models import Identity
 
 pytestmark = pytest.mark.django_db
 

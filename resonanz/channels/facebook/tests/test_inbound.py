@@ -12,8 +12,8 @@ import pytest
 from resonanz.channels.facebook.adapter import SIGNATURE_HEADER, sign_body
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.testing import load_fixture, post_fixture
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Conversation, Message
+from resonanz.customers.models import Identity
 
 pytestmark = pytest.mark.django_db
 

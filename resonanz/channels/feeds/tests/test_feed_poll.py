@@ -13,8 +13,8 @@ from resonanz.channels.feeds.tasks import POLL_TASK, poll_feeds
 from resonanz.channels.feeds.tests.conftest import BLOG_ETAG, BLOG_MODIFIED, fixture_feed
 from resonanz.channels.feeds.tests.server import Resource
 from resonanz.channels.models import InboundEvent
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Message
+from resonanz.customers.models import Identity
 
 pytestmark = pytest.mark.django_db
 

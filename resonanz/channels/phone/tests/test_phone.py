@@ -11,8 +11,8 @@ import pytest
 
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER
-from resonanz.customers.models import Customer, Identity
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.customers.models import Customer, Identity
 from resonanz.testing.factories import (
     AgentFactory,
     ChannelAccountFactory,

@@ -16,8 +16,8 @@ from resonanz.channels.models import InboundEvent
 from resonanz.channels.testing import load_fixture, post_fixture
 from resonanz.channels.x.adapter import SIGNATURE_HEADER, XAdapter, sign_body
 from resonanz.channels.x.polling import tweet_events
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Message
+from resonanz.customers.models import Identity
 
 pytestmark = pytest.mark.django_db
 
