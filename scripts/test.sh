@@ -11,6 +11,9 @@ export PYTHONDONTWRITEBYTECODE=1
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORKERS="${TEST_WORKERS:-2}"
+# A fresh test database per run: a reused one may hold another branch's migration history (`make test-fast`
+# reuses it for speed).
+FRESH=--create-db
 status=0
 loud() { printf '\n\033[1;33m!!! %s\033[0m\n\n' "$*" >&2; }
 step() { printf '\n==> %s\n' "$*"; }
@@ -36,11 +39,11 @@ ensure_postgres && have_pg=1 || have_pg=0
 ensure_redis && have_redis=1 || have_redis=0
 
 step "test suite on SQLite"
-$BIN/pytest -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
+$BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
 
 if [ "$have_pg" = 1 ]; then
   step "test suite on PostgreSQL"
-  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" $BIN/pytest -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
+  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" $BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
 else
   loud "PostgreSQL is not installed: the PostgreSQL run and the scale-out tests are SKIPPED"
   status=0
@@ -49,15 +52,15 @@ fi
 if [ "$have_pg" = 1 ] && [ "$have_redis" = 1 ]; then
   step "scale-out tests (PostgreSQL + Redis + Celery workers)"
   DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz_scaleout" BROKER_URL="redis://127.0.0.1:6379/15" \
-    $BIN/pytest -m scaleout resonanz tests
+    $BIN/pytest $FRESH -m scaleout resonanz tests
 else
   [ "$have_redis" = 1 ] || loud "Redis is not installed: the scale-out tests are SKIPPED"
 fi
 
 if [ -x /usr/bin/chromium ]; then
   step "browser tests (Chromium)"
-  $BIN/pytest -m e2e tests/e2e
-  $BIN/pytest -m e2e resonanz/channels/app/tests  # the app widget in a browser
+  $BIN/pytest $FRESH -m e2e tests/e2e
+  $BIN/pytest $FRESH -m e2e resonanz/channels/app/tests  # the app widget in a browser
 else
   loud "Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED"
 fi
