@@ -166,6 +166,11 @@ ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", defaul
 # Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
 INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 
+# --- Requests from outside (webhooks, the app widget) ------------------------------------------------------
+# The longest an app user token may still be valid when it arrives (its expiry minus now), in seconds;
+# a channel account's config["max_user_token_seconds"] may lower or raise it for that channel.
+APP_USER_TOKEN_MAX_SECONDS = env.int("RESONANZ_APP_USER_TOKEN_MAX_SECONDS", default=24 * 3600)
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

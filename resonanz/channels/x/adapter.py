@@ -47,6 +47,7 @@ from resonanz.channels.x.payloads import (
     parse_tweet_envelope,
     split_thread,
 )
+from resonanz.core.compare import constant_time_equal
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -129,7 +130,7 @@ class XAdapter(ChannelAdapter):
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
             raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
-        if not hmac.compare_digest(hmac_sha256_base64(account.secret, request.body), header.strip()):
+        if not constant_time_equal(hmac_sha256_base64(account.secret, request.body), header.strip()):
             raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body")
 
     def challenge_response(self, account: ChannelAccount, request: HttpRequest) -> HttpResponse | None:
