@@ -7,6 +7,7 @@ Scale-out mode: DATABASE_URL=postgres://… and BROKER_URL=redis://… (Celery w
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # login throttling: failed attempts in the database, no Redis needed
     "ninja",  # serves Swagger UI's assets locally instead of from a CDN
     "resonanz.core",
     "resonanz.workspaces",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "resonanz.urls"
@@ -166,11 +169,39 @@ ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", defaul
 # Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
 INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 
+# --- Requests from outside (webhooks, the app widget) ------------------------------------------------------
+# The longest an app user token may still be valid when it arrives (its expiry minus now), in seconds;
+# a channel account's config["max_user_token_seconds"] may lower or raise it for that channel.
+APP_USER_TOKEN_MAX_SECONDS = env.int("RESONANZ_APP_USER_TOKEN_MAX_SECONDS", default=24 * 3600)
+# The header a reverse proxy in front of Resonanz sets to the client's address ("X-Forwarded-For",
+# "X-Real-IP"); empty (default): the TCP peer (REMOTE_ADDR) is the client. Set it only behind a proxy that
+# overwrites the header, or anyone can choose their address. With a chain of proxies,
+# RESONANZ_TRUSTED_PROXY_COUNT says how many entries from the right the client's address is.
+TRUSTED_PROXY_HEADER = env.str("RESONANZ_TRUSTED_PROXY_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("RESONANZ_TRUSTED_PROXY_COUNT", default=1)
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "resonanz.workspaces.passwords.PublishedDemoPasswordValidator"},
 ]
+# Login throttling (django-axes, decision 0501): after LOGIN_FAILURE_LIMIT failed logins of one account
+# (from anywhere) or from one client address (for any account), logins are refused for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "resonanz.web.login.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("RESONANZ_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("RESONANZ_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "resonanz.core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "resonanz.web.login.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"
 LOGOUT_REDIRECT_URL = "web:login"

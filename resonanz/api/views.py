@@ -77,13 +77,24 @@ def list_messages(request: HttpRequest, conversation_id: int) -> QuerySet[Messag
 
 
 @conversations_router.post(
-    "/{conversation_id}/replies", response={201: MessageOut, 400: ErrorOut, 404: ErrorOut}
+    "/{conversation_id}/replies",
+    response={200: MessageOut, 201: MessageOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    description=(
+        "201: the reply is stored and on its way. With an idempotency key (the `Idempotency-Key` header or "
+        "the `idempotency_key` field) a repeated request answers 200 with the reply stored the first time "
+        "and sends nothing again; the same key with another text is 409."
+    ),
 )
 def post_reply(request: HttpRequest, conversation_id: int, body: ReplyIn) -> tuple[int, Message]:
     agent = agent_of(request)
     conversation = access_conversation_by_id(agent, conversation_id)
-    message = actions.do_send_reply(agent, conversation, body.text, private=body.private)
-    return 201, messages_of(conversation).get(pk=message.pk)
+    key = body.idempotency_key if body.idempotency_key is not None else request.headers.get("Idempotency-Key")
+    if key is not None:
+        actions.check_idempotency_key(key)
+    sent = actions.do_send_reply_once(
+        agent, conversation, body.text, private=body.private, idempotency_key=key or ""
+    )
+    return (200 if sent.duplicate else 201), messages_of(conversation).get(pk=sent.message.pk)
 
 
 @conversations_router.post(

@@ -3,9 +3,11 @@ a conversation or a message."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from resonanz.channels.base import InboundAttachment, NormalizedMessage
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
@@ -236,13 +239,90 @@ def new_agent_message(
     )
 
 
+# What a caller may send as a reply's idempotency key (a form's per-render key, an API client's retry key).
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:\-]{1,200}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class SentReply:
+    message: Message
+    duplicate: bool  # the same idempotency key again: nothing new was stored or sent
+
+
+def check_idempotency_key(key: str) -> str:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput("an idempotency key has 1-200 characters of A-Z a-z 0-9 . _ : -")
+    return key
+
+
+def reply_delivery_key(agent: Agent, conversation: Conversation, idempotency_key: str) -> str:
+    """The delivery's unique key. With a caller's key: the same for the same agent, conversation and key,
+    so a second submission finds the first. Without one: random. Either way unguessable from outside
+    (it becomes the e-mail Message-ID), never the message's sequential id."""
+    # 128 bits in 22 URL-safe characters: short enough that a Message-ID made of it stays on one line.
+    if not idempotency_key:
+        return f"reply-{secrets.token_urlsafe(16)}"
+    digest = salted_hmac(
+        "resonanz.reply-idempotency", f"{conversation.pk}:{agent.pk}:{idempotency_key}", algorithm="sha256"
+    ).digest()
+    return "reply-" + base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def _keyed_reply(delivery_key: str, conversation: Conversation, text: str) -> SentReply | None:
+    existing = OutboundDelivery.objects.filter(idempotency_key=delivery_key).select_related("message").first()
+    if existing is None or existing.message is None:
+        return None
+    if existing.message.conversation_id != conversation.pk or existing.message.text != text:
+        raise Conflict("this idempotency key was used for another reply")
+    return SentReply(existing.message, duplicate=True)
+
+
 def do_send_reply(
-    agent: Agent, conversation: Conversation, text: str, *, private: bool | None = None
+    agent: Agent,
+    conversation: Conversation,
+    text: str,
+    *,
+    private: bool | None = None,
+    idempotency_key: str = "",
 ) -> Message:
     """Answer the customer on the channel they used; the delivery is stored, then sent by a task."""
+    return do_send_reply_once(
+        agent, conversation, text, private=private, idempotency_key=idempotency_key
+    ).message
+
+
+def do_send_reply_once(
+    agent: Agent,
+    conversation: Conversation,
+    text: str,
+    *,
+    private: bool | None = None,
+    idempotency_key: str = "",
+) -> SentReply:
+    """`do_send_reply` that says whether the reply is new. The same ``idempotency_key`` (per agent and
+    conversation) returns the reply stored the first time and sends nothing again; with another text it
+    is a 409. The unique delivery key decides, so two racing submissions store one reply."""
     text = check_reply_text(text)
     if conversation.workspace_id != agent.workspace_id:
         raise InvalidInput("conversation belongs to another workspace")
+    if idempotency_key:
+        check_idempotency_key(idempotency_key)
+    delivery_key = reply_delivery_key(agent, conversation, idempotency_key)
+    if idempotency_key and (replayed := _keyed_reply(delivery_key, conversation, text)):
+        return replayed
+    try:
+        message = _store_reply(agent, conversation, text, private=private, delivery_key=delivery_key)
+    except IntegrityError:
+        replayed = _keyed_reply(delivery_key, conversation, text) if idempotency_key else None
+        if replayed is None:
+            raise
+        return replayed
+    return SentReply(message, duplicate=False)
+
+
+def _store_reply(
+    agent: Agent, conversation: Conversation, text: str, *, private: bool | None, delivery_key: str
+) -> Message:
     last_inbound = (
         conversation.messages.filter(direction=Message.Direction.INBOUND)
         .select_related("author_identity")
@@ -263,7 +343,7 @@ def do_send_reply(
             channel_account_id=conversation.channel_account_id,
             message=message,
             action="reply" if is_public else "direct_message",
-            idempotency_key=f"message-{message.pk}",
+            idempotency_key=delivery_key,
             payload={
                 "text": text,
                 "is_public": is_public,

@@ -65,6 +65,9 @@ class MessageOut(Schema):
 class ReplyIn(Schema):
     text: str
     private: bool | None = None
+    # Send the same key again (a retry after a timeout) and the reply is stored and sent once; the
+    # Idempotency-Key header does the same.
+    idempotency_key: str | None = None
 
 
 class StatusIn(Schema):

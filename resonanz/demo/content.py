@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resonanz.workspaces.passwords import PUBLISHED_DEMO_PASSWORD
+
 WORKSPACE_NAME = "Netzwelt Kommunikation"
 SUPPORT_HANDLE = "@netzwelt_hilft"
-DEMO_PASSWORD = "demo-resonanz"  # noqa: S105 - the documented demo login, not a secret
+# The documented demo login; accepted only in the demo workspace (resonanz/workspaces/passwords.py).
+DEMO_PASSWORD = PUBLISHED_DEMO_PASSWORD
 
 TEAMS = ["1st Level", "Technik", "Abrechnung", "Social Media"]
 

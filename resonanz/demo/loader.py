@@ -27,7 +27,13 @@ from resonanz.conversations.models import Message
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
 from resonanz.understanding.actions import do_ensure_default_topics
-from resonanz.workspaces.actions import do_create_agent, do_create_workspace, do_ensure_skill, do_ensure_team
+from resonanz.workspaces.actions import (
+    do_create_agent,
+    do_create_workspace,
+    do_ensure_skill,
+    do_ensure_team,
+    do_mark_demo_workspace,
+)
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.demo")
@@ -65,6 +71,7 @@ def has_messages(workspace: Workspace) -> bool:
 
 
 def ensure_agents(workspace: Workspace, password: str = content.DEMO_PASSWORD) -> dict[str, Agent]:
+    do_mark_demo_workspace(workspace)
     teams = {name: do_ensure_team(workspace, name) for name in content.TEAMS}
     skills = {name: do_ensure_skill(workspace, name) for name in content.SKILLS}
     existing = {a.user.username: a for a in Agent.objects.filter(workspace=workspace).select_related("user")}

@@ -19,7 +19,7 @@ from resonanz.channels.webhook.payloads import parse_event
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
-from resonanz.core.errors import InvalidInput, NotFound
+from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.web import queries
 from resonanz.workspaces.models import Agent
 
@@ -90,6 +90,7 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
         "statuses": Conversation.Status.choices,
         "error": error,
         "is_admin": queries.is_admin(agent),
+        "reply_key": uuid.uuid4().hex,
     }
 
 
@@ -108,9 +109,14 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     problem = ""
     try:
         actions.do_send_reply(
-            agent, conversation, request.POST.get("text", ""), private=request.POST.get("private") == "1"
+            agent,
+            conversation,
+            request.POST.get("text", ""),
+            private=request.POST.get("private") == "1",
+            # Made for each render of the form: a double click or a resubmitted page sends once.
+            idempotency_key=request.POST.get("idempotency_key", ""),
         )
-    except InvalidInput as invalid:
+    except (InvalidInput, Conflict) as invalid:
         problem = invalid.message
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)

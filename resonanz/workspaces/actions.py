@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.models import AuditEntry
 from resonanz.workspaces.models import Agent, ApiToken, Skill, Team, Workspace
+from resonanz.workspaces.passwords import check_agent_password
 
 
 def do_create_workspace(name: str, slug: str | None = None, languages: list[str] | None = None) -> Workspace:
@@ -19,6 +20,20 @@ def do_create_workspace(name: str, slug: str | None = None, languages: list[str]
         slug=slug, defaults={"name": name, "languages": languages or ["de", "en"]}
     )
     return workspace
+
+
+def do_mark_demo_workspace(workspace: Workspace) -> None:
+    """The demo's workspace: the only one where the demo's published password is accepted."""
+    if (workspace.settings or {}).get("demo") is True:
+        return
+    workspace.settings = {**(workspace.settings or {}), "demo": True}
+    workspace.save(update_fields=["settings"])
+    AuditEntry.objects.create(
+        workspace_id=workspace.pk,
+        action="workspace.marked_demo",
+        object_type="workspace",
+        object_id=workspace.pk,
+    )
 
 
 def do_ensure_team(workspace: Workspace, name: str) -> Team:
@@ -52,8 +67,7 @@ def do_create_agent(
 ) -> Agent:
     if not username.strip():
         raise InvalidInput("an agent needs a username")
-    if len(password) < 8:
-        raise InvalidInput("the password needs at least 8 characters")
+    check_agent_password(password, workspace, username=username, email=email)
     if role not in Agent.Role.values:
         raise InvalidInput(f"unknown role {role!r}; use one of {', '.join(Agent.Role.values)}")
     user_model = get_user_model()

@@ -64,7 +64,7 @@ def test_post_reply_is_stored_and_delivered_through_the_fake_channel(
     assert body["text"] == "Wir schauen sofort nach!"
     delivery = OutboundDelivery.objects.get()
     assert delivery.status == "sent"
-    assert delivery.external_ids == [f"fake-out-message-{body['id']}"]
+    assert delivery.external_ids == [f"fake-out-{delivery.idempotency_key}"]
     conversation.refresh_from_db()
     assert conversation.status == "open"
     assert conversation.first_responded_at is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import ValidationError
@@ -151,12 +152,22 @@ def _checked_account(request: HttpRequest) -> ChannelAccount:
     return account
 
 
+def max_user_token_seconds(account: ChannelAccount) -> int:
+    configured = account.config.get("max_user_token_seconds")
+    if isinstance(configured, int) and not isinstance(configured, bool) and configured > 0:
+        return configured
+    return int(settings.APP_USER_TOKEN_MAX_SECONDS)
+
+
 class UserToken(HttpBearer):
     """The app's signed user token; a forged or expired token is 401 at once."""
 
     def authenticate(self, request: HttpRequest, token: str) -> AppCustomer:
         account = _checked_account(request)
-        return AppCustomer(account, verify_user_token(account.secret, token), "user")
+        user_id = verify_user_token(
+            account.secret, token, max_lifetime_seconds=max_user_token_seconds(account)
+        )
+        return AppCustomer(account, user_id, "user")
 
 
 class Visitor(APIKeyHeader):

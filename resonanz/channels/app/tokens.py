@@ -14,10 +14,13 @@ import hmac
 import re
 import time
 
+from resonanz.core.compare import constant_time_equal
 from resonanz.core.errors import NotAuthenticated
 
 USER_ID = re.compile(r"^[A-Za-z0-9_@.+\-]{1,128}$")
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_\-]{22,64}$")
+# Unix seconds in ASCII digits: "¹²³" passes str.isdigit() but not int().
+EXPIRY = re.compile(r"[0-9]{1,12}", re.ASCII)
 VISITOR_PREFIX = "visitor:"
 
 
@@ -32,21 +35,34 @@ def make_user_token(secret: str, user_id: str, expires_at: int) -> str:
     return f"{user_id}.{expires_at}.{_signature(secret, user_id, expires_at)}"
 
 
-def verify_user_token(secret: str, token: str, *, now: float | None = None) -> str:
-    """The user id inside a valid token; raises NotAuthenticated (401) for a forged or expired one."""
+# A company server's clock may run a little ahead of ours: a token made for exactly the maximum still passes.
+CLOCK_SKEW_SECONDS = 300
+
+
+def verify_user_token(
+    secret: str, token: str, *, now: float | None = None, max_lifetime_seconds: int | None = None
+) -> str:
+    """The user id inside a valid token; raises NotAuthenticated (401) for a forged or expired one, and for
+    one still valid longer than ``max_lifetime_seconds`` from now (a token that never ends is a password
+    that cannot be changed)."""
     if not secret:
         raise NotAuthenticated("this app channel has no secret: user tokens cannot be checked")
     parts = token.strip().rsplit(".", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+    if len(parts) != 3 or not EXPIRY.fullmatch(parts[1]):
         raise NotAuthenticated("malformed user token")
     user_id, expiry_text, signature = parts
     expires_at = int(expiry_text)
-    if not USER_ID.match(user_id) or not hmac.compare_digest(
+    if not USER_ID.match(user_id) or not constant_time_equal(
         _signature(secret, user_id, expires_at), signature.lower()
     ):
         raise NotAuthenticated("user token signature is invalid")
-    if expires_at <= (time.time() if now is None else now):
+    current = time.time() if now is None else now
+    if expires_at <= current:
         raise NotAuthenticated("user token has expired")
+    if max_lifetime_seconds is not None and expires_at - current > max_lifetime_seconds + CLOCK_SKEW_SECONDS:
+        raise NotAuthenticated(
+            f"user token lives longer than {max_lifetime_seconds} seconds: make it shorter-lived"
+        )
     return user_id
 
 

@@ -85,7 +85,11 @@ def widget_demo(request: HttpRequest) -> HttpResponse:
     ?user=<id> signs a demo user token server-side, as the company's own backend would."""
     accounts = ChannelAccount.objects.filter(kind="app").exclude(status=ChannelAccount.Status.DISABLED)
     wanted = request.GET.get("account", "")
-    account = accounts.filter(pk=int(wanted)).first() if wanted.isdigit() else accounts.order_by("pk").first()
+    account = (
+        accounts.filter(pk=int(wanted)).first()
+        if wanted.isascii() and wanted.isdigit() and len(wanted) < 19
+        else accounts.order_by("pk").first()
+    )
     base = request.build_absolute_uri("/")
     user_id = request.GET.get("user", "") if settings.DEBUG else ""
     token = ""

@@ -51,6 +51,7 @@ from resonanz.channels.facebook.payloads import (
     parse_message_event,
 )
 from resonanz.channels.x.payloads import load_json_object
+from resonanz.core.compare import constant_time_equal
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -97,7 +98,7 @@ class FacebookAdapter(ChannelAdapter):
         if not header:
             raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
         expected = sign_body(account.secret, request.body)[SIGNATURE_HEADER]
-        if not hmac.compare_digest(expected, header.strip()):
+        if not constant_time_equal(expected, header.strip()):
             raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body")
 
     def challenge_response(self, account: ChannelAccount, request: HttpRequest) -> HttpResponse | None:
@@ -106,7 +107,7 @@ class FacebookAdapter(ChannelAdapter):
         mode = request.GET.get("hub.mode", "")
         token = request.GET.get("hub.verify_token", "")
         challenge = request.GET.get("hub.challenge", "")
-        if mode != "subscribe" or not expected or not hmac.compare_digest(token, expected):
+        if mode != "subscribe" or not expected or not constant_time_equal(expected, token):
             logger.warning("channel.facebook.verify_refused", extra={"channel_account": account.pk})
             return HttpResponse("verification failed", status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")

@@ -19,6 +19,7 @@ from resonanz.channels.base import (
     SignatureInvalid,
 )
 from resonanz.channels.webhook.payloads import GenericEvent, parse_body, parse_event
+from resonanz.core.compare import constant_time_equal
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -38,7 +39,7 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> None:
         raise SignatureInvalid("this channel account has no webhook secret configured")
     if not header:
         raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
-    if not hmac.compare_digest(sign(secret, body), header.strip()):
+    if not constant_time_equal(sign(secret, body), header.strip()):
         raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body")
 
 

@@ -47,6 +47,7 @@ from resonanz.channels.x.payloads import (
     parse_tweet_envelope,
     split_thread,
 )
+from resonanz.core.compare import constant_time_equal
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("resonanz.channels.x")
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# What X sends as crc_token: a short random string in the base64 / URL-safe alphabet.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{1,128}", re.ASCII)
 # Account Activity keys we know and deliberately do not store (mentions come from polling and the stream).
 KNOWN_IGNORED_KEYS = frozenset(
     {
@@ -127,14 +130,25 @@ class XAdapter(ChannelAdapter):
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
             raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
-        if not hmac.compare_digest(hmac_sha256_base64(account.secret, request.body), header.strip()):
+        if not constant_time_equal(hmac_sha256_base64(account.secret, request.body), header.strip()):
             raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body")
 
     def challenge_response(self, account: ChannelAccount, request: HttpRequest) -> HttpResponse | None:
-        """The CRC check: X sends ``crc_token`` and expects sha256=base64(HMAC(consumer secret, token))."""
+        """The CRC check: X sends ``crc_token`` and expects sha256=base64(HMAC(consumer secret, token)).
+
+        The answer is the very function that signs webhook bodies, so it signs only tokens of X's own shape
+        (short, base64 or URL-safe alphabet): a JSON body never passes, and the CRC cannot be used to sign a
+        forged Account Activity event."""
         token = request.GET.get("crc_token", "")
         if not token or not account.secret:
             return JsonResponse({"detail": "crc_token missing"}, status=400)
+        if not CRC_TOKEN.fullmatch(token):
+            logger.warning(
+                "channel.x.crc_refused", extra={"channel_account": account.pk, "length": len(token)}
+            )
+            return JsonResponse(
+                {"detail": "crc_token must be 1-128 characters of A-Z a-z 0-9 + / = _ -"}, status=400
+            )
         return JsonResponse({"response_token": hmac_sha256_base64(account.secret, token.encode())})
 
     def events_from_request(self, account: ChannelAccount, body: bytes) -> list[RawEvent]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 
 import pytest
 from django.utils import timezone
@@ -62,7 +63,9 @@ def test_reply_goes_out_with_threading_headers_and_its_message_id_becomes_the_ex
         reply = do_send_reply(agent, inbound.conversation, "Bitte starten Sie den Router neu.")
     delivery = OutboundDelivery.objects.get()
     assert delivery.status == "sent"
-    expected_id = f"<resonanz.message-{reply.pk}.{smtp_account.pk}@netzwelt.example>"
+    expected_id = f"<resonanz.{delivery.idempotency_key}.{smtp_account.pk}@netzwelt.example>"
+    # Random, not the message's sequential id: an outsider cannot guess it to thread into the conversation.
+    assert re.fullmatch(r"<resonanz\.reply-[A-Za-z0-9_-]{22}\.\d+@netzwelt\.example>", expected_id)
     assert delivery.external_ids == [expected_id]
     reply.refresh_from_db()
     assert reply.external_id == expected_id
@@ -179,6 +182,5 @@ def test_retry_after_a_crash_resends_the_same_message_id(
 
     OutboundDelivery.objects.update(next_attempt_at=None)
     assert send_delivery(OutboundDelivery.objects.get().pk) == "sent"
-    assert (
-        sent(smtp_server)["Message-ID"] == f"<resonanz.message-{reply.pk}.{smtp_account.pk}@netzwelt.example>"
-    )
+    key = OutboundDelivery.objects.get(message=reply).idempotency_key
+    assert sent(smtp_server)["Message-ID"] == f"<resonanz.{key}.{smtp_account.pk}@netzwelt.example>"

@@ -40,6 +40,48 @@ def test_crc_without_token_is_refused(client, x_account):
     assert response.status_code == 400
 
 
+def test_crc_token_of_x_shape_is_answered(client, x_account):
+    token = base64.urlsafe_b64encode(b"\x8f" * 32).decode()
+    response = client.get(f"/api/channels/{x_account.pk}/events", {"crc_token": token})
+    assert response.status_code == 200
+    assert response.json() == {
+        "response_token": sign_body("consumer-secret", token.encode())[SIGNATURE_HEADER]
+    }
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        '{"for_user_id": "1500000000000000001"}',
+        "a b",
+        "A" * 129,
+        "token\u00e4",
+        "tok.en",
+    ],
+)
+def test_crc_token_of_another_shape_is_refused(client, x_account, token):
+    response = client.get(f"/api/channels/{x_account.pk}/events", {"crc_token": token})
+    assert response.status_code == 400
+    assert "response_token" not in response.json()
+
+
+def test_crc_cannot_sign_a_forged_account_activity_body(client, x_account):
+    """The CRC answer is HMAC(consumer secret, token), the same function that signs webhook bodies: if it
+    signed any token, an outsider could sign a forged DM and post it (a message in any customer's name)."""
+    body, _ = load_fixture("x", "direct_message")
+    answer = client.get(f"/api/channels/{x_account.pk}/events", {"crc_token": body.decode()})
+    assert answer.status_code == 400
+    forged_signature = answer.json().get("response_token", "sha256=")
+    response = client.post(
+        f"/api/channels/{x_account.pk}/events",
+        data=body,
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: forged_signature},
+    )
+    assert response.status_code == 401
+    assert InboundEvent.objects.count() == 0
+
+
 def test_direct_message_is_stored_as_a_private_message(client, x_account, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_fixture(client, x_account, "x", "direct_message", sign=sign_body)
