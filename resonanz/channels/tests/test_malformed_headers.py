@@ -19,7 +19,7 @@ from resonanz.channels.facebook.adapter import SIGNATURE_HEADER as FACEBOOK_SIGN
 from resonanz.channels.models import InboundEvent
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER as WEBHOOK_SIGNATURE
 from resonanz.channels.x.adapter import SIGNATURE_HEADER as X_SIGNATURE
-from resonanz.core.factories import ChannelAccountFactory
+from resonanz.testing.factories import ChannelAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from resonanz.core.factories import PASSWORD, AgentFactory
 from resonanz.demo import content
 from resonanz.demo.loader import ensure_agents
+from resonanz.testing.factories import PASSWORD, AgentFactory
 from resonanz.workspaces.actions import do_create_workspace
 from resonanz.workspaces.models import Agent
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.conversations.models import Message
-from resonanz.core.factories import MessageFactory
+from resonanz.testing.factories import MessageFactory
 from resonanz.workspaces.actions import do_create_api_token
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from axes.models import AccessAttempt  # type: ignore[import-untyped]
 from django.test import Client
 
-from resonanz.core.factories import PASSWORD, AgentFactory
+from resonanz.testing.factories import PASSWORD, AgentFactory
 
 pytestmark = pytest.mark.django_db
 
