@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from resonanz.channels.access import check_channel_enabled
 from resonanz.channels.base import IgnoredEvent, MalformedPayload, NormalizedMessage, RawEvent
 from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.channels.registry import get_adapter
@@ -55,6 +56,7 @@ def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accept
     One statement stores the batch and names the new rows: INSERT … ON CONFLICT DO NOTHING RETURNING id
     (PostgreSQL, and SQLite ≥ 3.35). A delivery that raced a parallel one is counted by whichever request
     inserted it, so each event is accepted — and enqueued — once."""
+    check_channel_enabled(account)  # every way in (webhook, poller, app, dev panel) is refused (0520)
     if not events:
         return Accepted(0, 0, [])
     by_id: dict[str, RawEvent] = {}
