@@ -151,6 +151,15 @@ SWEEP_EVERY_SECONDS = env.int("RESONANZ_SWEEP_EVERY_SECONDS", default=30)
 # Pending events a full processing batch takes along under a backlog (decision 0010). PostgreSQL only by
 # default: on SQLite one writer at a time, and a longer processing transaction holds the web's accepts.
 INGEST_TAKE_ALONG = env.int("RESONANZ_INGEST_TAKE_ALONG", default=0 if IS_SQLITE else 300)
+# A worker's claim on events it processes (decision 0521): still open after this long, the worker died.
+INGEST_CLAIM_LEASE_SECONDS = env.int("RESONANZ_INGEST_CLAIM_LEASE_SECONDS", default=600)
+# An event whose worker died this many times while holding it is failed, with the reason.
+INGEST_MAX_CRASHES = env.int("RESONANZ_INGEST_MAX_CRASHES", default=3)
+# An event whose processing raised is retried with exponential backoff (30 s doubling up to one hour);
+# failed after this many attempts (15: about nine hours, decision 0522).
+INGEST_MAX_ATTEMPTS = env.int("RESONANZ_INGEST_MAX_ATTEMPTS", default=15)
+# A message's after-ingest task is left alone this long before the sweeper hands it out again (0524).
+AFTER_INGEST_LEASE_SECONDS = env.int("RESONANZ_AFTER_INGEST_LEASE_SECONDS", default=600)
 
 # Steps run, in this order, by one task after new messages are stored and threaded. Each is a dotted path
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest

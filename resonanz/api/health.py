@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from resonanz import __version__
-from resonanz.channels.models import InboundEvent
+from resonanz.channels.models import InboundEvent, OutboundDelivery
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core import queue
 
@@ -29,6 +29,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "conversations": Conversation.objects.count(),
             "events_pending": InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).count(),
             "events_failed": InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count(),
+            # Pending after an error, waiting for their backoff (`resonanz events retry` makes them due).
+            "events_retrying": InboundEvent.objects.filter(
+                status=InboundEvent.Status.PENDING, next_attempt_at__isnull=False
+            ).count(),
+            "deliveries_failed": OutboundDelivery.objects.filter(
+                status=OutboundDelivery.Status.FAILED
+            ).count(),
         }
     except Exception as error:
         healthy = False

@@ -112,12 +112,13 @@ channels_router = Router(tags=["channels"])
 
 @channels_router.post(
     "/{account_id}/events",
-    response={200: AcceptedOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: AcceptedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Push events into a channel (signed webhook)",
     description=(
         'Body: one event or {"events": [...]} (at most 100). Header X-Resonanz-Signature: '
         "sha256=<hex HMAC-SHA256 of the raw body with the channel account's secret>. "
-        "Events are stored first and processed by a worker; a repeated event id is stored once."
+        "Events are stored first and processed by a worker; a repeated event id is stored once. "
+        "A disabled channel account answers 403 and stores nothing."
     ),
 )
 def push_events(request: HttpRequest, account_id: int) -> tuple[int, dict[str, object]]:

@@ -13,10 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from resonanz.channels.access import check_channel_enabled
 from resonanz.channels.base import IgnoredEvent, MalformedPayload, NormalizedMessage, RawEvent
 from resonanz.channels.models import ChannelAccount, InboundEvent
 from resonanz.channels.registry import get_adapter
@@ -27,7 +28,6 @@ logger = logging.getLogger("resonanz.channels.ingest")
 PROCESS_TASK = "channels.process_events"
 # Events per processing task: one transaction each; large enough to amortize, small enough to stay short.
 PROCESS_BATCH = 100
-MAX_ATTEMPTS = 5
 AFTER_INGEST_TASK = "channels.after_ingest"
 AFTER_INGEST_BATCH = 20
 
@@ -56,6 +56,7 @@ def accept_events(account: ChannelAccount, events: Sequence[RawEvent]) -> Accept
     One statement stores the batch and names the new rows: INSERT … ON CONFLICT DO NOTHING RETURNING id
     (PostgreSQL, and SQLite ≥ 3.35). A delivery that raced a parallel one is counted by whichever request
     inserted it, so each event is accepted — and enqueued — once."""
+    check_channel_enabled(account)  # every way in (webhook, poller, app, dev panel) is refused (0520)
     if not events:
         return Accepted(0, 0, [])
     by_id: dict[str, RawEvent] = {}
@@ -92,8 +93,17 @@ def _insert_new_events(account: ChannelAccount, events: list[RawEvent], now: dt.
     opts = InboundEvent._meta
     received = opts.get_field("received_at").get_db_prep_save(now, connection)
     payload_sql = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    columns = ("channel_account_id", "external_id", "event_type", "payload", "status", "attempts", "error")
-    row_sql = f"(%s, %s, %s, {payload_sql}, %s, 0, '', %s)"
+    columns = (
+        "channel_account_id",
+        "external_id",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "crashes",
+        "error",
+    )
+    row_sql = f"(%s, %s, %s, {payload_sql}, %s, 0, 0, '', %s)"
     params: list[Any] = []
     for event in events:
         params += [
@@ -118,47 +128,129 @@ def _insert_new_events(account: ChannelAccount, events: list[RawEvent], now: dt.
 
 def process_events(event_ids: Sequence[int]) -> list[int]:
     """Normalize and thread pending events; returns the ids of new messages. Safe to run twice or in
-    parallel: events already processed or locked by another worker are skipped.
+    parallel: events already processed or held by another worker are skipped.
+
+    First the events are claimed in a commit of their own (decision 0521): each claim is counted before
+    any payload is parsed, so an event that kills its worker (OOM, a hard time limit, SIGKILL) cannot roll
+    its count back. Events whose worker died before are processed one at a time, so the one that kills
+    workers takes only itself down; after settings.INGEST_MAX_CRASHES deaths it is failed with the reason.
 
     Fast path: parse every event, then store all their messages set-based in one savepoint. If that
     fails (a race on a unique key, a bad row), the batch is redone one event at a time, each in its own
     savepoint, so one bad event never takes the others down."""
-    new_message_ids: list[int] = []
+    together, alone = _claim(list(event_ids), take_along=len(event_ids) >= PROCESS_BATCH)
+    new_message_ids = _process_claimed(together) if together else []
+    for event_id in alone:
+        claimed, _ = _claim([event_id], take_along=False, one_at_a_time=True)
+        if claimed:
+            new_message_ids += _process_claimed(claimed)
+    return new_message_ids
+
+
+def _claimable(now: dt.datetime) -> QuerySet[InboundEvent]:
+    """Pending events no live worker holds and no backoff holds back, locked (skip locked)."""
+    lease_cutoff = now - dt.timedelta(seconds=settings.INGEST_CLAIM_LEASE_SECONDS)
+    return (
+        InboundEvent.objects.select_for_update(skip_locked=True)
+        .filter(status=InboundEvent.Status.PENDING)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=lease_cutoff))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+
+
+def _claim(
+    event_ids: list[int], *, take_along: bool, one_at_a_time: bool = False
+) -> tuple[list[int], list[int]]:
+    """Claim the events in one commit: (ids claimed now, ids to process one at a time afterwards).
+
+    A claim still open from an earlier run means that worker died holding the event: it counts as a crash.
+    An event that crashed before is only claimed alone (``one_at_a_time``); one that crashed
+    INGEST_MAX_CRASHES times, or used up INGEST_MAX_ATTEMPTS, is failed here without being parsed."""
+    now = timezone.now()
     with transaction.atomic():
-        _commit_without_waiting_for_disk()
+        claimable = _claimable(now)
         events = list(
-            InboundEvent.objects.select_for_update(skip_locked=True)
-            .filter(id__in=list(event_ids), status=InboundEvent.Status.PENDING)
+            claimable.filter(id__in=event_ids)
             .order_by("id")
+            .only("id", "attempts", "crashes", "claimed_at", "error")
         )
-        if len(event_ids) >= PROCESS_BATCH:
-            events += _take_along(events)
-        # The channel accounts (and their workspaces) once per batch, not joined onto every event row.
-        accounts = ChannelAccount.objects.select_related("workspace").in_bulk(
-            {event.channel_account_id for event in events}
-        )
+        if take_along:
+            events += _take_along(claimable, events)
+        crashed: list[int] = []
+        failed: dict[str, list[int]] = {}
+        later: list[int] = []
+        claimed: list[int] = []
         for event in events:
-            event.channel_account = accounts[event.channel_account_id]
-        parsed: list[tuple[InboundEvent, list[NormalizedMessage]]] = []
-        for event in events:
-            event.attempts += 1
-            normalized = _parse(event)
-            if normalized is not None:
-                parsed.append((event, normalized))
-        try:
-            with transaction.atomic():
-                new_message_ids.extend(_store_batch(parsed))
-        except Exception:
-            logger.warning("channel.ingest.batch_fallback", extra={"events": len(parsed)}, exc_info=True)
-            new_message_ids.clear()
-            for event, normalized in parsed:
-                new_message_ids.extend(_store_one(event, normalized))
-        _save_outcomes(events)
-        if new_message_ids and settings.AFTER_INGEST_STEPS:
-            # Small follow-up tasks: in embedded mode the worker thread takes the next ingest batch (higher
-            # priority) after at most one of them, so annotating and routing never hold up storing for long.
-            for start in range(0, len(new_message_ids), AFTER_INGEST_BATCH):
-                enqueue(AFTER_INGEST_TASK, new_message_ids[start : start + AFTER_INGEST_BATCH])
+            if event.claimed_at is not None:
+                crashed.append(event.pk)
+                event.crashes += 1
+            if event.crashes >= settings.INGEST_MAX_CRASHES:
+                reason = (
+                    f"crashed: the worker died {event.crashes} times while processing this event "
+                    f"(last claim {event.claimed_at.isoformat() if event.claimed_at else 'unknown'})"
+                )
+                failed.setdefault(reason, []).append(event.pk)
+            elif event.attempts >= settings.INGEST_MAX_ATTEMPTS:
+                reason = f"gave up after {event.attempts} attempts: {event.error}"[:2000]
+                failed.setdefault(reason, []).append(event.pk)
+            elif event.crashes and not one_at_a_time:
+                later.append(event.pk)
+            else:
+                claimed.append(event.pk)
+        if crashed:
+            InboundEvent.objects.filter(pk__in=crashed).update(crashes=F("crashes") + 1, claimed_at=None)
+        for reason, ids in failed.items():
+            InboundEvent.objects.filter(pk__in=ids).update(
+                status=InboundEvent.Status.FAILED, error=reason, claimed_at=None, processed_at=now
+            )
+            logger.error("channel.ingest.gave_up", extra={"events": ids, "reason": reason})
+        if claimed:
+            InboundEvent.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1, claimed_at=now)
+    return claimed, later
+
+
+def _process_claimed(event_ids: list[int]) -> list[int]:
+    """Parse and store events this worker claimed, and record each one's outcome, in one transaction. If
+    the transaction itself fails (the database went away), the claims are released for a later retry."""
+    new_message_ids: list[int] = []
+    try:
+        with transaction.atomic():
+            _commit_without_waiting_for_disk()
+            events = list(
+                InboundEvent.objects.select_for_update(skip_locked=True)
+                .filter(id__in=event_ids, status=InboundEvent.Status.PENDING, claimed_at__isnull=False)
+                .order_by("id")
+            )
+            # The channel accounts (and their workspaces) once per batch, not joined onto every event row.
+            accounts = ChannelAccount.objects.select_related("workspace").in_bulk(
+                {event.channel_account_id for event in events}
+            )
+            for event in events:
+                event.channel_account = accounts[event.channel_account_id]
+            parsed: list[tuple[InboundEvent, list[NormalizedMessage]]] = []
+            for event in events:
+                normalized = _parse(event)
+                if normalized is not None:
+                    parsed.append((event, normalized))
+            try:
+                with transaction.atomic():
+                    new_message_ids.extend(_store_batch(parsed))
+            except Exception:
+                logger.warning("channel.ingest.batch_fallback", extra={"events": len(parsed)}, exc_info=True)
+                new_message_ids.clear()
+                for event, normalized in parsed:
+                    new_message_ids.extend(_store_one(event, normalized))
+            _save_outcomes(events)
+            if new_message_ids and settings.AFTER_INGEST_STEPS:
+                # Small follow-up tasks: in embedded mode the worker thread takes the next ingest batch
+                # (higher priority) after at most one of them, so annotating and routing never hold up
+                # storing for long.
+                for start in range(0, len(new_message_ids), AFTER_INGEST_BATCH):
+                    enqueue(AFTER_INGEST_TASK, new_message_ids[start : start + AFTER_INGEST_BATCH])
+    except Exception as error:
+        logger.exception("channel.ingest.batch_failed", extra={"events": len(event_ids)})
+        _release_claims(event_ids, f"{type(error).__name__}: {error}")
+        return []
     if events:
         logger.debug(
             "channel.ingest.processed", extra={"events": len(events), "messages": len(new_message_ids)}
@@ -166,17 +258,37 @@ def process_events(event_ids: Sequence[int]) -> list[int]:
     return new_message_ids
 
 
-def _take_along(events: list[InboundEvent]) -> list[InboundEvent]:
+def _release_claims(event_ids: list[int], error: str) -> None:
+    """The processing transaction failed as a whole: hand the events back, due again after the first
+    backoff step. (If this fails too, the claims expire and count as a crash.)"""
+    try:
+        InboundEvent.objects.filter(
+            id__in=event_ids, status=InboundEvent.Status.PENDING, claimed_at__isnull=False
+        ).update(
+            claimed_at=None,
+            error=error[:2000],
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=retry_backoff_seconds(1)),
+        )
+    except Exception:
+        logger.exception("channel.ingest.release_failed", extra={"events": len(event_ids)})
+
+
+def retry_backoff_seconds(attempt: int) -> float:
+    """Wait before attempt ``attempt + 1``: 30 s, 1 min, 2 min … doubling, at most one hour (0522)."""
+    return float(min(30 * 2 ** max(0, attempt - 1), 3600))
+
+
+def _take_along(claimable: QuerySet[InboundEvent], events: list[InboundEvent]) -> list[InboundEvent]:
     """A full batch means a backlog: take up to settings.INGEST_TAKE_ALONG more pending events that no other
     worker holds (decision 0010). A bigger transaction stores them for less per event; their own tasks find
-    them processed (or locked) and do nothing."""
+    them processed (or held) and do nothing. Events that crashed a worker are never taken along."""
     if settings.INGEST_TAKE_ALONG <= 0:
         return []
     return list(
-        InboundEvent.objects.select_for_update(skip_locked=True)
-        .filter(status=InboundEvent.Status.PENDING)
+        claimable.filter(crashes=0, claimed_at__isnull=True)
         .exclude(id__in=[event.pk for event in events])
-        .order_by("received_at", "id")[: settings.INGEST_TAKE_ALONG]
+        .order_by("received_at", "id")
+        .only("id", "attempts", "crashes", "claimed_at", "error")[: settings.INGEST_TAKE_ALONG]
     )
 
 
@@ -194,14 +306,20 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 def _save_outcomes(events: list[InboundEvent]) -> None:
-    """One UPDATE for all events that share an outcome (the common case: all processed)."""
+    """One UPDATE for all events that share an outcome (the common case: all processed). Every outcome
+    ends the claim; an event that stays pending waits for its backoff."""
     now = timezone.now()
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[str, str, dt.datetime | None], list[int]] = {}
     for event in events:
-        groups.setdefault((event.status, event.error), []).append(event.pk)
-    for (status, error), ids in groups.items():
+        retry_at = event.next_attempt_at if event.status == InboundEvent.Status.PENDING else None
+        groups.setdefault((event.status, event.error, retry_at), []).append(event.pk)
+    for (status, error, next_attempt_at), ids in groups.items():
         InboundEvent.objects.filter(pk__in=ids).update(
-            status=status, error=error, attempts=F("attempts") + 1, processed_at=now
+            status=status,
+            error=error,
+            claimed_at=None,
+            next_attempt_at=next_attempt_at,
+            processed_at=now,
         )
 
 
@@ -226,10 +344,15 @@ def _parse(event: InboundEvent) -> list[NormalizedMessage] | None:
 
 
 def _record_error(event: InboundEvent, error: Exception) -> None:
-    logger.exception("channel.ingest.error", extra={"event": event.pk})
+    """An error that may pass (a full disk, a database restart, a bug fixed tomorrow): the event stays
+    pending and is retried with exponential backoff; after INGEST_MAX_ATTEMPTS it is failed (0522)."""
+    logger.exception("channel.ingest.error", extra={"event": event.pk, "attempt": event.attempts})
     event.error = f"{type(error).__name__}: {error}"[:2000]
-    if event.attempts >= MAX_ATTEMPTS:
+    if event.attempts >= settings.INGEST_MAX_ATTEMPTS:
         event.status = InboundEvent.Status.FAILED
+        event.next_attempt_at = None
+    else:
+        event.next_attempt_at = timezone.now() + dt.timedelta(seconds=retry_backoff_seconds(event.attempts))
 
 
 def _store_batch(parsed: list[tuple[InboundEvent, list[NormalizedMessage]]]) -> list[int]:
@@ -265,50 +388,130 @@ def _store_one(event: InboundEvent, normalized: list[NormalizedMessage]) -> list
     return ids
 
 
-def _requeue_overdue(
-    queryset: QuerySet[Any], order: str, task: str, batch: int, older_than_seconds: float | None
-) -> list[int]:
-    """Ids of `queryset` rows received before the timeout (at most 10,000), handed to `task` in batches."""
-    age = settings.SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
-    cutoff = timezone.now() - dt.timedelta(seconds=age)
-    ids = list(queryset.filter(received_at__lte=cutoff).order_by(order).values_list("id", flat=True)[:10_000])
-    for start in range(0, len(ids), batch):
-        enqueue(task, ids[start : start + batch])
-    return ids
-
-
 def sweep_pending(older_than_seconds: float | None = None) -> int:
-    """Hand events still pending after a timeout to the queue again (a worker died, the broker lost it)."""
-    pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
-    ids = _requeue_overdue(pending, "id", PROCESS_TASK, PROCESS_BATCH, older_than_seconds)
+    """Hand events still pending after a timeout to the queue again (a worker died, the broker lost it).
+
+    Only what no live worker holds and no backoff holds back: a claim older than the lease is a dead
+    worker's, and turns into a crash (decision 0521); an event waiting for its retry time stays put."""
+    now = timezone.now()
+    release_dead_claims(now - dt.timedelta(seconds=settings.INGEST_CLAIM_LEASE_SECONDS))
+    age = settings.SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    due = (
+        InboundEvent.objects.filter(
+            status=InboundEvent.Status.PENDING,
+            claimed_at__isnull=True,
+            received_at__lte=now - dt.timedelta(seconds=age),
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("id")
+    )
+    ids = list(due.values_list("id", flat=True)[:10_000])
+    for start in range(0, len(ids), PROCESS_BATCH):
+        enqueue(PROCESS_TASK, ids[start : start + PROCESS_BATCH])
     if ids:
         logger.info("channel.ingest.swept", extra={"events": len(ids)})
     return len(ids)
 
 
+def release_dead_claims(claimed_before: dt.datetime) -> int:
+    """Claims taken before ``claimed_before`` and never ended belong to dead workers: count a crash and free
+    the events. The sweeper passes the lease's cutoff; `resonanz run` at start its own start time (in
+    embedded mode no worker outlives the server)."""
+    released = InboundEvent.objects.filter(
+        status=InboundEvent.Status.PENDING, claimed_at__lt=claimed_before
+    ).update(crashes=F("crashes") + 1, claimed_at=None)
+    if released:
+        logger.warning("channel.ingest.dead_claims", extra={"events": released})
+    return released
+
+
 def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
-    """Hand messages whose after-ingest steps are still due after a timeout to the queue again: a process
-    died between storing them and running the steps, or the broker lost the task."""
+    """Hand messages whose after-ingest steps are still due to the queue again: a process died between
+    storing them and running the steps, or the broker lost the task.
+
+    Only what no live task holds (decision 0524): a message's task holds it for
+    settings.AFTER_INGEST_LEASE_SECONDS from when it was stored, handed out again, or started. Under a
+    backlog a queued task is not doubled every sweep."""
     from resonanz.conversations.models import Message
 
-    due = Message.objects.filter(after_ingest_pending=True)
-    ids = _requeue_overdue(due, "received_at", AFTER_INGEST_TASK, AFTER_INGEST_BATCH, older_than_seconds)
+    now = timezone.now()
+    lease = settings.AFTER_INGEST_LEASE_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = now - dt.timedelta(seconds=lease)
+    due = Message.objects.filter(after_ingest_pending=True).filter(
+        Q(after_ingest_claimed_at__isnull=True, received_at__lte=cutoff)
+        | Q(after_ingest_claimed_at__lte=cutoff)
+    )
+    ids = list(due.order_by("received_at").values_list("id", flat=True)[:10_000])
+    if ids:
+        Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=now)
+    for start in range(0, len(ids), AFTER_INGEST_BATCH):
+        enqueue(AFTER_INGEST_TASK, ids[start : start + AFTER_INGEST_BATCH])
     if ids:
         logger.info("channel.ingest.after_ingest_swept", extra={"messages": len(ids)})
     return len(ids)
 
 
 def run_after_ingest_steps(message_ids: Sequence[int]) -> None:
-    """Run settings.AFTER_INGEST_STEPS in order; one failing step is logged and does not stop the next.
-    Then the messages' steps are done: `after_ingest_pending` is cleared (a step that failed is not
-    retried forever; its error is in the log)."""
-    for path in settings.AFTER_INGEST_STEPS:
-        try:
-            import_string(path)(list(message_ids))
-        except Exception:
-            logger.exception("channel.ingest.step_failed", extra={"step": path, "messages": len(message_ids)})
+    """Run settings.AFTER_INGEST_STEPS in order for the messages whose steps are still due; one failing
+    step is logged and does not stop the next. Then the messages' steps are done: `after_ingest_pending`
+    is cleared (a step that failed is not retried forever; its error is in the log).
+
+    A second task for the same messages (the sweeper's, after the lease) finds them done and does
+    nothing; starting renews the lease, so a long run is not handed out again."""
     from resonanz.conversations.models import Message
 
-    Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True).update(
-        after_ingest_pending=False
+    due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True)
+    ids = list(due.values_list("id", flat=True))
+    if not ids:
+        return
+    Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=timezone.now())
+    for path in settings.AFTER_INGEST_STEPS:
+        try:
+            import_string(path)(ids)
+        except Exception:
+            logger.exception("channel.ingest.step_failed", extra={"step": path, "messages": len(ids)})
+    Message.objects.filter(id__in=ids, after_ingest_pending=True).update(after_ingest_pending=False)
+
+
+@dataclass(frozen=True)
+class Retried:
+    waiting: int  # pending events whose backoff was cut short
+    failed: int  # failed events given a new round of attempts
+    event_ids: list[int]
+
+
+def retry_events(*, include_failed: bool = False, since: dt.datetime | None = None) -> Retried:
+    """An operator's retry (`resonanz events retry`): pending events waiting for their backoff are due
+    now; with ``include_failed`` failed events are pending again with fresh attempt and crash counts
+    (their last error stays until an outcome replaces it). ``since``: only events received since then.
+    Events a live worker holds are left alone. All of them are handed to the queue."""
+    now = timezone.now()
+    scope = (
+        InboundEvent.objects.all() if since is None else InboundEvent.objects.filter(received_at__gte=since)
     )
+    with transaction.atomic():
+        waiting_ids = list(
+            scope.filter(status=InboundEvent.Status.PENDING, claimed_at__isnull=True)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__gt=now))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        InboundEvent.objects.filter(id__in=waiting_ids).update(next_attempt_at=None)
+        failed_ids: list[int] = []
+        if include_failed:
+            failed_ids = list(
+                scope.filter(status=InboundEvent.Status.FAILED).order_by("id").values_list("id", flat=True)
+            )
+            InboundEvent.objects.filter(id__in=failed_ids).update(
+                status=InboundEvent.Status.PENDING,
+                attempts=0,
+                crashes=0,
+                claimed_at=None,
+                next_attempt_at=None,
+                processed_at=None,
+            )
+        ids = sorted(waiting_ids + failed_ids)
+        for start in range(0, len(ids), PROCESS_BATCH):
+            enqueue(PROCESS_TASK, ids[start : start + PROCESS_BATCH])
+    logger.info("channel.ingest.retried", extra={"waiting": len(waiting_ids), "failed": len(failed_ids)})
+    return Retried(waiting=len(waiting_ids), failed=len(failed_ids), event_ids=ids)

@@ -27,6 +27,10 @@ class ChannelAccount(models.Model):
     status_detail = models.CharField(max_length=500, blank=True)
     # Where a poller left off (since_id, IMAP UID, feed ETag…), owned by the adapter.
     cursor = models.JSONField(default=dict, blank=True)
+    # One poll per account at a time (decision 0525): who holds the poll lease and until when. Taken when a
+    # poll is enqueued, renewed when it starts, released when it ends; an expired lease is free.
+    poll_lease_token = models.CharField(max_length=32, blank=True)
+    poll_lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -51,7 +55,14 @@ class InboundEvent(models.Model):
     event_type = models.CharField(max_length=60, blank=True)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Claims: counted in their own commit before the payload is parsed (decision 0521).
     attempts = models.PositiveIntegerField(default=0)
+    # Claims that never reached an outcome (the worker died); at settings.INGEST_MAX_CRASHES it is failed.
+    crashes = models.PositiveIntegerField(default=0)
+    # Set while a worker holds the event; an outcome clears it. Still set after the lease: that worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # After an error the event waits until then (exponential backoff, decision 0522); empty: due now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from resonanz.channels.base import OutboundRequest, PermanentSendError, TransientSendError
-from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
+from resonanz.channels.models import ChannelAccount, DeliveryAttempt, OutboundDelivery
 from resonanz.channels.persona import signed_delivery_text
 from resonanz.channels.registry import get_adapter
 from resonanz.core.queue import enqueue
@@ -57,6 +57,8 @@ def send_delivery(delivery_id: int) -> str:
     claimed = (
         OutboundDelivery.objects.filter(pk=delivery_id, status=OutboundDelivery.Status.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        # A disabled channel account holds its deliveries: pending until it is enabled (decision 0520).
+        .exclude(channel_account__status=ChannelAccount.Status.DISABLED)
         .update(status=OutboundDelivery.Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
     )
     if not claimed:
@@ -117,11 +119,21 @@ def sweep_deliveries() -> int:
         status=OutboundDelivery.Status.SENDING,
         next_attempt_at__lte=now - dt.timedelta(seconds=STUCK_AFTER_SECONDS),
     ).update(status=OutboundDelivery.Status.PENDING)
-    due = list(
+    return send_due_deliveries()
+
+
+def send_due_deliveries(channel_account_id: int | None = None) -> int:
+    """Enqueue pending deliveries whose time has come (of one channel account, or all); a disabled account's
+    deliveries are held."""
+    now = timezone.now()
+    due = (
         OutboundDelivery.objects.filter(status=OutboundDelivery.Status.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("id", flat=True)[:1000]
+        .exclude(channel_account__status=ChannelAccount.Status.DISABLED)
     )
-    for delivery_id in due:
+    if channel_account_id is not None:
+        due = due.filter(channel_account_id=channel_account_id)
+    ids = list(due.order_by("id").values_list("id", flat=True)[:1000])
+    for delivery_id in ids:
         enqueue(SEND_TASK, delivery_id)
-    return len(due)
+    return len(ids)

@@ -113,6 +113,10 @@ class Message(models.Model):
     # stored, cleared when the steps ran; the sweeper re-queues messages whose flag outlives a timeout
     # (a process died between storing and the steps).
     after_ingest_pending = models.BooleanField(default=False)
+    # When a task was last handed these steps (re-queued by the sweeper, or started): the sweeper leaves a
+    # message alone while that task may still be queued or running (a lease, decision 0520). Empty: the
+    # task enqueued when the message was stored holds it, counted from ``received_at``.
+    after_ingest_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

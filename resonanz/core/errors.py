@@ -25,6 +25,12 @@ class PermissionDenied(ResonanzError):
     status_code = 403
 
 
+class ChannelDisabled(PermissionDenied):
+    """A disabled channel account accepts no events (decision 0520)."""
+
+    status_code = 403
+
+
 class NotFound(ResonanzError):
     status_code = 404
 

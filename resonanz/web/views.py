@@ -19,7 +19,7 @@ from resonanz.channels.webhook.payloads import parse_event
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
-from resonanz.core.errors import Conflict, InvalidInput, NotFound
+from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFound
 from resonanz.web import queries
 from resonanz.workspaces.models import Agent
 
@@ -195,6 +195,9 @@ def dev_panel(request: HttpRequest) -> HttpResponse:
         except MalformedPayload as error:
             result = {"ok": False, "error": str(error)}
             status = 400
+        except ChannelDisabled as error:
+            result = {"ok": False, "error": error.message}
+            status = 403
     return render(
         request,
         "web/dev_panel.html",

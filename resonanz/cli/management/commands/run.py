@@ -16,13 +16,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 _scheduler_lock: Any = None
+# When this server started (set before gunicorn forks): in embedded mode every worker that claimed events
+# before then is dead, so its claims are released at once instead of after the lease (decision 0521).
+_server_started_at: Any = None
 
 
 def _start_background() -> None:
     """In each embedded web process: a worker thread for the tasks this process enqueues. The process that
     wins a lock file in the data directory also runs the scheduler (sweepers, pollers): exactly one does."""
     global _scheduler_lock
-    from resonanz.channels.ingest import sweep_pending
+    from resonanz.channels.ingest import release_dead_claims, sweep_pending
     from resonanz.core import queue
     from resonanz.core.scheduler import SchedulerThread
 
@@ -35,6 +38,8 @@ def _start_background() -> None:
         return
     _scheduler_lock = lock
     SchedulerThread().start()
+    if _server_started_at is not None:
+        release_dead_claims(_server_started_at)
     sweep_pending(older_than_seconds=0)  # pick up what the last run left pending
 
 
@@ -80,6 +85,10 @@ class Command(BaseCommand):
             "loglevel": "warning",
         }
         if embedded:
+            global _server_started_at
+            from django.utils import timezone
+
+            _server_started_at = timezone.now()
             config["post_worker_init"] = lambda worker: _start_background()
 
         class Server(BaseApplication):  # type: ignore[misc]
