@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from resonanz import __version__
 from resonanz.analytics.api import router as analytics_router
 from resonanz.api.auth import agent_of, auth
+from resonanz.api.health import add_to_openapi as add_health_to_openapi
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.app.api import address_changes_router, agents_router
@@ -25,7 +28,15 @@ from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import ResonanzError
 from resonanz.understanding.api import router as understanding_router
 
-api = NinjaAPI(
+
+class ResonanzAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        add_health_to_openapi(schema)
+        return schema
+
+
+api = ResonanzAPI(
     title="Resonanz API",
     version=__version__,
     description="Conversations, messages and replies; the generic webhook for pushing messages in.",
