@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
 from resonanz.core.factories import PASSWORD, AgentFactory, ChannelAccountFactory, WorkspaceFactory
+
+# Stored credentials are encrypted (resonanz.core.encryption): tests and the servers they start share keys.
+TEST_ENCRYPTION_KEYS = os.environ.setdefault(
+    "RESONANZ_ENCRYPTION_KEYS", "1v5qs0urNoUvUy6Y1cniwQ-fgZDRqDKGQMJBsjIzGXI="
+)
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +18,7 @@ def _eager_queue(settings):
     # Tasks run in the test's thread right after commit: the same code path as a worker, no threads.
     settings.QUEUE_BACKEND = "eager"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS.split(",")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ Latency = from the moment the batch's POST was sent until the event's processing
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -116,6 +117,8 @@ def main() -> None:
     env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, OMP_NUM_THREADS="1", RESONANZ_LOG_LEVEL="WARNING")
     env.setdefault("RESONANZ_SECRET_KEY", secrets.token_urlsafe(50))  # scale-out mode refuses to run without
     env["RESONANZ_HEALTH_TOKEN"] = secrets.token_urlsafe(16)
+    # Scale-out mode needs the credentials' encryption key from the environment, the same for every process.
+    env.setdefault("RESONANZ_ENCRYPTION_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     if args.ingest_only:
         env["RESONANZ_AFTER_INGEST_STEPS"] = ""
     env.pop("DATABASE_URL", None)

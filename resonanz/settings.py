@@ -151,6 +151,11 @@ if not SECRET_KEY:
     if SIGNING_KEY_SOURCE == "missing":
         SECRET_KEY = get_random_secret_key()
 
+# --- Credentials at rest (resonanz.core.encryption, decision 0542) ----------------------------------------
+# Fernet keys, comma-separated: the first encrypts, all decrypt. Embedded mode without them: a key file in
+# the data directory, made on first use. Scale-out mode: required (`resonanz run` refuses without).
+ENCRYPTION_KEYS: list[str] = env.list("RESONANZ_ENCRYPTION_KEYS", default=[])
+
 # --- HTTPS and security headers (docs/configuration.md) -------------------------------------------------
 # RESONANZ_HTTPS=true: browsers reach Resonanz over https (directly or through a TLS proxy). It turns on
 # Secure cookies and HSTS; each can still be set on its own below.

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from resonanz.core import encryption
 from resonanz.core.keyfiles import tighten
 
 _scheduler_lock: Any = None
@@ -70,6 +72,10 @@ class Command(BaseCommand):
         role = options["role"]
         if role in ("all", "web"):
             check_serving_settings()
+        try:
+            encryption.check_keys()  # every role reads stored credentials
+        except ImproperlyConfigured as error:
+            raise CommandError(f"refusing to start: {error}") from error
         if role == "worker":
             self._worker(options)
         elif role == "scheduler":
