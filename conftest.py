@@ -17,12 +17,18 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# Stored credentials are encrypted (resonanz.core.encryption): tests and the servers they start share keys.
+TEST_ENCRYPTION_KEYS = os.environ.setdefault(
+    "RESONANZ_ENCRYPTION_KEYS", "1v5qs0urNoUvUy6Y1cniwQ-fgZDRqDKGQMJBsjIzGXI="
+)
+
 
 @pytest.fixture(autouse=True)
 def _eager_queue(settings):
     # Tasks run in the test's thread right after commit: the same code path as a worker, no threads.
     settings.QUEUE_BACKEND = "eager"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS.split(",")
 
 
 @pytest.fixture

@@ -13,12 +13,14 @@ Latency = from the moment the batch's POST was sent until the event's processing
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -113,6 +115,10 @@ def main() -> None:
 
     data_dir = tempfile.mkdtemp(prefix="resonanz-bench-")
     env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, OMP_NUM_THREADS="1", RESONANZ_LOG_LEVEL="WARNING")
+    env.setdefault("RESONANZ_SECRET_KEY", secrets.token_urlsafe(50))  # scale-out mode refuses to run without
+    env["RESONANZ_HEALTH_TOKEN"] = secrets.token_urlsafe(16)
+    # Scale-out mode needs the credentials' encryption key from the environment, the same for every process.
+    env.setdefault("RESONANZ_ENCRYPTION_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     if args.ingest_only:
         env["RESONANZ_AFTER_INGEST_STEPS"] = ""
     env.pop("DATABASE_URL", None)
@@ -221,7 +227,11 @@ def main() -> None:
         send_seconds = time.time() - started
 
         def all_processed() -> bool:
-            counts = httpx.get(f"{base_url}/healthz", timeout=10).json()["counts"]
+            counts = httpx.get(
+                f"{base_url}/healthz?fresh=1",
+                headers={"Authorization": f"Bearer {env['RESONANZ_HEALTH_TOKEN']}"},
+                timeout=10,
+            ).json()["counts"]
             return counts["events_pending"] == 0 and counts["messages"] >= args.events
 
         # The finish time is read from the events' processed_at, not from this poll: polling rarely only

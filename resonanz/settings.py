@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from resonanz.core.keyfiles import ensure_private_dir, read_or_create_key
+
 BASE_DIR = Path(__file__).resolve().parent
 
 env = environ.Env()
@@ -24,22 +26,9 @@ if _env_file.is_file():
 DATA_DIR = Path(env.str("RESONANZ_DATA_DIR", default=str(Path.home() / ".local/share/resonanz"))).resolve()
 
 DEBUG = env.bool("RESONANZ_DEBUG", default=False)
-SECRET_KEY = env.str("RESONANZ_SECRET_KEY", default="")
-if not SECRET_KEY:
-    # Embedded mode: a key generated once and kept in the data directory.
-    _key_file = DATA_DIR / "secret_key"
-    if _key_file.is_file():
-        SECRET_KEY = _key_file.read_text().strip()
-    else:
-        from django.core.management.utils import get_random_secret_key
-
-        SECRET_KEY = get_random_secret_key()
-        try:
-            DATA_DIR.mkdir(parents=True, exist_ok=True)
-            _key_file.write_text(SECRET_KEY)
-            _key_file.chmod(0o600)
-        except OSError:
-            pass
+# The data directory holds the database, keys and uploads: readable by its owner only (0700, files 0600).
+with contextlib.suppress(OSError):
+    ensure_private_dir(DATA_DIR)
 
 ALLOWED_HOSTS = env.list("RESONANZ_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("RESONANZ_CSRF_TRUSTED_ORIGINS", default=[])
@@ -72,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,6 +123,93 @@ else:
         "use sqlite:///path or postgres://user@host/db"
     )
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "resonanz.core.sqlite"
+
+# --- Secret key -----------------------------------------------------------------------------------------
+# Scale-out mode: PostgreSQL or a broker, so several processes on several machines must share one key.
+SCALE_OUT = not IS_SQLITE or bool(env.str("BROKER_URL", default=""))
+# Where SECRET_KEY (the signing key) came from: "environment", "data directory", or "missing". With "missing" the key below is
+# random for this process only (enough for migrate or shell); `resonanz run` refuses to serve with it.
+SECRET_KEY = env.str("RESONANZ_SECRET_KEY", default="") or env.str("SECRET_KEY", default="")
+SIGNING_KEY_SOURCE = "environment"
+SIGNING_KEY_PROBLEM = ""
+if not SECRET_KEY:
+    from django.core.management.utils import get_random_secret_key
+
+    if SCALE_OUT:
+        SIGNING_KEY_SOURCE = "missing"
+        SIGNING_KEY_PROBLEM = (
+            "scale-out mode (PostgreSQL or BROKER_URL) needs RESONANZ_SECRET_KEY: the same random value "
+            "(50+ characters) for every web process and worker"
+        )
+    else:
+        # Embedded mode: a key generated once and kept in the data directory (0600).
+        try:
+            SECRET_KEY = read_or_create_key(DATA_DIR / "secret_key", get_random_secret_key)
+            SIGNING_KEY_SOURCE = "data directory"
+        except OSError as error:
+            SIGNING_KEY_SOURCE = "missing"
+            SIGNING_KEY_PROBLEM = (
+                f"no RESONANZ_SECRET_KEY, and the key file {DATA_DIR / 'secret_key'} cannot be kept ({error})"
+            )
+    if SIGNING_KEY_SOURCE == "missing":
+        SECRET_KEY = get_random_secret_key()
+
+# --- Credentials at rest (resonanz.core.encryption, decision 0542) ----------------------------------------
+# Fernet keys, comma-separated: the first encrypts, all decrypt. Embedded mode without them: a key file in
+# the data directory, made on first use. Scale-out mode: required (`resonanz run` refuses without).
+ENCRYPTION_KEYS: list[str] = env.list("RESONANZ_ENCRYPTION_KEYS", default=[])
+
+# --- HTTPS and security headers (docs/configuration.md) -------------------------------------------------
+# RESONANZ_HTTPS=true: browsers reach Resonanz over https (directly or through a TLS proxy). It turns on
+# Secure cookies and HSTS; each can still be set on its own below.
+HTTPS = env.bool("RESONANZ_HTTPS", default=False)
+SESSION_COOKIE_SECURE = env.bool("RESONANZ_SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("RESONANZ_CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_SSL_REDIRECT = env.bool("RESONANZ_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+SECURE_HSTS_SECONDS = env.int("RESONANZ_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("RESONANZ_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("RESONANZ_HSTS_PRELOAD", default=False)
+# "X-Forwarded-Proto: https": the header a TLS-terminating proxy sets (and strips from clients' requests).
+_proxy_ssl_header = env.str("RESONANZ_PROXY_SSL_HEADER", default="").strip()
+SECURE_PROXY_SSL_HEADER: tuple[str, str] | None = None
+if _proxy_ssl_header:
+    _name, _sep, _value = _proxy_ssl_header.partition(":")
+    if not _sep or not _name.strip() or not _value.strip() or " " in _name.strip():
+        raise ImproperlyConfigured(
+            f"RESONANZ_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', not {_proxy_ssl_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+
+# Content Security Policy (django-csp 4): only our own scripts run; no inline scripts or event handlers
+# (a test keeps templates free of them). Styles may be inline (style attributes, Swagger UI).
+CSP_MODE = env.str("RESONANZ_CSP", default="enforce")
+if CSP_MODE not in ("enforce", "report-only", "off"):
+    raise ImproperlyConfigured(f"RESONANZ_CSP must be enforce, report-only or off, not {CSP_MODE!r}")
+_csp_directives: dict[str, list[str] | str] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env.str("RESONANZ_CSP_REPORT_URI", default=""):
+    _csp_directives["report-uri"] = env.str("RESONANZ_CSP_REPORT_URI")
+if CSP_MODE == "enforce":
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+elif CSP_MODE == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+
+# GET /healthz answers {"status": …} to anyone; the details (counts, errors, versions) need
+# `Authorization: Bearer <RESONANZ_HEALTH_TOKEN>`. Without a token the details are off.
+HEALTH_TOKEN = env.str("RESONANZ_HEALTH_TOKEN", default="")
+# The detailed view's counts are reused for this many seconds (?fresh=1 counts now).
+HEALTH_COUNTS_SECONDS = env.float("RESONANZ_HEALTH_COUNTS_SECONDS", default=10.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

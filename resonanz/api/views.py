@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
 from resonanz.analytics.api import router as analytics_router
+from resonanz.api.health import add_to_openapi as add_health_to_openapi
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
@@ -26,7 +29,15 @@ from resonanz.customers.api import router as customers_router
 from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.auth import agent_of, auth
 
-api = NinjaAPI(
+
+class ResonanzAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        add_health_to_openapi(schema)
+        return schema
+
+
+api = ResonanzAPI(
     title="Resonanz API",
     version=__version__,
     description="Conversations, messages and replies; the generic webhook for pushing messages in.",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from resonanz.core.fields import ConfigWithSecretsField, EncryptedTextField
 from resonanz.workspaces.models import Workspace
 
 
@@ -19,9 +20,10 @@ class ChannelAccount(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channel_accounts")
     kind = models.CharField(max_length=30)
     name = models.CharField(max_length=120)
-    # Shared secret for webhook signatures (HMAC-SHA256) and the platform's credentials.
-    secret = models.CharField(max_length=200, blank=True)
-    config = models.JSONField(default=dict, blank=True)
+    # Shared secret for webhook signatures (HMAC-SHA256) and the platform's credentials. Both are encrypted
+    # at rest, the secret whole and the config's credential entries (passwords, tokens): decision 0542.
+    secret = EncryptedTextField(blank=True)
+    config = ConfigWithSecretsField(default=dict, blank=True)
     is_public = models.BooleanField(default=False, help_text="Posts on this channel are visible to everyone.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HEALTHY)
     status_detail = models.CharField(max_length=500, blank=True)

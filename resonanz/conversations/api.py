@@ -108,7 +108,7 @@ def create_macro(request: HttpRequest, body: MacroIn) -> tuple[int, Macro]:
     summary="Fill a macro's placeholders for one conversation",
     description="Placeholders: {customer_name}, {customer_first_name}, {agent_name}, {agent_first_name}, "
     "{agent_initials}, {agent_signature}, {incident_status}; {{ and }} write braces. `incident_status` "
-    'overrides the incident line (else the incidents app\'s, else "no known incident").',
+    "overrides the incident line (else the incidents app's; with no information it renders nothing).",
 )
 def render_macro(
     request: HttpRequest, macro_id: int, conversation: int, incident_status: str | None = None

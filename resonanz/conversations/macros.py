@@ -1,6 +1,8 @@
 """Macros: canned answers with a tiny placeholder syntax, rendered safely.
 
 `{customer_name}` is replaced by its value; `{{` and `}}` write a literal brace; nothing else is special.
+A placeholder whose value is empty (`{incident_status}` when nothing is known) renders nothing, and the
+blank after it goes too when it stood between words, so no double space is left behind.
 Values are inserted in one pass and never scanned again, so a customer called "{agent_signature}" or
 "{{ settings.SECRET_KEY }}" stays exactly that text. No template engine ever sees a macro or a value.
 """
@@ -27,10 +29,7 @@ VARIABLES = (
     "incident_status",
 )
 _TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
-_NO_INCIDENT = {
-    "de": "Uns ist derzeit keine Störung bekannt.",
-    "en": "We are not aware of any outage at the moment.",
-}
+_TOKEN_AND_BLANKS = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}([ \t]*)")
 
 
 class _Customer(Protocol):
@@ -71,9 +70,15 @@ def render(text: str, variables: Mapping[str, str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        return variables.get(match.group(1), token)
+        name, blanks = match.group(1), match.group(2)
+        if name not in variables:
+            return token
+        value = variables[name]
+        if not value and (match.start() == 0 or text[match.start() - 1] in " \t\n"):
+            return ""  # an empty value between words: drop the blank after it as well
+        return value + blanks
 
-    return _TOKEN.sub(substitute, text)
+    return _TOKEN_AND_BLANKS.sub(substitute, text)
 
 
 def signature_of(agent: _Agent, style: str) -> str:
@@ -87,15 +92,19 @@ def signature_of(agent: _Agent, style: str) -> str:
     return ""
 
 
-def incident_status_for(conversation_id: int, language: str) -> str:
-    """The incident status line. The incidents app plugs in through settings.INCIDENT_STATUS_PROVIDER (a
-    dotted path to `f(conversation_id, language) -> str | None`); without one, "no known incident"."""
+def incident_status_for(conversation_id: int, language: str) -> str | None:
+    """The incident status line for a customer, or None when nothing is known.
+
+    The incidents app plugs in through settings.INCIDENT_STATUS_PROVIDER (a dotted path to
+    `f(conversation_id, language) -> str | None`). Without a provider, or when it returns None, we have no
+    information, and a macro must then say nothing rather than claim there is no outage: the placeholder
+    renders empty."""
     provider = getattr(settings, "INCIDENT_STATUS_PROVIDER", "")
     if provider:
         status = import_string(provider)(conversation_id, language)
         if status:
             return str(status)
-    return _NO_INCIDENT.get(language, _NO_INCIDENT["en"])
+    return None
 
 
 def variables_for(
@@ -103,7 +112,7 @@ def variables_for(
     agent: _Agent,
     *,
     signature_style: str,
-    incident_status: str,
+    incident_status: str | None,
 ) -> dict[str, str]:
     name = customer.display_name.strip()
     return {
@@ -113,5 +122,5 @@ def variables_for(
         "agent_first_name": agent.first_name,
         "agent_initials": agent.initials,
         "agent_signature": signature_of(agent, signature_style),
-        "incident_status": incident_status,
+        "incident_status": incident_status or "",
     }

@@ -57,7 +57,12 @@ def events(start: int, count: int) -> list[dict[str, object]]:
 @pytest.mark.slow
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded mode: runs in the SQLite pass")
 def test_embedded_process_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path):
-    env = dict(os.environ, RESONANZ_DATA_DIR=str(tmp_path), RESONANZ_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        RESONANZ_DATA_DIR=str(tmp_path),
+        RESONANZ_LOG_LEVEL="WARNING",
+        RESONANZ_HEALTH_TOKEN="probe",
+    )
     for key in ("DATABASE_URL", "BROKER_URL", "RESONANZ_QUEUE"):
         env.pop(key, None)
     subprocess.run([RESONANZ, "init", "--workspace", "Kill"], env=env, check=True, capture_output=True)
@@ -90,7 +95,8 @@ def test_embedded_process_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp
         return proc
 
     def counts() -> dict[str, int]:
-        return httpx.get(f"{url}/healthz", timeout=5).json()["counts"]
+        details = httpx.get(f"{url}/healthz?fresh=1", headers={"Authorization": "Bearer probe"}, timeout=5)
+        return details.json()["counts"]
 
     total = 3000
     proc = start()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from resonanz.channels import ingest
 from resonanz.channels.base import RawEvent
 from resonanz.conversations.models import Message
-from resonanz.core.factories import event
+from resonanz.testing.factories import event
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from resonanz.channels.models import ChannelAccount, InboundEvent, OutboundDeliv
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.core.errors import ChannelDisabled
-from resonanz.core.factories import event
 from resonanz.core.models import AuditEntry
-from resonanz.core.testing import signed_post
+from resonanz.testing.factories import event
+from resonanz.testing.helpers import signed_post
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from resonanz.channels import ingest
 from resonanz.channels.base import RawEvent
 from resonanz.channels.models import InboundEvent
 from resonanz.conversations.models import Message
-from resonanz.core.factories import event
+from resonanz.testing.factories import event
 
 WORKER = """
 import os, sys

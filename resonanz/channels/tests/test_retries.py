@@ -17,7 +17,7 @@ from resonanz.channels.base import RawEvent
 from resonanz.channels.fake.adapter import FakeAdapter
 from resonanz.channels.models import InboundEvent
 from resonanz.conversations.models import Message
-from resonanz.core.factories import event
+from resonanz.testing.factories import event
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.conversations.actions import mentioned_usernames
-from resonanz.conversations.macros import check_macro_text, render
+from resonanz.conversations.macros import check_macro_text, incident_status_for, render
 from resonanz.conversations.models import Macro, Mention, Message, Notification, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.testing.factories import (
@@ -191,7 +191,8 @@ def test_list_macros_of_own_workspace(agent_client, macros):
         (
             0,
             None,
-            "Hallo Anna, Uns ist derzeit keine Störung bekannt. Viele Grüße, Mia ^MK",
+            # No incident information: the placeholder renders nothing, never "no known outage".
+            "Hallo Anna, Viele Grüße, Mia ^MK",
         ),
         (
             1,
@@ -225,6 +226,32 @@ def test_render_with_an_incident_provider(agent_client, macros, conversation, se
 
 def incident_status(conversation_id: int, language: str) -> str:
     return f"Störung #{conversation_id} ({language}) wird behoben."
+
+
+def no_incident_information(conversation_id: int, language: str) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    "provider", ["", "resonanz.conversations.tests.test_notes_macros.no_incident_information"]
+)
+def test_incident_status_without_information_is_none(settings, provider):
+    settings.INCIDENT_STATUS_PROVIDER = provider
+    assert incident_status_for(1, "de") is None
+    assert incident_status_for(1, "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hallo Anna, {incident_status} Viele Grüße", "Hallo Anna, Viele Grüße"),
+        ("{incident_status}\nViele Grüße", "\nViele Grüße"),
+        ("Stand:{incident_status}.", "Stand:."),
+        ("Hallo Anna,\n{incident_status}\nViele Grüße", "Hallo Anna,\n\nViele Grüße"),
+    ],
+)
+def test_an_empty_placeholder_leaves_no_double_space(text, expected):
+    assert render(text, {"incident_status": ""}) == expected
 
 
 def test_macro_permissions(client, stranger, macros, conversation):

@@ -5,14 +5,21 @@ under load a waiter can lose the race again and again and wait seconds while the
 time. Every `BEGIN IMMEDIATE` (each atomic block, decision 0004) first takes an exclusive `flock` on a file
 beside the database and releases it at commit or rollback: the kernel wakes a waiter the moment the lock is
 free, across threads and processes (decision 0011). Statements outside atomic blocks are unchanged.
+
+A new database file is created readable by its owner only (0600); SQLite gives its -wal and -shm files the
+same permissions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+from pathlib import Path
 from typing import IO, Any
 
 from django.db.backends.sqlite3 import base
+
+from resonanz.core.keyfiles import create_private_file
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -20,6 +27,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._writer_lock_file: IO[bytes] | None = None
         self._writer_lock_held = False
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        name = str(self.settings_dict["NAME"])
+        if name and not self.is_in_memory_db() and not name.startswith("file:"):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                create_private_file(Path(name))
+        return super().get_new_connection(conn_params)
 
     def _writer_lock(self) -> IO[bytes] | None:
         name = str(self.settings_dict["NAME"])

@@ -10,10 +10,15 @@ import fcntl
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resonanz.core import encryption
+from resonanz.core.keyfiles import tighten
 
 _scheduler_lock: Any = None
 # When this server started (set before gunicorn forks): in embedded mode every worker that claimed events
@@ -43,6 +48,20 @@ def _start_background() -> None:
     sweep_pending(older_than_seconds=0)  # pick up what the last run left pending
 
 
+def check_serving_settings() -> None:
+    """Refuse to serve with a key nobody else shares, and keep the embedded data private (issue 10)."""
+    if settings.SIGNING_KEY_SOURCE == "missing":
+        raise CommandError(
+            f"refusing to start: {settings.SIGNING_KEY_PROBLEM}. Set RESONANZ_SECRET_KEY, for example to the "
+            "output of: python -c 'import secrets; print(secrets.token_urlsafe(50))' (see docs/configuration.md)"
+        )
+    if settings.IS_SQLITE:
+        # Data directories and databases made before files were created private (0700 / 0600).
+        database = Path(str(settings.DATABASES["default"]["NAME"]))
+        for path in (settings.DATA_DIR, database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            tighten(path)
+
+
 class Command(BaseCommand):
     help = "Run Resonanz: all-in-one (embedded), or the web, a worker or the scheduler (scale-out)."
 
@@ -56,6 +75,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         role = options["role"]
+        if role in ("all", "web"):
+            check_serving_settings()
+        try:
+            encryption.check_keys()  # every role reads stored credentials
+        except ImproperlyConfigured as error:
+            raise CommandError(f"refusing to start: {error}") from error
         if role == "worker":
             self._worker(options)
         elif role == "scheduler":
