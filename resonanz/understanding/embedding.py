@@ -21,6 +21,10 @@ PROGRESS_FROM = 1000
 
 _model: Any = None
 _lock = threading.Lock()
+# Web and worker threads share one process in embedded mode: every read and write of the cache holds
+# `_cache_lock` (a hit moves its key to the end, which another thread's eviction may have just removed).
+# The lock is never held while encoding, so one slow batch does not stall the other threads' hits.
+_cache_lock = threading.Lock()
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
@@ -42,16 +46,15 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
     """(len(texts), 512) float32, L2-normalized; empty texts give a zero vector."""
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     missing: dict[str, list[int]] = {}
-    for i, text in enumerate(texts):
-        if not text.strip():
-            continue
-        key = _key(text)
-        cached = _cache.get(key)
-        if cached is not None:
-            out[i] = cached
-            _cache.move_to_end(key)
-        else:
-            missing.setdefault(key, []).append(i)
+    keys_by_index = [(i, _key(text)) for i, text in enumerate(texts) if text.strip()]
+    with _cache_lock:
+        for i, key in keys_by_index:
+            cached = _cache.get(key)
+            if cached is not None:
+                out[i] = cached
+                _cache.move_to_end(key)
+            else:
+                missing.setdefault(key, []).append(i)
     if missing:
         keys = list(missing)
         batch_texts = [texts[missing[key][0]][:MAX_CHARS] for key in keys]
@@ -70,9 +73,12 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
         for key, vector in zip(keys, vectors, strict=True):
             for i in missing[key]:
                 out[i] = vector
-            _cache[key] = vector
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        with _cache_lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                _cache[key] = vector
+                _cache.move_to_end(key)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
     return out
 
 

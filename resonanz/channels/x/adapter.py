@@ -40,9 +40,9 @@ from resonanz.channels.base import (
 )
 from resonanz.channels.x.client import DEFAULT_BASE_URL, NetworkError, RateLimited, XApiError, XClient
 from resonanz.channels.x.payloads import (
-    URL_RE,
     DMEvent,
     load_json_object,
+    mask_urls,
     parse_dm_envelope,
     parse_tweet_envelope,
     split_thread,
@@ -100,7 +100,7 @@ def _same_post(platform_text: str, ours: str) -> bool:
     replied-to @handles in front of a reply's text."""
 
     def normal(text: str) -> str:
-        text = URL_RE.sub("URL", html.unescape(text))
+        text = mask_urls(html.unescape(text))
         text = re.sub(r"^(@\w+\s+)+", "", text.strip())
         return " ".join(text.split())
 

@@ -70,7 +70,7 @@ def test_html_mail_is_sanitized_and_converted_to_text(
         poll_mailbox(email_account)
     message = Message.objects.get()
     assert message.text == (
-        "Guten Tag,\nSie haben meine Rechnung doppelt abgebucht & ich möchte das Geld zurück.\n\nKonto"
+        "Guten Tag,\n\nSie haben meine Rechnung doppelt abgebucht & ich möchte das Geld zurück.\n\nKonto"
     )
     html = message.extra["email"]["html"]
     assert "<script" not in html and "javascript:" not in html and "onclick" not in html

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 LONG_ANSWER = (
     "Guten Morgen Anna, danke für Ihre Geduld. In 50667 Köln gibt es seit 6:40 Uhr eine Störung am "
     "Verteiler, unsere Technik ist vor Ort. Den aktuellen Stand finden Sie jederzeit unter "
-    "https://status.netzwelt.example/stoerungen/koeln-50667?quelle=x und wir melden uns, sobald alles "
+    "https://status.netzwelt.de/stoerungen/koeln-50667?quelle=x und wir melden uns, sobald alles "
     "wieder läuft. Bitte starten Sie den Router danach einmal neu (Stecker 10 Sekunden ziehen). Wenn es "
     "dann noch hakt, schreiben Sie uns gern eine Direktnachricht mit Ihrer Kundennummer, dann schauen "
     "wir uns Ihren Anschluss einzeln an. Eine Gutschrift für die Ausfallzeit bekommen Sie automatisch mit "

@@ -9,7 +9,7 @@ from resonanz.channels.x.payloads import split_thread, weighted_length
 
 
 def test_urls_count_23_whatever_their_length():
-    long_url = "https://status.netzwelt.example/stoerungen/koeln-50667?quelle=x&utm_campaign=" + "a" * 200
+    long_url = "https://status.netzwelt.de/stoerungen/koeln-50667?quelle=x&utm_campaign=" + "a" * 200
     assert weighted_length(long_url) == 23
     assert weighted_length(f"Stand: {long_url} danke") == len("Stand: ") + 23 + len(" danke")
 
@@ -33,7 +33,7 @@ def test_281_characters_become_two_numbered_parts():
 
 
 def test_a_long_url_never_splits_and_counts_23():
-    url = "https://netzwelt.example/" + "x" * 400
+    url = "https://netzwelt.de/" + "x" * 400
     parts = split_thread(("Bitte lesen " * 25) + url + " danke")
     assert any(url in p for p in parts)
     assert all(weighted_length(p) <= 280 for p in parts)
@@ -54,7 +54,7 @@ def test_ten_or_more_parts_number_with_two_digits():
 
 words = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=30
-) | st.sampled_from(["https://netzwelt.example/a", "😡", "Köln", "東京"])
+) | st.sampled_from(["https://netzwelt.de/a", "😡", "Köln", "東京"])
 
 
 @settings(deadline=None)
