@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import TypeVar
 
 from resonanz.incidents.detector import (
     DetectorConfig,
@@ -97,7 +98,10 @@ def background(state: DetectorState, hours: float, start: float = START, seed: i
     return at, message_id
 
 
-def events_of(events: list[Event], kind: type) -> list[Event]:
+T = TypeVar("T")
+
+
+def events_of(events: list[Event], kind: type[T]) -> list[T]:
     return [e for e in events if isinstance(e, kind)]
 
 
@@ -112,11 +116,10 @@ def test_a_burst_of_distinct_customers_opens_one_incident_with_all_members() -> 
         )
     opened = events_of(events, Opened)
     assert len(opened) == 1
-    assert isinstance(opened[0], Opened)
     assert opened[0].customers == 5
     assert opened[0].message_ids == (1, 2, 3, 4, 5)
     assert opened[0].cities == {"Köln": 5}
-    grown = [m for e in events_of(events, Grew) for m in e.message_ids]  # type: ignore[attr-defined]
+    grown = [m for e in events_of(events, Grew) for m in e.message_ids]
     assert grown == [6, 7, 8, 9, 10, 11, 12]
 
 
@@ -183,7 +186,7 @@ def test_an_incident_ends_after_a_quiet_hour() -> None:
         events += observe(
             state, Observation(i + 1, at + 60 * i, "Mobilfunk komplett ausgefallen", f"c{i}"), CONFIG
         )
-    key = events_of(events, Opened)[0].key  # type: ignore[attr-defined]
+    key = events_of(events, Opened)[0].key
     assert sweep(state, at + 30 * 60, CONFIG) == []
     assert sweep(state, at + 5 * 60 + 61 * 60, CONFIG) == [Ended(key, at + 5 * 60 + 61 * 60)]
     assert state.incidents == {}
@@ -197,7 +200,7 @@ def test_a_dismissal_teaches_the_detector() -> None:
         events += observe(
             state, Observation(i + 1, at + 60 * i, "Die Rechnung ist doppelt abgebucht", f"c{i}"), CONFIG
         )
-    key = events_of(events, Opened)[0].key  # type: ignore[attr-defined]
+    key = events_of(events, Opened)[0].key
     assert suppress(state, key, at + 400, CONFIG)
     later = at + 6 * 3600
     events = []

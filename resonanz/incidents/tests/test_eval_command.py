@@ -8,6 +8,7 @@ import io
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -49,10 +50,11 @@ def write_stream(path: Path, days: int = 14, with_author: bool = True) -> None:
             n += 1
 
 
-def run(*args: str) -> dict:
+def run(*args: str) -> dict[str, Any]:
     out = io.StringIO()
     call_command("eval-incidents", *args, "--json", "--no-embeddings", stdout=out)
-    return json.loads(out.getvalue())
+    result: dict[str, Any] = json.loads(out.getvalue())
+    return result
 
 
 def test_the_report_has_exactly_the_contract_keys(tmp_path: Path) -> None:
