@@ -58,6 +58,10 @@ class DetectorConfig:
     max_clusters: int = 20_000
     # The share of traffic a cluster without a rare core word is assumed to have.
     default_share: float = 0.02
+    # Before the detector has seen much traffic, a word's share is drawn towards this prior (worth
+    # `prior_messages` messages), so that a new installation detects from its first hour.
+    prior_share: float = 0.005
+    prior_messages: float = 200.0
     # A floor on the traffic rate: a quiet hour of the week is not evidence of nothing.
     min_rate_per_hour: float = 2.0
     # Words in more of the traffic than this find no candidate clusters (the brand, "app", "internet").
@@ -295,9 +299,12 @@ def share_of(state: DetectorState, cluster: Cluster, config: DetectorConfig) -> 
     core = [word for word, count in cluster.words.items() if count * 2 >= cluster.size]
     if not core:
         return config.default_share
-    background = max(state.messages - cluster.size, 1)
+    background = max(state.messages - cluster.size, 0)
+    prior = config.prior_share * config.prior_messages
     return min(
-        (max(state.word_df.get(word, 0.0) - cluster.words[word], 0.0) + 1) / (background + 1) for word in core
+        (max(state.word_df.get(word, 0.0) - cluster.words[word], 0.0) + prior)
+        / (background + config.prior_messages)
+        for word in core
     )
 
 
