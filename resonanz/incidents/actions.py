@@ -42,7 +42,7 @@ logger = logging.getLogger("resonanz.incidents")
 
 FAN_OUT_TASK = "incidents.fan_out"
 SEEN_ANNOTATOR = "incident_detector"
-FAN_OUT_BATCH = 2000
+FAN_OUT_BATCH = 5000
 LEASE_SECONDS = 120
 MAX_PUBLIC_TEXT = 5000
 
@@ -579,15 +579,7 @@ def _fan_out_batch(update_id: int, batch: int) -> int:
                 plans, messages, deliveries, strict=True
             )
         )
-        TimelineEntry.objects.bulk_create(
-            TimelineEntry(
-                conversation=conversation,
-                actor=agent,
-                kind="incident_notified",
-                data={"incident_id": incident.pk, "update_id": update.pk, "message_id": message.pk},
-            )
-            for (_, conversation, _), message in zip(plans, messages, strict=True)
-        )
+        # The outbound message (with incident and update ids in `extra`) is the conversation's record.
         Conversation.objects.filter(pk__in=[c.pk for _, c, _ in plans]).update(
             message_count=F("message_count") + 1, last_message_at=now
         )
