@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -39,11 +39,14 @@ def report(
     conversation = ConversationFactory(
         channel_account=account, is_public=True, **({"customer": customer} if customer else {})
     )
-    message: Message = MessageFactory(
-        conversation=conversation,
-        text=text,
-        visibility=Message.Visibility.PUBLIC,
-        created_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    message = cast(
+        Message,
+        MessageFactory(
+            conversation=conversation,
+            text=text,
+            visibility=Message.Visibility.PUBLIC,
+            created_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        ),
     )
     Annotation.objects.create(
         message=message, annotator="region", version="1", label="Nordrhein-Westfalen", data={"city": "Köln"}
@@ -80,7 +83,7 @@ def test_running_the_step_twice_counts_nothing_twice(fake_account) -> None:
 
 
 def test_one_customer_writing_fifty_times_opens_nothing(fake_account) -> None:
-    customer: Customer = CustomerFactory(workspace=fake_account.workspace)
+    customer = cast(Customer, CustomerFactory(workspace=fake_account.workspace))
     messages = [report(fake_account, "Kein Internet in Köln!!!", 50 - i * 0.5, customer) for i in range(50)]
     detect_incidents([m.pk for m in messages])
     assert not Incident.objects.exists()
@@ -121,7 +124,7 @@ def test_a_dismissal_teaches_the_detector(fake_account, agent) -> None:
 
 def test_an_agent_of_another_workspace_cannot_touch_the_incident(fake_account) -> None:
     detect_incidents([m.pk for m in outage(fake_account)])
-    outsider: Agent = AgentFactory(workspace__slug="andere", workspace__name="Andere")
+    outsider = cast(Agent, AgentFactory(workspace__slug="andere", workspace__name="Andere"))
     with pytest.raises(InvalidInput):
         do_confirm_incident(outsider, Incident.objects.get())
 
