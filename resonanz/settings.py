@@ -246,6 +246,7 @@ AFTER_INGEST_STEPS: list[str] = env.list(
     default=[
         "resonanz.understanding.pipeline.annotate_messages",
         "resonanz.routing.pipeline.route_messages",
+        "resonanz.incidents.pipeline.detect_incidents",
     ],
 )
 

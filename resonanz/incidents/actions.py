@@ -1,0 +1,632 @@
+"""Every write of the incidents app: detector events into rows, agents' decisions, the one answer to all.
+
+Concurrency by construction: the detector runs under its record's row lock (one owner at a time; on SQLite
+every write transaction is serialized anyway), incidents are unique on (workspace, detector key), members on
+(incident, conversation), notices on (update, customer). Fan-out batches are atomic: a worker killed in the
+middle leaves whole batches, and the next run sends only to customers without a notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Min
+from django.utils import timezone
+
+from resonanz.channels.models import OutboundDelivery
+from resonanz.channels.registry import get_adapter
+from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.core.errors import InvalidInput
+from resonanz.core.models import AuditEntry
+from resonanz.core.queue import enqueue
+from resonanz.incidents import detector
+from resonanz.incidents.models import (
+    Announcement,
+    DetectorRecord,
+    Incident,
+    IncidentMember,
+    IncidentNotice,
+    IncidentUpdate,
+)
+from resonanz.understanding.models import Annotation
+from resonanz.workspaces.models import Agent, Workspace
+
+logger = logging.getLogger("resonanz.incidents")
+
+FAN_OUT_TASK = "incidents.fan_out"
+SEEN_ANNOTATOR = "incident_detector"
+FAN_OUT_BATCH = 5000
+LEASE_SECONDS = 120
+MAX_PUBLIC_TEXT = 5000
+
+
+# --- the detector, persisted -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetectorInput:
+    message_id: int
+    at: dt.datetime
+    text: str
+    customer_id: int
+    conversation_id: int
+    city: str = ""
+    state: str = ""
+
+
+def detector_config(workspace: Workspace) -> detector.DetectorConfig:
+    raw = workspace.settings.get("incidents", {}) if isinstance(workspace.settings, dict) else {}
+    knobs = raw.get("detector", {}) if isinstance(raw, dict) else {}
+    return detector.DetectorConfig.from_json(knobs if isinstance(knobs, dict) else {})
+
+
+def incident_settings(workspace: Workspace) -> dict[str, Any]:
+    """`notify_new_members`: new matching messages get the current status; `solve_on_resolve`: member
+    conversations are solved with the incident."""
+    raw = workspace.settings.get("incidents", {}) if isinstance(workspace.settings, dict) else {}
+    raw = raw if isinstance(raw, dict) else {}
+    return {
+        "notify_new_members": bool(raw.get("notify_new_members", True)),
+        "solve_on_resolve": bool(raw.get("solve_on_resolve", True)),
+    }
+
+
+# The state of the last run, kept in memory while the record's version says nobody else wrote since.
+_cache: dict[int, tuple[int, detector.DetectorState]] = {}
+_cache_lock = threading.Lock()
+
+
+def _owner() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"
+
+
+def with_detector(
+    workspace: Workspace, work: Callable[[detector.DetectorState, detector.DetectorConfig], object]
+) -> None:
+    """Run `work` on the workspace's detector state as its one owner: the record row is locked for the
+    transaction (select_for_update; SQLite serializes writers), the lease fields say who holds it, and the
+    state is written back before commit. A failure rolls everything back, the state included."""
+    config = detector_config(workspace)
+    with transaction.atomic():
+        DetectorRecord.objects.get_or_create(workspace=workspace)
+        record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
+        with _cache_lock:
+            cached = _cache.pop(workspace.pk, None)
+        state = cached[1] if cached and cached[0] == record.version else detector.loads(bytes(record.state))
+        now = timezone.now()
+        detector.set_maintenance(state, maintenance_windows(workspace, now))
+        work(state, config)
+        record.state = detector.dumps(state)
+        record.version += 1
+        record.lease_owner = _owner()
+        record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+        record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
+        version = record.version
+
+        def remember() -> None:
+            with _cache_lock:
+                _cache[workspace.pk] = (version, state)
+
+        transaction.on_commit(remember)
+
+
+def maintenance_windows(workspace: Workspace, now: dt.datetime) -> list[detector.Maintenance]:
+    rows = Announcement.objects.filter(
+        workspace=workspace, kind=Announcement.Kind.MAINTENANCE, ends_at__gte=now - dt.timedelta(hours=1)
+    ).values_list("regions", "starts_at", "ends_at")
+    return [
+        detector.Maintenance(frozenset(str(r) for r in regions or []), starts.timestamp(), ends.timestamp())
+        for regions, starts, ends in rows
+        if regions
+    ]
+
+
+def do_detect(
+    workspace: Workspace,
+    inputs: Sequence[DetectorInput],
+    embed: detector.Embed | None = None,
+) -> list[int]:
+    """Feed understood messages to the workspace's detector and apply what it found. Returns the ids of the
+    incidents that opened or grew."""
+    touched: list[int] = []
+
+    def work(state: detector.DetectorState, config: detector.DetectorConfig) -> None:
+        by_id = {item.message_id: item for item in inputs}
+        for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
+            observation = detector.Observation(
+                message_id=item.message_id,
+                at=item.at.timestamp(),
+                text=item.text,
+                customer=str(item.customer_id),
+                city=item.city,
+                state=item.state,
+            )
+            for event in detector.observe(state, observation, config, embed):
+                incident_id = _apply_event(workspace, event, by_id)
+                if incident_id is not None:
+                    touched.append(incident_id)
+
+        Annotation.objects.bulk_create(
+            [
+                Annotation(message_id=item.message_id, annotator=SEEN_ANNOTATOR, version="1", label="seen")
+                for item in inputs
+            ],
+            ignore_conflicts=True,
+        )
+
+    with_detector(workspace, work)
+    return sorted(set(touched))
+
+
+def _apply_event(workspace: Workspace, event: detector.Event, inputs: dict[int, DetectorInput]) -> int | None:
+    at = dt.datetime.fromtimestamp(event.at, dt.UTC)
+    if isinstance(event, detector.Opened):
+        incident, created = Incident.objects.get_or_create(
+            workspace=workspace,
+            detector_key=event.key,
+            defaults={
+                "title": event.title[:200] or "Störung",
+                "states": event.states,
+                "cities": event.cities,
+                "detected_at": at,
+            },
+        )
+        if created:
+            AuditEntry.objects.create(
+                workspace_id=workspace.pk,
+                action="incident.detected",
+                object_type="incident",
+                object_id=incident.pk,
+                data={"customers": event.customers, "title": incident.title},
+            )
+        add_members(incident, event.message_ids, inputs)
+        return incident.pk
+    incident_found = Incident.objects.filter(workspace=workspace, detector_key=event.key).first()
+    if incident_found is None:
+        return None
+    if isinstance(event, detector.Grew):
+        add_members(incident_found, event.message_ids, inputs)
+        return incident_found.pk
+    Incident.objects.filter(pk=incident_found.pk).update(burst_ended_at=at)
+    return None
+
+
+def add_members(
+    incident: Incident, message_ids: Iterable[int], inputs: dict[int, DetectorInput] | None = None
+) -> int:
+    """Link the conversations of these messages to the incident (once each); returns how many are new.
+    Messages of an earlier batch (pooled by the detector) are looked up."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return 0
+    rows = list(
+        Message.objects.filter(id__in=ids, workspace_id=incident.workspace_id).values_list(
+            "id", "conversation_id", "conversation__customer_id", "created_at"
+        )
+    )
+    have = set(
+        IncidentMember.objects.filter(
+            incident=incident, conversation_id__in=[r[1] for r in rows]
+        ).values_list("conversation_id", flat=True)
+    )
+    new: dict[int, IncidentMember] = {}
+    for message_id, conversation_id, customer_id, created_at in rows:
+        if conversation_id in have or conversation_id in new:
+            continue
+        new[conversation_id] = IncidentMember(
+            incident=incident,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            message_id=message_id,
+            reported_at=created_at,
+        )
+    if not new:
+        return 0
+    IncidentMember.objects.bulk_create(new.values(), ignore_conflicts=True)
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            conversation_id=conversation_id,
+            kind="incident_linked",
+            data={"incident_id": incident.pk, "title": incident.title},
+        )
+        for conversation_id in new
+    )
+    _recount(incident)
+    if incident.status in (
+        Incident.Status.INVESTIGATING,
+        Incident.Status.IDENTIFIED,
+        Incident.Status.MONITORING,
+    ):
+        latest = incident.updates.filter(notify=True).order_by("-id").first()
+        if latest is not None and incident_settings(incident.workspace)["notify_new_members"]:
+            enqueue(FAN_OUT_TASK, latest.pk)
+    return len(new)
+
+
+def _recount(incident: Incident) -> None:
+    figures = IncidentMember.objects.filter(incident=incident).aggregate(
+        members=Count("id"), customers=Count("customer_id", distinct=True), first=Min("reported_at")
+    )
+    Incident.objects.filter(pk=incident.pk).update(
+        member_count=figures["members"] or 0,
+        customer_count=figures["customers"] or 0,
+        first_report_at=figures["first"],
+    )
+    incident.member_count = figures["members"] or 0
+    incident.customer_count = figures["customers"] or 0
+    incident.first_report_at = figures["first"]
+
+
+# --- what agents decide -------------------------------------------------------------------------------------
+
+
+def check_incident_status(status: str) -> str:
+    if status not in (
+        Incident.Status.INVESTIGATING,
+        Incident.Status.IDENTIFIED,
+        Incident.Status.MONITORING,
+        Incident.Status.RESOLVED,
+    ):
+        raise InvalidInput("status must be one of investigating, identified, monitoring, resolved")
+    return status
+
+
+def check_public_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("an update needs a public text")
+    if len(text) > MAX_PUBLIC_TEXT:
+        raise InvalidInput(f"a public text may have at most {MAX_PUBLIC_TEXT} characters")
+    return text
+
+
+def _audit(agent: Agent | None, incident: Incident, action: str, **data: Any) -> None:
+    AuditEntry.objects.create(
+        workspace_id=incident.workspace_id,
+        actor_id=agent.pk if agent else None,
+        action=action,
+        object_type="incident",
+        object_id=incident.pk,
+        data=data,
+    )
+
+
+def _same_workspace(agent: Agent, incident: Incident) -> None:
+    if agent.workspace_id != incident.workspace_id:
+        raise InvalidInput("incident belongs to another workspace")
+
+
+def do_create_incident(agent: Agent, title: str, *, internal_note: str = "") -> Incident:
+    """An incident an agent opens by hand (the detector has no key for it)."""
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("an incident needs a title")
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            workspace_id=agent.workspace_id,
+            title=title[:200],
+            status=Incident.Status.INVESTIGATING,
+            internal_note=internal_note,
+            created_by=agent,
+            detected_at=timezone.now(),
+        )
+        _audit(agent, incident, "incident.created")
+    return incident
+
+
+def do_post_incident_update(
+    agent: Agent, incident: Incident, status: str, public_text: str, *, notify: bool = True
+) -> IncidentUpdate:
+    """Write one update (status + public text) and send it to every affected customer. Resolving solves the
+    member conversations (configurable) and tells the detector to stop adding to the incident."""
+    _same_workspace(agent, incident)
+    status = check_incident_status(status)
+    public_text = check_public_text(public_text)
+    if incident.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
+        raise InvalidInput("a dismissed or merged incident takes no updates")
+    now = timezone.now()
+    with transaction.atomic():
+        update = IncidentUpdate.objects.create(
+            incident=incident, status=status, public_text=public_text, notify=notify, author=agent
+        )
+        fields: dict[str, Any] = {"status": status, "public_text": public_text}
+        if status == Incident.Status.RESOLVED:
+            fields["resolved_at"] = now
+        Incident.objects.filter(pk=incident.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(incident, name, value)
+        _audit(agent, incident, "incident.updated", status=status, update_id=update.pk)
+        if notify:
+            enqueue(FAN_OUT_TASK, update.pk)
+    if status == Incident.Status.RESOLVED:
+        _detector_forget(incident)
+        if incident_settings(incident.workspace)["solve_on_resolve"]:
+            _solve_members(agent, incident)
+    return update
+
+
+def _solve_members(agent: Agent | None, incident: Incident) -> int:
+    conversation_ids = list(
+        IncidentMember.objects.filter(incident=incident)
+        .exclude(conversation__status__in=[Conversation.Status.SOLVED, Conversation.Status.CLOSED])
+        .values_list("conversation_id", flat=True)
+    )
+    with transaction.atomic():
+        old = dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("id", "status"))
+        Conversation.objects.filter(pk__in=conversation_ids).update(status=Conversation.Status.SOLVED)
+        TimelineEntry.objects.bulk_create(
+            TimelineEntry(
+                conversation_id=cid,
+                actor=agent,
+                kind="status_changed",
+                data={"from": old.get(cid, ""), "to": Conversation.Status.SOLVED, "incident_id": incident.pk},
+            )
+            for cid in conversation_ids
+        )
+    return len(conversation_ids)
+
+
+def do_confirm_incident(agent: Agent, incident: Incident) -> None:
+    """A suggested incident is real: it is being investigated (and shown on the status page)."""
+    _same_workspace(agent, incident)
+    if incident.status != Incident.Status.SUGGESTED:
+        raise InvalidInput("only a suggested incident can be confirmed")
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.INVESTIGATING)
+        incident.status = Incident.Status.INVESTIGATING
+        _audit(agent, incident, "incident.confirmed")
+
+
+def do_dismiss_incident(agent: Agent, incident: Incident) -> None:
+    """Not an incident: its members are unlinked from it, and the detector learns to stay silent about
+    clusters that look like it (a suppression of that signature)."""
+    _same_workspace(agent, incident)
+    if not incident.is_active:
+        raise InvalidInput("only an active incident can be dismissed")
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.DISMISSED)
+        incident.status = Incident.Status.DISMISSED
+        _audit(agent, incident, "incident.dismissed")
+    key = incident.detector_key
+    if key is not None:
+        with_detector(
+            incident.workspace,
+            lambda state, config: detector.suppress(state, key, timezone.now().timestamp(), config),
+        )
+
+
+def do_merge_incidents(agent: Agent, keep: Incident, other: Incident) -> int:
+    """`other` was the same problem: its members join `keep` (once each); returns how many moved."""
+    _same_workspace(agent, keep)
+    _same_workspace(agent, other)
+    if keep.pk == other.pk:
+        raise InvalidInput("an incident cannot be merged into itself")
+    if not other.is_active or keep.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
+        raise InvalidInput("merge an active incident into one that is not dismissed or merged")
+    with transaction.atomic():
+        message_ids = list(
+            IncidentMember.objects.filter(incident=other)
+            .filter(message__isnull=False)
+            .values_list("message_id", flat=True)
+        )
+        moved = add_members(keep, message_ids)
+        cities = dict(keep.cities)
+        for name, count in other.cities.items():
+            cities[name] = cities.get(name, 0) + count
+        states = dict(keep.states)
+        for name, count in other.states.items():
+            states[name] = states.get(name, 0) + count
+        Incident.objects.filter(pk=keep.pk).update(cities=cities, states=states)
+        Incident.objects.filter(pk=other.pk).update(status=Incident.Status.MERGED, merged_into=keep)
+        other.status = Incident.Status.MERGED
+        _audit(agent, keep, "incident.merged", other=other.pk, moved=moved)
+    if keep.detector_key is not None and other.detector_key is not None:
+        keep_key, other_key = keep.detector_key, other.detector_key
+        with_detector(keep.workspace, lambda state, config: detector.merge(state, keep_key, other_key))
+    return moved
+
+
+def _detector_forget(incident: Incident) -> None:
+    key = incident.detector_key
+    if key is not None:
+        with_detector(incident.workspace, lambda state, config: detector.close(state, key))
+
+
+def do_set_internal_note(agent: Agent, incident: Incident, note: str) -> None:
+    _same_workspace(agent, incident)
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(internal_note=note.strip()[:MAX_PUBLIC_TEXT])
+        incident.internal_note = note.strip()[:MAX_PUBLIC_TEXT]
+        _audit(agent, incident, "incident.note")
+
+
+# --- one answer to all ----------------------------------------------------------------------------------------
+
+
+def _limit_of(kind: str, config: dict[str, Any]) -> int | None:
+    key = str(config.get("imitates", "")) if kind == "fake" else kind
+    try:
+        return get_adapter(key or kind).max_text_length
+    except KeyError:
+        return None
+
+
+def notice_text(public_text: str, limit: int | None) -> str:
+    """The update in the channel's form: on a channel with a length limit (X: 280), shortened at a word."""
+    text = " ".join(public_text.split()) if limit else public_text
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
+
+
+def do_fan_out(update_id: int, *, batch: int = FAN_OUT_BATCH) -> int:
+    """Send one update to every affected customer who has not got it: per customer their newest member
+    conversation, on its channel and in its form (a public reply where they wrote publicly, else a direct
+    message or e-mail). Each batch is one transaction: messages, deliveries and notices together; the
+    notice's unique (update, customer) makes a second run, or a run racing this one, send nothing twice.
+    Returns how many notices were created."""
+    created = 0
+    while True:
+        done = _fan_out_batch(update_id, batch)
+        if done < 0:
+            return created
+        created += done
+        if done < batch:
+            return created
+
+
+def _fan_out_batch(update_id: int, batch: int) -> int:
+    with transaction.atomic():
+        update = (
+            IncidentUpdate.objects.select_for_update()
+            .select_related("incident", "author")
+            .filter(pk=update_id)
+            .first()
+        )
+        if update is None:
+            return -1
+        incident = update.incident
+        already = IncidentNotice.objects.filter(update=update).values("customer_id")
+        # The newest member conversation of each customer still without this update.
+        newest = (
+            IncidentMember.objects.filter(incident=incident)
+            .exclude(customer_id__in=already)
+            .values("customer_id")
+            .annotate(newest_conversation=Max("conversation_id"))
+            .order_by("customer_id")[:batch]
+        )
+        targets = {row["customer_id"]: row["newest_conversation"] for row in newest}
+        if not targets:
+            IncidentUpdate.objects.filter(pk=update.pk, fanned_out_at=None).update(
+                fanned_out_at=timezone.now()
+            )
+            return 0
+        conversations = {
+            c.pk: c
+            for c in Conversation.objects.filter(pk__in=targets.values()).select_related("channel_account")
+        }
+        last_inbound: dict[int, tuple[str, str]] = {}
+        for inbound_conversation, external_id, handle in (
+            Message.objects.filter(
+                conversation_id__in=list(conversations), direction=Message.Direction.INBOUND
+            )
+            .order_by("conversation_id", "created_at", "id")
+            .values_list("conversation_id", "external_id", "author_identity__handle")
+        ):
+            last_inbound[inbound_conversation] = (external_id or "", handle or "")
+        now = timezone.now()
+        agent = update.author
+        messages: list[Message] = []
+        plans: list[tuple[int, Conversation, str]] = []
+        for customer_id, conversation_id in targets.items():
+            conversation = conversations[conversation_id]
+            account = conversation.channel_account
+            text = notice_text(update.public_text, _limit_of(account.kind, account.config or {}))
+            visibility = Message.Visibility.PUBLIC if conversation.is_public else Message.Visibility.PRIVATE
+            messages.append(
+                Message(
+                    workspace_id=conversation.workspace_id,
+                    conversation=conversation,
+                    channel_account_id=conversation.channel_account_id,
+                    direction=Message.Direction.OUTBOUND,
+                    visibility=visibility,
+                    author_agent=agent,
+                    text=text,
+                    extra={"incident_id": incident.pk, "incident_update_id": update.pk},
+                    created_at=now,
+                    received_at=now,
+                )
+            )
+            plans.append((customer_id, conversation, text))
+        Message.objects.bulk_create(messages)
+        deliveries = [
+            OutboundDelivery(
+                channel_account_id=conversation.channel_account_id,
+                message=message,
+                action="reply" if conversation.is_public else "direct_message",
+                idempotency_key=f"incident-update-{update.pk}-customer-{customer_id}",
+                payload={
+                    "text": text,
+                    "is_public": conversation.is_public,
+                    "recipient_handle": last_inbound.get(conversation.pk, ("", ""))[1],
+                    "in_reply_to_external_id": last_inbound.get(conversation.pk, ("", ""))[0],
+                    "subject": conversation.subject or incident.title,
+                    "agent_name": agent.display_name if agent else "",
+                    "agent_initials": agent.initials if agent else "",
+                    "incident_id": incident.pk,
+                },
+            )
+            for (customer_id, conversation, text), message in zip(plans, messages, strict=True)
+        ]
+        OutboundDelivery.objects.bulk_create(deliveries)
+        IncidentNotice.objects.bulk_create(
+            IncidentNotice(
+                update=update,
+                customer_id=customer_id,
+                conversation=conversation,
+                message=message,
+                delivery=delivery,
+            )
+            for (customer_id, conversation, _), message, delivery in zip(
+                plans, messages, deliveries, strict=True
+            )
+        )
+        # The outbound message (with incident and update ids in `extra`) is the conversation's record.
+        Conversation.objects.filter(pk__in=[c.pk for _, c, _ in plans]).update(
+            message_count=F("message_count") + 1, last_message_at=now
+        )
+        for delivery in deliveries:
+            enqueue("channels.send_delivery", delivery.pk)
+        logger.info("incidents.fan_out.batch", extra={"update": update.pk, "notices": len(deliveries)})
+        return len(deliveries)
+
+
+# --- announcements ----------------------------------------------------------------------------------------------
+
+
+def do_create_announcement(
+    agent: Agent,
+    *,
+    kind: str,
+    title: str,
+    public_text: str,
+    regions: Sequence[str],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> Announcement:
+    if kind not in Announcement.Kind.values:
+        raise InvalidInput(f"kind must be one of {', '.join(Announcement.Kind.values)}")
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("an announcement needs a title")
+    public_text = check_public_text(public_text)
+    if ends_at <= starts_at:
+        raise InvalidInput("an announcement must end after it starts")
+    with transaction.atomic():
+        announcement = Announcement.objects.create(
+            workspace_id=agent.workspace_id,
+            kind=kind,
+            title=title[:200],
+            public_text=public_text,
+            regions=[str(r).strip() for r in regions if str(r).strip()],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=agent,
+        )
+        AuditEntry.objects.create(
+            workspace_id=agent.workspace_id,
+            actor_id=agent.pk,
+            action="announcement.created",
+            object_type="announcement",
+            object_id=announcement.pk,
+            data={"title": announcement.title, "regions": announcement.regions},
+        )
+    return announcement

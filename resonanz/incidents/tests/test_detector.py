@@ -1,0 +1,231 @@
+"""The detector as pure functions: bursts of distinct customers open an incident; repetition does not."""
+
+from __future__ import annotations
+
+import random
+from typing import TypeVar
+
+from resonanz.incidents.detector import (
+    DetectorConfig,
+    DetectorState,
+    Ended,
+    Event,
+    Grew,
+    Maintenance,
+    Observation,
+    Opened,
+    dumps,
+    loads,
+    observe,
+    set_maintenance,
+    suppress,
+    sweep,
+)
+
+CONFIG = DetectorConfig()
+START = 1_508_000_000.0  # 2017-10-14
+WORDS = [
+    "playlist",
+    "song",
+    "album",
+    "artist",
+    "premium",
+    "family",
+    "account",
+    "password",
+    "email",
+    "invoice",
+    "shuffle",
+    "offline",
+    "download",
+    "podcast",
+    "radio",
+    "lyrics",
+    "queue",
+    "library",
+    "follow",
+    "share",
+    "speaker",
+    "car",
+    "desktop",
+    "web",
+    "player",
+    "volume",
+    "ads",
+    "student",
+    "discount",
+    "gift",
+    "card",
+    "trial",
+    "cancel",
+    "renew",
+    "upgrade",
+    "downgrade",
+    "profile",
+    "avatar",
+    "username",
+    "country",
+    "language",
+    "notification",
+    "alarm",
+    "sleep",
+    "timer",
+    "equalizer",
+    "quality",
+    "bitrate",
+    "storage",
+    "cache",
+    "sync",
+    "device",
+    "watch",
+    "console",
+]
+
+
+def background(state: DetectorState, hours: float, start: float = START, seed: int = 1) -> tuple[float, int]:
+    """Ten unrelated messages an hour from different customers; returns (time, next message id)."""
+    rng = random.Random(seed)
+    at, message_id = start, 1_000_000
+    while at < start + hours * 3600:
+        at += rng.expovariate(10 / 3600)
+        text = " ".join(rng.sample(WORDS, 4))
+        assert not [
+            e
+            for e in observe(state, Observation(message_id, at, text, f"bg{message_id}"), CONFIG)
+            if isinstance(e, Opened)
+        ]
+        message_id += 1
+    return at, message_id
+
+
+T = TypeVar("T")
+
+
+def events_of(events: list[Event], kind: type[T]) -> list[T]:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_a_burst_of_distinct_customers_opens_one_incident_with_all_members() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 7)
+    events: list[Event] = []
+    for i in range(12):
+        text = ["Kein Internet in Köln seit einer Stunde", "kein internet in köln seit 1 stunde!!"][i % 2]
+        events += observe(
+            state, Observation(i + 1, at + 60 * i, text, f"c{i}", "Köln", "Nordrhein-Westfalen"), CONFIG
+        )
+    opened = events_of(events, Opened)
+    assert len(opened) == 1
+    assert opened[0].customers == 5
+    assert opened[0].message_ids == (1, 2, 3, 4, 5)
+    assert opened[0].cities == {"Köln": 5}
+    grown = [m for e in events_of(events, Grew) for m in e.message_ids]
+    assert grown == [6, 7, 8, 9, 10, 11, 12]
+
+
+def test_one_customer_writing_fifty_times_is_not_an_outage() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 7)
+    events: list[Event] = []
+    for i in range(50):
+        events += observe(
+            state, Observation(i + 1, at + 30 * i, f"WO BLEIBT MEIN TECHNIKER?? ({i})", "angry"), CONFIG
+        )
+    assert events_of(events, Opened) == []
+
+
+def test_a_flood_of_identical_spam_is_not_an_outage() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 7)
+    events: list[Event] = []
+    for i in range(500):
+        events += observe(
+            state, Observation(i + 1, at + i, "Gratis iPhone gewinnen: bit.ly/xyz", "spambot"), CONFIG
+        )
+    assert events_of(events, Opened) == []
+
+
+def test_four_customers_are_not_enough_evidence() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 7)
+    events: list[Event] = []
+    for i in range(8):
+        events += observe(
+            state, Observation(i + 1, at + 60 * i, "Festnetz tot, kein Freizeichen", f"c{i % 4}"), CONFIG
+        )
+    assert events_of(events, Opened) == []
+
+
+def test_the_state_survives_a_restart_mid_burst() -> None:
+    def run(restart: bool) -> list[Event]:
+        state = DetectorState()
+        at, _ = background(state, 24 * 3)
+        events: list[Event] = []
+        for i in range(10):
+            if restart and i == 3:
+                state = loads(dumps(state))
+            events += observe(
+                state, Observation(i + 1, at + 60 * i, "App stürzt beim Start ab", f"c{i}"), CONFIG
+            )
+        return events
+
+    assert run(restart=True) == run(restart=False)
+    assert len(events_of(run(restart=True), Opened)) == 1
+
+
+def test_unreadable_state_starts_afresh() -> None:
+    assert loads(b"").messages == 0
+    assert loads(b"not zlib").clusters == {}
+
+
+def test_an_incident_ends_after_a_quiet_hour() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 3)
+    events: list[Event] = []
+    for i in range(6):
+        events += observe(
+            state, Observation(i + 1, at + 60 * i, "Mobilfunk komplett ausgefallen", f"c{i}"), CONFIG
+        )
+    key = events_of(events, Opened)[0].key
+    assert sweep(state, at + 30 * 60, CONFIG) == []
+    assert sweep(state, at + 5 * 60 + 61 * 60, CONFIG) == [Ended(key, at + 5 * 60 + 61 * 60)]
+    assert state.incidents == {}
+
+
+def test_a_dismissal_teaches_the_detector() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 3)
+    events: list[Event] = []
+    for i in range(6):
+        events += observe(
+            state, Observation(i + 1, at + 60 * i, "Die Rechnung ist doppelt abgebucht", f"c{i}"), CONFIG
+        )
+    key = events_of(events, Opened)[0].key
+    assert suppress(state, key, at + 400, CONFIG)
+    later = at + 6 * 3600
+    events = []
+    for i in range(10):
+        text = "die rechnung ist doppelt abgebucht!!"
+        events += observe(state, Observation(100 + i, later + 60 * i, text, f"d{i}"), CONFIG)
+    assert events_of(events, Opened) == []
+
+
+def test_a_maintenance_window_suppresses_incidents_in_its_region() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 3)
+    set_maintenance(state, [Maintenance(frozenset({"Leipzig", "Dresden"}), at, at + 4 * 3600)])
+    events: list[Event] = []
+    for i in range(8):
+        events += observe(
+            state,
+            Observation(i + 1, at + 60 * i, "Kein Internet in Leipzig", f"c{i}", "Leipzig", "Sachsen"),
+            CONFIG,
+        )
+    assert events_of(events, Opened) == []
+    for i in range(8):
+        events += observe(
+            state,
+            Observation(50 + i, at + 60 * i, "Kein Internet in Bremen", f"b{i}", "Bremen", "Bremen"),
+            CONFIG,
+        )
+    assert len(events_of(events, Opened)) == 1

@@ -1,0 +1,263 @@
+"""Incidents in the product: the pipeline step opens them from understood messages, agents confirm, dismiss
+and merge them, and one update reaches every affected customer exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any, cast
+
+import pytest
+from django.utils import timezone
+
+from resonanz.channels.models import ChannelAccount, OutboundDelivery
+from resonanz.contacts.models import Customer
+from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.core.errors import InvalidInput
+from resonanz.core.factories import AgentFactory, ConversationFactory, CustomerFactory, MessageFactory
+from resonanz.incidents import actions
+from resonanz.incidents.access import current_status_for_region, status_for_conversation
+from resonanz.incidents.actions import (
+    do_confirm_incident,
+    do_create_announcement,
+    do_dismiss_incident,
+    do_fan_out,
+    do_merge_incidents,
+    do_post_incident_update,
+)
+from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, IncidentNotice
+from resonanz.incidents.pipeline import detect_incidents
+from resonanz.understanding.models import Annotation
+from resonanz.workspaces.models import Agent
+
+pytestmark = pytest.mark.django_db
+
+
+def report(
+    account: ChannelAccount, text: str, minutes_ago: float, customer: Customer | None = None
+) -> Message:
+    conversation = ConversationFactory(
+        channel_account=account, is_public=True, **({"customer": customer} if customer else {})
+    )
+    message = cast(
+        Message,
+        MessageFactory(
+            conversation=conversation,
+            text=text,
+            visibility=Message.Visibility.PUBLIC,
+            created_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        ),
+    )
+    Annotation.objects.create(
+        message=message, annotator="region", version="1", label="Nordrhein-Westfalen", data={"city": "Köln"}
+    )
+    return message
+
+
+def outage(account: ChannelAccount, customers: int = 8, start: float = 30) -> list[Message]:
+    return [report(account, "Kein Internet in Köln seit einer Stunde!", start - i) for i in range(customers)]
+
+
+def test_a_burst_of_customers_becomes_one_suggested_incident_with_its_conversations(fake_account) -> None:
+    messages = outage(fake_account)
+    detect_incidents([m.pk for m in messages])
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.SUGGESTED
+    assert incident.member_count == 8
+    assert incident.customer_count == 8
+    assert incident.cities == {"Köln": 5}
+    assert incident.regions() == ["Köln"]
+    assert incident.first_report_at == messages[0].created_at
+    assert set(IncidentMember.objects.values_list("conversation_id", flat=True)) == {
+        m.conversation_id for m in messages
+    }
+    assert TimelineEntry.objects.filter(kind="incident_linked").count() == 8
+
+
+def test_running_the_step_twice_counts_nothing_twice(fake_account) -> None:
+    messages = outage(fake_account)
+    detect_incidents([m.pk for m in messages])
+    detect_incidents([m.pk for m in messages])
+    assert Incident.objects.get().member_count == 8
+    assert DetectorRecord.objects.get().version == 1
+
+
+def test_one_customer_writing_fifty_times_opens_nothing(fake_account) -> None:
+    customer = cast(Customer, CustomerFactory(workspace=fake_account.workspace))
+    messages = [report(fake_account, "Kein Internet in Köln!!!", 50 - i * 0.5, customer) for i in range(50)]
+    detect_incidents([m.pk for m in messages])
+    assert not Incident.objects.exists()
+
+
+def test_the_detector_state_survives_between_batches(fake_account) -> None:
+    messages = outage(fake_account)
+    for message in messages:  # one message per run, as the worker sees them one by one
+        detect_incidents([message.pk])
+    assert Incident.objects.get().member_count == 8
+
+
+def test_a_maintenance_announcement_suppresses_an_incident_in_its_region(fake_account, agent) -> None:
+    now = timezone.now()
+    do_create_announcement(
+        agent,
+        kind="maintenance",
+        title="Wartung Köln",
+        public_text="Heute Nacht Wartungsarbeiten.",
+        regions=["Köln"],
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=3),
+    )
+    detect_incidents([m.pk for m in outage(fake_account)])
+    assert not Incident.objects.exists()
+    assert "Geplante Wartung in Köln" in (current_status_for_region(fake_account.workspace, "Köln") or "")
+    assert current_status_for_region(fake_account.workspace, "Bremen") is None
+
+
+def test_a_dismissal_teaches_the_detector(fake_account, agent) -> None:
+    detect_incidents([m.pk for m in outage(fake_account, start=200)])
+    incident = Incident.objects.get()
+    do_dismiss_incident(agent, incident)
+    assert Incident.objects.get().status == Incident.Status.DISMISSED
+    detect_incidents([m.pk for m in outage(fake_account, customers=10, start=20)])
+    assert Incident.objects.count() == 1
+
+
+def test_an_agent_of_another_workspace_cannot_touch_the_incident(fake_account) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    outsider = cast(Agent, AgentFactory(workspace__slug="andere", workspace__name="Andere"))
+    with pytest.raises(InvalidInput):
+        do_confirm_incident(outsider, Incident.objects.get())
+
+
+def test_merging_moves_the_members_once(fake_account, agent) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    first = Incident.objects.get()
+    second = Incident.objects.create(
+        workspace=fake_account.workspace, title="Auch Köln", status="investigating"
+    )
+    shared = IncidentMember.objects.filter(incident=first).first()
+    assert shared is not None
+    IncidentMember.objects.create(
+        incident=second, conversation=shared.conversation, customer=shared.customer, message=shared.message,
+        reported_at=shared.reported_at,
+    )  # fmt: skip
+    extra = report(fake_account, "Köln: Internet weg", 3)
+    IncidentMember.objects.create(
+        incident=second, conversation=extra.conversation, customer=extra.conversation.customer, message=extra,
+        reported_at=extra.created_at,
+    )  # fmt: skip
+    assert do_merge_incidents(agent, first, second) == 1
+    first.refresh_from_db()
+    assert first.member_count == 9
+    assert Incident.objects.get(pk=second.pk).status == Incident.Status.MERGED
+
+
+# --- one answer to all ---------------------------------------------------------------------------------------
+
+
+def confirmed(fake_account: ChannelAccount, agent: Agent, customers: int = 8) -> Incident:
+    detect_incidents([m.pk for m in outage(fake_account, customers=customers)])
+    incident = Incident.objects.get()
+    do_confirm_incident(agent, incident)
+    return incident
+
+
+def test_an_update_reaches_every_affected_customer_once_on_their_channel(fake_account, agent) -> None:
+    incident = confirmed(fake_account, agent)
+    long_text = "Wir haben eine Störung in Köln-Ehrenfeld und Nippes gefunden. " * 8
+    update = do_post_incident_update(agent, incident, "identified", long_text)
+    assert do_fan_out(update.pk) == 8
+    assert do_fan_out(update.pk) == 0
+    deliveries = list(OutboundDelivery.objects.all())
+    assert len(deliveries) == 8
+    assert {d.payload["is_public"] for d in deliveries} == {True}
+    assert all(len(d.payload["text"]) <= 280 for d in deliveries)  # the fake account imitates X
+    assert {d.action for d in deliveries} == {"reply"}
+    assert IncidentNotice.objects.filter(update=update).count() == 8
+    assert Message.objects.filter(direction="out", extra__incident_update_id=update.pk).count() == 8
+
+
+def test_a_customer_with_two_member_conversations_is_told_once(fake_account, agent) -> None:
+    incident = confirmed(fake_account, agent)
+    customer = IncidentMember.objects.filter(incident=incident).first().customer  # type: ignore[union-attr]
+    again = report(fake_account, "Immer noch kein Internet in Köln", 1, customer)
+    actions.add_members(incident, [again.pk])
+    update = do_post_incident_update(agent, incident, "investigating", "Wir arbeiten daran.")
+    assert do_fan_out(update.pk) == 8
+    assert IncidentNotice.objects.filter(customer=customer).count() == 1
+
+
+def test_a_fan_out_killed_midway_sends_nobody_twice(fake_account, agent, monkeypatch) -> None:
+    incident = confirmed(fake_account, agent, customers=9)
+    update = do_post_incident_update(agent, incident, "identified", "Ein Kabel ist beschädigt.")
+    real = OutboundDelivery.objects.bulk_create
+    calls = {"n": 0}
+
+    def dies_on_the_second_batch(objs: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(OutboundDelivery.objects, "bulk_create", dies_on_the_second_batch)
+    with pytest.raises(SystemExit):
+        do_fan_out(update.pk, batch=4)
+    assert IncidentNotice.objects.count() == 4  # the first batch is whole, the second left nothing
+    assert OutboundDelivery.objects.count() == 4
+    monkeypatch.setattr(OutboundDelivery.objects, "bulk_create", real)
+    assert do_fan_out(update.pk, batch=4) == 5
+    customers = list(IncidentNotice.objects.values_list("customer_id", flat=True))
+    assert len(customers) == len(set(customers)) == 9
+    assert OutboundDelivery.objects.count() == 9
+    assert Message.objects.filter(extra__incident_update_id=update.pk).count() == 9
+
+
+def test_resolving_solves_the_member_conversations_and_renders_the_status(fake_account, agent) -> None:
+    incident = confirmed(fake_account, agent)
+    member = IncidentMember.objects.filter(incident=incident).first()
+    assert member is not None
+    text = status_for_conversation(member.conversation_id, "de")
+    assert text is not None and text.startswith("Wir untersuchen eine Störung in Köln")
+    do_post_incident_update(agent, incident, "resolved", "Alles läuft wieder.")
+    assert set(Conversation.objects.values_list("status", flat=True)) == {"solved"}
+    assert current_status_for_region(fake_account.workspace, "Köln", "en") == (
+        "The outage has been resolved in Köln: Alles läuft wieder."
+    )
+
+
+def test_an_update_needs_a_known_status_and_text(fake_account, agent) -> None:
+    incident = confirmed(fake_account, agent)
+    with pytest.raises(InvalidInput):
+        do_post_incident_update(agent, incident, "kaputt", "Text")
+    with pytest.raises(InvalidInput):
+        do_post_incident_update(agent, incident, "identified", "   ")
+
+
+def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, agent, monkeypatch) -> None:
+    workspace = fake_account.workspace
+    incident = Incident.objects.create(workspace=workspace, title="Großstörung", status="investigating")
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        Customer(workspace=workspace, display_name=f"Kunde {i}") for i in range(10_000)
+    )
+    conversations = Conversation.objects.bulk_create(
+        Conversation(
+            workspace=workspace, customer=c, channel_account=fake_account, is_public=True, created_at=now,
+            last_message_at=now,
+        )
+        for c in customers
+    )  # fmt: skip
+    IncidentMember.objects.bulk_create(
+        IncidentMember(incident=incident, conversation=conv, customer_id=conv.customer_id, reported_at=now)
+        for conv in conversations
+    )
+    queued: list[Any] = []
+    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append(args))
+    update = do_post_incident_update(agent, incident, "identified", "Ein Bagger hat ein Kabel getroffen.")
+    # CPU time: the machine is shared, and waiting for another process's turn is not the fan-out's cost.
+    started = time.process_time()
+    assert do_fan_out(update.pk) == 10_000
+    seconds = time.process_time() - started
+    assert OutboundDelivery.objects.filter(status="pending").count() == 10_000
+    assert len(queued) == 10_001  # the fan-out task itself and one send per delivery
+    assert seconds <= 5.0, seconds
