@@ -166,6 +166,10 @@ ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", defaul
 # Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
 INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 
+# The address customers' platforms reach this server at: webhook URLs in `resonanz channel add` and the
+# settings pages are built on it (the browser pages use the request's host when this is unset).
+PUBLIC_URL = env.str("RESONANZ_PUBLIC_URL", default="").rstrip("/")
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

@@ -10,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
 from resonanz.analytics.api import router as analytics_router
-from resonanz.api.auth import agent_of, auth
+from resonanz.api.auth import agent_of, auth, ingest_token_admits
 from resonanz.api.schemas import AcceptedOut, ConversationOut, ErrorOut, MessageOut, ReplyIn, StatusIn
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.app.api import address_changes_router, agents_router
@@ -105,16 +105,19 @@ channels_router = Router(tags=["channels"])
     description=(
         'Body: one event or {"events": [...]} (at most 100). Header X-Resonanz-Signature: '
         "sha256=<hex HMAC-SHA256 of the raw body with the channel account's secret>. "
-        "Events are stored first and processed by a worker; a repeated event id is stored once."
+        "Instead of the signature: Authorization: Bearer <an API token with the scope ingest for this "
+        "channel account>. Events are stored first and processed by a worker; a repeated event id is "
+        "stored once."
     ),
 )
 def push_events(request: HttpRequest, account_id: int) -> tuple[int, dict[str, object]]:
     account = channel_account_for_webhook(account_id)
     adapter = get_adapter(account.kind)
-    try:
-        adapter.verify_request(account, request)
-    except SignatureInvalid as error:
-        return 401, {"detail": str(error)}
+    if not ingest_token_admits(request, account.pk, account.workspace_id):
+        try:
+            adapter.verify_request(account, request)
+        except SignatureInvalid as error:
+            return 401, {"detail": str(error)}
     try:
         events = adapter.events_from_request(account, request.body)
     except MalformedPayload as error:
