@@ -203,10 +203,16 @@ def clean_config(
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise InvalidInput(
-            f"unknown setting {unknown[0]!r} for a {kind} channel; known: {', '.join(sorted(fields))}"
+            f"unknown setting {unknown[0]!r} for a channel of kind {kind}; known: {', '.join(sorted(fields))}"
         )
     config: dict[str, Any] = dict(existing or {})
     secret: str | None = None
+    # The values given are checked first, so a wrong value is named before a missing one.
+    typed = {
+        key: clean_value(fields[key], raw)
+        for key, raw in values.items()
+        if key != "secret" and raw is not None and not (isinstance(raw, str) and raw.strip() == "")
+    }
     for key, field in fields.items():
         raw = values.get(key)
         given = raw is not None and not (isinstance(raw, str) and raw.strip() == "")
@@ -214,16 +220,16 @@ def clean_config(
             if given:
                 secret = str(raw).strip()
             elif field.required and not has_secret:
-                raise InvalidInput(f"{key}: required for a {kind} channel")
+                raise InvalidInput(f"{key}: required for a channel of kind {kind}")
             continue
         if given:
-            config[key] = clean_value(field, raw)
+            config[key] = typed[key]
         elif field.secret and key in config:
             continue  # write-only: empty means keep
         elif key in values and not field.secret and not field.required:
             config.pop(key, None)  # cleared on purpose
         elif field.required and key not in config:
-            raise InvalidInput(f"{key}: required for a {kind} channel")
+            raise InvalidInput(f"{key}: required for a channel of kind {kind}")
         elif key not in config and field.default is not None:
             config[key] = field.default
     return CleanConfig(config, secret)

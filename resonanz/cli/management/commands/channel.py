@@ -26,7 +26,7 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="add a channel account")
         add.add_argument("kind", choices=sorted(CHANNEL_CONFIG))
         add.add_argument("--name", required=True)
-        add.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
+        add.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE")
         add_common(add)
         add_common(sub.add_parser("list", help="list the channel accounts"))
         for action in ("show", "test", "disable", "enable"):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                     workspace,
                     kind=options["kind"],
                     name=options["name"],
-                    values=parse_settings(options["settings"]),
+                    values=parse_settings(options["values"]),
                     actor=None,
                 )
             data = describe(account)
