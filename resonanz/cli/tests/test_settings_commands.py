@@ -151,7 +151,7 @@ def test_channel_test_of_an_unreachable_mailbox_fails_with_exit_code(workspace_r
         "--set",
         "timeout_seconds=2",
     )["id"]
-    with pytest.raises(CommandError, match="127.0.0.1 ist nicht erreichbar"):
+    with pytest.raises(CommandError, match=r"127\.0\.0\.1 ist nicht erreichbar"):
         run("channel", "test", str(account_id))
     assert ChannelAccount.objects.get().status == "unhealthy"
 
