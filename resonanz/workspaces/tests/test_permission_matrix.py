@@ -130,6 +130,18 @@ MATRIX: dict[str, Entry] = {
     "POST /conversations/{conversation_id}/status": Entry(WORKERS, form={"status": "pending"}),
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
+    "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
+    # --- the settings area -------------------------------------------------------------------------------
+    "GET /settings": Entry(ADMINS, foreign=False),
+    "GET /settings/channels": Entry(ADMINS, foreign=False),
+    "GET /settings/channels/add/{kind}": Entry(ADMINS, foreign=False),
+    "GET /settings/channels/{account_id}": Entry(ADMINS),
+    "POST /settings/channels/{account_id}/action": Entry(ADMINS, form={"action": "test"}),
+    "GET /settings/agents": Entry(ADMINS, foreign=False),
+    "GET /settings/agents/{agent_id}": Entry(ADMINS),
+    "GET /settings/tokens": Entry(ADMINS, foreign=False),
+    "POST /settings/tokens/{token_id}/revoke": Entry(ADMINS),
+    "GET /settings/audit": Entry(ADMINS, foreign=False),
 }
 
 
@@ -153,6 +165,9 @@ def _methods(pattern: URLPattern) -> set[str]:
         "set_language": {"POST"},
         "reply": {"POST"},
         "change_status": {"POST"},
+        "channel_action": {"POST"},
+        "token_revoke": {"POST"},
+        "presence": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
@@ -229,6 +244,7 @@ def _world(slug: str) -> World:
             "team_id": team.pk,
             "token_id": token.pk,
             "annotator": 0,
+            "kind": 0,
         }
     )
 
@@ -239,7 +255,8 @@ def _fill(template: str, world: World, entry: Entry) -> str:
         ids["message_id"] = ids["outbound_id"]
     filled = template
     for name, value in ids.items():
-        filled = filled.replace("{" + name + "}", "topic" if name == "annotator" else str(value))
+        text = {"annotator": "topic", "kind": "webhook"}.get(name, str(value))
+        filled = filled.replace("{" + name + "}", text)
     return filled
 
 

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from resonanz.cli.common import add_common, emit, refusing, table, workspace_of
+from resonanz.routing.actions import do_set_presence
 from resonanz.workspaces.actions import (
     agent_summary,
     do_create_agent,
@@ -163,4 +164,6 @@ class Command(BaseCommand):
                 presence=options["presence"],
                 active=True if options["activate"] else False if options["deactivate"] else None,
             )
+        if options["presence"]:
+            do_set_presence(agent, options["presence"])  # online: conversations waiting for someone find them
         emit(self.stdout, as_json, agent_summary(agent), lambda d: f"agent {d['username']!r} updated")
