@@ -188,7 +188,9 @@ def test_tokens_page_shows_the_key_once_and_revokes(admin_client, admin):
         {"name": "Telefonanlage", "agent": str(admin.pk), "scope": "cti", "expires": "30"},
     )
     assert response.status_code == 200
-    key = re.search(r'id="new-token" readonly value="(rz_[^"]+)"', response.content.decode()).group(1)
+    found = re.search(r'id="new-token" readonly value="(rz_[^"]+)"', response.content.decode())
+    assert found is not None
+    key = found.group(1)
     token = ApiToken.objects.get()
     assert token.key_hash == ApiToken.hash_key(key) and token.scope == "cti" and token.expires_at
     assert key not in admin_client.get("/settings/tokens/").content.decode()
