@@ -266,6 +266,9 @@ APP_USER_TOKEN_MAX_SECONDS = env.int("RESONANZ_APP_USER_TOKEN_MAX_SECONDS", defa
 # RESONANZ_TRUSTED_PROXY_COUNT says how many entries from the right the client's address is.
 TRUSTED_PROXY_HEADER = env.str("RESONANZ_TRUSTED_PROXY_HEADER", default="")
 TRUSTED_PROXY_COUNT = env.int("RESONANZ_TRUSTED_PROXY_COUNT", default=1)
+# The address customers' platforms reach this server at: webhook URLs in `resonanz channel add` and the
+# settings pages are built on it (the browser pages use the request's host when this is unset).
+PUBLIC_URL = env.str("RESONANZ_PUBLIC_URL", default="").rstrip("/")
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

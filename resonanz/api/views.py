@@ -27,7 +27,7 @@ from resonanz.core.errors import ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
 from resonanz.customers.api import router as customers_router
 from resonanz.understanding.api import router as understanding_router
-from resonanz.workspaces.auth import agent_of, auth
+from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
 
 
 class ResonanzAPI(NinjaAPI):
@@ -128,17 +128,19 @@ channels_router = Router(tags=["channels"])
     description=(
         'Body: one event or {"events": [...]} (at most 100). Header X-Resonanz-Signature: '
         "sha256=<hex HMAC-SHA256 of the raw body with the channel account's secret>. "
-        "Events are stored first and processed by a worker; a repeated event id is stored once. "
-        "A disabled channel account answers 403 and stores nothing."
+        "Instead of the signature: Authorization: Bearer <an API token with the scope ingest for this "
+        "channel account>. Events are stored first and processed by a worker; a repeated event id is "
+        "stored once. A disabled channel account answers 403 and stores nothing."
     ),
 )
 def push_events(request: HttpRequest, account_id: int) -> tuple[int, dict[str, object]]:
     account = channel_account_for_webhook(account_id)
     adapter = get_adapter(account.kind)
-    try:
-        adapter.verify_request(account, request)
-    except SignatureInvalid as error:
-        return 401, {"detail": str(error)}
+    if not ingest_token_admits(request, account.pk, account.workspace_id):
+        try:
+            adapter.verify_request(account, request)
+        except SignatureInvalid as error:
+            return 401, {"detail": str(error)}
     try:
         events = adapter.events_from_request(account, request.body)
     except MalformedPayload as error:

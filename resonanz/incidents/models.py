@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.models import OutboundDelivery
-from resonanz.contacts.models import Customer
 from resonanz.conversations.models import Conversation, Message
+from resonanz.customers.models import Customer
 from resonanz.workspaces.models import Agent, Workspace
 
 

@@ -12,6 +12,7 @@ from resonanz.conversations.access import conversations_for
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent, Team
+from resonanz.workspaces.permissions import has_perm
 
 # Annotators whose latest label the inbox shows, if the understanding step has run.
 SHOWN_ANNOTATORS = ("sentiment", "topic")
@@ -139,4 +140,4 @@ def labels_of(message: Message) -> dict[str, str]:
 
 
 def is_admin(agent: Agent) -> bool:
-    return agent.role == Agent.Role.ADMIN or agent.user.is_staff
+    return has_perm(agent, "settings.manage")

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views
+from resonanz.web import views, views_settings
 
 app_name = "web"
 
@@ -20,4 +20,19 @@ urlpatterns = [
         name="delivery",
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
+    path("presence/", views_settings.presence, name="presence"),
+    path("settings/", views_settings.settings_home, name="settings"),
+    path("settings/channels/", views_settings.channels, name="settings_channels"),
+    path("settings/channels/add/<str:kind>/", views_settings.channel_add, name="settings_channel_add"),
+    path("settings/channels/<int:account_id>/", views_settings.channel_detail, name="settings_channel"),
+    path(
+        "settings/channels/<int:account_id>/action",
+        views_settings.channel_action,
+        name="settings_channel_action",
+    ),
+    path("settings/agents/", views_settings.agents, name="settings_agents"),
+    path("settings/agents/<int:agent_id>/", views_settings.agent_detail, name="settings_agent"),
+    path("settings/tokens/", views_settings.tokens, name="settings_tokens"),
+    path("settings/tokens/<int:token_id>/revoke", views_settings.token_revoke, name="settings_token_revoke"),
+    path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

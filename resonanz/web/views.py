@@ -21,6 +21,7 @@ from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFound
 from resonanz.web import queries
+from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50
@@ -101,7 +102,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     return render(request, "web/conversation.html", _conversation_context(agent, conversation))
 
 
-@login_required
+@requires("conversations.reply")
 @require_POST
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = _agent(request)
@@ -129,7 +130,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("conversations.update")
 @require_POST
 def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = _agent(request)

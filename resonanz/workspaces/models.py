@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def default_languages() -> list[str]:
@@ -54,9 +57,13 @@ class Agent(models.Model):
     """A person answering customers: a Django user in one workspace, with a persona for public replies."""
 
     class Role(models.TextChoices):
-        AGENT = "agent", "Agent"
-        LEAD = "lead", "Team lead"
-        ADMIN = "admin", "Admin"
+        # What each role may do is in resonanz/workspaces/permissions.py. No role grants Django staff or
+        # superuser: the Django admin is for operators (`resonanz operator NAME`).
+        AGENT = "agent", _("Servicekraft")
+        LEAD = "lead", _("Teamleitung")
+        ADMIN = "admin", _("Admin")
+        MODERATOR = "moderator", _("Community-Moderation")
+        ANALYST = "analyst", _("Analyse (nur lesen)")
 
     class Presence(models.TextChoices):
         ONLINE = "online", "online"
@@ -85,17 +92,41 @@ class Agent(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only its SHA-256 is stored; the key is shown once."""
+    """A bearer token for the REST API. Only its SHA-256 is stored; the key is shown once.
+
+    The scope limits what the token may do on top of its agent's role (decision 0701): ``cti`` only the CTI
+    lookup, ``ingest`` only posting events to one channel account, ``read`` only reading, ``agent``
+    whatever the agent may do."""
+
+    class Scope(models.TextChoices):
+        CTI = "cti", _("CTI-Abfrage")
+        INGEST = "ingest", _("Ereignisse einliefern")
+        READ = "read", _("Nur lesen")
+        AGENT = "agent", _("Wie die Servicekraft")
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=120)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.AGENT)
+    # For the ``ingest`` scope: the one channel account it may post to (a plain id: channels sits above us).
+    channel_account_id = models.BigIntegerField(null=True, blank=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+    def unusable_because(self, now: dt.datetime | None = None) -> str:
+        """Why the token cannot be used (revoked, expired), or "" when it can."""
+        if self.revoked_at is not None:
+            return "the API token was revoked"
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return "the API token has expired"
+        return ""
 
     @staticmethod
     def hash_key(key: str) -> str:

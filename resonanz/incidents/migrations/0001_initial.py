@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0002_initial'),
-        ('contacts', '0002_merges_and_suggestions'),
+        ('customers', '0002_merges_and_suggestions'),
         ('conversations', '0004_message_after_ingest_pending'),
         ('workspaces', '0001_initial'),
     ]
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('reported_at', models.DateTimeField(help_text='When the member message was written.')),
                 ('added_at', models.DateTimeField(auto_now_add=True)),
                 ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_links', to='conversations.conversation')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
                 ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='incidents.incident')),
                 ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.message')),
             ],
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='conversations.conversation')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
                 ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.outbounddelivery')),
                 ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.message')),
                 ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='incidents.incidentupdate')),

@@ -11,10 +11,9 @@ import pytest
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
-from resonanz.contacts.models import Customer
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
-from resonanz.core.factories import AgentFactory, ConversationFactory, CustomerFactory, MessageFactory
+from resonanz.customers.models import Customer
 from resonanz.incidents import actions
 from resonanz.incidents.access import current_status_for_region, status_for_conversation
 from resonanz.incidents.actions import (
@@ -27,6 +26,7 @@ from resonanz.incidents.actions import (
 )
 from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, IncidentNotice
 from resonanz.incidents.pipeline import detect_incidents
+from resonanz.testing.factories import AgentFactory, ConversationFactory, CustomerFactory, MessageFactory
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent
 

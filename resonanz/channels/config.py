@@ -1,0 +1,241 @@
+"""The typed configuration of each channel kind: which fields a channel account has, which are secret,
+which are required, and how a value is checked. The settings form, the CLI (`resonanz channel add KIND
+--set key=value`) and docs/settings.md are built from this one description (decision 0702).
+
+The channel account's ``secret`` (webhook signature key, X consumer secret, app user-token key…) is the
+field ``secret``; every other field is stored in ``config``. Secret fields are write-only: they are never
+shown again, only replaced.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+from resonanz.core.errors import InvalidInput
+
+TEXT, URL, HOST, PORT, NUMBER, BOOL, EMAIL, LIST, CHOICE = (
+    "text",
+    "url",
+    "host",
+    "port",
+    "number",
+    "bool",
+    "email",
+    "list",
+    "choice",
+)
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    key: str
+    label: Any  # a lazy German string
+    type: str = TEXT
+    required: bool = False
+    secret: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: Any = ""
+
+
+SECRET = ConfigField("secret", _("Geheimnis"), secret=True, help=_("leer lassen: wird erzeugt"))
+TIMEOUT = ConfigField("timeout_seconds", _("Zeitlimit (Sekunden)"), NUMBER, default=10)
+
+CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
+    "webhook": (
+        SECRET,
+        ConfigField("identity_kind", _("Art der Identität"), default="webhook", help=_("z. B. forum, shop")),
+    ),
+    "app": (
+        SECRET,
+        ConfigField(
+            "allowed_origins", _("Erlaubte Ursprünge"), LIST, help=_("https://www.example.de, kommagetrennt")
+        ),
+        ConfigField("allow_anonymous", _("Anonyme Besucher erlauben"), BOOL, default=True),
+    ),
+    "email": (
+        ConfigField("address", _("Adresse"), EMAIL, required=True),
+        ConfigField("display_name", _("Absendername")),
+        ConfigField("imap_host", _("IMAP-Server"), HOST, required=True),
+        ConfigField("imap_port", _("IMAP-Port"), PORT),
+        ConfigField(
+            "imap_security",
+            _("IMAP-Verschlüsselung"),
+            CHOICE,
+            default="ssl",
+            choices=("ssl", "starttls", "none"),
+        ),
+        ConfigField("imap_username", _("IMAP-Benutzer")),
+        ConfigField("imap_password", _("IMAP-Passwort"), secret=True, required=True),
+        ConfigField("imap_folder", _("IMAP-Ordner"), default="INBOX"),
+        ConfigField("smtp_host", _("SMTP-Server"), HOST, required=True),
+        ConfigField("smtp_port", _("SMTP-Port"), PORT),
+        ConfigField(
+            "smtp_security",
+            _("SMTP-Verschlüsselung"),
+            CHOICE,
+            default="starttls",
+            choices=("ssl", "starttls", "none"),
+        ),
+        ConfigField("smtp_username", _("SMTP-Benutzer")),
+        ConfigField("smtp_password", _("SMTP-Passwort"), secret=True),
+        TIMEOUT,
+    ),
+    "feed": (
+        ConfigField("url", _("Feed-Adresse"), URL, required=True),
+        TIMEOUT,
+    ),
+    "x": (
+        ConfigField("secret", _("Consumer Secret"), secret=True, required=True),
+        ConfigField("user_id", _("Nutzer-ID des Kontos"), required=True),
+        ConfigField("access_token", _("Zugriffstoken (OAuth 2.0)"), secret=True, required=True),
+        ConfigField("refresh_token", _("Refresh-Token"), secret=True),
+        ConfigField("bearer_token", _("App-Token (Suche)"), secret=True),
+        ConfigField("api_base_url", _("API-Adresse"), URL, default="https://api.x.com"),
+        ConfigField("poll", _("Erwähnungen abfragen"), BOOL, default=True),
+        TIMEOUT,
+    ),
+    "facebook": (
+        ConfigField("secret", _("App-Secret"), secret=True, required=True),
+        ConfigField("page_id", _("Seiten-ID"), required=True),
+        ConfigField("page_access_token", _("Seiten-Zugriffstoken"), secret=True, required=True),
+        ConfigField("verify_token", _("Verify-Token"), secret=True, required=True),
+        ConfigField("api_base_url", _("API-Adresse"), URL, default="https://graph.facebook.com"),
+        TIMEOUT,
+    ),
+    "phone": (SECRET,),
+    "fake": (
+        SECRET,
+        ConfigField(
+            "imitates",
+            _("Ahmt nach"),
+            CHOICE,
+            default="x",
+            choices=("x", "facebook", "forum", "email", "app", "phone", "webhook"),
+        ),
+    ),
+}
+
+# Channels the platform pushes to: they have a webhook URL and a secret to copy.
+PUSH_KINDS = frozenset({"webhook", "app", "x", "facebook", "phone", "fake"})
+
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def fields_of(kind: str) -> tuple[ConfigField, ...]:
+    try:
+        return CHANNEL_CONFIG[kind]
+    except KeyError:
+        raise InvalidInput(
+            f"unknown channel kind {kind!r}; use one of {', '.join(sorted(CHANNEL_CONFIG))}"
+        ) from None
+
+
+def _is_host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(_HOST.match(value))
+
+
+def clean_value(field: ConfigField, raw: Any) -> Any:
+    """One value from a form or `--set key=value`, checked and typed; InvalidInput names the field."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if field.type == BOOL:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "ja", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "nein", "off", ""):
+            return False
+        raise InvalidInput(f"{field.key}: not a yes/no value: {raw!r}")
+    if field.type == LIST:
+        items = raw if isinstance(raw, list) else [p for p in re.split(r"[,\s]+", str(raw)) if p]
+        return [str(item).strip() for item in items if str(item).strip()]
+    value = str(raw)
+    if field.type in (PORT, NUMBER):
+        try:
+            number = float(value) if field.type == NUMBER else int(value)
+        except ValueError:
+            raise InvalidInput(f"{field.key}: not a number: {value!r}") from None
+        if field.type == PORT and not 1 <= int(number) <= 65535:
+            raise InvalidInput(f"{field.key}: a port is 1 to 65535")
+        if field.type == NUMBER and not 0 < number <= 3600:
+            raise InvalidInput(f"{field.key}: must be between 0 and 3600")
+        return number
+    if field.type == URL:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not _is_host(parts.hostname):
+            raise InvalidInput(f"{field.key}: not an http(s) URL: {value!r}")
+    if field.type == HOST and not _is_host(value):
+        raise InvalidInput(f"{field.key}: not a host name: {value!r}")
+    if field.type == EMAIL and not _EMAIL.match(value):
+        raise InvalidInput(f"{field.key}: not an e-mail address: {value!r}")
+    if field.type == CHOICE and value not in field.choices:
+        raise InvalidInput(f"{field.key}: use one of {', '.join(field.choices)}")
+    if len(value) > 2000:
+        raise InvalidInput(f"{field.key}: too long")
+    return value
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    config: dict[str, Any]
+    # None: keep (on an edit) or generate (on create).
+    secret: str | None
+
+
+def clean_config(
+    kind: str, values: dict[str, Any], *, existing: dict[str, Any] | None = None, has_secret: bool = False
+) -> CleanConfig:
+    """Check every value against the kind's fields. On an edit (``existing`` given) an empty secret field
+    keeps the stored value. Unknown keys and missing required fields are refused: nothing is saved half."""
+    fields = {f.key: f for f in fields_of(kind)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise InvalidInput(
+            f"unknown setting {unknown[0]!r} for a channel of kind {kind}; known: {', '.join(sorted(fields))}"
+        )
+    config: dict[str, Any] = dict(existing or {})
+    secret: str | None = None
+    # The values given are checked first, so a wrong value is named before a missing one.
+    typed = {
+        key: clean_value(fields[key], raw)
+        for key, raw in values.items()
+        if key != "secret" and raw is not None and not (isinstance(raw, str) and raw.strip() == "")
+    }
+    for key, field in fields.items():
+        raw = values.get(key)
+        given = raw is not None and not (isinstance(raw, str) and raw.strip() == "")
+        if key == "secret":
+            if given:
+                secret = str(raw).strip()
+            elif field.required and not has_secret:
+                raise InvalidInput(f"{key}: required for a channel of kind {kind}")
+            continue
+        if given:
+            config[key] = typed[key]
+        elif field.secret and key in config:
+            continue  # write-only: empty means keep
+        elif key in values and not field.secret and not field.required:
+            config.pop(key, None)  # cleared on purpose
+        elif field.required and key not in config:
+            raise InvalidInput(f"{key}: required for a channel of kind {kind}")
+        elif key not in config and field.default is not None:
+            config[key] = field.default
+    return CleanConfig(config, secret)
+
+
+def public_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration without secret values (shown as set / not set)."""
+    secret_keys = {f.key for f in CHANNEL_CONFIG.get(kind, ()) if f.secret}
+    return {key: ("••••" if key in secret_keys and value else value) for key, value in config.items()}

@@ -1,0 +1,98 @@
+"""`resonanz channel add|list|show|test|disable|enable`: channel accounts from the shell.
+
+    resonanz channel add webhook --name "Shop-Formular" --json
+    resonanz channel add email --name Support --set address=support@example.de --set imap_host=imap.example.de \\
+        --set imap_password=… --set smtp_host=smtp.example.de
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resonanz.channels.config import CHANNEL_CONFIG, PUSH_KINDS
+from resonanz.channels.connection import test_connection
+from resonanz.channels.models import ChannelAccount
+from resonanz.channels.settings_actions import describe, do_add_channel_account, do_set_channel_enabled
+from resonanz.cli.common import add_common, emit, parse_settings, refusing, table, workspace_of
+
+
+class Command(BaseCommand):
+    help = "Add, list, show, test, disable or enable channel accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="add a channel account")
+        add.add_argument("kind", choices=sorted(CHANNEL_CONFIG))
+        add.add_argument("--name", required=True)
+        add.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE")
+        add_common(add)
+        add_common(sub.add_parser("list", help="list the channel accounts"))
+        for action in ("show", "test", "disable", "enable"):
+            one = sub.add_parser(action, help=f"{action} one channel account")
+            one.add_argument("id", type=int)
+            add_common(one)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        workspace = workspace_of(options["workspace"])
+        action = options["action"]
+        as_json = options["json"]
+        if action == "add":
+            with refusing():
+                account = do_add_channel_account(
+                    workspace,
+                    kind=options["kind"],
+                    name=options["name"],
+                    values=parse_settings(options["values"]),
+                    actor=None,
+                )
+            data = describe(account)
+            if account.kind in PUSH_KINDS:
+                # Shown here once so the platform can be configured; `show` never prints it again.
+                data["secret"] = account.secret
+            emit(self.stdout, as_json, data, _added)
+            return
+        if action == "list":
+            rows = [describe(a) for a in ChannelAccount.objects.filter(workspace=workspace).order_by("pk")]
+            emit(
+                self.stdout,
+                as_json,
+                rows,
+                lambda r: table(r, ["id", "kind", "name", "status", "webhook_url"]),
+            )
+            return
+        found = ChannelAccount.objects.filter(workspace=workspace, pk=options["id"]).first()
+        if found is None:
+            raise CommandError(f"no channel account {options['id']} in workspace {workspace.slug!r}")
+        account = found
+        if action == "show":
+            emit(self.stdout, as_json, describe(account), _shown)
+        elif action == "test":
+            result = test_connection(account)
+            data = {"id": account.pk, "ok": result.ok, "code": result.code, "message": result.message}
+            emit(self.stdout, as_json, data, lambda d: ("ok: " if d["ok"] else "failed: ") + d["message"])
+            if not result.ok:
+                raise CommandError(f"connection test failed: {result.message}")
+        else:
+            do_set_channel_enabled(account, enabled=action == "enable", actor=None)
+            emit(
+                self.stdout,
+                as_json,
+                describe(account),
+                lambda d: f"channel account {d['id']} is {d['status']}",
+            )
+
+
+def _added(data: dict[str, Any]) -> str:
+    lines = [f"channel account {data['id']} ({data['kind']}) {data['name']!r} added"]
+    if data.get("webhook_url"):
+        lines.append(f"webhook URL: {data['webhook_url']}")
+        lines.append(f"secret (shown once): {data['secret']}")
+    return "\n".join(lines)
+
+
+def _shown(data: dict[str, Any]) -> str:
+    lines = [f"{key}: {value}" for key, value in data.items() if key != "config"]
+    lines += [f"config.{key}: {value}" for key, value in data["config"].items()]
+    return "\n".join(lines)

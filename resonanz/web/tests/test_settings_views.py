@@ -1,0 +1,254 @@
+"""The settings area through HTTP: channel accounts, agents, API tokens, the audit log, the presence switch."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from resonanz.channels.models import ChannelAccount
+from resonanz.core.models import AuditEntry
+from resonanz.testing.factories import AgentFactory, WorkspaceFactory
+from resonanz.workspaces.actions import do_ensure_skill
+from resonanz.workspaces.models import Agent, ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+def make(factory_class: Any, **fields: Any) -> Any:
+    return factory_class(**fields)
+
+
+def login(agent: Any) -> Client:
+    client = Client()
+    client.force_login(agent.user)
+    return client
+
+
+@pytest.fixture
+def admin(workspace):
+    return make(AgentFactory, workspace=workspace, role="admin", display_name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(admin):
+    return login(admin)
+
+
+def test_admin_adds_a_webhook_channel_and_sees_url_and_secret_once(admin_client, workspace):
+    response = admin_client.post(
+        "/settings/channels/add/webhook/", {"name": "Shop-Formular", "identity_kind": "shop"}
+    )
+    account = ChannelAccount.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/settings/channels/{account.pk}/"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert f"http://testserver/api/channels/{account.pk}/events" in page
+    assert account.secret in page
+    assert account.secret not in admin_client.get(response["Location"]).content.decode()
+    assert (account.kind, account.config, account.workspace) == (
+        "webhook",
+        {"identity_kind": "shop"},
+        workspace,
+    )
+    assert AuditEntry.objects.get(action="channel.created").object_id == account.pk
+
+
+@pytest.mark.parametrize(
+    ("kind", "form", "message"),
+    [
+        ("feed", {"name": "Presse", "url": "nicht-url"}, "url: not an http(s) URL"),
+        ("email", {"name": "Support", "address": "s@example.de", "imap_host": "imap.example.de"}, "required"),
+        ("x", {"name": "X", "user_id": "1", "access_token": "t"}, "secret: required"),
+    ],
+)
+def test_invalid_channel_settings_are_refused_on_the_form(admin_client, kind, form, message):
+    response = admin_client.post(f"/settings/channels/add/{kind}/", form)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ChannelAccount.objects.exists()
+
+
+def test_a_duplicate_channel_name_is_refused(admin_client):
+    admin_client.post("/settings/channels/add/webhook/", {"name": "Shop"})
+    response = admin_client.post("/settings/channels/add/webhook/", {"name": "SHOP"})
+    assert response.status_code == 400
+    assert "exists already" in response.content.decode()
+    assert ChannelAccount.objects.count() == 1
+
+
+def test_secret_fields_are_write_only_and_an_empty_one_keeps_the_value(admin_client):
+    admin_client.post(
+        "/settings/channels/add/email/",
+        {
+            "name": "Support",
+            "address": "support@example.de",
+            "imap_host": "imap.example.de",
+            "imap_password": "streng-geheim",
+            "smtp_host": "smtp.example.de",
+        },
+    )
+    account = ChannelAccount.objects.get()
+    page = admin_client.get(f"/settings/channels/{account.pk}/").content.decode()
+    assert "streng-geheim" not in page
+    response = admin_client.post(
+        f"/settings/channels/{account.pk}/",
+        {
+            "name": "Support",
+            "address": "support@example.de",
+            "imap_host": "imap2.example.de",
+            "imap_password": "",
+            "smtp_host": "smtp.example.de",
+        },
+    )
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert (account.config["imap_host"], account.config["imap_password"]) == (
+        "imap2.example.de",
+        "streng-geheim",
+    )
+    assert AuditEntry.objects.get(action="channel.updated").data["changed"] == ["imap_host"]
+
+
+def test_disable_and_the_app_widget_snippet(admin_client):
+    admin_client.post("/settings/channels/add/app/", {"name": "Kunden-App", "allow_anonymous": "on"})
+    account = ChannelAccount.objects.get()
+    page = admin_client.get(f"/settings/channels/{account.pk}/").content.decode()
+    assert f"data-account=&quot;{account.pk}&quot;" in page and "widget/widget.js" in page
+    admin_client.post(f"/settings/channels/{account.pk}/action", {"action": "disable"})
+    account.refresh_from_db()
+    assert account.status == "disabled"
+    assert "deaktiviert" in admin_client.get("/settings/channels/").content.decode()
+
+
+def test_admin_creates_an_agent_with_a_skill_and_switches_them_online(admin_client, admin, workspace):
+    skill = do_ensure_skill(workspace, "Störungen")
+    response = admin_client.post(
+        "/settings/agents/",
+        {
+            "username": "ben",
+            "display_name": "Ben Berg",
+            "password": "sicher-genug-1",
+            "role": "agent",
+            "languages": "de en",
+            "capacity": "12",
+            "skills": [str(skill.pk)],
+        },
+    )
+    ben = Agent.objects.get(user__username="ben")
+    assert response.status_code == 302
+    assert (list(ben.skills.all()), ben.languages, ben.capacity, ben.presence) == (
+        [skill],
+        ["de", "en"],
+        12,
+        "offline",
+    )
+    response = admin_client.post(
+        f"/settings/agents/{ben.pk}/",
+        {
+            "display_name": "Ben Berg",
+            "role": "lead",
+            "languages": "de",
+            "capacity": "12",
+            "skills": [str(skill.pk)],
+            "presence": "online",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 200
+    ben.refresh_from_db()
+    assert (ben.role, ben.presence, ben.languages) == ("lead", "online", ["de"])
+    entry = AuditEntry.objects.get(action="agent.updated")
+    assert (entry.actor_id, entry.data["role"], entry.data["presence"]) == (admin.pk, "lead", "online")
+
+
+def test_deactivating_an_agent_keeps_them_and_blocks_the_login(admin_client, workspace):
+    ben = make(AgentFactory, workspace=workspace, role="agent")
+    admin_client.post(
+        f"/settings/agents/{ben.pk}/",
+        {
+            "display_name": ben.display_name,
+            "role": "agent",
+            "languages": "de",
+            "capacity": "5",
+            "presence": "offline",
+        },
+    )
+    ben.refresh_from_db()
+    ben.user.refresh_from_db()
+    assert (ben.user.is_active, ben.presence) == (False, "offline")
+    assert Client().login(username=ben.user.username, password="geheim-123") is False
+
+
+def test_tokens_page_shows_the_key_once_and_revokes(admin_client, admin):
+    response = admin_client.post(
+        "/settings/tokens/",
+        {"name": "Telefonanlage", "agent": str(admin.pk), "scope": "cti", "expires": "30"},
+    )
+    assert response.status_code == 200
+    found = re.search(r'id="new-token" readonly value="(rz_[^"]+)"', response.content.decode())
+    assert found is not None
+    key = found.group(1)
+    token = ApiToken.objects.get()
+    assert token.key_hash == ApiToken.hash_key(key) and token.scope == "cti" and token.expires_at
+    assert key not in admin_client.get("/settings/tokens/").content.decode()
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    assert api.get("/api/cti/lookup", {"number": "0221 1234567"}).status_code == 200
+    admin_client.post(f"/settings/tokens/{token.pk}/revoke")
+    assert api.get("/api/cti/lookup", {"number": "0221 1234567"}).status_code == 401
+
+
+def test_an_agent_editing_settings_gets_403_and_nothing_changes(workspace):
+    agent = make(AgentFactory, workspace=workspace, role="agent")
+    client = login(agent)
+    assert client.post("/settings/channels/add/webhook/", {"name": "Heimlich"}).status_code == 403
+    assert (
+        client.post("/settings/tokens/", {"name": "x", "agent": str(agent.pk), "scope": "agent"}).status_code
+        == 403
+    )
+    assert client.post(f"/settings/agents/{agent.pk}/", {"role": "admin"}).status_code == 403
+    agent.refresh_from_db()
+    assert agent.role == "agent"
+    assert not ChannelAccount.objects.exists() and not ApiToken.objects.exists()
+
+
+def test_an_admin_of_one_workspace_reaches_nothing_of_another(admin_client):
+    other = make(WorkspaceFactory, slug="andere", name="Andere")
+    stranger = make(AgentFactory, workspace=other, role="agent")
+    foreign_account = ChannelAccount.objects.create(workspace=other, kind="webhook", name="Fremd", secret="s")
+    assert admin_client.get(f"/settings/agents/{stranger.pk}/").status_code == 404
+    response = admin_client.post(
+        f"/settings/agents/{stranger.pk}/", {"role": "admin", "password": "uebernommen-1", "active": "on"}
+    )
+    assert response.status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.role == "agent" and not stranger.user.check_password("uebernommen-1")
+    assert admin_client.get(f"/settings/channels/{foreign_account.pk}/").status_code == 404
+    assert (
+        admin_client.post(f"/settings/channels/{foreign_account.pk}/action", {"action": "delete"}).status_code
+        == 404
+    )
+    assert ChannelAccount.objects.filter(pk=foreign_account.pk).exists()
+    assert stranger.display_name not in admin_client.get("/settings/agents/").content.decode()
+
+
+def test_the_audit_log_is_readable_and_filterable(admin_client):
+    admin_client.post("/settings/channels/add/webhook/", {"name": "Shop"})
+    account = ChannelAccount.objects.get()
+    admin_client.post(f"/settings/channels/{account.pk}/action", {"action": "disable"})
+    page = admin_client.get("/settings/audit/").content.decode()
+    assert "channel.created" in page and "channel.disabled" in page and "Ada Admin" in page
+    filtered = admin_client.get("/settings/audit/", {"action": "channel.disabled"}).content.decode()
+    assert "<code>channel.created</code>" not in filtered
+
+
+def test_every_agent_switches_their_own_presence_in_the_header(workspace):
+    agent = make(AgentFactory, workspace=workspace, role="agent", presence="offline")
+    client = login(agent)
+    assert 'name="presence"' in client.get("/").content.decode()
+    response = client.post("/presence/", {"presence": "online", "next": "https://evil.example/"})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    agent.refresh_from_db()
+    assert agent.presence == "online"

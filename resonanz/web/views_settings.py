@@ -1,0 +1,477 @@
+"""The settings area for admins: channel accounts, agents, API tokens, the audit log; and the presence switch
+every agent has in the header. Reads through access functions, writes through actions; every write is
+audited by its action; every view states its permission with `requires` (resonanz/web/permissions.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resonanz.channels.config import CHANNEL_CONFIG, PUSH_KINDS, ConfigField, fields_of
+from resonanz.channels.connection import test_connection
+from resonanz.channels.models import ChannelAccount, InboundEvent
+from resonanz.channels.registry import get_adapter
+from resonanz.channels.settings_actions import (
+    access_channel_account_by_id,
+    do_add_channel_account,
+    do_delete_channel_account,
+    do_set_channel_enabled,
+    do_update_channel_account,
+    webhook_url,
+)
+from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
+from resonanz.core.models import AuditEntry
+from resonanz.routing.actions import do_set_presence
+from resonanz.web.permissions import requires
+from resonanz.workspaces.actions import (
+    do_create_agent,
+    do_create_api_token,
+    do_revoke_api_token,
+    do_set_user_password,
+    do_update_agent,
+)
+from resonanz.workspaces.models import Agent, ApiToken, Skill, Team
+
+AUDIT_PAGE_SIZE = 100
+
+
+def _agent(request: HttpRequest) -> Agent:
+    agent = request.agent  # type: ignore[attr-defined]
+    assert isinstance(agent, Agent)
+    return agent
+
+
+def _context(request: HttpRequest, section: str, **extra: Any) -> dict[str, Any]:
+    return {"agent": _agent(request), "is_admin": True, "section": section, **extra}
+
+
+def _or_404(error: NotFound) -> Http404:
+    return Http404(error.message)
+
+
+# --- Channel accounts -------------------------------------------------------------------------------------
+def _field_rows(kind: str, values: dict[str, Any], existing: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows = []
+    for field in fields_of(kind):
+        current = values.get(field.key)
+        if current is None and not field.secret and existing is not None:
+            current = existing.get(field.key, "")
+        if isinstance(current, list):
+            current = ", ".join(str(item) for item in current)
+        is_set = bool(existing and (existing.get(field.key) if field.key != "secret" else True))
+        rows.append(
+            {
+                "field": field,
+                "value": "" if field.secret else (current if current is not None else ""),
+                "is_set": is_set,
+            }
+        )
+    return rows
+
+
+def _posted_values(request: HttpRequest, fields: tuple[ConfigField, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.type == "bool":
+            values[field.key] = request.POST.get(field.key) == "on"
+        elif field.key in request.POST:
+            values[field.key] = request.POST.get(field.key, "")
+    return values
+
+
+@requires("settings.manage")
+def channels(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    accounts = (
+        ChannelAccount.objects.filter(workspace=agent.workspace_id)
+        .annotate(
+            last_event_at=Max("inbound_events__received_at"),
+            backlog=Count("inbound_events", filter=Q(inbound_events__status=InboundEvent.Status.PENDING)),
+        )
+        .order_by("name")
+    )
+    kinds = [(kind, get_adapter(kind).name) for kind in CHANNEL_CONFIG if kind != "fake"]
+    return render(
+        request, "settings/channels.html", _context(request, "channels", accounts=accounts, kinds=kinds)
+    )
+
+
+@requires("settings.manage")
+def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
+    agent = _agent(request)
+    if kind not in CHANNEL_CONFIG:
+        raise Http404("no such channel kind")
+    fields = fields_of(kind)
+    values: dict[str, Any] = {}
+    name = ""
+    error = ""
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        values = _posted_values(request, fields)
+        try:
+            account = do_add_channel_account(
+                agent.workspace, kind=kind, name=name, values=values, actor=agent
+            )
+        except ResonanzError as problem:
+            error = problem.message
+        else:
+            request.session["shown_once_secret"] = {"account": account.pk, "secret": account.secret}
+            return redirect("web:settings_channel", account_id=account.pk)
+    return render(
+        request,
+        "settings/channel_form.html",
+        _context(
+            request,
+            "channels",
+            kind=kind,
+            kind_name=get_adapter(kind).name,
+            name=name,
+            rows=_field_rows(kind, {k: v for k, v in values.items() if k != "secret"}, None),
+            error=error,
+            account=None,
+        ),
+        status=400 if error else 200,
+    )
+
+
+@requires("settings.manage")
+def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        account = access_channel_account_by_id(agent, account_id)
+    except NotFound as missing:
+        raise _or_404(missing) from None
+    error = ""
+    saved = False
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = _posted_values(request, fields_of(account.kind))
+        try:
+            do_update_channel_account(
+                account, name=request.POST.get("name", account.name), values=values, actor=agent
+            )
+            saved = True
+            values = {}
+        except ResonanzError as problem:
+            error = problem.message
+            account.refresh_from_db()
+    shown = request.session.pop("shown_once_secret", None)
+    secret = shown["secret"] if shown and shown.get("account") == account.pk else ""
+    base = request.build_absolute_uri("/")
+    url = webhook_url(account, base)
+    snippet = (
+        f'<script src="{base}widget/widget.js" data-account="{account.pk}" data-api="{base}" defer></script>'
+        if account.kind == "app"
+        else ""
+    )
+    return render(
+        request,
+        "settings/channel_form.html",
+        _context(
+            request,
+            "channels",
+            account=account,
+            kind=account.kind,
+            kind_name=get_adapter(account.kind).name,
+            name=account.name,
+            rows=_field_rows(
+                account.kind, {k: v for k, v in values.items() if k != "secret"}, account.config
+            ),
+            error=error,
+            saved=saved,
+            webhook_url=url,
+            is_push=account.kind in PUSH_KINDS,
+            secret=secret,
+            snippet=snippet,
+            test_result=request.session.pop("channel_test", None),
+        ),
+        status=400 if error else 200,
+    )
+
+
+@requires("settings.manage")
+@require_POST
+def channel_action(request: HttpRequest, account_id: int) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        account = access_channel_account_by_id(agent, account_id)
+    except NotFound as missing:
+        raise _or_404(missing) from None
+    action = request.POST.get("action", "")
+    if action == "test":
+        result = test_connection(account)
+        request.session["channel_test"] = {"ok": result.ok, "message": result.message}
+    elif action in ("disable", "enable"):
+        do_set_channel_enabled(account, enabled=action == "enable", actor=agent)
+    elif action == "regenerate_secret":
+        import secrets
+
+        new_secret = secrets.token_urlsafe(32)
+        do_update_channel_account(account, name=None, values={"secret": new_secret}, actor=agent)
+        request.session["shown_once_secret"] = {"account": account.pk, "secret": new_secret}
+    elif action == "delete":
+        try:
+            do_delete_channel_account(account, actor=agent)
+        except ResonanzError as problem:
+            request.session["channel_test"] = {"ok": False, "message": problem.message}
+            return redirect("web:settings_channel", account_id=account.pk)
+        return redirect("web:settings_channels")
+    else:
+        return HttpResponse(_("Unbekannte Aktion."), status=400)
+    return redirect("web:settings_channel", account_id=account.pk)
+
+
+# --- Agents ---------------------------------------------------------------------------------------------
+def _groups(request: HttpRequest, agent: Agent) -> tuple[list[Team], list[Skill]]:
+    teams = list(
+        Team.objects.filter(workspace=agent.workspace_id, pk__in=_ids(request.POST.getlist("teams")))
+    )
+    skills = list(
+        Skill.objects.filter(workspace=agent.workspace_id, pk__in=_ids(request.POST.getlist("skills")))
+    )
+    return teams, skills
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _languages(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def _agent_choices(agent: Agent) -> dict[str, Any]:
+    return {
+        "roles": Agent.Role.choices,
+        "presences": Agent.Presence.choices,
+        "all_teams": Team.objects.filter(workspace=agent.workspace_id).order_by("name"),
+        "all_skills": Skill.objects.filter(workspace=agent.workspace_id).order_by("name"),
+    }
+
+
+@requires("settings.manage")
+def agents(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    form: dict[str, Any] = {}
+    if request.method == "POST":
+        form = request.POST.dict()
+        teams, skills = _groups(request, agent)
+        try:
+            created = do_create_agent(
+                agent.workspace,
+                username=form.get("username", "").strip(),
+                password=form.get("password", ""),
+                display_name=form.get("display_name", "").strip() or form.get("username", "").strip(),
+                email=form.get("email", "").strip(),
+                role=form.get("role", Agent.Role.AGENT),
+                teams=teams,
+                skills=skills,
+                languages=_languages(form.get("languages", "de")) or ["de"],
+                capacity=int(form.get("capacity") or 20),
+                actor=agent,
+            )
+        except (ResonanzError, ValueError) as problem:
+            error = (
+                problem.message if isinstance(problem, ResonanzError) else _("Kapazität: bitte eine Zahl.")
+            )
+        else:
+            return redirect("web:settings_agent", agent_id=created.pk)
+    listed = (
+        Agent.objects.filter(workspace=agent.workspace_id)
+        .select_related("user")
+        .prefetch_related("teams", "skills")
+        .order_by("display_name")
+    )
+    return render(
+        request,
+        "settings/agents.html",
+        _context(request, "agents", agents=listed, error=error, form=form, **_agent_choices(agent)),
+        status=400 if error else 200,
+    )
+
+
+@requires("settings.manage")
+def agent_detail(request: HttpRequest, agent_id: int) -> HttpResponse:
+    agent = _agent(request)
+    other = Agent.objects.select_related("user").filter(pk=agent_id, workspace=agent.workspace_id).first()
+    if other is None:
+        raise Http404("agent not found")
+    error = ""
+    saved = False
+    if request.method == "POST":
+        teams, skills = _groups(request, agent)
+        try:
+            capacity = int(request.POST.get("capacity") or other.capacity)
+            do_update_agent(
+                other,
+                actor=agent,
+                display_name=request.POST.get("display_name"),
+                role=request.POST.get("role"),
+                teams=teams,
+                skills=skills,
+                languages=_languages(request.POST.get("languages", "")),
+                capacity=capacity,
+                presence=request.POST.get("presence"),
+                active=request.POST.get("active") == "on",
+            )
+            if request.POST.get("presence"):
+                do_set_presence(other, request.POST["presence"])  # online: waiting conversations find them
+            if request.POST.get("password"):
+                do_set_user_password(other, request.POST["password"], actor=agent)
+            saved = True
+        except (ResonanzError, ValueError) as problem:
+            error = (
+                problem.message if isinstance(problem, ResonanzError) else _("Kapazität: bitte eine Zahl.")
+            )
+        other.refresh_from_db()
+        other.user.refresh_from_db()
+    return render(
+        request,
+        "settings/agent_form.html",
+        _context(
+            request,
+            "agents",
+            other=other,
+            other_teams={t.pk for t in other.teams.all()},
+            other_skills={s.pk for s in other.skills.all()},
+            error=error,
+            saved=saved,
+            **_agent_choices(agent),
+        ),
+        status=400 if error else 200,
+    )
+
+
+# --- API tokens -----------------------------------------------------------------------------------------
+@requires("tokens.manage")
+def tokens(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    created_key = ""
+    if request.method == "POST":
+        holder = (
+            Agent.objects.select_related("user")
+            .filter(
+                pk=int(request.POST.get("agent") or 0) if (request.POST.get("agent") or "").isdigit() else 0,
+                workspace=agent.workspace_id,
+            )
+            .first()
+        )
+        channel = None
+        channel_id = request.POST.get("channel", "")
+        if channel_id.isdigit():
+            channel = ChannelAccount.objects.filter(pk=int(channel_id), workspace=agent.workspace_id).first()
+        expires = request.POST.get("expires", "")
+        try:
+            if holder is None:
+                raise InvalidInput(_("Bitte eine Servicekraft oder Integration wählen."))
+            if channel_id and channel is None:
+                raise InvalidInput(_("Kanalkonto nicht gefunden."))
+            _token, created_key = do_create_api_token(
+                holder,
+                request.POST.get("name", ""),
+                scope=request.POST.get("scope", ""),
+                channel_account=channel,
+                expires_days=int(expires) if expires.strip() else None,
+                actor=agent,
+            )
+        except (ResonanzError, ValueError) as problem:
+            error = (
+                problem.message
+                if isinstance(problem, ResonanzError)
+                else _("Ablauf: bitte eine Zahl von Tagen.")
+            )
+    listed = (
+        ApiToken.objects.filter(agent__workspace=agent.workspace_id).select_related("agent").order_by("-pk")
+    )
+    return render(
+        request,
+        "settings/tokens.html",
+        _context(
+            request,
+            "tokens",
+            tokens=listed,
+            created_key=created_key,
+            error=error,
+            scopes=ApiToken.Scope.choices,
+            holders=Agent.objects.filter(workspace=agent.workspace_id, user__is_active=True).order_by(
+                "display_name"
+            ),
+            accounts=ChannelAccount.objects.filter(workspace=agent.workspace_id).order_by("name"),
+            form=request.POST.dict() if error else {},
+        ),
+        status=400 if error else 200,
+    )
+
+
+@requires("tokens.manage")
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    agent = _agent(request)
+    token = (
+        ApiToken.objects.select_related("agent")
+        .filter(pk=token_id, agent__workspace=agent.workspace_id)
+        .first()
+    )
+    if token is None:
+        raise Http404("token not found")
+    do_revoke_api_token(token, actor=agent)
+    return redirect("web:settings_tokens")
+
+
+# --- Audit log ------------------------------------------------------------------------------------------
+@requires("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    entries = AuditEntry.objects.filter(workspace_id=agent.workspace_id).order_by("-created_at", "-pk")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    actions = sorted(
+        set(
+            AuditEntry.objects.filter(workspace_id=agent.workspace_id)
+            .values_list("action", flat=True)
+            .distinct()
+        )
+    )
+    page = list(entries[:AUDIT_PAGE_SIZE])
+    actors = {
+        a.pk: a.display_name
+        for a in Agent.objects.filter(
+            pk__in={e.actor_id for e in page if e.actor_id}, workspace=agent.workspace_id
+        )
+    }
+    rows = [{"entry": e, "actor": actors.get(e.actor_id or 0, "")} for e in page]
+    return render(
+        request,
+        "settings/audit.html",
+        _context(request, "audit", rows=rows, actions=actions, action=action),
+    )
+
+
+@requires("settings.manage")
+def settings_home(request: HttpRequest) -> HttpResponse:
+    return redirect(reverse("web:settings_channels"))
+
+
+# --- Presence (every agent, in the header) --------------------------------------------------------------
+@requires("presence.update")
+@require_POST
+def presence(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        do_set_presence(agent, request.POST.get("presence", ""))
+    except ResonanzError as problem:
+        return HttpResponse(problem.message, status=400)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:inbox")
+    return redirect(target)

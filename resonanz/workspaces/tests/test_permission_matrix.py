@@ -1,0 +1,315 @@
+"""The permission matrix, generated from the URL configuration: every view and API endpoint × every role ×
+an object of the agent's own workspace and one of another workspace, with the expected status.
+
+A route that is not in MATRIX fails `test_every_route_has_an_entry`: adding an endpoint means stating who may
+use it. Expected statuses: a role that is allowed gets neither 401, 403 nor 404 on its own workspace's
+object (a 400/409/422 of the action itself is fine: the permission let it through) and 404 on another
+workspace's; a role that is not allowed gets `denied` (403, or 404 where the page hides that it exists).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from ninja.operation import PathView
+
+from resonanz.conversations.models import Macro, Message
+from resonanz.customers.models import CustomerMerge, MatchSuggestion
+from resonanz.routing.models import RoutingRule
+from resonanz.testing.factories import (
+    AgentFactory,
+    ChannelAccountFactory,
+    ConversationFactory,
+    CustomerFactory,
+    MessageFactory,
+    WorkspaceFactory,
+)
+from resonanz.workspaces.actions import do_create_api_token, do_ensure_team
+from resonanz.workspaces.models import Agent
+
+
+def make(factory_class: Any, **fields: Any) -> Any:
+    return factory_class(**fields)
+
+
+ALL = frozenset(Agent.Role.values)
+WORKERS = ALL - {"analyst"}
+LEADS = frozenset({"lead", "admin"})
+ADMINS = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    # Roles allowed; None: not an agent endpoint (public, customer API, signed webhook), no role runs.
+    allowed: frozenset[str] | None
+    body: dict[str, Any] | None = None
+    query: str = ""
+    # The path names an object of a workspace, so the foreign run applies.
+    foreign: bool = True
+    denied: int = 403
+    why_public: str = ""
+    form: dict[str, Any] = field(default_factory=dict)
+
+
+def public(why: str) -> Entry:
+    return Entry(None, why_public=why)
+
+
+MATRIX: dict[str, Entry] = {
+    # --- the agent API -----------------------------------------------------------------------------------
+    "GET /api/conversations": Entry(ALL, foreign=False),
+    "GET /api/conversations/{conversation_id}": Entry(ALL),
+    "GET /api/conversations/{conversation_id}/messages": Entry(ALL),
+    "POST /api/conversations/{conversation_id}/replies": Entry(WORKERS, body={"text": "Wir prüfen das."}),
+    "POST /api/conversations/{conversation_id}/status": Entry(WORKERS, body={"status": "pending"}),
+    "POST /api/conversations/{conversation_id}/notes": Entry(WORKERS, body={"text": "intern"}),
+    "POST /api/conversations/{conversation_id}/transfer": Entry(WORKERS, body={"agent_id": "{agent_id}"}),
+    "POST /api/conversations/{conversation_id}/move-private": Entry(WORKERS),
+    "POST /api/conversations/{conversation_id}/call-notes": Entry(WORKERS, body={"text": "Rückruf"}),
+    "GET /api/agents/me": Entry(ALL, foreign=False),
+    "PATCH /api/agents/me": Entry(ALL, body={"initials": "XY"}, foreign=False),
+    "GET /api/agents/me/presence": Entry(ALL, foreign=False),
+    "POST /api/agents/me/presence": Entry(WORKERS, body={"presence": "away"}, foreign=False),
+    "POST /api/address-changes/{message_id}/confirm": Entry(WORKERS),
+    "POST /api/facebook/messages/{message_id}/hide": Entry(WORKERS),
+    "GET /api/cti/lookup": Entry(WORKERS, query="number=0221%201234567", foreign=False),
+    "GET /api/customers/{customer_id}": Entry(ALL),
+    "GET /api/customers/{customer_id}/history": Entry(ALL),
+    "GET /api/customers/{customer_id}/suggestions": Entry(ALL),
+    "POST /api/customers/{customer_id}/merge": Entry(
+        ALL - {"analyst", "moderator"}, body={"source_customer_id": "{other_customer_id}"}
+    ),
+    "POST /api/customers/merges/{merge_id}/undo": Entry(ALL - {"analyst", "moderator"}),
+    "POST /api/customers/suggestions/{suggestion_id}/accept": Entry(ALL - {"analyst", "moderator"}),
+    "POST /api/customers/suggestions/{suggestion_id}/reject": Entry(ALL - {"analyst", "moderator"}),
+    "GET /api/macros": Entry(ALL, foreign=False),
+    "POST /api/macros": Entry(LEADS, body={"name": "Neu", "language": "de", "text": "Hallo"}, foreign=False),
+    "POST /api/macros/{macro_id}/render": Entry(WORKERS, query="conversation={conversation_id}"),
+    "GET /api/notifications": Entry(ALL, foreign=False),
+    "GET /api/analytics/response-rate": Entry(frozenset({"lead", "admin", "analyst"}), foreign=False),
+    "GET /api/understanding/messages/{message_id}/annotations": Entry(ALL),
+    "POST /api/understanding/messages/{message_id}/annotations/{annotator}": Entry(
+        WORKERS, body={"label": "outage"}
+    ),
+    "GET /api/understanding/topics": Entry(ALL, foreign=False),
+    # --- not agent endpoints -----------------------------------------------------------------------------
+    "GET /api/openapi.json": public("the API description"),
+    "GET /api/docs": public("the API description"),
+    "GET /api": public("the API root"),
+    "POST /api/channels/{account_id}/events": public("signed webhook or an ingest-scoped token"),
+    "GET /api/channels/{account_id}/events": public("a platform's verification handshake"),
+    "GET /api/app/openapi.json": public("the customer API description"),
+    "GET /api/app/docs": public("the customer API description"),
+    "GET /api/app": public("the customer API root"),
+    "GET /api/app/{account_id}/conversations": public("customer API: app user token or visitor"),
+    "POST /api/app/{account_id}/conversations": public("customer API: app user token or visitor"),
+    "OPTIONS /api/app/{account_id}/conversations": public("customer API: CORS preflight"),
+    "GET /api/app/{account_id}/conversations/{conversation_id}/messages": public("customer API"),
+    "POST /api/app/{account_id}/conversations/{conversation_id}/messages": public("customer API"),
+    "OPTIONS /api/app/{account_id}/conversations/{conversation_id}/messages": public("customer API"),
+    "POST /api/app/{account_id}/problems": public("customer API"),
+    "OPTIONS /api/app/{account_id}/problems": public("customer API"),
+    "POST /api/app/{account_id}/address-changes": public("customer API"),
+    "OPTIONS /api/app/{account_id}/address-changes": public("customer API"),
+    "GET /widget/{name}": public("the widget's static files"),
+    "GET /widget-demo": public("the widget demo page"),
+    "GET /healthz": public("health check"),
+    "GET /login": public("the login page"),
+    "POST /logout": public("logging out"),
+    "POST /language": public("choosing the UI language"),
+    # --- the agent UI ------------------------------------------------------------------------------------
+    "GET /": Entry(ALL, foreign=False),
+    "GET /conversations/{conversation_id}": Entry(ALL),
+    "POST /conversations/{conversation_id}/reply": Entry(WORKERS, form={"text": "Wir prüfen das."}),
+    "POST /conversations/{conversation_id}/status": Entry(WORKERS, form={"status": "pending"}),
+    "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
+    "GET /dev": Entry(ADMINS, foreign=False, denied=404),
+    "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
+    # --- the settings area -------------------------------------------------------------------------------
+    "GET /settings": Entry(ADMINS, foreign=False),
+    "GET /settings/channels": Entry(ADMINS, foreign=False),
+    "GET /settings/channels/add/{kind}": Entry(ADMINS, foreign=False),
+    "GET /settings/channels/{account_id}": Entry(ADMINS),
+    "POST /settings/channels/{account_id}/action": Entry(ADMINS, form={"action": "test"}),
+    "GET /settings/agents": Entry(ADMINS, foreign=False),
+    "GET /settings/agents/{agent_id}": Entry(ADMINS),
+    "GET /settings/tokens": Entry(ADMINS, foreign=False),
+    "POST /settings/tokens/{token_id}/revoke": Entry(ADMINS),
+    "GET /settings/audit": Entry(ADMINS, foreign=False),
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern) == "admin/":
+                continue  # the Django admin: operators only (test_roles.py)
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _methods(pattern: URLPattern) -> set[str]:
+    callback = pattern.callback
+    for cell in getattr(callback, "__closure__", None) or ():
+        if isinstance(cell.cell_contents, PathView):
+            return {m for op in cell.cell_contents.operations for m in op.methods}
+    names = {
+        "LogoutView": {"POST"},
+        "set_language": {"POST"},
+        "reply": {"POST"},
+        "change_status": {"POST"},
+        "channel_action": {"POST"},
+        "token_revoke": {"POST"},
+        "presence": {"POST"},
+    }
+    view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
+        callback, "__name__", ""
+    )
+    return names.get(view_name, {"GET"})
+
+
+def routes() -> set[str]:
+    from resonanz.workspaces.api_permissions import route_key
+
+    found = set()
+    for route, pattern in _walk(get_resolver().url_patterns):
+        for method in _methods(pattern):
+            found.add(route_key(method, route).rstrip("/") or f"{method} /")
+    return {key if not key.endswith(" ") else key + "/" for key in found}
+
+
+def test_every_route_has_an_entry():
+    found = routes()
+    assert found - set(MATRIX) == set(), "routes without a permission-matrix entry"
+    assert set(MATRIX) - found == set(), "matrix entries for routes that do not exist"
+
+
+def test_every_agent_api_route_declares_its_permission():
+    from resonanz.workspaces.api_permissions import API_PERMISSIONS
+
+    agent_api = {key for key, entry in MATRIX.items() if key.split()[1].startswith("/api/") and entry.allowed}
+    assert agent_api == set(API_PERMISSIONS)
+
+
+@dataclass
+class World:
+    """One workspace's objects, by the path parameter names."""
+
+    ids: dict[str, int]
+
+
+def _world(slug: str) -> World:
+    workspace = make(WorkspaceFactory, slug=slug, name=slug.title())
+    account = make(ChannelAccountFactory, workspace=workspace)
+    customer = make(CustomerFactory, workspace=workspace)
+    other = make(CustomerFactory, workspace=workspace)
+    conversation = make(ConversationFactory, channel_account=account, customer=customer)
+    message = make(MessageFactory, conversation=conversation)
+    outbound = make(
+        MessageFactory, conversation=conversation, direction=Message.Direction.OUTBOUND, external_id=""
+    )
+    macro = Macro.objects.create(
+        workspace=workspace, name="Gruß", language="de", text="Hallo {customer_name}"
+    )
+    merge = CustomerMerge.objects.create(workspace=workspace, target=customer, source=other)
+    suggestion = MatchSuggestion.objects.create(
+        workspace=workspace, customer=customer, candidate=other, reason="same_email", confidence=0.9
+    )
+    colleague = make(AgentFactory, workspace=workspace, role="agent")
+    rule = RoutingRule.objects.create(workspace=workspace, name="Regel", position=1)
+    team = do_ensure_team(workspace, "Technik")
+    token, _ = do_create_api_token(colleague, "Telefon")
+    return World(
+        {
+            "workspace": workspace.pk,
+            "account_id": account.pk,
+            "channel_id": account.pk,
+            "customer_id": customer.pk,
+            "other_customer_id": other.pk,
+            "conversation_id": conversation.pk,
+            "message_id": message.pk,
+            "outbound_id": outbound.pk,
+            "macro_id": macro.pk,
+            "merge_id": merge.pk,
+            "suggestion_id": suggestion.pk,
+            "agent_id": colleague.pk,
+            "rule_id": rule.pk,
+            "team_id": team.pk,
+            "token_id": token.pk,
+            "annotator": 0,
+            "kind": 0,
+        }
+    )
+
+
+def _fill(template: str, world: World, entry: Entry) -> str:
+    ids = dict(world.ids)
+    if entry.query == "outbound":
+        ids["message_id"] = ids["outbound_id"]
+    filled = template
+    for name, value in ids.items():
+        text = {"annotator": "topic", "kind": "webhook"}.get(name, str(value))
+        filled = filled.replace("{" + name + "}", text)
+    return filled
+
+
+def _request(client: Client, key: str, entry: Entry, world: World, own: World) -> int:
+    method, template = key.split(" ", 1)
+    path = _fill(template, world, entry)
+    try:
+        resolve(path)
+    except Resolver404:
+        path += "/"
+    if entry.query and entry.query != "outbound":
+        path += "?" + _fill(entry.query, world, entry)
+    if entry.body is not None:
+        body = json.loads(_fill(json.dumps(entry.body), own, entry).replace('"{', "").replace('}"', ""))
+        body = {k: int(v) if isinstance(v, str) and v.isdigit() else v for k, v in body.items()}
+        response = client.generic(method, path, json.dumps(body), content_type="application/json")
+    elif method == "POST":
+        response = client.post(path, entry.form)
+    else:
+        response = client.generic(method, path)
+    return response.status_code
+
+
+@pytest.fixture
+def worlds(db) -> tuple[World, World]:
+    return _world("eigen"), _world("fremd")
+
+
+AGENT_ENTRIES = sorted(key for key, entry in MATRIX.items() if entry.allowed is not None)
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+@pytest.mark.parametrize("key", AGENT_ENTRIES)
+def test_permission_matrix(worlds, key, role, django_capture_on_commit_callbacks):
+    own, foreign = worlds
+    entry = MATRIX[key]
+    assert entry.allowed is not None
+    agent = make(AgentFactory, workspace_id=own.ids["workspace"], role=role)
+    client = Client()
+    client.force_login(agent.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        if entry.foreign:
+            status = _request(client, key, entry, foreign, own)
+            assert status == (404 if role in entry.allowed else entry.denied), f"{role} on a foreign object"
+        status = _request(client, key, entry, own, own)
+    if role in entry.allowed:
+        assert status not in (401, 403, 404) and status < 500, f"{role} on its own object: {status}"
+    else:
+        assert status == entry.denied, f"{role} on its own object: {status}"
+
+
+@pytest.mark.parametrize("key", AGENT_ENTRIES)
+def test_anonymous_gets_no_agent_endpoint(worlds, key, client):
+    own, _ = worlds
+    status = _request(client, key, MATRIX[key], own, own)
+    assert status in (401, 302), status
