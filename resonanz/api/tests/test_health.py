@@ -59,14 +59,21 @@ def test_the_details_need_the_token(client, conversation):
     assert body["mode"] == "embedded"
     assert body["database"] == {"ok": True, "vendor": connection.vendor}
     assert body["queue"]["backend"] == "eager"
-    assert body["counts"] == {"messages": 1, "conversations": 1, "events_pending": 0, "events_failed": 0}
+    assert body["counts"] == {
+        "messages": 1,
+        "conversations": 1,
+        "events_pending": 0,
+        "events_failed": 0,
+        "events_retrying": 0,
+        "deliveries_failed": 0,
+    }
 
 
 def test_repeated_detailed_probes_reuse_their_counts(client, conversation):
     with CaptureQueriesContext(connection) as context:
         for _ in range(5):
             assert detailed(client).json()["counts"]["messages"] == 1
-    assert count_queries(context) == 4  # one set of counts for five probes
+    assert count_queries(context) == 6  # one set of counts for five probes
     MessageFactory(conversation=conversation)
     assert detailed(client).json()["counts"]["messages"] == 1  # still the reused answer
     fresh = detailed(client, "?fresh=1").json()

@@ -88,7 +88,7 @@ def test_the_admin_role_has_settings_permissions_only_in_its_own_workspace(two_w
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        (Agent.Role.AGENT, {"conversations.reply", "cti.lookup"}),
+        (Agent.Role.AGENT, {"conversations.reply", "cti.lookup", "analytics.view"}),
         (Agent.Role.LEAD, {"conversations.reply", "macros.manage", "analytics.view"}),
         (Agent.Role.ADMIN, {"conversations.reply", "settings.manage", "tokens.manage", "audit.view"}),
         (Agent.Role.MODERATOR, {"conversations.reply", "community.moderate"}),
@@ -99,7 +99,7 @@ def test_roles(role, allowed):
     agent = make(AgentFactory, role=role)
     assert {name for name in allowed if has_perm(agent, name)} == allowed
     forbidden = {
-        Agent.Role.AGENT: {"settings.manage", "macros.manage", "analytics.view"},
+        Agent.Role.AGENT: {"settings.manage", "macros.manage"},
         Agent.Role.LEAD: {"settings.manage", "tokens.manage"},
         Agent.Role.ADMIN: set(),
         Agent.Role.MODERATOR: {"settings.manage", "customers.merge"},
