@@ -27,6 +27,9 @@ install-dev: $(VENV)/.dev
 ## The main job: set up, load the demo workspace, serve on 127.0.0.1:$(PORT) with the worker in-process.
 ## Live traffic beside it: the fake X and Facebook platforms (ports 8101, 8102) and new messages on the
 ## other demo channels (forum, e-mail, app, phone) keep customers writing.
+# The fake X and Facebook listen on 127.0.0.1: the server may call them (outbound calls to internal
+# addresses are refused otherwise, docs/security-outbound.md).
+demo: export RESONANZ_OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1
 demo: install
 	$(BIN)/resonanz init --workspace "Netzwelt Kommunikation"
 	$(BIN)/resonanz demo --if-empty

@@ -22,6 +22,11 @@ TEST_ENCRYPTION_KEYS = os.environ.setdefault(
     "RESONANZ_ENCRYPTION_KEYS", "1v5qs0urNoUvUy6Y1cniwQ-fgZDRqDKGQMJBsjIzGXI="
 )
 
+# The fake platforms, feed and mail servers of the tests listen on loopback: outbound calls may go there
+# (servers and workers the tests start inherit this; in this process the fixture below sets it).
+LOOPBACK = ["127.0.0.1", "::1", "localhost"]
+os.environ.setdefault("RESONANZ_OUTBOUND_ALLOWED_HOSTS", ",".join(LOOPBACK))
+
 
 @pytest.fixture(autouse=True)
 def _eager_queue(settings):
@@ -29,6 +34,7 @@ def _eager_queue(settings):
     settings.QUEUE_BACKEND = "eager"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS.split(",")
+    settings.OUTBOUND_ALLOWED_HOSTS = LOOPBACK
 
 
 @pytest.fixture

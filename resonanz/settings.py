@@ -324,6 +324,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("RESONANZ_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 
+# --- Outbound HTTP (feeds, X, Facebook: resonanz/core/http.py) -------------------------------------------
+# Loopback, private, link-local and other non-public targets are refused unless the operator allows them:
+# all of them, or the listed host names, addresses and networks ("127.0.0.1,10.0.0.0/8,intranet.example").
+OUTBOUND_ALLOW_PRIVATE = env.bool("RESONANZ_OUTBOUND_ALLOW_PRIVATE", default=False)
+OUTBOUND_ALLOWED_HOSTS: list[str] = env.list("RESONANZ_OUTBOUND_ALLOWED_HOSTS", default=[])
+
 # --- Logging --------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("RESONANZ_LOG_LEVEL", default="INFO")
 LOGGING = {

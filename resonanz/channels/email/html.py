@@ -90,6 +90,10 @@ def html_to_text(markup: str) -> str:
     markup = _CONTROL.sub(" ", markup).strip()
     if not markup:
         return ""
+    if (
+        "<" not in markup
+    ):  # a feed title, a plain summary: text with entities, whitespace collapsed as HTML does
+        return " ".join(html.unescape(markup).split())
     if markup.startswith("<?xml"):
         markup = markup.split("?>", 1)[-1]
     try:

@@ -1,4 +1,5 @@
-"""A small Graph API client on httpx with explicit timeouts. Errors come back as `GraphError` with Graph's
+"""A small Graph API client on the process's pooled, guarded HTTP client (`resonanz.core.http`) with explicit
+timeouts. Errors come back as `GraphError` with Graph's
 ``error.message``, ``code``, ``error_subcode`` and ``is_transient``."""
 
 from __future__ import annotations
@@ -6,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
+from resonanz.core import http
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -56,16 +59,19 @@ class GraphClient:
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
     ) -> dict[str, Any]:
         try:
-            response = httpx.request(
+            response = http.request(
                 method,
                 f"{self.base_url}/{path.lstrip('/')}",
                 params=params,
                 json=json,
                 headers={"Authorization": f"Bearer {self.page_token}", "User-Agent": "Resonanz"},
                 timeout=self.timeout,
+                total_seconds=self.timeout.read * 3 if self.timeout.read else http.DEFAULT_TOTAL_SECONDS,
             )
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, http.DeadlineExceeded) as error:
             raise GraphNetworkError(f"{type(error).__name__}: {error}", transient=True) from error
+        except http.OutboundError as error:  # refused target, oversized answer: trying again cannot help
+            raise GraphError(str(error), transient=False) from error
         try:
             data = response.json()
         except ValueError:

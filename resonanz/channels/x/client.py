@@ -1,4 +1,5 @@
-"""A small X API v2 client on httpx with explicit timeouts and rate-limit bookkeeping.
+"""A small X API v2 client on the process's pooled, guarded HTTP client (`resonanz.core.http`) with explicit
+timeouts and rate-limit bookkeeping.
 
 Every answer's ``x-rate-limit-remaining`` / ``x-rate-limit-reset`` headers are remembered per endpoint; a
 call to an endpoint whose window is used up raises `RateLimited` without touching the network, and a 429
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from resonanz.core import http
 
 DEFAULT_BASE_URL = "https://api.x.com"
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -113,16 +116,19 @@ class XClient:
         """One call; ``endpoint`` names the rate-limit window (e.g. "GET /2/users/:id/mentions")."""
         self._check_window(endpoint)
         try:
-            response = httpx.request(
+            response = http.request(
                 method,
                 self.base_url + path,
                 params=params,
                 json=json,
                 headers=self._headers(),
                 timeout=self.timeout,
+                total_seconds=self.timeout.read * 3 if self.timeout.read else http.DEFAULT_TOTAL_SECONDS,
             )
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, http.DeadlineExceeded) as error:
             raise NetworkError(f"{type(error).__name__}: {error}") from error
+        except http.OutboundError as error:  # refused target, oversized answer: trying again cannot help
+            raise XApiError(str(error)) from error
         self._remember_window(endpoint, response)
         if response.status_code == 429:
             reset = response.headers.get("x-rate-limit-reset")
@@ -214,7 +220,8 @@ class XClient:
         params = {"tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS}
         timeout = httpx.Timeout(read_timeout, connect=5.0)
         try:
-            with httpx.stream(
+            # A stream is meant to last: no total time limit, the read timeout notices a silent platform.
+            with http.shared_client().stream(
                 "GET",
                 self.base_url + "/2/tweets/search/stream",
                 params=params,
@@ -231,3 +238,5 @@ class XClient:
                 yield from response.iter_lines()
         except httpx.HTTPError as error:
             raise NetworkError(f"{type(error).__name__}: {error}") from error
+        except http.OutboundRefused as error:
+            raise XApiError(str(error)) from error

@@ -17,6 +17,8 @@ class Resource:
     status: int = 200
     content_type: str = "application/rss+xml; charset=utf-8"
     hang: bool = False  # never answer (until the server stops): for timeout tests
+    drip: bool = False  # answer one byte every 50 ms, never finishing (until the server stops)
+    location: str = ""  # with a 3xx status: where the feed moved
 
 
 class FeedServer:
@@ -39,6 +41,23 @@ class FeedServer:
                     return
                 if resource.hang:
                     server.release.wait(30)
+                    return
+                if resource.drip:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    while not server.release.wait(0.05):
+                        try:
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                    return
+                if resource.location:
+                    self.send_response(resource.status)
+                    self.send_header("Location", resource.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if resource.status == 200 and (
                     (resource.etag and self.headers.get("If-None-Match") == resource.etag)
@@ -65,8 +84,8 @@ class FeedServer:
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.httpd.server_address[1]}{path}"
 
     def __enter__(self) -> FeedServer:
         self.thread.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 
 import pytest
 
@@ -156,3 +157,50 @@ def test_poll_task_stores_the_feed(make_feed_account, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         poll_feed_task(account.pk)
     assert Message.objects.count() == 2
+
+
+# --- the outbound guard and bounded fetches (resonanz/core/http.py) ------------------------------------------
+def test_a_feed_on_an_internal_address_is_refused_and_never_fetched(make_feed_account, feed_server, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    account = make_feed_account("/blog.rss")
+    with pytest.raises(FeedFetchError):
+        poll_feed(account)
+    account.refresh_from_db()
+    assert account.status == "unhealthy"
+    assert "127.0.0.1 resolves to 127.0.0.1, a non-public address" in account.status_detail
+    assert feed_server.requests == []
+    assert InboundEvent.objects.count() == 0
+
+
+def test_a_feed_redirecting_to_an_internal_address_is_refused_at_that_hop(
+    make_feed_account, feed_server, settings
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["localhost"]  # the feed's own host is allowed, 127.0.0.1 is not
+    feed_server.resources["/moved.rss"] = Resource(b"", status=302, location=feed_server.url("/blog.rss"))
+    account = make_feed_account("/moved.rss")
+    account.config["url"] = feed_server.url("/moved.rss", host="localhost")
+    account.save(update_fields=["config"])
+    with pytest.raises(FeedFetchError, match="non-public address"):
+        poll_feed(account)
+    assert [r["path"] for r in feed_server.requests] == ["/moved.rss"]
+
+
+def test_a_moved_feed_is_followed(make_feed_account, feed_server, django_capture_on_commit_callbacks):
+    feed_server.resources["/moved.rss"] = Resource(b"", status=301, location="/blog.rss")
+    account = make_feed_account("/moved.rss")
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_feed(account)
+    assert [r["path"] for r in feed_server.requests] == ["/moved.rss", "/blog.rss"]
+    assert InboundEvent.objects.count() > 0
+
+
+@pytest.mark.timeout(30)
+def test_a_feed_that_drips_bytes_is_cut_at_its_total_time_limit(make_feed_account, feed_server):
+    feed_server.resources["/slow.rss"] = Resource(b"", drip=True)
+    account = make_feed_account("/slow.rss", timeout_seconds=0.5)
+    started = time.monotonic()
+    with pytest.raises(FeedFetchError, match="too long"):
+        poll_feed(account)
+    assert time.monotonic() - started < 5
+    account.refresh_from_db()
+    assert account.status == "unhealthy"

@@ -22,6 +22,7 @@ from resonanz.channels.actions import do_create_channel_account
 from resonanz.channels.facebook.fake_server import FakeFacebook
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.x.fake_server import FakeX
+from resonanz.core import http
 from resonanz.workspaces.models import Workspace
 
 CUSTOMERS = [
@@ -69,6 +70,13 @@ class Command(BaseCommand):
         self.stdout.write("channel account config: " + json.dumps(config))
         if account is not None:
             self.stdout.write(f"channel account {account.pk} ({account.name}) points at it")
+            try:
+                http.checked_addresses("127.0.0.1", 80)
+            except http.OutboundRefused:
+                self.stdout.write(
+                    "note: Resonanz calls 127.0.0.1 only when allowed: start `resonanz run` with "
+                    "RESONANZ_OUTBOUND_ALLOWED_HOSTS=127.0.0.1 (`make demo` does)"
+                )
         stop = threading.Event()
         if options["run_seconds"] > 0:
             threading.Timer(options["run_seconds"], stop.set).start()
