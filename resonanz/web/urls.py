@@ -34,5 +34,6 @@ urlpatterns = [
     path("settings/agents/<int:agent_id>/", views_settings.agent_detail, name="settings_agent"),
     path("settings/tokens/", views_settings.tokens, name="settings_tokens"),
     path("settings/tokens/<int:token_id>/revoke", views_settings.token_revoke, name="settings_token_revoke"),
+    path("invite/<str:uidb64>/<str:token>/", views_settings.accept_invitation, name="accept_invitation"),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

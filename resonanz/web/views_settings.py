@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +39,7 @@ from resonanz.workspaces.actions import (
     do_set_user_password,
     do_update_agent,
 )
+from resonanz.workspaces.invitations import agent_for_invitation, do_invite_agent
 from resonanz.workspaces.models import Agent, ApiToken, Skill, Team
 
 AUDIT_PAGE_SIZE = 100
@@ -265,6 +268,20 @@ def agents(request: HttpRequest) -> HttpResponse:
         form = request.POST.dict()
         teams, skills = _groups(request, agent)
         try:
+            if form.get("invite"):
+                invited = do_invite_agent(
+                    agent,
+                    username=form.get("username", "").strip(),
+                    display_name=form.get("display_name", "").strip(),
+                    email=form.get("email", "").strip(),
+                    role=form.get("role", Agent.Role.AGENT),
+                    base_url=settings.PUBLIC_URL or request.build_absolute_uri("/"),
+                    teams=teams,
+                    skills=skills,
+                    languages=_languages(form.get("languages", "de")) or ["de"],
+                    capacity=int(form.get("capacity") or 20),
+                )
+                return redirect("web:settings_agent", agent_id=invited.pk)
             created = do_create_agent(
                 agent.workspace,
                 username=form.get("username", "").strip(),
@@ -460,6 +477,37 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @requires("settings.manage")
 def settings_home(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("web:settings_channels"))
+
+
+# --- Accepting an invitation (no login yet) ------------------------------------------------------------
+def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    invited = agent_for_invitation(uidb64, token)
+    if invited is None:
+        return render(
+            request,
+            "settings/invitation.html",
+            {"invalid": True},
+            status=404,
+        )
+    error = ""
+    if request.method == "POST":
+        password = request.POST.get("password", "")
+        if password != request.POST.get("password_again", ""):
+            error = _("Die beiden Passwörter sind verschieden.")
+        else:
+            try:
+                do_set_user_password(invited, password, actor=invited)
+            except ResonanzError as problem:
+                error = problem.message
+            else:
+                login(request, invited.user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("web:inbox")
+    return render(
+        request,
+        "settings/invitation.html",
+        {"invited": invited, "error": error},
+        status=400 if error else 200,
+    )
 
 
 # --- Presence (every agent, in the header) --------------------------------------------------------------

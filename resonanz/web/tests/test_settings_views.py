@@ -252,3 +252,100 @@ def test_every_agent_switches_their_own_presence_in_the_header(workspace):
     assert (response.status_code, response["Location"]) == (302, "/")
     agent.refresh_from_db()
     assert agent.presence == "online"
+
+
+def test_the_settings_area_speaks_english_too(admin_client):
+    admin_client.post("/language/", {"language": "en", "next": "/"})
+    page = admin_client.get("/settings/channels/").content.decode()
+    assert "Channel accounts" in page and "Add a channel account" in page
+    form = admin_client.get("/settings/channels/add/email/").content.decode()
+    assert "IMAP password" in form and "IMAP-Passwort" not in form
+
+
+@pytest.fixture
+def smtp(settings):
+    from resonanz.channels.email.tests.servers import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        yield server
+
+
+def _invitation_link(smtp) -> str:
+    import email
+
+    message = email.message_from_bytes(smtp.handler.received[0]["data"])
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
+    found = re.search(r"http://testserver(/invite/[^/\s]+/[^/\s]+/)", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_an_invited_agent_sets_a_password_once_and_logs_in(admin_client, smtp, workspace):
+    response = admin_client.post(
+        "/settings/agents/",
+        {
+            "invite": "1",
+            "username": "nina",
+            "display_name": "Nina Neu",
+            "email": "nina@netzwelt.example",
+            "role": "agent",
+            "languages": "de",
+            "capacity": "10",
+        },
+    )
+    nina = Agent.objects.get(user__username="nina")
+    assert response.status_code == 302
+    assert not nina.user.has_usable_password()
+    assert smtp.handler.received[0]["rcpt_tos"] == ["nina@netzwelt.example"]
+    link = _invitation_link(smtp)
+    visitor = Client()
+    assert "Nina Neu" in visitor.get(link).content.decode()
+    mismatch = visitor.post(link, {"password": "ein-gutes-passwort-1", "password_again": "anders"})
+    assert mismatch.status_code == 400
+    response = visitor.post(
+        link, {"password": "ein-gutes-passwort-1", "password_again": "ein-gutes-passwort-1"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert visitor.get("/").status_code == 200
+    assert Client().login(username="nina", password="ein-gutes-passwort-1")
+    # The link works once.
+    assert Client().get(link).status_code == 404
+    assert (
+        Client().post(link, {"password": "uebernahme-123", "password_again": "uebernahme-123"}).status_code
+        == 404
+    )
+    assert list(
+        AuditEntry.objects.filter(object_id=nina.pk).order_by("pk").values_list("action", flat=True)
+    ) == [
+        "agent.created",
+        "agent.invited",
+        "agent.password_set",
+    ]
+
+
+def test_an_invitation_that_cannot_be_sent_saves_nothing(admin_client, settings):
+    from resonanz.channels.email.tests.servers import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    response = admin_client.post(
+        "/settings/agents/",
+        {"invite": "1", "username": "nina", "email": "nina@netzwelt.example", "role": "agent"},
+    )
+    assert response.status_code == 400
+    assert "konnte nicht gesendet werden" in response.content.decode()
+    assert not Agent.objects.filter(user__username="nina").exists()
+
+
+def test_a_forged_invitation_link_is_refused(workspace):
+    agent = make(AgentFactory, workspace=workspace)
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(agent.user.pk))
+    assert Client().get(f"/invite/{uid}/abc-def/").status_code == 404
+    assert Client().get("/invite/%%%/abc/").status_code == 404

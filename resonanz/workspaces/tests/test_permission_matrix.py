@@ -123,6 +123,7 @@ MATRIX: dict[str, Entry] = {
     "GET /login": public("the login page"),
     "POST /logout": public("logging out"),
     "POST /language": public("choosing the UI language"),
+    "GET /invite/{uidb64}/{token}": public("an invited agent sets a password with the one-time link"),
     # --- the agent UI ------------------------------------------------------------------------------------
     "GET /": Entry(ALL, foreign=False),
     "GET /conversations/{conversation_id}": Entry(ALL),
