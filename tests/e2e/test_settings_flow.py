@@ -50,9 +50,13 @@ def smtp(settings):
 
 def test_an_admin_sets_up_the_company_in_the_browser(page, browser, live_server, dovecot, smtp, tmp_path):
     workspace = WorkspaceFactory()
-    admin = AgentFactory(workspace=workspace, role=Agent.Role.ADMIN, display_name="Jana Wöhler", initials="JW")
+    admin = AgentFactory(
+        workspace=workspace, role=Agent.Role.ADMIN, display_name="Jana Wöhler", initials="JW"
+    )
     do_ensure_skill(workspace, "Störungen")
-    do_create_agent(workspace, username="telefonanlage", password=None, display_name="Telefonanlage", capacity=0)
+    do_create_agent(
+        workspace, username="telefonanlage", password=None, display_name="Telefonanlage", capacity=0
+    )
     base = live_server.url
 
     LoginPage(page, base).open().log_in(admin.user.username, AGENT_PASSWORD)
@@ -63,7 +67,10 @@ def test_an_admin_sets_up_the_company_in_the_browser(page, browser, live_server,
     expect(page.locator("#webhook-url")).to_have_value(f"{base}/api/channels/{webhook_id}/events")
     secret = page.locator("#secret").input_value()
     assert secret == ChannelAccount.objects.get(pk=webhook_id).secret
-    assert signed_post(Client(), f"/api/channels/{webhook_id}/events", secret, event("shop-1")).status_code == 200
+    assert (
+        signed_post(Client(), f"/api/channels/{webhook_id}/events", secret, event("shop-1")).status_code
+        == 200
+    )
 
     # A mailbox against the local IMAP and SMTP servers; the connection test logs in to both.
     user = dovecot.add_user()
@@ -103,14 +110,16 @@ def test_an_admin_sets_up_the_company_in_the_browser(page, browser, live_server,
 
     # Give her a skill.
     settings_page.give_skill("Nina Neu", "Störungen")
-    assert list(Agent.objects.get(user__username="nina").skills.values_list("name", flat=True)) == ["Störungen"]
+    assert list(Agent.objects.get(user__username="nina").skills.values_list("name", flat=True)) == [
+        "Störungen"
+    ]
 
     # A token for the telephony system; the CTI lookup answers with it, and only that.
     key = settings_page.create_token("Telefonanlage", "Telefonanlage", "cti")
     request = urllib.request.Request(
         f"{base}/api/cti/lookup?number=0221%201234567", headers={"Authorization": f"Bearer {key}"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the live test server
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
         assert json.loads(response.read())["number"]
 
