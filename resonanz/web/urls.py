@@ -7,7 +7,7 @@ from resonanz.web import views, views_settings
 app_name = "web"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views_settings.login_or_first_run, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="set_language"),
     path("", views.inbox, name="inbox"),
@@ -35,5 +35,7 @@ urlpatterns = [
     path("settings/tokens/", views_settings.tokens, name="settings_tokens"),
     path("settings/tokens/<int:token_id>/revoke", views_settings.token_revoke, name="settings_token_revoke"),
     path("invite/<str:uidb64>/<str:token>/", views_settings.accept_invitation, name="accept_invitation"),
+    path("setup/", views_settings.first_run, name="first_run"),
+    path("settings/workspace/", views_settings.workspace_settings, name="settings_workspace"),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

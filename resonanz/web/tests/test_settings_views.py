@@ -349,3 +349,87 @@ def test_a_forged_invitation_link_is_refused(workspace):
     uid = urlsafe_base64_encode(force_bytes(agent.user.pk))
     assert Client().get(f"/invite/{uid}/abc-def/").status_code == 404
     assert Client().get("/invite/%%%/abc/").status_code == 404
+
+
+def test_workspace_settings_are_checked_saved_and_audited(admin_client, workspace, admin):
+    form = {
+        "name": "Netzwelt Kommunikation GmbH",
+        "languages": "de en tr",
+        "federal_state": "NW",
+        "time_zone": "Europe/Berlin",
+        "hours_mon": "08:00-12:00, 13:00-18:00",
+        "hours_sat": "09:00-13:00",
+        "signature_style": "first_name",
+        "private_terms": "Kündigung\nKontonummer\n",
+        "response_rate_threshold": "75",
+        "response_target_minutes": "30",
+        "response_rate_min_posts": "3",
+    }
+    assert admin_client.post("/settings/workspace/", form).status_code == 200
+    workspace.refresh_from_db()
+    assert (workspace.name, workspace.languages, workspace.signature_style) == (
+        "Netzwelt Kommunikation GmbH",
+        ["de", "en", "tr"],
+        "first_name",
+    )
+    assert workspace.settings["business_hours"] == {
+        "mon": [["08:00", "12:00"], ["13:00", "18:00"]],
+        "sat": [["09:00", "13:00"]],
+    }
+    assert (workspace.settings["federal_state"], workspace.settings["response_rate_threshold"]) == (
+        "NW",
+        0.75,
+    )
+    assert workspace.settings["understanding"]["private_terms"] == ["Kündigung", "Kontonummer"]
+    from resonanz.conversations.sla import calendar_for
+
+    assert calendar_for(workspace).federal_state == "NW"
+    entry = AuditEntry.objects.get(action="workspace.updated")
+    assert entry.actor_id == admin.pk and "federal_state" in entry.data["changed"]
+    for bad, message in (
+        ({"federal_state": "XX"}, "federal_state"),
+        ({"hours_tue": "8 bis 18"}, "business_hours.tue"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"response_rate_threshold": "150"}, "response_rate_threshold"),
+    ):
+        response = admin_client.post("/settings/workspace/", {**form, **bad})
+        assert response.status_code == 400 and message in response.content.decode()
+    workspace.refresh_from_db()
+    assert workspace.settings["federal_state"] == "NW"
+    assert AuditEntry.objects.filter(action="workspace.updated").count() == 1
+
+
+def test_the_first_visit_to_a_fresh_install_sets_it_up_once(db):
+    from resonanz.understanding.models import Topic
+    from resonanz.workspaces.models import Workspace
+
+    client = Client()
+    assert client.get("/login/")["Location"] == "/setup/"
+    response = client.post(
+        "/setup/",
+        {
+            "company": "Netzwelt",
+            "username": "jana",
+            "password": "erstes-passwort-1",
+            "password_again": "erstes-passwort-1",
+        },
+    )
+    assert (response.status_code, response["Location"]) == (302, "/settings/workspace/?first=1")
+    assert "Die ersten Schritte" in client.get(response["Location"]).content.decode()
+    jana = Agent.objects.get()
+    assert (jana.role, jana.user.is_staff, jana.workspace.name) == ("admin", False, "Netzwelt")
+    assert Topic.objects.filter(workspace=jana.workspace).exists()
+    # Set up: the setup is gone, the login page is back.
+    assert Client().get("/setup/").status_code == 404
+    again = Client().post(
+        "/setup/",
+        {
+            "company": "Fremd",
+            "username": "mallory",
+            "password": "x-passwort-123",
+            "password_again": "x-passwort-123",
+        },
+    )
+    assert again.status_code == 404
+    assert Workspace.objects.count() == 1
+    assert Client().get("/login/").status_code == 200

@@ -123,6 +123,7 @@ MATRIX: dict[str, Entry] = {
     "GET /login": public("the login page"),
     "POST /logout": public("logging out"),
     "POST /language": public("choosing the UI language"),
+    "GET /setup": public("the first-run setup: only while no agent exists, then 404"),
     "GET /invite/{uidb64}/{token}": public("an invited agent sets a password with the one-time link"),
     # --- the agent UI ------------------------------------------------------------------------------------
     "GET /": Entry(ALL, foreign=False),
@@ -143,6 +144,7 @@ MATRIX: dict[str, Entry] = {
     "GET /settings/tokens": Entry(ADMINS, foreign=False),
     "POST /settings/tokens/{token_id}/revoke": Entry(ADMINS),
     "GET /settings/audit": Entry(ADMINS, foreign=False),
+    "GET /settings/workspace": Entry(ADMINS, foreign=False),
 }
 
 
