@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_settings
+from resonanz.web import views, views_routing, views_settings
 
 app_name = "web"
 
@@ -37,5 +37,9 @@ urlpatterns = [
     path("invite/<str:uidb64>/<str:token>/", views_settings.accept_invitation, name="accept_invitation"),
     path("setup/", views_settings.first_run, name="first_run"),
     path("settings/workspace/", views_settings.workspace_settings, name="settings_workspace"),
+    path("settings/routing/", views_routing.routing, name="settings_routing"),
+    path(
+        "settings/routing/<int:rule_id>/delete", views_routing.routing_delete, name="settings_routing_delete"
+    ),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

@@ -145,6 +145,8 @@ MATRIX: dict[str, Entry] = {
     "POST /settings/tokens/{token_id}/revoke": Entry(ADMINS),
     "GET /settings/audit": Entry(ADMINS, foreign=False),
     "GET /settings/workspace": Entry(ADMINS, foreign=False),
+    "GET /settings/routing": Entry(ADMINS, foreign=False),
+    "POST /settings/routing/{rule_id}/delete": Entry(ADMINS),
 }
 
 
@@ -171,6 +173,7 @@ def _methods(pattern: URLPattern) -> set[str]:
         "channel_action": {"POST"},
         "token_revoke": {"POST"},
         "presence": {"POST"},
+        "routing_delete": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
