@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_routing, views_settings
+from resonanz.web import views, views_catalog, views_routing, views_settings
 
 app_name = "web"
 
@@ -41,5 +41,10 @@ urlpatterns = [
     path(
         "settings/routing/<int:rule_id>/delete", views_routing.routing_delete, name="settings_routing_delete"
     ),
+    path("settings/topics/", views_catalog.topics, name="settings_topics"),
+    path("settings/macros/", views_catalog.macros, name="settings_macros"),
+    path("settings/macros/<int:macro_id>/delete", views_catalog.macro_delete, name="settings_macro_delete"),
+    path("settings/sla/", views_catalog.sla, name="settings_sla"),
+    path("settings/sla/<int:policy_id>/delete", views_catalog.sla_delete, name="settings_sla_delete"),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

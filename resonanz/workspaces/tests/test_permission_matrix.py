@@ -20,7 +20,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from ninja.operation import PathView
 
 from resonanz.contacts.models import CustomerMerge, MatchSuggestion
-from resonanz.conversations.models import Macro, Message
+from resonanz.conversations.models import Macro, Message, SlaPolicy
 from resonanz.core.factories import (
     AgentFactory,
     ChannelAccountFactory,
@@ -146,6 +146,11 @@ MATRIX: dict[str, Entry] = {
     "GET /settings/audit": Entry(ADMINS, foreign=False),
     "GET /settings/workspace": Entry(ADMINS, foreign=False),
     "GET /settings/routing": Entry(ADMINS, foreign=False),
+    "GET /settings/topics": Entry(ADMINS, foreign=False),
+    "GET /settings/macros": Entry(LEADS, foreign=False),
+    "POST /settings/macros/{macro_id}/delete": Entry(LEADS),
+    "GET /settings/sla": Entry(ADMINS, foreign=False),
+    "POST /settings/sla/{policy_id}/delete": Entry(ADMINS),
     "POST /settings/routing/{rule_id}/delete": Entry(ADMINS),
 }
 
@@ -174,6 +179,8 @@ def _methods(pattern: URLPattern) -> set[str]:
         "token_revoke": {"POST"},
         "presence": {"POST"},
         "routing_delete": {"POST"},
+        "macro_delete": {"POST"},
+        "sla_delete": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
@@ -230,6 +237,9 @@ def _world(slug: str) -> World:
     )
     colleague = make(AgentFactory, workspace=workspace, role="agent")
     rule = RoutingRule.objects.create(workspace=workspace, name="Regel", position=1)
+    policy = SlaPolicy.objects.create(
+        workspace=workspace, channel_kind="x", priority=1, first_response_minutes=60, resolution_minutes=600
+    )
     team = do_ensure_team(workspace, "Technik")
     token, _ = do_create_api_token(colleague, "Telefon")
     return World(
@@ -247,6 +257,7 @@ def _world(slug: str) -> World:
             "suggestion_id": suggestion.pk,
             "agent_id": colleague.pk,
             "rule_id": rule.pk,
+            "policy_id": policy.pk,
             "team_id": team.pk,
             "token_id": token.pk,
             "annotator": 0,
