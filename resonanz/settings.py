@@ -270,6 +270,17 @@ TRUSTED_PROXY_COUNT = env.int("RESONANZ_TRUSTED_PROXY_COUNT", default=1)
 # settings pages are built on it (the browser pages use the request's host when this is unset).
 PUBLIC_URL = env.str("RESONANZ_PUBLIC_URL", default="").rstrip("/")
 
+# Mail the server itself sends (agent invitations), not the channels' mail: an SMTP relay from the env.
+EMAIL_HOST = env.str("RESONANZ_EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("RESONANZ_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("RESONANZ_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("RESONANZ_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("RESONANZ_EMAIL_STARTTLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("RESONANZ_EMAIL_FROM", default="resonanz@localhost")
+# How long an invitation link stays valid (Django's password-reset tokens: one use, then void).
+PASSWORD_RESET_TIMEOUT = env.int("RESONANZ_INVITE_SECONDS", default=7 * 24 * 3600)
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

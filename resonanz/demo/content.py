@@ -805,3 +805,40 @@ FOLLOWUP_NUDGES = [
     "Ich warte immer noch auf eine Antwort.",
     "Push. 🙄",
 ]
+
+
+# A real app channel, so /widget-demo/ shows the widget (the fake "Netzwelt-App" above only imitates one).
+APP_CHANNEL_NAME = "Netzwelt-Widget"
+
+
+@dataclass(frozen=True)
+class DemoRule:
+    """A routing rule of the demo; topics are slugs of the default taxonomy (resonanz/understanding/topics.py)."""
+
+    name: str
+    topics: str = ""
+    languages: str = ""
+    team: str = ""
+    skill: str = ""
+    priority: int = 1
+    stop: bool = True
+
+
+ROUTING_RULES = [
+    DemoRule("Englisch an Englisch-Sprechende", languages="en", skill="Englisch", stop=False),
+    DemoRule("Störungen an die Technik", topics="stoerung", team="Technik", skill="Störungen", priority=2),
+    DemoRule("Geräte an die Technik", topics="geraet", team="Technik", skill="Router & Geräte"),
+    DemoRule(
+        "Rechnungen und Zahlungsschwierigkeiten an die Abrechnung",
+        topics="rechnung,zahlungsschwierigkeiten",
+        team="Abrechnung",
+        skill="Rechnungen",
+    ),
+    DemoRule(
+        "Verträge und Kündigungen an den 1st Level",
+        topics="vertrag,kuendigung",
+        team="1st Level",
+        skill="Verträge",
+    ),
+    DemoRule("Lieferungen und Termine an den 1st Level", topics="lieferung,termin", team="1st Level"),
+]

@@ -22,11 +22,15 @@ from resonanz.channels.actions import do_create_channel_account
 from resonanz.channels.base import RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.settings_actions import do_add_channel_account
 from resonanz.conversations.actions import do_change_status, do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
+from resonanz.routing.actions import do_save_routing_rule
+from resonanz.routing.models import RoutingRule
 from resonanz.understanding.actions import do_ensure_default_topics
+from resonanz.understanding.models import Topic
 from resonanz.workspaces.actions import (
     do_create_agent,
     do_create_workspace,
@@ -120,6 +124,52 @@ def ensure_channel_accounts(workspace: Workspace) -> dict[str, ChannelAccount]:
     return accounts
 
 
+def ensure_app_channel(workspace: Workspace) -> ChannelAccount:
+    """A real app channel account (the widget), so /widget-demo/ works after `make demo`."""
+    existing = ChannelAccount.objects.filter(workspace=workspace, kind="app").order_by("pk").first()
+    if existing is not None:
+        return existing
+    return do_add_channel_account(
+        workspace,
+        kind="app",
+        name=content.APP_CHANNEL_NAME,
+        values={"allow_anonymous": True, "allowed_origins": []},
+        actor=None,
+    )
+
+
+def ensure_routing_rules(workspace: Workspace) -> int:
+    """The demo's routing rules, on the default topics' real slugs; only into a workspace without rules (an
+    admin's own rules are never replaced). Returns how many were written."""
+    if RoutingRule.objects.filter(workspace=workspace).exists():
+        return 0
+    known = set(Topic.objects.filter(workspace=workspace).values_list("slug", flat=True))
+    teams = {t.name: t for t in workspace.teams.all()}
+    skills = {s.name: s for s in workspace.skills.all()}
+    written = 0
+    for position, spec in enumerate(content.ROUTING_RULES, start=1):
+        unknown = {slug for slug in spec.topics.split(",") if slug} - known
+        if unknown:  # a taxonomy without these topics: leave the rule out rather than write a dead one
+            logger.warning("demo.rule.unknown_topics", extra={"rule": spec.name, "topics": sorted(unknown)})
+            continue
+        do_save_routing_rule(
+            None,
+            RoutingRule(
+                workspace=workspace,
+                name=spec.name,
+                position=position * 10,
+                topics=spec.topics,
+                languages=spec.languages,
+                team=teams.get(spec.team),
+                skill=skills.get(spec.skill),
+                priority=spec.priority,
+                stop=spec.stop,
+            ),
+        )
+        written += 1
+    return written
+
+
 @contextmanager
 def clock_at(moment: dt.datetime) -> Iterator[None]:
     """Let `timezone.now()` answer ``moment`` while an action runs (single-threaded CLI use only)."""
@@ -146,6 +196,8 @@ def load_demo(
     do_ensure_default_topics(workspace)  # the contact reasons the annotators and routing sort by
     agents = ensure_agents(workspace)
     accounts = ensure_channel_accounts(workspace)
+    ensure_app_channel(workspace)
+    ensure_routing_rules(workspace)
     accepted = 0
     replies = 0
     batch: list[DemoPost] = []

@@ -2,12 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_settings
+from resonanz.web import views, views_catalog, views_routing, views_settings
 
 app_name = "web"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views_settings.login_or_first_run, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="set_language"),
     path("", views.inbox, name="inbox"),
@@ -34,5 +34,17 @@ urlpatterns = [
     path("settings/agents/<int:agent_id>/", views_settings.agent_detail, name="settings_agent"),
     path("settings/tokens/", views_settings.tokens, name="settings_tokens"),
     path("settings/tokens/<int:token_id>/revoke", views_settings.token_revoke, name="settings_token_revoke"),
+    path("invite/<str:uidb64>/<str:token>/", views_settings.accept_invitation, name="accept_invitation"),
+    path("setup/", views_settings.first_run, name="first_run"),
+    path("settings/workspace/", views_settings.workspace_settings, name="settings_workspace"),
+    path("settings/routing/", views_routing.routing, name="settings_routing"),
+    path(
+        "settings/routing/<int:rule_id>/delete", views_routing.routing_delete, name="settings_routing_delete"
+    ),
+    path("settings/topics/", views_catalog.topics, name="settings_topics"),
+    path("settings/macros/", views_catalog.macros, name="settings_macros"),
+    path("settings/macros/<int:macro_id>/delete", views_catalog.macro_delete, name="settings_macro_delete"),
+    path("settings/sla/", views_catalog.sla, name="settings_sla"),
+    path("settings/sla/<int:policy_id>/delete", views_catalog.sla_delete, name="settings_sla_delete"),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
 ]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,6 +32,7 @@ from resonanz.channels.settings_actions import (
 from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
 from resonanz.core.models import AuditEntry
 from resonanz.routing.actions import do_set_presence
+from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.web.permissions import requires
 from resonanz.workspaces.actions import (
     do_create_agent,
@@ -37,6 +41,16 @@ from resonanz.workspaces.actions import (
     do_set_user_password,
     do_update_agent,
 )
+from resonanz.workspaces.configuration import (
+    FEDERAL_STATES,
+    SIGNATURE_STYLES,
+    WEEKDAYS,
+    current_settings,
+    do_update_workspace_settings,
+    parse_hours,
+)
+from resonanz.workspaces.first_run import do_first_run
+from resonanz.workspaces.invitations import agent_for_invitation, do_invite_agent
 from resonanz.workspaces.models import Agent, ApiToken, Skill, Team
 
 AUDIT_PAGE_SIZE = 100
@@ -265,6 +279,20 @@ def agents(request: HttpRequest) -> HttpResponse:
         form = request.POST.dict()
         teams, skills = _groups(request, agent)
         try:
+            if form.get("invite"):
+                invited = do_invite_agent(
+                    agent,
+                    username=form.get("username", "").strip(),
+                    display_name=form.get("display_name", "").strip(),
+                    email=form.get("email", "").strip(),
+                    role=form.get("role", Agent.Role.AGENT),
+                    base_url=settings.PUBLIC_URL or request.build_absolute_uri("/"),
+                    teams=teams,
+                    skills=skills,
+                    languages=_languages(form.get("languages", "de")) or ["de"],
+                    capacity=int(form.get("capacity") or 20),
+                )
+                return redirect("web:settings_agent", agent_id=invited.pk)
             created = do_create_agent(
                 agent.workspace,
                 username=form.get("username", "").strip(),
@@ -457,9 +485,133 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- The workspace: company, languages, business hours, persona, private terms, thresholds --------------
+def _workspace_form(request: HttpRequest) -> dict[str, Any]:
+    post = request.POST
+    return {
+        "name": post.get("name", ""),
+        "languages": _languages(post.get("languages", "")),
+        "federal_state": post.get("federal_state", ""),
+        "time_zone": post.get("time_zone", ""),
+        "business_hours": {day: parse_hours(post.get(f"hours_{day}", ""), day) for day in WEEKDAYS},
+        "signature_style": post.get("signature_style", ""),
+        "private_terms": post.get("private_terms", "").splitlines(),
+        "response_rate_threshold": (post.get("response_rate_threshold") or "80").replace(",", "."),
+        "response_target_minutes": post.get("response_target_minutes", ""),
+        "response_rate_min_posts": post.get("response_rate_min_posts", ""),
+    }
+
+
+@requires("settings.manage")
+def workspace_settings(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    saved = False
+    if request.method == "POST":
+        try:
+            changes = _workspace_form(request)
+            changes["response_rate_threshold"] = float(changes["response_rate_threshold"]) / 100
+            do_update_workspace_settings(agent.workspace, actor=agent, **changes)
+            saved = True
+        except ResonanzError as problem:
+            error = problem.message
+        except ValueError:
+            error = _("Antwortquote: bitte eine Zahl in Prozent.")
+        agent.workspace.refresh_from_db()
+    current = current_settings(agent.workspace)
+    hours = {
+        day: ", ".join(f"{start}-{end}" for start, end in current.business_hours.get(day, []))
+        for day in WEEKDAYS
+    }
+    return render(
+        request,
+        "settings/workspace.html",
+        _context(
+            request,
+            "workspace",
+            current=current,
+            hours=hours,
+            weekdays=WEEKDAYS,
+            federal_states=FEDERAL_STATES,
+            styles=SIGNATURE_STYLES,
+            threshold_percent=round(current.response_rate_threshold * 100),
+            error=error,
+            saved=saved,
+            first_run=request.GET.get("first") == "1",
+        ),
+        status=400 if error else 200,
+    )
+
+
+def login_or_first_run(request: HttpRequest) -> HttpResponseBase:
+    """The login page; on a fresh install (no agent yet) the first visit goes to the setup instead."""
+    if not Agent.objects.exists():
+        return redirect("web:first_run")
+    return LoginView.as_view(template_name="web/login.html")(request)
+
+
+# --- First run: the first visit to a fresh install creates the workspace and its admin ---------------------
+def first_run(request: HttpRequest) -> HttpResponse:
+    """Only while no agent exists at all; afterwards 404 (idempotent: it never runs twice)."""
+    if Agent.objects.exists():
+        raise Http404("this installation is set up")
+    error = ""
+    form = {"company": "", "username": ""}
+    if request.method == "POST":
+        form = {
+            "company": request.POST.get("company", "").strip(),
+            "username": request.POST.get("username", "").strip(),
+        }
+        password = request.POST.get("password", "")
+        try:
+            if password != request.POST.get("password_again", ""):
+                raise InvalidInput(_("Die beiden Passwörter sind verschieden."))
+            admin = do_first_run(form["company"], form["username"], password)
+        except ResonanzError as problem:
+            error = problem.message
+        else:
+            do_ensure_default_topics(admin.workspace)
+            login(request, admin.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(reverse("web:settings_workspace") + "?first=1")
+    return render(
+        request, "settings/first_run.html", {"form": form, "error": error}, status=400 if error else 200
+    )
+
+
 @requires("settings.manage")
 def settings_home(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("web:settings_channels"))
+
+
+# --- Accepting an invitation (no login yet) ------------------------------------------------------------
+def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    invited = agent_for_invitation(uidb64, token)
+    if invited is None:
+        return render(
+            request,
+            "settings/invitation.html",
+            {"invalid": True},
+            status=404,
+        )
+    error = ""
+    if request.method == "POST":
+        password = request.POST.get("password", "")
+        if password != request.POST.get("password_again", ""):
+            error = _("Die beiden Passwörter sind verschieden.")
+        else:
+            try:
+                do_set_user_password(invited, password, actor=invited)
+            except ResonanzError as problem:
+                error = problem.message
+            else:
+                login(request, invited.user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("web:inbox")
+    return render(
+        request,
+        "settings/invitation.html",
+        {"invited": invited, "error": error},
+        status=400 if error else 200,
+    )
 
 
 # --- Presence (every agent, in the header) --------------------------------------------------------------

@@ -252,3 +252,184 @@ def test_every_agent_switches_their_own_presence_in_the_header(workspace):
     assert (response.status_code, response["Location"]) == (302, "/")
     agent.refresh_from_db()
     assert agent.presence == "online"
+
+
+def test_the_settings_area_speaks_english_too(admin_client):
+    admin_client.post("/language/", {"language": "en", "next": "/"})
+    page = admin_client.get("/settings/channels/").content.decode()
+    assert "Channel accounts" in page and "Add a channel account" in page
+    form = admin_client.get("/settings/channels/add/email/").content.decode()
+    assert "IMAP password" in form and "IMAP-Passwort" not in form
+
+
+@pytest.fixture
+def smtp(settings):
+    from resonanz.channels.email.tests.servers import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        yield server
+
+
+def _invitation_link(smtp) -> str:
+    import email
+
+    message = email.message_from_bytes(smtp.handler.received[0]["data"])
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
+    found = re.search(r"http://testserver(/invite/[^/\s]+/[^/\s]+/)", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_an_invited_agent_sets_a_password_once_and_logs_in(admin_client, smtp, workspace):
+    response = admin_client.post(
+        "/settings/agents/",
+        {
+            "invite": "1",
+            "username": "nina",
+            "display_name": "Nina Neu",
+            "email": "nina@netzwelt.example",
+            "role": "agent",
+            "languages": "de",
+            "capacity": "10",
+        },
+    )
+    nina = Agent.objects.get(user__username="nina")
+    assert response.status_code == 302
+    assert not nina.user.has_usable_password()
+    assert smtp.handler.received[0]["rcpt_tos"] == ["nina@netzwelt.example"]
+    link = _invitation_link(smtp)
+    visitor = Client()
+    assert "Nina Neu" in visitor.get(link).content.decode()
+    mismatch = visitor.post(link, {"password": "ein-gutes-passwort-1", "password_again": "anders"})
+    assert mismatch.status_code == 400
+    response = visitor.post(
+        link, {"password": "ein-gutes-passwort-1", "password_again": "ein-gutes-passwort-1"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert visitor.get("/").status_code == 200
+    assert Client().login(username="nina", password="ein-gutes-passwort-1")
+    # The link works once.
+    assert Client().get(link).status_code == 404
+    assert (
+        Client().post(link, {"password": "uebernahme-123", "password_again": "uebernahme-123"}).status_code
+        == 404
+    )
+    assert list(
+        AuditEntry.objects.filter(object_id=nina.pk).order_by("pk").values_list("action", flat=True)
+    ) == [
+        "agent.created",
+        "agent.invited",
+        "agent.password_set",
+    ]
+
+
+def test_an_invitation_that_cannot_be_sent_saves_nothing(admin_client, settings):
+    from resonanz.channels.email.tests.servers import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    response = admin_client.post(
+        "/settings/agents/",
+        {"invite": "1", "username": "nina", "email": "nina@netzwelt.example", "role": "agent"},
+    )
+    assert response.status_code == 400
+    assert "konnte nicht gesendet werden" in response.content.decode()
+    assert not Agent.objects.filter(user__username="nina").exists()
+
+
+def test_a_forged_invitation_link_is_refused(workspace):
+    agent = make(AgentFactory, workspace=workspace)
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(agent.user.pk))
+    assert Client().get(f"/invite/{uid}/abc-def/").status_code == 404
+    assert Client().get("/invite/%%%/abc/").status_code == 404
+
+
+def test_workspace_settings_are_checked_saved_and_audited(admin_client, workspace, admin):
+    form = {
+        "name": "Netzwelt Kommunikation GmbH",
+        "languages": "de en tr",
+        "federal_state": "NW",
+        "time_zone": "Europe/Berlin",
+        "hours_mon": "08:00-12:00, 13:00-18:00",
+        "hours_sat": "09:00-13:00",
+        "signature_style": "first_name",
+        "private_terms": "Kündigung\nKontonummer\n",
+        "response_rate_threshold": "75",
+        "response_target_minutes": "30",
+        "response_rate_min_posts": "3",
+    }
+    assert admin_client.post("/settings/workspace/", form).status_code == 200
+    workspace.refresh_from_db()
+    assert (workspace.name, workspace.languages, workspace.signature_style) == (
+        "Netzwelt Kommunikation GmbH",
+        ["de", "en", "tr"],
+        "first_name",
+    )
+    assert workspace.settings["business_hours"] == {
+        "mon": [["08:00", "12:00"], ["13:00", "18:00"]],
+        "sat": [["09:00", "13:00"]],
+    }
+    assert (workspace.settings["federal_state"], workspace.settings["response_rate_threshold"]) == (
+        "NW",
+        0.75,
+    )
+    assert workspace.settings["understanding"]["private_terms"] == ["Kündigung", "Kontonummer"]
+    from resonanz.conversations.sla import calendar_for
+
+    assert calendar_for(workspace).federal_state == "NW"
+    entry = AuditEntry.objects.get(action="workspace.updated")
+    assert entry.actor_id == admin.pk and "federal_state" in entry.data["changed"]
+    for bad, message in (
+        ({"federal_state": "XX"}, "federal_state"),
+        ({"hours_tue": "8 bis 18"}, "business_hours.tue"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"response_rate_threshold": "150"}, "response_rate_threshold"),
+    ):
+        response = admin_client.post("/settings/workspace/", {**form, **bad})
+        assert response.status_code == 400 and message in response.content.decode()
+    workspace.refresh_from_db()
+    assert workspace.settings["federal_state"] == "NW"
+    assert AuditEntry.objects.filter(action="workspace.updated").count() == 1
+
+
+def test_the_first_visit_to_a_fresh_install_sets_it_up_once(db):
+    from resonanz.understanding.models import Topic
+    from resonanz.workspaces.models import Workspace
+
+    client = Client()
+    assert client.get("/login/")["Location"] == "/setup/"
+    response = client.post(
+        "/setup/",
+        {
+            "company": "Netzwelt",
+            "username": "jana",
+            "password": "erstes-passwort-1",
+            "password_again": "erstes-passwort-1",
+        },
+    )
+    assert (response.status_code, response["Location"]) == (302, "/settings/workspace/?first=1")
+    assert "Die ersten Schritte" in client.get(response["Location"]).content.decode()
+    jana = Agent.objects.get()
+    assert (jana.role, jana.user.is_staff, jana.workspace.name) == ("admin", False, "Netzwelt")
+    assert Topic.objects.filter(workspace=jana.workspace).exists()
+    # Set up: the setup is gone, the login page is back.
+    assert Client().get("/setup/").status_code == 404
+    again = Client().post(
+        "/setup/",
+        {
+            "company": "Fremd",
+            "username": "mallory",
+            "password": "x-passwort-123",
+            "password_again": "x-passwort-123",
+        },
+    )
+    assert again.status_code == 404
+    assert Workspace.objects.count() == 1
+    assert Client().get("/login/").status_code == 200

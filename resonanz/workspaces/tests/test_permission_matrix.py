@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from ninja.operation import PathView
 
-from resonanz.conversations.models import Macro, Message
+from resonanz.conversations.models import Macro, Message, SlaPolicy
 from resonanz.customers.models import CustomerMerge, MatchSuggestion
 from resonanz.routing.models import RoutingRule
 from resonanz.testing.factories import (
@@ -123,6 +123,8 @@ MATRIX: dict[str, Entry] = {
     "GET /login": public("the login page"),
     "POST /logout": public("logging out"),
     "POST /language": public("choosing the UI language"),
+    "GET /setup": public("the first-run setup: only while no agent exists, then 404"),
+    "GET /invite/{uidb64}/{token}": public("an invited agent sets a password with the one-time link"),
     # --- the agent UI ------------------------------------------------------------------------------------
     "GET /": Entry(ALL, foreign=False),
     "GET /conversations/{conversation_id}": Entry(ALL),
@@ -142,6 +144,14 @@ MATRIX: dict[str, Entry] = {
     "GET /settings/tokens": Entry(ADMINS, foreign=False),
     "POST /settings/tokens/{token_id}/revoke": Entry(ADMINS),
     "GET /settings/audit": Entry(ADMINS, foreign=False),
+    "GET /settings/workspace": Entry(ADMINS, foreign=False),
+    "GET /settings/routing": Entry(ADMINS, foreign=False),
+    "GET /settings/topics": Entry(ADMINS, foreign=False),
+    "GET /settings/macros": Entry(LEADS, foreign=False),
+    "POST /settings/macros/{macro_id}/delete": Entry(LEADS),
+    "GET /settings/sla": Entry(ADMINS, foreign=False),
+    "POST /settings/sla/{policy_id}/delete": Entry(ADMINS),
+    "POST /settings/routing/{rule_id}/delete": Entry(ADMINS),
 }
 
 
@@ -168,6 +178,9 @@ def _methods(pattern: URLPattern) -> set[str]:
         "channel_action": {"POST"},
         "token_revoke": {"POST"},
         "presence": {"POST"},
+        "routing_delete": {"POST"},
+        "macro_delete": {"POST"},
+        "sla_delete": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
@@ -224,6 +237,9 @@ def _world(slug: str) -> World:
     )
     colleague = make(AgentFactory, workspace=workspace, role="agent")
     rule = RoutingRule.objects.create(workspace=workspace, name="Regel", position=1)
+    policy = SlaPolicy.objects.create(
+        workspace=workspace, channel_kind="x", priority=1, first_response_minutes=60, resolution_minutes=600
+    )
     team = do_ensure_team(workspace, "Technik")
     token, _ = do_create_api_token(colleague, "Telefon")
     return World(
@@ -241,6 +257,7 @@ def _world(slug: str) -> World:
             "suggestion_id": suggestion.pk,
             "agent_id": colleague.pk,
             "rule_id": rule.pk,
+            "policy_id": policy.pk,
             "team_id": team.pk,
             "token_id": token.pk,
             "annotator": 0,

@@ -1,0 +1,185 @@
+"""Settings → Themen, Textbausteine, SLAs: the topic taxonomy, macros (leads and admins) and SLA policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resonanz.conversations.models import Conversation, Macro, SlaPolicy
+from resonanz.conversations.settings_actions import (
+    do_add_macro,
+    do_delete_macro,
+    do_delete_sla_policy,
+    do_save_sla_policy,
+    do_update_macro,
+)
+from resonanz.core.errors import ResonanzError
+from resonanz.understanding.actions import do_save_topic
+from resonanz.understanding.models import Topic
+from resonanz.web.permissions import requires
+from resonanz.workspaces.actions import audit
+from resonanz.workspaces.models import Agent
+from resonanz.workspaces.permissions import has_perm
+
+
+def _agent(request: HttpRequest) -> Agent:
+    agent = request.agent  # type: ignore[attr-defined]
+    assert isinstance(agent, Agent)
+    return agent
+
+
+def _render(
+    request: HttpRequest, template: str, section: str, status: int = 200, **extra: Any
+) -> HttpResponse:
+    agent = _agent(request)
+    context = {"agent": agent, "is_admin": has_perm(agent, "settings.manage"), "section": section, **extra}
+    return render(request, template, context, status=status)
+
+
+# --- Topics ---------------------------------------------------------------------------------------------
+@requires("settings.manage")
+def topics(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    editing = None
+    if request.GET.get("edit"):
+        editing = Topic.objects.filter(workspace=agent.workspace_id, slug=request.GET["edit"]).first()
+        if editing is None:
+            raise Http404("topic not found")
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                topic = do_save_topic(
+                    agent.workspace,
+                    name=request.POST.get("name", ""),
+                    slug=request.POST.get("slug", ""),
+                    description=request.POST.get("description", ""),
+                    example_phrases=request.POST.get("example_phrases", "").splitlines(),
+                    is_private=request.POST.get("is_private") == "on",
+                    skill_hint=request.POST.get("skill_hint", ""),
+                )
+                audit(
+                    agent.workspace_id,
+                    agent,
+                    "topic.saved",
+                    "topic",
+                    topic.pk,
+                    {"slug": topic.slug, "name": topic.name},
+                )
+        except ResonanzError as problem:
+            error = problem.message
+        else:
+            return redirect("web:settings_topics")
+    listed = Topic.objects.filter(workspace=agent.workspace_id).order_by("slug")
+    return _render(
+        request,
+        "settings/topics.html",
+        "topics",
+        status=400 if error else 200,
+        topics=listed,
+        editing=editing,
+        error=error,
+    )
+
+
+# --- Macros ---------------------------------------------------------------------------------------------
+def _macro(agent: Agent, macro_id: int) -> Macro:
+    macro = Macro.objects.filter(pk=macro_id, workspace=agent.workspace_id).first()
+    if macro is None:
+        raise Http404("macro not found")
+    return macro
+
+
+@requires("macros.manage")
+def macros(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    editing = _macro(agent, int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
+    if request.method == "POST":
+        fields = {k: request.POST.get(k, "") for k in ("name", "language", "text")}
+        try:
+            if request.POST.get("macro", "").isdigit():
+                editing = _macro(agent, int(request.POST["macro"]))
+                do_update_macro(agent, editing, **fields)
+            else:
+                do_add_macro(agent, **fields)
+        except ResonanzError as problem:
+            error = problem.message
+        else:
+            return redirect("web:settings_macros")
+    listed = Macro.objects.filter(workspace=agent.workspace_id).order_by("name", "language")
+    return _render(
+        request,
+        "settings/macros.html",
+        "macros",
+        status=400 if error else 200,
+        macros=listed,
+        editing=editing,
+        error=error,
+        languages=agent.workspace.languages,
+        values=(
+            request.POST
+            if error
+            else {"name": editing.name, "language": editing.language, "text": editing.text}
+            if editing
+            else {}
+        ),
+    )
+
+
+@requires("macros.manage")
+@require_POST
+def macro_delete(request: HttpRequest, macro_id: int) -> HttpResponse:
+    agent = _agent(request)
+    do_delete_macro(agent, _macro(agent, macro_id))
+    return redirect("web:settings_macros")
+
+
+# --- SLA policies ---------------------------------------------------------------------------------------
+@requires("settings.manage")
+def sla(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            priority = request.POST.get("priority", "")
+            do_save_sla_policy(
+                agent,
+                channel_kind=request.POST.get("channel_kind", ""),
+                priority=int(priority) if priority.strip() else None,
+                first_response_minutes=int(request.POST.get("first_response_minutes") or 0),
+                resolution_minutes=int(request.POST.get("resolution_minutes") or 0),
+                warn_before_minutes=int(request.POST.get("warn_before_minutes") or 15),
+            )
+        except ResonanzError as problem:
+            error = problem.message
+        except ValueError:
+            error = _("Bitte ganze Minuten angeben.")
+        else:
+            return redirect("web:settings_sla")
+    policies = SlaPolicy.objects.filter(workspace=agent.workspace_id).order_by("channel_kind", "priority")
+    return _render(
+        request,
+        "settings/sla.html",
+        "sla",
+        status=400 if error else 200,
+        policies=policies,
+        priorities=Conversation.Priority.choices,
+        error=error,
+    )
+
+
+@requires("settings.manage")
+@require_POST
+def sla_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    agent = _agent(request)
+    policy = SlaPolicy.objects.filter(pk=policy_id, workspace=agent.workspace_id).first()
+    if policy is None:
+        raise Http404("SLA policy not found")
+    do_delete_sla_policy(agent, policy)
+    return redirect("web:settings_sla")
