@@ -209,11 +209,14 @@ def store_inbound_batch(
     # Pass 2: insert the messages, then link in-batch replies to their parents.
     after_ingest = bool(settings.AFTER_INGEST_STEPS)
     messages: list[Message] = []
+    participants: list[tuple[Message, Identity]] = []
     for item, identity, conversation, parent, _ in planned:
         text, truncated = clean_text(item.text)
         extra = dict(item.extra)
         if truncated:
             extra["truncated"] = True
+        if identity.customer_id != conversation.customer_id:  # see do_store_inbound_message
+            extra["participant"] = True
         messages.append(
             Message(
                 workspace_id=account.workspace_id,
@@ -233,6 +236,9 @@ def store_inbound_batch(
             )
         )
     Message.objects.bulk_create(messages)
+    for message, (_, identity, _, _, _) in zip(messages, planned, strict=True):
+        if message.extra.get("participant"):
+            participants.append((message, identity))
     by_external = {m.external_id: m for m in messages}
     relinked = []
     for message, (_, _, _, _, in_batch_parent) in zip(messages, planned, strict=True):
@@ -283,6 +289,14 @@ def store_inbound_batch(
         fields = inbound_sla_fields(account, touch.conversation, created=False, reopened=touch.reopen)
         if fields:
             Conversation.objects.filter(pk=touch.conversation.pk).update(**fields)
+    timeline.extend(
+        TimelineEntry(
+            conversation_id=message.conversation_id,
+            kind="participant",
+            data={"message_id": message.pk, "identity_id": identity.pk},
+        )
+        for message, identity in participants
+    )
     TimelineEntry.objects.bulk_create(timeline)
 
     for message, (_, _, conversation, _, _) in zip(messages, planned, strict=True):

@@ -57,6 +57,7 @@ _TIMELINE_LABELS = {
     "replied": gettext_lazy("geantwortet"),
     "status_changed": gettext_lazy("Status geändert"),
     "assigned": gettext_lazy("zugewiesen"),
+    "participant": gettext_lazy("weitere Person im Verlauf"),
 }
 
 
