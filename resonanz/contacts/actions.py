@@ -229,6 +229,9 @@ CONFIDENCE = {
     MatchSuggestion.Reason.SAME_PHONE: 0.8,
     MatchSuggestion.Reason.HANDLE_IN_SIGNATURE: 0.7,
 }
+# An e-mail address known only from mails whose sender the receiving server could not verify (a spoofed
+# From is free to write): still suggested, but never with a confidence that looks like a sure match.
+UNVERIFIED_EMAIL_CONFIDENCE = 0.4
 # How many of the customer's e-mails are read for signatures, and of other customers' for the reverse.
 SIGNATURE_MESSAGES = 50
 REVERSE_SIGNATURE_MESSAGES = 200
@@ -277,6 +280,22 @@ def phone_variants(number: str) -> set[str]:
     return variants
 
 
+def _unverified_emails(customer: Customer, emails: set[str]) -> set[str]:
+    """The customer's addresses that only ever wrote unverified mail (every mail from them carries an
+    Authentication-Results verdict, and none passed). Addresses from channels that record no verdict
+    count as before."""
+    if not emails:
+        return set()
+    verdicts: dict[str, set[object]] = {}
+    for handle, verified in Message.objects.filter(
+        author_identity__customer=customer,
+        author_identity__kind=Identity.Kind.EMAIL,
+        direction=Message.Direction.INBOUND,
+    ).values_list("author_identity__handle", "extra__email__authentication__verified"):
+        verdicts.setdefault(handle, set()).add(verified)
+    return {handle for handle, seen in verdicts.items() if seen == {False}}
+
+
 def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
     """Find customers of the same workspace who are probably the same person and store a suggestion per
     (candidate, reason), insert-or-ignore: a rejected suggestion stays rejected. Returns the open ones."""
@@ -292,10 +311,21 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
         {customer.app_user_id} if customer.app_user_id else set()
     )
     found: dict[tuple[int, str], str] = {}
+    unverified = _unverified_emails(customer, emails)
+    weak: set[tuple[int, str]] = set()
 
     def add(reason: str, rows: Iterable[tuple[int, str]]) -> None:
         for candidate_id, evidence in rows:
-            found.setdefault((candidate_id, reason), evidence)
+            key = (candidate_id, reason)
+            if reason == MatchSuggestion.Reason.SAME_EMAIL and evidence.lower() in unverified:
+                if key not in found:
+                    found[key] = f"{evidence} (unverified sender)"
+                    weak.add(key)
+                continue
+            if key in weak:  # a verified address for the same candidate outweighs an unverified one
+                weak.discard(key)
+                found[key] = evidence
+            found.setdefault(key, evidence)
 
     others = Customer.objects.filter(workspace_id=workspace_id, merged_into__isnull=True).exclude(
         pk=customer.pk
@@ -379,7 +409,9 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
                 customer=customer,
                 candidate_id=candidate_id,
                 reason=reason,
-                confidence=CONFIDENCE[MatchSuggestion.Reason(reason)],
+                confidence=UNVERIFIED_EMAIL_CONFIDENCE
+                if (candidate_id, reason) in weak
+                else CONFIDENCE[MatchSuggestion.Reason(reason)],
                 evidence=evidence[:300],
             )
             for (candidate_id, reason), evidence in sorted(found.items())
