@@ -35,9 +35,59 @@ def normalize_handle(kind: str, handle: str) -> str:
     return handle
 
 
+def _release_handle(workspace: Workspace, kind: str, handle: str, keep_external_id: str) -> None:
+    """Someone else holds ``handle`` now (the old owner renamed, a new account took the name): the old
+    identity keeps its customer and its external id, and shows a placeholder until we see its new handle."""
+    for stale in Identity.objects.filter(workspace=workspace, kind=kind, handle=handle).exclude(
+        external_id=keep_external_id
+    ):
+        placeholder = f"{handle}~{stale.external_id or stale.pk}"[:254]
+        Identity.objects.filter(pk=stale.pk).update(handle=placeholder)
+        logger.info(
+            "contacts.identity.handle_released",
+            extra={"identity": stale.pk, "kind": kind, "handle": handle},
+        )
+
+
+def _resolve_by_external_id(workspace: Workspace, author: Author, handle: str) -> Identity | None:
+    """Platforms with stable account ids (X): the id decides, the handle only follows it. A handle seen
+    before under another id (or none) never leads to that identity's customer."""
+    external_id = author.external_id[:64]
+    identity = (
+        Identity.objects.select_related("customer")
+        .filter(workspace=workspace, kind=author.kind, external_id=external_id)
+        .first()
+    )
+    if identity is None:
+        # An identity stored before ids were recorded: the same handle and no id yet is this account.
+        identity = (
+            Identity.objects.select_related("customer")
+            .filter(workspace=workspace, kind=author.kind, handle=handle, external_id="")
+            .first()
+        )
+        if identity is not None:
+            Identity.objects.filter(pk=identity.pk).update(external_id=external_id)
+            identity.external_id = external_id
+    if identity is None:
+        _release_handle(workspace, author.kind, handle, external_id)
+        return None
+    if identity.handle != handle or (author.display_name and identity.display_name != author.display_name):
+        _release_handle(workspace, author.kind, handle, external_id)
+        identity.handle = handle
+        identity.display_name = author.display_name[:200] or identity.display_name
+        Identity.objects.filter(pk=identity.pk).update(
+            handle=identity.handle, display_name=identity.display_name
+        )
+    return identity
+
+
 def do_resolve_identity(workspace: Workspace, author: Author) -> Identity:
     """The identity for this author, creating it and a new customer when we have never seen them."""
     handle = normalize_handle(author.kind, author.handle)
+    if author.external_id:
+        known = _resolve_by_external_id(workspace, author, handle)
+        if known is not None:
+            return known
     identity = (
         Identity.objects.select_related("customer")
         .filter(workspace=workspace, kind=author.kind, handle=handle)
@@ -64,6 +114,7 @@ def do_resolve_identity(workspace: Workspace, author: Author) -> Identity:
                 kind=author.kind,
                 handle=handle,
                 display_name=author.display_name[:200],
+                external_id=author.external_id[:64],
             )
     except IntegrityError:
         # Another worker created the same identity between our read and our insert.

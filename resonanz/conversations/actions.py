@@ -373,6 +373,11 @@ def _store_reply(
                 "recipient_handle": last_inbound.author_identity.handle
                 if last_inbound and last_inbound.author_identity
                 else "",
+                # The platform's stable id of the recipient (X user id): sends never go by a handle that
+                # may have changed hands since.
+                "recipient_id": last_inbound.author_identity.external_id
+                if last_inbound and last_inbound.author_identity
+                else "",
                 "in_reply_to_external_id": last_inbound.external_id if last_inbound else "",
                 "subject": conversation.subject,
                 "agent_name": agent.display_name,

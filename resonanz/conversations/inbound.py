@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from resonanz.channels.base import NormalizedMessage
 from resonanz.channels.models import ChannelAccount
-from resonanz.contacts.actions import normalize_handle
+from resonanz.contacts.actions import do_resolve_identity, normalize_handle
 from resonanz.contacts.models import Customer, Identity
 from resonanz.conversations import sla
 from resonanz.conversations.actions import (
@@ -33,6 +33,7 @@ from resonanz.conversations.actions import (
 )
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.text import clean_text, one_line
+from resonanz.workspaces.models import Workspace
 
 
 @dataclass
@@ -50,8 +51,18 @@ def _resolve_identities(
     workspace_id: int, items: Sequence[NormalizedMessage]
 ) -> dict[tuple[str, str], Identity]:
     keys: dict[tuple[str, str], NormalizedMessage] = {}
+    by_platform_id: dict[tuple[str, str], Identity] = {}
     for item in items:
-        keys.setdefault((item.author.kind, normalize_handle(item.author.kind, item.author.handle)), item)
+        key = (item.author.kind, normalize_handle(item.author.kind, item.author.handle))
+        if item.author.external_id:
+            # Handles that can change hands (X): the account id decides, one by one (renames are rare,
+            # and the handle of an identity may move); see do_resolve_identity.
+            workspace = Workspace(pk=workspace_id)
+            by_platform_id[key] = do_resolve_identity(workspace, item.author)
+            continue
+        keys.setdefault(key, item)
+    if not keys:
+        return by_platform_id
     candidates = Identity.objects.filter(
         workspace_id=workspace_id, kind__in={k for k, _ in keys}, handle__in={h for _, h in keys}
     )
@@ -100,7 +111,7 @@ def _resolve_identities(
         orphans = [customer.pk for customer in customers if customer.pk not in used]
         if orphans:  # we lost the race for these identities: drop the customers we made for them
             Customer.objects.filter(pk__in=orphans).delete()
-    return found
+    return {**found, **by_platform_id}
 
 
 def store_inbound_batch(
