@@ -81,6 +81,8 @@ class Author:
     display_name: str = ""
     # Profile facts the channel knows (postal code from the app, e-mail, phone…), stored on a new customer.
     profile: dict[str, str] = field(default_factory=dict)
+    # The platform's stable account id where handles can change hands (X user id): the identity's key.
+    external_id: str = ""
 
 
 @dataclass(frozen=True)

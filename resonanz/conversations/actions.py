@@ -131,6 +131,11 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
     extra = dict(normalized.extra)
     if truncated:
         extra["truncated"] = True
+    # Someone else answered in the customer's thread (a bystander under a post, a stranger quoting a
+    # Message-ID): shown in the conversation, recorded as a participant, never the recipient of replies.
+    participant = identity.customer_id != conversation.customer_id
+    if participant:
+        extra["participant"] = True
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -159,6 +164,12 @@ def do_store_inbound_message(account: ChannelAccount, normalized: NormalizedMess
         updates["status"] = Conversation.Status.OPEN
     updates.update(inbound_sla_fields(account, conversation, created=created, reopened=reopened))
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    if participant:
+        TimelineEntry.objects.create(
+            conversation=conversation,
+            kind="participant",
+            data={"message_id": message.pk, "identity_id": identity.pk},
+        )
     if created:
         TimelineEntry.objects.create(
             conversation=conversation, kind="created", data={"message_id": message.pk}
@@ -320,15 +331,27 @@ def do_send_reply_once(
     return SentReply(message, duplicate=False)
 
 
+def reply_target(conversation: Conversation) -> Message | None:
+    """The message a reply answers and whose author receives it: the newest message *we received* from the
+    conversation's customer on its channel account. Never a participant's (a bystander who answered under
+    the customer's post must not get the agent's private reply), and newest by our clock, not by the date
+    a sender claims."""
+    return (
+        conversation.messages.filter(
+            direction=Message.Direction.INBOUND,
+            channel_account_id=conversation.channel_account_id,
+            author_identity__customer_id=conversation.customer_id,
+        )
+        .select_related("author_identity")
+        .order_by("-received_at", "-id")
+        .first()
+    )
+
+
 def _store_reply(
     agent: Agent, conversation: Conversation, text: str, *, private: bool | None, delivery_key: str
 ) -> Message:
-    last_inbound = (
-        conversation.messages.filter(direction=Message.Direction.INBOUND)
-        .select_related("author_identity")
-        .order_by("-created_at")
-        .first()
-    )
+    last_inbound = reply_target(conversation)
     is_public = conversation.is_public if private is None else not private
     with transaction.atomic():
         message = new_agent_message(
@@ -348,6 +371,11 @@ def _store_reply(
                 "text": text,
                 "is_public": is_public,
                 "recipient_handle": last_inbound.author_identity.handle
+                if last_inbound and last_inbound.author_identity
+                else "",
+                # The platform's stable id of the recipient (X user id): sends never go by a handle that
+                # may have changed hands since.
+                "recipient_id": last_inbound.author_identity.external_id
                 if last_inbound and last_inbound.author_identity
                 else "",
                 "in_reply_to_external_id": last_inbound.external_id if last_inbound else "",

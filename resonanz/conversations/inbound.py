@@ -31,8 +31,9 @@ from resonanz.conversations.actions import (
 )
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.text import clean_text, one_line
-from resonanz.customers.actions import normalize_handle
+from resonanz.customers.actions import do_resolve_identity, normalize_handle
 from resonanz.customers.models import Customer, Identity
+from resonanz.workspaces.models import Workspace
 
 
 @dataclass
@@ -50,8 +51,18 @@ def _resolve_identities(
     workspace_id: int, items: Sequence[NormalizedMessage]
 ) -> dict[tuple[str, str], Identity]:
     keys: dict[tuple[str, str], NormalizedMessage] = {}
+    by_platform_id: dict[tuple[str, str], Identity] = {}
     for item in items:
-        keys.setdefault((item.author.kind, normalize_handle(item.author.kind, item.author.handle)), item)
+        key = (item.author.kind, normalize_handle(item.author.kind, item.author.handle))
+        if item.author.external_id:
+            # Handles that can change hands (X): the account id decides, one by one (renames are rare,
+            # and the handle of an identity may move); see do_resolve_identity.
+            workspace = Workspace(pk=workspace_id)
+            by_platform_id[key] = do_resolve_identity(workspace, item.author)
+            continue
+        keys.setdefault(key, item)
+    if not keys:
+        return by_platform_id
     candidates = Identity.objects.filter(
         workspace_id=workspace_id, kind__in={k for k, _ in keys}, handle__in={h for _, h in keys}
     )
@@ -100,7 +111,7 @@ def _resolve_identities(
         orphans = [customer.pk for customer in customers if customer.pk not in used]
         if orphans:  # we lost the race for these identities: drop the customers we made for them
             Customer.objects.filter(pk__in=orphans).delete()
-    return found
+    return {**found, **by_platform_id}
 
 
 def store_inbound_batch(
@@ -209,11 +220,14 @@ def store_inbound_batch(
     # Pass 2: insert the messages, then link in-batch replies to their parents.
     after_ingest = bool(settings.AFTER_INGEST_STEPS)
     messages: list[Message] = []
+    participants: list[tuple[Message, Identity]] = []
     for item, identity, conversation, parent, _ in planned:
         text, truncated = clean_text(item.text)
         extra = dict(item.extra)
         if truncated:
             extra["truncated"] = True
+        if identity.customer_id != conversation.customer_id:  # see do_store_inbound_message
+            extra["participant"] = True
         messages.append(
             Message(
                 workspace_id=account.workspace_id,
@@ -233,6 +247,9 @@ def store_inbound_batch(
             )
         )
     Message.objects.bulk_create(messages)
+    for message, (_, identity, _, _, _) in zip(messages, planned, strict=True):
+        if message.extra.get("participant"):
+            participants.append((message, identity))
     by_external = {m.external_id: m for m in messages}
     relinked = []
     for message, (_, _, _, _, in_batch_parent) in zip(messages, planned, strict=True):
@@ -283,6 +300,14 @@ def store_inbound_batch(
         fields = inbound_sla_fields(account, touch.conversation, created=False, reopened=touch.reopen)
         if fields:
             Conversation.objects.filter(pk=touch.conversation.pk).update(**fields)
+    timeline.extend(
+        TimelineEntry(
+            conversation_id=message.conversation_id,
+            kind="participant",
+            data={"message_id": message.pk, "identity_id": identity.pk},
+        )
+        for message, identity in participants
+    )
     TimelineEntry.objects.bulk_create(timeline)
 
     for message, (_, _, conversation, _, _) in zip(messages, planned, strict=True):

@@ -143,6 +143,14 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.direction} {self.text[:40]}"
 
+    @property
+    def sender_unverified(self) -> bool:
+        """The receiving mail server could not vouch for the From address (SPF/DKIM/DMARC): it may be
+        spoofed. False where the channel records nothing (X, Facebook, the app authenticate their users)."""
+        email = self.extra.get("email") if isinstance(self.extra, dict) else None
+        authentication = email.get("authentication") if isinstance(email, dict) else None
+        return isinstance(authentication, dict) and authentication.get("verified") is False
+
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
@@ -174,6 +182,7 @@ class TimelineEntry(models.Model):
         ADDRESS_CHANGED = "address_changed", _("Adressänderung bestätigt")
         CUSTOMER_MERGED = "customer_merged", _("Kunden zusammengeführt")
         CUSTOMER_MERGE_UNDONE = "customer_merge_undone", _("Zusammenführung rückgängig gemacht")
+        PARTICIPANT = "participant", _("weitere Person im Verlauf")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -35,9 +35,59 @@ def normalize_handle(kind: str, handle: str) -> str:
     return handle
 
 
+def _release_handle(workspace: Workspace, kind: str, handle: str, keep_external_id: str) -> None:
+    """Someone else holds ``handle`` now (the old owner renamed, a new account took the name): the old
+    identity keeps its customer and its external id, and shows a placeholder until we see its new handle."""
+    for stale in Identity.objects.filter(workspace=workspace, kind=kind, handle=handle).exclude(
+        external_id=keep_external_id
+    ):
+        placeholder = f"{handle}~{stale.external_id or stale.pk}"[:254]
+        Identity.objects.filter(pk=stale.pk).update(handle=placeholder)
+        logger.info(
+            "contacts.identity.handle_released",
+            extra={"identity": stale.pk, "kind": kind, "handle": handle},
+        )
+
+
+def _resolve_by_external_id(workspace: Workspace, author: Author, handle: str) -> Identity | None:
+    """Platforms with stable account ids (X): the id decides, the handle only follows it. A handle seen
+    before under another id (or none) never leads to that identity's customer."""
+    external_id = author.external_id[:64]
+    identity = (
+        Identity.objects.select_related("customer")
+        .filter(workspace=workspace, kind=author.kind, external_id=external_id)
+        .first()
+    )
+    if identity is None:
+        # An identity stored before ids were recorded: the same handle and no id yet is this account.
+        identity = (
+            Identity.objects.select_related("customer")
+            .filter(workspace=workspace, kind=author.kind, handle=handle, external_id="")
+            .first()
+        )
+        if identity is not None:
+            Identity.objects.filter(pk=identity.pk).update(external_id=external_id)
+            identity.external_id = external_id
+    if identity is None:
+        _release_handle(workspace, author.kind, handle, external_id)
+        return None
+    if identity.handle != handle or (author.display_name and identity.display_name != author.display_name):
+        _release_handle(workspace, author.kind, handle, external_id)
+        identity.handle = handle
+        identity.display_name = author.display_name[:200] or identity.display_name
+        Identity.objects.filter(pk=identity.pk).update(
+            handle=identity.handle, display_name=identity.display_name
+        )
+    return identity
+
+
 def do_resolve_identity(workspace: Workspace, author: Author) -> Identity:
     """The identity for this author, creating it and a new customer when we have never seen them."""
     handle = normalize_handle(author.kind, author.handle)
+    if author.external_id:
+        known = _resolve_by_external_id(workspace, author, handle)
+        if known is not None:
+            return known
     identity = (
         Identity.objects.select_related("customer")
         .filter(workspace=workspace, kind=author.kind, handle=handle)
@@ -64,6 +114,7 @@ def do_resolve_identity(workspace: Workspace, author: Author) -> Identity:
                 kind=author.kind,
                 handle=handle,
                 display_name=author.display_name[:200],
+                external_id=author.external_id[:64],
             )
     except IntegrityError:
         # Another worker created the same identity between our read and our insert.
@@ -229,6 +280,9 @@ CONFIDENCE = {
     MatchSuggestion.Reason.SAME_PHONE: 0.8,
     MatchSuggestion.Reason.HANDLE_IN_SIGNATURE: 0.7,
 }
+# An e-mail address known only from mails whose sender the receiving server could not verify (a spoofed
+# From is free to write): still suggested, but never with a confidence that looks like a sure match.
+UNVERIFIED_EMAIL_CONFIDENCE = 0.4
 # How many of the customer's e-mails are read for signatures, and of other customers' for the reverse.
 SIGNATURE_MESSAGES = 50
 REVERSE_SIGNATURE_MESSAGES = 200
@@ -277,6 +331,22 @@ def phone_variants(number: str) -> set[str]:
     return variants
 
 
+def _unverified_emails(customer: Customer, emails: set[str]) -> set[str]:
+    """The customer's addresses that only ever wrote unverified mail (every mail from them carries an
+    Authentication-Results verdict, and none passed). Addresses from channels that record no verdict
+    count as before."""
+    if not emails:
+        return set()
+    verdicts: dict[str, set[object]] = {}
+    for handle, verified in Message.objects.filter(
+        author_identity__customer=customer,
+        author_identity__kind=Identity.Kind.EMAIL,
+        direction=Message.Direction.INBOUND,
+    ).values_list("author_identity__handle", "extra__email__authentication__verified"):
+        verdicts.setdefault(handle, set()).add(verified)
+    return {handle for handle, seen in verdicts.items() if seen == {False}}
+
+
 def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
     """Find customers of the same workspace who are probably the same person and store a suggestion per
     (candidate, reason), insert-or-ignore: a rejected suggestion stays rejected. Returns the open ones."""
@@ -292,10 +362,21 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
         {customer.app_user_id} if customer.app_user_id else set()
     )
     found: dict[tuple[int, str], str] = {}
+    unverified = _unverified_emails(customer, emails)
+    weak: set[tuple[int, str]] = set()
 
     def add(reason: str, rows: Iterable[tuple[int, str]]) -> None:
         for candidate_id, evidence in rows:
-            found.setdefault((candidate_id, reason), evidence)
+            key = (candidate_id, reason)
+            if reason == MatchSuggestion.Reason.SAME_EMAIL and evidence.lower() in unverified:
+                if key not in found:
+                    found[key] = f"{evidence} (unverified sender)"
+                    weak.add(key)
+                continue
+            if key in weak:  # a verified address for the same candidate outweighs an unverified one
+                weak.discard(key)
+                found[key] = evidence
+            found.setdefault(key, evidence)
 
     others = Customer.objects.filter(workspace_id=workspace_id, merged_into__isnull=True).exclude(
         pk=customer.pk
@@ -379,7 +460,9 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
                 customer=customer,
                 candidate_id=candidate_id,
                 reason=reason,
-                confidence=CONFIDENCE[MatchSuggestion.Reason(reason)],
+                confidence=UNVERIFIED_EMAIL_CONFIDENCE
+                if (candidate_id, reason) in weak
+                else CONFIDENCE[MatchSuggestion.Reason(reason)],
                 evidence=evidence[:300],
             )
             for (candidate_id, reason), evidence in sorted(found.items())

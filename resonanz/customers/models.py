@@ -49,11 +49,19 @@ class Identity(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     handle = models.CharField(max_length=254)
     display_name = models.CharField(max_length=200, blank=True)
+    # The platform's stable id of the account where its handle can change (X: the numeric user id). Where
+    # set, it is the identity's key and ``handle`` is a display field updated when the account is renamed.
+    external_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "kind", "handle"], name="identity_unique_handle"),
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="identity_unique_external_id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
+from resonanz.conversations.actions import reply_target
 from resonanz.conversations.models import Conversation, Message
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
 from resonanz.routing.models import RoutingRule, RuleSetVersion
@@ -112,6 +113,13 @@ def topic_owner(conversation: Conversation, topic: str) -> int | None:
     return None
 
 
+def _newest_word_unverified(conversation: Conversation) -> bool:
+    """The customer's newest message may be spoofed (an unverified e-mail sender): then the customer's VIP
+    flag is not applied on its word alone."""
+    target = reply_target(conversation)
+    return target is not None and target.sender_unverified
+
+
 def conversation_facts(conversation: Conversation) -> ConversationFacts:
     """Facts for routing. Needs ``customer`` and ``channel_account`` loaded (select_related)."""
     labels = latest_labels(conversation.pk)
@@ -128,7 +136,7 @@ def conversation_facts(conversation: Conversation) -> ConversationFacts:
         sentiment=labels.get("sentiment", ""),
         sensitivity=labels.get("sensitivity", ""),
         region=labels.get("region", "") or customer.region,
-        customer_is_vip=customer.is_vip,
+        customer_is_vip=customer.is_vip and not _newest_word_unverified(conversation),
         current_owner_id=conversation.owner_id,
         current_team_id=conversation.team_id,
         current_priority=conversation.priority,

@@ -112,6 +112,10 @@ _FIELDS = (
     "conversation__customer__postal_code",
     "conversation__customer__city",
     "url",
+    # A VIP's flag counts only for the VIP's own verified word: not for a participant in the thread, not
+    # for a mail whose sender the receiving server could not verify (a spoofed From).
+    "extra__participant",
+    "extra__email__authentication__verified",
 )
 
 
@@ -140,6 +144,8 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
         postal,
         city,
         url,
+        participant,
+        sender_verified,
     ) in rows:
         out.setdefault(workspace_id, []).append(
             MessageInput(
@@ -148,7 +154,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
                 source=source_of_channel(kind, config),
                 is_public=bool(public and visibility == Message.Visibility.PUBLIC),
                 is_inbound=direction == Message.Direction.INBOUND,
-                is_vip=bool(vip),
+                is_vip=bool(vip) and participant is not True and sender_verified is not False,
                 postal_code=postal or "",
                 city=city or "",
                 recent_inbound=recent.get(customer, 0),

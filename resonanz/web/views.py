@@ -92,6 +92,7 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
         "error": error,
         "is_admin": queries.is_admin(agent),
         "reply_key": uuid.uuid4().hex,
+        "recipient": actions.reply_target(conversation),
     }
 
 

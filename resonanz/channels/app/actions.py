@@ -27,8 +27,12 @@ from resonanz.workspaces.models import Agent
 
 logger = logging.getLogger("resonanz.channels.app")
 
-# Anonymous starts (a message from a visitor that names no conversation) per client address per hour, and
-# per channel account per minute. Both can be set in the channel account's config.
+# Limits on anonymous visitors (decisions 0403, 0502), each settable in the channel account's config:
+# every message of one visitor and from one client address per minute, conversations started from one
+# address per hour, and conversations started by all visitors together per minute (a circuit breaker:
+# signed-in customers are never limited by it).
+DEFAULT_MESSAGES_PER_VISITOR_PER_MINUTE = 10
+DEFAULT_MESSAGES_PER_IP_PER_MINUTE = 30
 DEFAULT_STARTS_PER_IP_PER_HOUR = 10
 DEFAULT_STARTS_PER_MINUTE = 60
 ANON_START = "anon-start"
@@ -71,6 +75,28 @@ def client_key(ip: str) -> str:
 def _config_int(account: ChannelAccount, key: str, default: int) -> int:
     value = account.config.get(key, default)
     return value if isinstance(value, int) and value >= 0 else default
+
+
+def check_anonymous_message(account: ChannelAccount, visitor: str, ip: str) -> dict[str, str]:
+    """Raise TooManyRequests when this visitor, or this client address, sent too many messages in the last
+    minute (starts and follow-ups alike); returns what to store in the event's meta so the next request
+    counts this one. Same soft DB count as `check_anonymous_start`."""
+    if not account.config.get("allow_anonymous", True):
+        raise NotAuthenticated("this app channel needs a signed user token")
+    meta = {"visitor_key": visitor, "ip_key": client_key(ip)}
+    minute_ago = timezone.now() - dt.timedelta(minutes=1)
+    recent = InboundEvent.objects.filter(channel_account=account, received_at__gte=minute_ago)
+    per_visitor = _config_int(
+        account, "anonymous_messages_per_visitor_per_minute", DEFAULT_MESSAGES_PER_VISITOR_PER_MINUTE
+    )
+    if recent.filter(payload__meta__visitor_key=visitor).count() >= per_visitor:
+        logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "visitor"})
+        raise TooManyRequests("too many messages from you; wait a minute", retry_after=60)
+    per_ip = _config_int(account, "anonymous_messages_per_ip_per_minute", DEFAULT_MESSAGES_PER_IP_PER_MINUTE)
+    if recent.filter(payload__meta__ip_key=meta["ip_key"]).count() >= per_ip:
+        logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "ip-messages"})
+        raise TooManyRequests("too many messages from this address; wait a minute", retry_after=60)
+    return meta
 
 
 def check_anonymous_start(account: ChannelAccount, ip: str) -> str:
@@ -123,8 +149,10 @@ def do_submit_app_event(customer: AppCustomer, submission: Submission, *, client
     external_id = event_external_id(customer.handle, submission.client_message_id)
     duplicate = InboundEvent.objects.filter(channel_account=account, external_id=external_id).exists()
     meta: dict[str, str] = {}
-    if not duplicate and customer.kind == "visitor" and submission.conversation_id is None:
-        meta = {"limit_kind": ANON_START, "limit_key": check_anonymous_start(account, client_ip)}
+    if not duplicate and customer.kind == "visitor":
+        meta = check_anonymous_message(account, customer.handle, client_ip)
+        if submission.conversation_id is None:
+            meta.update(limit_kind=ANON_START, limit_key=check_anonymous_start(account, client_ip))
     if not duplicate:
         # Control characters go before the raw event is stored: PostgreSQL's jsonb cannot hold NUL.
         submission = _cleaned(submission)

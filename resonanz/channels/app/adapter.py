@@ -46,8 +46,13 @@ class AppAdapter(ChannelAdapter):
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         app_event = parse_event(event.payload)
         profile: dict[str, str] = {}
-        if app_event.author.email:
-            profile["email"] = app_event.author.email
+        data = structured_data(app_event)
+        if app_event.author.email and app_event.author.kind == "user":
+            profile["email"] = app_event.author.email  # the company's backend vouches for its user
+        elif app_event.author.email:
+            # Anyone can type anyone's address into the widget: shown to the agent, never the customer's
+            # e-mail (which would suggest merging with whoever owns it).
+            data["email_unverified"] = app_event.author.email
         if app_event.problem is not None and app_event.problem.postal_code:
             # Where the problem is, not a confirmed address; fills a new customer's empty postal code only.
             profile["postal_code"] = app_event.problem.postal_code
@@ -67,7 +72,7 @@ class AppAdapter(ChannelAdapter):
                 created_at=app_event.sent_at,
                 is_public=False,
                 subject=subject,
-                extra={"app": structured_data(app_event)},
+                extra={"app": data},
                 conversation_hint_id=app_event.conversation_id,
             )
         ]

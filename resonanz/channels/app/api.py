@@ -44,6 +44,7 @@ from resonanz.channels.app.tokens import verify_user_token, visitor_handle
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.persona import do_update_agent_persona, sign_text
 from resonanz.conversations.models import Conversation, Message
+from resonanz.core.clientip import client_ip as trusted_client_ip
 from resonanz.core.errors import NotAuthenticated, NotFound, PermissionDenied, ResonanzError
 from resonanz.workspaces.auth import agent_of
 from resonanz.workspaces.auth import auth as agent_auth
@@ -191,8 +192,8 @@ def customer_of(request: HttpRequest) -> AppCustomer:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, let it set REMOTE_ADDR (gunicorn --forwarded-allow-ips, uvicorn --proxy-headers).
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    # REMOTE_ADDR, or behind a reverse proxy the header named in RESONANZ_TRUSTED_PROXY_HEADER.
+    return trusted_client_ip(request)
 
 
 # --- Schemas -------------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from resonanz.channels.email.payloads import (
     parse_mail,
     raw_from_payload,
     reply_subject,
+    sender_authentication,
 )
 
 if TYPE_CHECKING:
@@ -74,9 +75,15 @@ def _fetched_at(payload: dict[str, Any]) -> dt.datetime:
     return fetched if fetched.tzinfo else fetched.replace(tzinfo=dt.UTC)
 
 
-def normalized_from_mail(mail: ParsedMail, fetched_at: dt.datetime) -> NormalizedMessage:
+# How far a sender's Date may run ahead of the time we fetched the mail (clock skew); later is a lie.
+DATE_SKEW = dt.timedelta(minutes=5)
+
+
+def normalized_from_mail(
+    mail: ParsedMail, fetched_at: dt.datetime, authserv_id: str = ""
+) -> NormalizedMessage:
     created = mail.date or fetched_at
-    if created > fetched_at + dt.timedelta(days=1):  # a sender's clock in the future must not reorder
+    if created > fetched_at + DATE_SKEW:  # a date in the future must not make a mail "the newest"
         created = fetched_at
     references_newest_first = tuple(reversed(mail.references))
     reply_to = mail.in_reply_to or next(iter(references_newest_first), "")
@@ -102,6 +109,7 @@ def normalized_from_mail(mail: ParsedMail, fetched_at: dt.datetime) -> Normalize
                 "cc": list(mail.cc),
                 "quoted_stripped": mail.text != mail.full_text,
                 "html": mail.html,
+                "authentication": sender_authentication(mail, authserv_id),
             }
         },
         attachments=mail.attachments,
@@ -122,7 +130,8 @@ class EmailAdapter(ChannelAdapter):
             raise IgnoredEvent("not answered: our own mail")
         if mail.message_id != event.external_id:
             raise MalformedPayload("the mail's id does not match the stored event")
-        return [normalized_from_mail(mail, _fetched_at(event.payload))]
+        authserv_id = str(account.config.get("authserv_id") or "")
+        return [normalized_from_mail(mail, _fetched_at(event.payload), authserv_id)]
 
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         message = self.build_message(account, request)

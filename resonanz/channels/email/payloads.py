@@ -67,6 +67,8 @@ class ParsedMail:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     html: str = ""  # sanitized
+    # Authentication-Results headers, topmost (the last hop's, i.e. our receiving server's) first.
+    authentication_results: tuple[str, ...] = ()
     attachments: tuple[InboundAttachment, ...] = ()
     # Why this mail must not be answered (auto-reply, bounce); empty for a person's mail.
     automatic: str = ""
@@ -301,7 +303,58 @@ def _parse(raw: bytes) -> ParsedMail:
         html=sanitize_html(raw_html.replace("\x00", ""))[:MAX_HTML_KEPT] if raw_html else "",
         attachments=_attachments(message),
         automatic=automatic_reason(message, sender, subject),
+        authentication_results=tuple(
+            " ".join(str(value).split())[:2000]
+            for value in (message.get_all("Authentication-Results") or [])[:20]
+        ),
     )
+
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"^\s*(spf|dkim|dmarc)\s*=\s*([a-z]+)(.*)$", re.I | re.S)
+_PROPERTY = re.compile(r"\b(smtp\.mailfrom|header\.d|header\.from)\s*=\s*([^\s;]+)", re.I)
+
+
+def _aligned(domain: str, sender_domain: str) -> bool:
+    domain = domain.strip().lower().rstrip(".").rpartition("@")[2]
+    return bool(domain) and (sender_domain == domain or sender_domain.endswith("." + domain))
+
+
+def sender_authentication(mail: ParsedMail, authserv_id: str = "") -> dict[str, Any]:
+    """The SPF, DKIM and DMARC results our receiving server wrote for this mail (RFC 8601), and whether
+    they vouch for the From address. Only one header counts: the topmost one whose authserv-id is
+    ``authserv_id`` (the channel's ``config["authserv_id"]``), or the topmost of all when none is
+    configured. Headers further down were written before the mail reached our server: a sender can
+    write anything there. Verified: DMARC pass, or DKIM pass for the sender's domain, or SPF pass for it."""
+    wanted = authserv_id.strip().lower()
+    chosen = ""
+    server = ""
+    for value in mail.authentication_results:
+        head = _COMMENT.sub(" ", value).split(";", 1)[0].split()
+        candidate = head[0].lower() if head else ""
+        if not wanted or candidate == wanted:
+            chosen, server = value, candidate
+            break
+    found: dict[str, Any] = {"authserv_id": server, "spf": "none", "dkim": "none", "dmarc": "none"}
+    sender_domain = mail.sender.rpartition("@")[2].lower()
+    aligned = {"spf": False, "dkim": False, "dmarc": False}
+    for part in _COMMENT.sub(" ", chosen).split(";")[1:]:
+        match = _RESULT.match(part)
+        if match is None:
+            continue
+        method, result, rest = match.group(1).lower(), match.group(2).lower(), match.group(3)
+        properties = {k.lower(): v for k, v in _PROPERTY.findall(rest)}
+        if method == "dmarc":
+            ok = result == "pass"
+        elif method == "dkim":
+            ok = result == "pass" and _aligned(properties.get("header.d", ""), sender_domain)
+        else:
+            ok = result == "pass" and _aligned(properties.get("smtp.mailfrom", ""), sender_domain)
+        if found[method] == "none" or ok:  # several DKIM signatures: a passing aligned one wins
+            found[method] = result
+            aligned[method] = aligned[method] or ok
+    found["verified"] = bool(sender_domain) and any(aligned.values())
+    return found
 
 
 def reply_subject(subject: str) -> str:

@@ -32,7 +32,12 @@ def test_reply_to_a_message_in_the_same_batch_joins_its_conversation(fake_accoun
     assert second.reply_to_id == first.pk
     conversation = Conversation.objects.get()
     assert conversation.message_count == 2
-    assert list(TimelineEntry.objects.values_list("kind", flat=True)) == ["created"]
+    # Bob answered in Anna's thread: shown there as a participant, never the recipient of replies.
+    assert list(TimelineEntry.objects.order_by("id").values_list("kind", flat=True)) == [
+        "created",
+        "participant",
+    ]
+    assert second.extra == {"participant": True}
 
 
 def test_same_new_customer_twice_in_one_batch_gets_one_conversation(fake_account):

@@ -229,7 +229,9 @@ class XAdapter(ChannelAdapter):
             extra["matching_rules"] = [r.tag or r.id for r in envelope.matching_rules]
         return NormalizedMessage(
             external_id=tweet.id,
-            author=Author(kind="x", handle=author.username, display_name=author.name),
+            author=Author(
+                kind="x", handle=author.username, display_name=author.name, external_id=tweet.author_id
+            ),
             text=html.unescape(tweet.text),
             created_at=created,
             is_public=True,
@@ -260,7 +262,9 @@ class XAdapter(ChannelAdapter):
             raise MalformedPayload(f"created_timestamp {dm.created_timestamp!r} is out of range") from None
         return NormalizedMessage(
             external_id=dm.id,
-            author=Author(kind="x", handle=sender.screen_name, display_name=sender.name),
+            author=Author(
+                kind="x", handle=sender.screen_name, display_name=sender.name, external_id=sender_id
+            ),
             text=html.unescape(dm.message_create.message_data.text),
             created_at=created,
             is_public=False,
@@ -338,13 +342,17 @@ class XAdapter(ChannelAdapter):
         return found
 
     def _send_dm(self, client: XClient, request: OutboundRequest) -> SendResult:
-        handle = request.recipient_handle.lstrip("@")
-        if not handle:
-            raise PermanentSendError("a direct message needs the customer's X handle")
-        user = client.user_by_username(handle).get("data")
-        if not isinstance(user, dict) or not user.get("id"):
-            raise PermanentSendError(f"X user @{handle} not found")
-        participant = str(user["id"])
+        # By the customer's user id: a handle can be renamed or taken over by someone else between the
+        # customer's message and our answer. The handle is looked up only for identities stored before ids.
+        participant = str(request.extra.get("recipient_id") or "")
+        if not participant.isascii() or not participant.isdigit():
+            handle = request.recipient_handle.lstrip("@")
+            if not handle:
+                raise PermanentSendError("a direct message needs the customer's X user id or handle")
+            user = client.user_by_username(handle).get("data")
+            if not isinstance(user, dict) or not user.get("id"):
+                raise PermanentSendError(f"X user @{handle} not found")
+            participant = str(user["id"])
         text = request.text
         signature = str(request.extra.get("signature") or "")
         if signature:

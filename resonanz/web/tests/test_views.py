@@ -257,7 +257,7 @@ def test_delivery_badge_of_another_workspace_is_404(agent_client, agent):
     assert response.status_code == 404
 
 
-CONVERSATION_QUERIES = 10
+CONVERSATION_QUERIES = 11  # 11th: the reply's recipient shown in the composer
 
 
 @pytest.mark.parametrize("extra_messages", [0, 6])
