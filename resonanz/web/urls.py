@@ -19,5 +19,10 @@ urlpatterns = [
         views.delivery_status,
         name="delivery",
     ),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/delivery/retry",
+        views.delivery_retry,
+        name="delivery_retry",
+    ),
     path("dev/", views.dev_panel, name="dev_panel"),
 ]

@@ -57,6 +57,7 @@ _TIMELINE_LABELS = {
     "replied": gettext_lazy("geantwortet"),
     "status_changed": gettext_lazy("Status geändert"),
     "assigned": gettext_lazy("zugewiesen"),
+    "delivery_retried": gettext_lazy("erneut gesendet"),
 }
 
 
