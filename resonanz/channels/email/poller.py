@@ -11,7 +11,7 @@ the events' unique (channel account, external id) drops what was stored before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -97,8 +97,11 @@ def commit_batch(
     return accepted.accepted, accepted.duplicates
 
 
-def poll_mailbox(account: ChannelAccount, *, batch_size: int = BATCH_SIZE) -> PollResult:
-    """Fetch every mail above the cursor; raises MailboxError (after marking the account unhealthy)."""
+def poll_mailbox(
+    account: ChannelAccount, *, batch_size: int = BATCH_SIZE, renew: Callable[[], object] | None = None
+) -> PollResult:
+    """Fetch every mail above the cursor; raises MailboxError (after marking the account unhealthy).
+    ``renew`` is called after every stored batch (the poll task renews its poll lease)."""
     fetched = accepted = duplicates = skipped = 0
     last_uid = 0
     try:
@@ -119,6 +122,8 @@ def poll_mailbox(account: ChannelAccount, *, batch_size: int = BATCH_SIZE) -> Po
                 duplicates += dup
                 skipped += bad
                 last_uid = batch[-1]
+                if renew is not None:
+                    renew()
     except MailboxError as error:
         do_mark_channel_health(account, healthy=False, detail=str(error))
         logger.warning("email.poll.failed", extra={"channel_account": account.pk, "error": str(error)})
