@@ -102,6 +102,7 @@ def normalized_from_mail(mail: ParsedMail, fetched_at: dt.datetime) -> Normalize
                 "cc": list(mail.cc),
                 "quoted_stripped": mail.text != mail.full_text,
                 "html": mail.html,
+                **({"truncated": mail.truncated} if mail.truncated else {}),
             }
         },
         attachments=mail.attachments,
@@ -115,7 +116,11 @@ class EmailAdapter(ChannelAdapter):
     capabilities = frozenset({"inbound_poll", "inbound_idle", "reply", "direct_message", "attachments"})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
-        mail = parse_mail(raw_from_payload(event.payload))
+        truncated = event.payload.get("truncated") if isinstance(event.payload, dict) else None
+        mail = parse_mail(
+            raw_from_payload(event.payload),
+            truncated={k: int(v) for k, v in truncated.items()} if isinstance(truncated, dict) else None,
+        )
         if mail.automatic:
             raise IgnoredEvent(f"not answered: {mail.automatic}")
         if own_address(account) and mail.sender == own_address(account):
