@@ -23,7 +23,7 @@ from resonanz.conversations.access import access_conversation_by_id, conversatio
 from resonanz.conversations.api import macros_router, notes_router, notifications_router
 from resonanz.conversations.models import Conversation, Message
 from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
-from resonanz.core.errors import ResonanzError
+from resonanz.core.errors import NotFound, ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
 from resonanz.customers.api import router as customers_router
 from resonanz.understanding.api import router as understanding_router
@@ -106,6 +106,22 @@ def post_reply(request: HttpRequest, conversation_id: int, body: ReplyIn) -> tup
         agent, conversation, body.text, private=body.private, idempotency_key=key or ""
     )
     return (200 if sent.duplicate else 201), messages_of(conversation).get(pk=sent.message.pk)
+
+
+@conversations_router.post(
+    "/{conversation_id}/messages/{message_id}/retry",
+    response={202: MessageOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Send a failed reply again",
+    description="Only a failed delivery can be retried (409 otherwise); it is pending again with fresh attempts.",
+)
+def retry_delivery(request: HttpRequest, conversation_id: int, message_id: int) -> tuple[int, Message]:
+    agent = agent_of(request)
+    conversation = access_conversation_by_id(agent, conversation_id)
+    message = messages_of(conversation).filter(pk=message_id, direction=Message.Direction.OUTBOUND).first()
+    if message is None:
+        raise NotFound(f"outbound message {message_id} not found in this conversation")
+    actions.do_retry_delivery(agent, message)
+    return 202, messages_of(conversation).get(pk=message.pk)
 
 
 @conversations_router.post(

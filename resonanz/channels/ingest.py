@@ -185,10 +185,9 @@ def _claim(
                 crashed.append(event.pk)
                 event.crashes += 1
             if event.crashes >= settings.INGEST_MAX_CRASHES:
-                reason = (
-                    f"crashed: the worker died {event.crashes} times while processing this event "
-                    f"(last claim {event.claimed_at.isoformat() if event.claimed_at else 'unknown'})"
-                )
+                reason = f"crashed: the worker died {event.crashes} times while processing this event"
+                if event.claimed_at is not None:
+                    reason += f" (last claimed at {event.claimed_at.isoformat()})"
                 failed.setdefault(reason, []).append(event.pk)
             elif event.attempts >= settings.INGEST_MAX_ATTEMPTS:
                 reason = f"gave up after {event.attempts} attempts: {event.error}"[:2000]

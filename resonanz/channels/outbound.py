@@ -3,15 +3,18 @@
 pending → sending (claimed by one worker with a conditional UPDATE) → sent | pending (retry with backoff)
 | failed. Network errors, 5xx and 429 retry; 4xx fail at once with the platform's message. A delivery left
 in "sending" by a dead worker goes back to pending after a timeout; adapters pass the idempotency key to
-platforms that honour one, so the resend does not double the post."""
+platforms that honour one, so the resend does not double the post. Every path counts attempts: after
+MAX_SEND_ATTEMPTS the delivery is failed with the reason, and an agent can send it again
+(`do_retry_delivery`, decision 0523)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.apps import apps
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -26,6 +29,10 @@ logger = logging.getLogger("resonanz.channels.outbound")
 SEND_TASK = "channels.send_delivery"
 MAX_SEND_ATTEMPTS = 6
 STUCK_AFTER_SECONDS = 300
+STUCK_REASON = (
+    "gave up after {attempts} attempts: the sending worker stopped before it recorded the platform's answer "
+    "(the message may have reached the platform; check there before sending it again)"
+)
 
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
@@ -52,11 +59,16 @@ def request_for(delivery: OutboundDelivery) -> OutboundRequest:
 
 
 def send_delivery(delivery_id: int) -> str:
-    """Try to send one delivery; returns its status afterwards ("gone" if there is nothing to do)."""
+    """Try to send one delivery; returns its status afterwards ("gone" if there is nothing to do).
+
+    The platform's answer is recorded in a commit of its own right after the call (decision 0523): what
+    follows (the attempt row, the message's external id) may fail — a unique-constraint clash, a full disk —
+    without leaving a delivery the platform accepted in "sending" for the sweeper to send again."""
     now = timezone.now()
     claimed = (
         OutboundDelivery.objects.filter(pk=delivery_id, status=OutboundDelivery.Status.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(attempts__lt=MAX_SEND_ATTEMPTS)
         # A disabled channel account holds its deliveries: pending until it is enabled (decision 0520).
         .exclude(channel_account__status=ChannelAccount.Status.DISABLED)
         .update(status=OutboundDelivery.Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
@@ -95,30 +107,81 @@ def send_delivery(delivery_id: int) -> str:
         delivery.next_attempt_at = None
         logger.warning("channel.send.failed", extra={"delivery": delivery.pk, "error": attempt.error})
     else:
-        delivery.status = OutboundDelivery.Status.SENT
-        delivery.external_ids = list(result.external_ids)
-        delivery.sent_at = timezone.now()
-        delivery.next_attempt_at = None
-        delivery.last_error = ""
+        _record_sent(delivery, list(result.external_ids))
+        attempt.finished_at = timezone.now()
+        _after_sent(delivery, attempt)
+        return delivery.status
     attempt.finished_at = timezone.now()
     with transaction.atomic():
         attempt.save()
-        delivery.save(update_fields=["status", "external_ids", "sent_at", "next_attempt_at", "last_error"])
-        if delivery.status == OutboundDelivery.Status.SENT and delivery.message_id and result.external_ids:
-            # The first platform id becomes the message's, so the customer's answer threads under it.
-            apps.get_model("conversations", "Message").objects.filter(pk=delivery.message_id).update(
-                external_id=result.external_ids[0]
-            )
+        delivery.save(update_fields=["status", "sent_at", "next_attempt_at", "last_error"])
     return delivery.status
 
 
+def _record_sent(delivery: OutboundDelivery, external_ids: list[str]) -> None:
+    """The platform accepted: store that, and nothing else, in its own commit. A short retry rides out a
+    locked SQLite file or a reconnecting PostgreSQL; if it still fails, the delivery stays in "sending"
+    and the capped sweeper path takes over (the adapters' resend checks find the post, 0301)."""
+    delivery.status = OutboundDelivery.Status.SENT
+    delivery.external_ids = external_ids
+    delivery.sent_at = timezone.now()
+    delivery.next_attempt_at = None
+    delivery.last_error = ""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                OutboundDelivery.objects.filter(pk=delivery.pk).update(
+                    status=delivery.status,
+                    external_ids=external_ids,
+                    sent_at=delivery.sent_at,
+                    next_attempt_at=None,
+                    last_error="",
+                )
+            return
+        except DatabaseError:
+            if attempt == 2:
+                raise
+            logger.warning("channel.send.record_retry", extra={"delivery": delivery.pk}, exc_info=True)
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _after_sent(delivery: OutboundDelivery, attempt: DeliveryAttempt) -> None:
+    """Book-keeping after a recorded send: the attempt row, and the first platform id becomes the
+    message's, so the customer's answer threads under it. A failure here is logged; the delivery stays
+    sent and is never sent again."""
+    external_ids = delivery.external_ids
+    try:
+        with transaction.atomic():
+            attempt.save()
+            if delivery.message_id and external_ids:
+                apps.get_model("conversations", "Message").objects.filter(pk=delivery.message_id).update(
+                    external_id=external_ids[0]
+                )
+    except DatabaseError:
+        logger.exception(
+            "channel.send.bookkeeping_failed", extra={"delivery": delivery.pk, "external_ids": external_ids}
+        )
+
+
 def sweep_deliveries() -> int:
-    """Enqueue deliveries whose retry time has come and free ones a dead worker left in "sending"."""
+    """Enqueue deliveries whose retry time has come and free ones a dead worker left in "sending". A
+    delivery that used up its attempts that way is failed with the reason, never handed out again."""
     now = timezone.now()
-    OutboundDelivery.objects.filter(
+    stuck = OutboundDelivery.objects.filter(
         status=OutboundDelivery.Status.SENDING,
         next_attempt_at__lte=now - dt.timedelta(seconds=STUCK_AFTER_SECONDS),
-    ).update(status=OutboundDelivery.Status.PENDING)
+    )
+    for delivery_id, attempts in stuck.filter(attempts__gte=MAX_SEND_ATTEMPTS).values_list("id", "attempts"):
+        reason = STUCK_REASON.format(attempts=attempts)
+        with transaction.atomic():
+            if OutboundDelivery.objects.filter(pk=delivery_id, status=OutboundDelivery.Status.SENDING).update(
+                status=OutboundDelivery.Status.FAILED, next_attempt_at=None, last_error=reason
+            ):
+                DeliveryAttempt.objects.create(
+                    delivery_id=delivery_id, started_at=now, finished_at=now, outcome="failed", error=reason
+                )
+        logger.error("channel.send.gave_up", extra={"delivery": delivery_id, "attempts": attempts})
+    stuck.filter(attempts__lt=MAX_SEND_ATTEMPTS).update(status=OutboundDelivery.Status.PENDING)
     return send_due_deliveries()
 
 

@@ -398,6 +398,31 @@ def _store_reply(
     return message
 
 
+def do_retry_delivery(agent: Agent, message: Message) -> OutboundDelivery:
+    """Send a failed reply again (the agent's retry button, the API): the delivery is pending with fresh
+    attempts, the conversation's timeline says who retried. Only a failed delivery can be retried: a sent
+    one is never sent twice, a pending one is still on its way (decision 0523)."""
+    if message.workspace_id != agent.workspace_id:
+        raise InvalidInput("message belongs to another workspace")
+    with transaction.atomic():
+        retried = OutboundDelivery.objects.filter(
+            message_id=message.pk, status=OutboundDelivery.Status.FAILED
+        ).update(status=OutboundDelivery.Status.PENDING, attempts=0, next_attempt_at=None, last_error="")
+        delivery = OutboundDelivery.objects.filter(message_id=message.pk).first()
+        if delivery is None:
+            raise InvalidInput("this message has no delivery to retry")
+        if not retried:
+            raise Conflict(f"only a failed delivery can be sent again; this one is {delivery.status}")
+        TimelineEntry.objects.create(
+            conversation_id=message.conversation_id,
+            actor=agent,
+            kind="delivery_retried",
+            data={"message_id": message.pk, "delivery_id": delivery.pk},
+        )
+        enqueue("channels.send_delivery", delivery.pk)
+    return delivery
+
+
 def do_mark_answered(conversation_id: int, answered_at: dt.datetime) -> int:
     """Stamp the inbound messages of a conversation that no reply had followed yet: a reply answers every
     earlier message of its thread. A conversation holds few unanswered messages, so they are read and

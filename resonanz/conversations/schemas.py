@@ -47,6 +47,7 @@ class MessageOut(Schema):
     author_agent_id: int | None
     reply_to_id: int | None
     delivery_status: str | None
+    delivery_error: str | None = None
     created_at: dt.datetime
     received_at: dt.datetime
 
@@ -60,6 +61,12 @@ class MessageOut(Schema):
             return None
         delivery = getattr(obj, "delivery", None)
         return delivery.status if delivery else None
+
+    @staticmethod
+    def resolve_delivery_error(obj: Message) -> str | None:
+        """Why a failed delivery failed (the platform's answer, or why we gave up)."""
+        delivery = getattr(obj, "delivery", None) if obj.direction == Message.Direction.OUTBOUND else None
+        return delivery.last_error if delivery and delivery.status == "failed" else None
 
 
 class ReplyIn(Schema):

@@ -19,6 +19,11 @@ urlpatterns = [
         views.delivery_status,
         name="delivery",
     ),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/delivery/retry",
+        views.delivery_retry,
+        name="delivery_retry",
+    ),
     path("dev/", views.dev_panel, name="dev_panel"),
     path("presence/", views_settings.presence, name="presence"),
     path("settings/", views_settings.settings_home, name="settings"),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -160,6 +161,24 @@ def delivery_status(request: HttpRequest, conversation_id: int, message_id: int)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:
         raise Http404("no such outbound message in this conversation")
+    return render(request, "web/_delivery.html", {"m": message})
+
+
+@login_required
+@require_POST
+def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """The agent sends a failed reply again; answers with the updated delivery badge."""
+    agent = _agent(request)
+    conversation = _conversation(agent, conversation_id)
+    message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
+    if message is None:
+        raise Http404("no such outbound message in this conversation")
+    # Already retried (a double click) or sent: the badge below shows where it stands.
+    with contextlib.suppress(InvalidInput, Conflict):
+        actions.do_retry_delivery(agent, message)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("web:conversation", conversation_id=conversation.pk)
+    message = conversation.messages.select_related("delivery").get(pk=message.pk)
     return render(request, "web/_delivery.html", {"m": message})
 
 

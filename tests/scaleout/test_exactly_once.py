@@ -228,9 +228,12 @@ def test_two_celery_workers_process_10000_events_exactly_once(celery_env):
 
 @scaleout
 @pytest.mark.scaleout
-def test_celery_worker_killed_mid_batch_loses_nothing(celery_env):
+def test_celery_worker_killed_mid_batch_loses_nothing(celery_env, settings):
     from resonanz.channels.ingest import sweep_pending
     from resonanz.testing.factories import ChannelAccountFactory
+
+    # The dead worker's claims count as dead after this lease (decision 0521; 600 s in production).
+    settings.INGEST_CLAIM_LEASE_SECONDS = 10
 
     account = ChannelAccountFactory()
     victim, survivor = start_worker(celery_env), start_worker(celery_env)
@@ -241,7 +244,8 @@ def test_celery_worker_killed_mid_batch_loses_nothing(celery_env):
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(10)
         replacement = start_worker(celery_env)
-        # Whatever the dead worker held is not lost: the database still says pending, the sweeper re-queues it.
+        # Whatever the dead worker held is not lost: the database still says pending (claimed by a dead
+        # worker); once the claim's lease has passed, the sweeper frees it and re-queues it.
         wait_until(
             lambda: sweep_pending(older_than_seconds=0) == 0 or processed_count() == 5_000,
             300,

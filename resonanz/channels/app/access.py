@@ -8,6 +8,7 @@ from typing import Literal
 
 from django.db.models import Q, QuerySet
 
+from resonanz.channels.access import check_channel_enabled
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import NotFound
@@ -25,14 +26,10 @@ class AppCustomer:
 
 
 def app_account_by_id(account_id: int) -> ChannelAccount:
-    account = (
-        ChannelAccount.objects.select_related("workspace")
-        .filter(pk=account_id, kind=APP_KIND)
-        .exclude(status=ChannelAccount.Status.DISABLED)
-        .first()
-    )
+    account = ChannelAccount.objects.select_related("workspace").filter(pk=account_id, kind=APP_KIND).first()
     if account is None:
         raise NotFound(f"app channel {account_id} not found")
+    check_channel_enabled(account)  # disabled: 403 with the reason (decision 0520)
     return account
 
 

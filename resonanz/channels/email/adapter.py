@@ -110,6 +110,7 @@ def normalized_from_mail(
                 "quoted_stripped": mail.text != mail.full_text,
                 "html": mail.html,
                 "authentication": sender_authentication(mail, authserv_id),
+                **({"truncated": mail.truncated} if mail.truncated else {}),
             }
         },
         attachments=mail.attachments,
@@ -123,7 +124,11 @@ class EmailAdapter(ChannelAdapter):
     capabilities = frozenset({"inbound_poll", "inbound_idle", "reply", "direct_message", "attachments"})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
-        mail = parse_mail(raw_from_payload(event.payload))
+        truncated = event.payload.get("truncated") if isinstance(event.payload, dict) else None
+        mail = parse_mail(
+            raw_from_payload(event.payload),
+            truncated={k: int(v) for k, v in truncated.items()} if isinstance(truncated, dict) else None,
+        )
         if mail.automatic:
             raise IgnoredEvent(f"not answered: {mail.automatic}")
         if own_address(account) and mail.sender == own_address(account):

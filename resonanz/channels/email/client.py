@@ -96,6 +96,35 @@ class Mailbox:
         uids = self.client.search(["UID", f"{last_uid + 1}:*"])
         return sorted(int(uid) for uid in uids if int(uid) > last_uid)
 
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """RFC822.SIZE by UID: how big each mail is, before any of it is fetched."""
+        if not uids:
+            return {}
+        response = self.client.fetch(list(uids), ["RFC822.SIZE"])
+        return {int(uid): int(data.get(b"RFC822.SIZE") or 0) for uid, data in response.items()}
+
+    def fetch_head(self, uid: int, *, header_bytes: int, body_bytes: int) -> bytes | None:
+        """The first ``header_bytes`` of the header and the first ``body_bytes`` of the body of one mail
+        (partial BODY.PEEK fetches: the rest never crosses the wire), or None if it is gone."""
+        response = self.client.fetch(
+            [uid], [f"BODY.PEEK[HEADER]<0.{header_bytes}>", f"BODY.PEEK[TEXT]<0.{body_bytes}>"]
+        )
+        data = response.get(uid)
+        if not data:
+            return None
+        header = body = b""
+        for key, value in data.items():
+            name = key.decode("ascii", "replace") if isinstance(key, bytes) else str(key)
+            if isinstance(value, bytes) and name.startswith("BODY[HEADER]"):
+                header = value
+            elif isinstance(value, bytes) and name.startswith("BODY[TEXT]"):
+                body = value
+        if not header:
+            return None
+        if not header.endswith(b"\r\n\r\n"):  # a header cut off at header_bytes: end it
+            header = header.rsplit(b"\r\n", 1)[0] + b"\r\n\r\n"
+        return header + body
+
     def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
         """Raw RFC 822 bytes by UID (BODY.PEEK[] leaves the \\Seen flag alone)."""
         if not uids:

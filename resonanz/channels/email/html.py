@@ -29,11 +29,14 @@ _LAYOUT_ROLES = frozenset({"presentation", "none"})
 _PARSER = HTMLParser(huge_tree=True, remove_comments=True)
 _FLAT_BREAKS = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/pre|/table)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
+# The most markup that is flattened or sanitized: enough for any real mail or feed entry (the stored text
+# is capped at 200,000 characters anyway); bounds the time and memory hostile input can cost (0526).
+MAX_HTML_INPUT_CHARS = 1_000_000
 
 
 def sanitize_html(markup: str) -> str:
     """Keep harmless formatting only: no scripts, styles, event handlers or javascript: links."""
-    return nh3.clean(markup)
+    return nh3.clean(markup[:MAX_HTML_INPUT_CHARS])
 
 
 def _is_layout_table(table: HtmlElement) -> bool:
@@ -87,7 +90,7 @@ def html_to_text(markup: str) -> str:
     """Readable plain text of an HTML document or fragment: reading order kept, paragraphs and headings
     separated by a blank line, list items and table rows on lines of their own, link texts in place; scripts,
     styles, the head and hidden elements dropped, entities decoded."""
-    markup = _CONTROL.sub(" ", markup).strip()
+    markup = _CONTROL.sub(" ", markup[:MAX_HTML_INPUT_CHARS]).strip()
     if not markup:
         return ""
     if (

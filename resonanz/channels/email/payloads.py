@@ -26,7 +26,7 @@ from typing import Any
 from mailparser_reply import EmailReplyParser
 
 from resonanz.channels.base import InboundAttachment, MalformedPayload
-from resonanz.channels.email.html import html_to_text, sanitize_html
+from resonanz.channels.email.html import MAX_HTML_INPUT_CHARS, html_to_text, sanitize_html
 
 logger = logging.getLogger("resonanz.channels.email")
 
@@ -35,6 +35,9 @@ MAX_RAW_BYTES = 30 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_ATTACHMENTS = 20
 MAX_HTML_KEPT = 100_000
+# The most body text reply/quote stripping sees, and that is kept (a message stores at most 200,000
+# characters): bounds the time and memory a hostile 30 MB body can cost (decision 0526).
+MAX_TEXT_CHARS = 200_000
 MAX_REFERENCES = 30
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,240}>")
 _REPLY_PARSER = EmailReplyParser(languages=["de", "en"])
@@ -73,6 +76,8 @@ class ParsedMail:
     # Why this mail must not be answered (auto-reply, bounce); empty for a person's mail.
     automatic: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    # Set when only the head of an oversized mail was fetched: {"size": bytes on the server, "kept": bytes}.
+    truncated: dict[str, int] = field(default_factory=dict)
 
 
 def message_ids(value: str) -> list[str]:
@@ -257,6 +262,7 @@ def _attachments(message: EmailMessage) -> tuple[InboundAttachment, ...]:
 
 def strip_quoted(text: str) -> str:
     """The new part of a reply: the quoted history ("Am … schrieb …", "> …", "On … wrote") removed."""
+    text = text[:MAX_TEXT_CHARS]
     try:
         stripped = _REPLY_PARSER.parse_reply(text=text)
     except Exception:
@@ -264,19 +270,31 @@ def strip_quoted(text: str) -> str:
     return (stripped or "").strip() or text.strip()
 
 
-def parse_mail(raw: bytes) -> ParsedMail:
-    """Parse one raw mail; raises MalformedPayload for anything that is not a usable mail."""
+def truncation_note(truncated: dict[str, int]) -> str:
+    """What the agent reads under a mail that was too big to fetch whole."""
+    size_mb = f"{truncated.get('size', 0) / (1024 * 1024):.1f}".replace(".", ",")
+    kept_kb = max(1, truncated.get("kept", 0) // 1024)
+    return (
+        f"[E-Mail gekürzt: {size_mb} MB groß. Gespeichert sind die ersten {kept_kb} KB (Kopf und Textanfang), "
+        "ohne Anhänge; das Original liegt im Postfach.]"
+    )
+
+
+def parse_mail(raw: bytes, *, truncated: dict[str, int] | None = None) -> ParsedMail:
+    """Parse one raw mail; raises MalformedPayload for anything that is not a usable mail. ``truncated``:
+    only the head of an oversized mail was fetched (the poller's note); its attachments are dropped and
+    the text says so."""
     if not raw or not raw.strip():
         raise MalformedPayload("raw mail is empty")
     try:
-        return _parse(raw)
+        return _parse(raw, truncated or {})
     except MalformedPayload:
         raise
     except Exception as error:  # the stdlib parser has many ways to trip on hostile input
         raise MalformedPayload(f"unreadable mail ({type(error).__name__}: {error})"[:300]) from None
 
 
-def _parse(raw: bytes) -> ParsedMail:
+def _parse(raw: bytes, truncated: dict[str, int]) -> ParsedMail:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(message, EmailMessage):
         raise MalformedPayload("not a mail")
@@ -285,28 +303,33 @@ def _parse(raw: bytes) -> ParsedMail:
     sender, sender_name = _sender(message)
     subject = _header(message, "Subject")[:500]
     plain, raw_html = _bodies(message)
-    full_text = plain if plain.strip() else html_to_text(raw_html) if raw_html else ""
+    plain, raw_html = plain[:MAX_TEXT_CHARS], raw_html[:MAX_HTML_INPUT_CHARS]
+    full_text = plain if plain.strip() else html_to_text(raw_html)[:MAX_TEXT_CHARS] if raw_html else ""
     references = tuple(message_ids(_header(message, "References")))[-MAX_REFERENCES:]
     in_reply_to = next(iter(message_ids(_header(message, "In-Reply-To"))), "")
+    text = strip_quoted(full_text)
+    if truncated:
+        text = f"{text}\n\n{truncation_note(truncated)}".strip()
     return ParsedMail(
         message_id=external_id_for(raw),
         sender=sender,
         sender_name=sender_name,
         subject=subject,
         date=_date(message),
-        text=strip_quoted(full_text),
+        text=text,
         full_text=full_text.strip(),
         in_reply_to=in_reply_to,
         references=references,
         to=_addresses(message, "To"),
         cc=_addresses(message, "Cc"),
         html=sanitize_html(raw_html.replace("\x00", ""))[:MAX_HTML_KEPT] if raw_html else "",
-        attachments=_attachments(message),
+        attachments=() if truncated else _attachments(message),
         automatic=automatic_reason(message, sender, subject),
         authentication_results=tuple(
             " ".join(str(value).split())[:2000]
             for value in (message.get_all("Authentication-Results") or [])[:20]
         ),
+        truncated=dict(truncated),
     )
 
 

@@ -16,7 +16,7 @@ from resonanz.channels.app.tests.conftest import (
     user_headers,
     visitor_headers,
 )
-from resonanz.channels.models import InboundEvent, OutboundDelivery
+from resonanz.channels.models import ChannelAccount, InboundEvent, OutboundDelivery
 from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.customers.models import Customer, Identity
@@ -629,4 +629,12 @@ def test_body_over_the_request_limit_is_400_and_nothing_is_stored(client, app_ac
     body = json.dumps({"client_message_id": "m-000000001", "text": "x" * 3_000}).encode()
     response = post(client, f"{base(app_account)}/conversations", body, visitor_headers())
     assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_a_disabled_app_channel_answers_403_with_the_reason_and_stores_nothing(client, app_account):
+    ChannelAccount.objects.filter(pk=app_account.pk).update(status=ChannelAccount.Status.DISABLED)
+    response = start(client, app_account)
+    assert response.status_code == 403
+    assert "is disabled" in response.json()["detail"]
     assert nothing_stored()

@@ -225,7 +225,8 @@ def test_periodic_job_enqueues_one_poll_per_due_mailbox(
     monkeypatch.setattr("resonanz.channels.email.tasks._last_enqueued", {})
     assert poll_mailboxes() == [email_account.pk]
     assert poll_mailboxes() == []  # not due again within poll_every_seconds
-    assert enqueued == [(POLL_TASK, (email_account.pk,))]
+    [(name, (account_id, lease_token))] = enqueued
+    assert (name, account_id, len(lease_token)) == (POLL_TASK, email_account.pk, 32)
     assert disabled.pk not in [args[0] for _, args in enqueued]
 
 

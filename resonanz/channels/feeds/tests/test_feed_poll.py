@@ -147,7 +147,8 @@ def test_periodic_job_enqueues_one_poll_per_due_feed(make_feed_account, monkeypa
     monkeypatch.setattr("resonanz.channels.feeds.tasks._last_enqueued", {})
     assert poll_feeds() == [account.pk]
     assert poll_feeds() == []
-    assert enqueued == [(POLL_TASK, (account.pk,))]
+    [(name, (account_id, lease_token))] = enqueued
+    assert (name, account_id, len(lease_token)) == (POLL_TASK, account.pk, 32)
 
 
 def test_poll_task_stores_the_feed(make_feed_account, django_capture_on_commit_callbacks):

@@ -4,7 +4,6 @@ per installation (a second one only polls twice; the store stays exactly-once). 
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 from typing import Any
@@ -12,9 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from resonanz.channels.email.client import ImapSettings, MailboxError, imap_settings
+from resonanz.channels.email.client import ImapSettings, imap_settings
 from resonanz.channels.email.idle import idle_loop
-from resonanz.channels.email.poller import poll_mailbox
+from resonanz.channels.email.tasks import poll_mailbox_once
 from resonanz.channels.models import ChannelAccount
 
 
@@ -25,12 +24,9 @@ def _settings_for(account_id: int) -> ImapSettings:
 
 def _poll(account_id: int) -> None:
     close_old_connections()
-    account = ChannelAccount.objects.filter(pk=account_id).first()
-    if account is None or account.status == ChannelAccount.Status.DISABLED:
-        return
-    # A failed poll is logged and shown on the account; IDLE reconnects with backoff.
-    with contextlib.suppress(MailboxError):
-        poll_mailbox(account)
+    # Through the poll lease: a scheduled poll of the same mailbox that runs now is not doubled. A failed
+    # poll is logged and shown on the account; IDLE reconnects with backoff.
+    poll_mailbox_once(account_id)
 
 
 class Command(BaseCommand):
