@@ -21,6 +21,7 @@ from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput, NotFound
 from resonanz.web import queries
+from resonanz.web.middleware import mark_partial
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50
@@ -115,11 +116,13 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return render(
-        request,
-        "web/_thread.html",
-        _conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
+    return mark_partial(
+        render(
+            request,
+            "web/_thread.html",
+            _conversation_context(agent, conversation, problem),
+            status=400 if problem else 200,
+        )
     )
 
 
@@ -136,11 +139,13 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return render(
-        request,
-        "web/_details.html",
-        _conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
+    return mark_partial(
+        render(
+            request,
+            "web/_details.html",
+            _conversation_context(agent, conversation, problem),
+            status=400 if problem else 200,
+        )
     )
 
 
