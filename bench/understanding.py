@@ -34,9 +34,9 @@ if "RESONANZ_DATA_DIR" not in os.environ:
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATA = Path(os.environ.get("RESONANZ_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+from resonanz.core.shared_data import shared_data_dir
+
+DATA = shared_data_dir() or Path("/nonexistent")  # ../shared/data beside the repository, when present
 
 
 def corpus(n: int) -> list[str]:

@@ -30,9 +30,36 @@ from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
 
 
+class ValidationErrorItem(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[ValidationErrorItem]
+
+
+def document_validation_errors(schema: dict[str, Any]) -> None:
+    """Ninja answers 422 when a parameter or body does not parse, but does not say so in the schema."""
+    found = ValidationErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(found.pop("$defs", {}))
+    components["ValidationErrorOut"] = found
+    answer = {
+        "description": "a parameter or the body does not match the schema",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationErrorOut"}}},
+    }
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if operation.get("parameters") or operation.get("requestBody"):
+                operation.setdefault("responses", {}).setdefault(422, answer)
+
+
 class ResonanzAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
+        document_validation_errors(schema)
         add_health_to_openapi(schema)
         return schema
 

@@ -23,6 +23,7 @@ from resonanz.conversations.models import Conversation
 from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFound
 from resonanz.web import queries
 from resonanz.web.permissions import requires
+from resonanz.web.middleware import mark_partial
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50
@@ -124,11 +125,13 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return render(
-        request,
-        "web/_thread.html",
-        _conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
+    return mark_partial(
+        render(
+            request,
+            "web/_thread.html",
+            _conversation_context(agent, conversation, problem),
+            status=400 if problem else 200,
+        )
     )
 
 
@@ -145,11 +148,13 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return render(
-        request,
-        "web/_details.html",
-        _conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
+    return mark_partial(
+        render(
+            request,
+            "web/_details.html",
+            _conversation_context(agent, conversation, problem),
+            status=400 if problem else 200,
+        )
     )
 
 

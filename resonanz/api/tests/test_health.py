@@ -50,13 +50,13 @@ def test_public_probes_count_nothing(client, conversation):
     assert len(context.captured_queries) == 5  # one SELECT 1 per probe
 
 
-def test_the_details_need_the_token(client, conversation):
+def test_the_details_need_the_token(client, conversation, settings):
     response = detailed(client)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["version"] == __version__
-    assert body["mode"] == "embedded"
+    assert body["mode"] == ("scale-out" if settings.SCALE_OUT else "embedded")
     assert body["database"] == {"ok": True, "vendor": connection.vendor}
     assert body["queue"]["backend"] == "eager"
     assert body["counts"] == {

@@ -202,10 +202,18 @@ def test_x_timeline_and_stream_parsers_never_raise(page, data):
     from resonanz.channels.x.polling import tweet_events
 
     seed = json.loads((Path(__file__).parents[1] / "x" / "fixtures" / "mentions_page.json").read_text())
+    events, skipped = tweet_events(seed)
+    assert (len(events), skipped) == (len(seed["data"]), 0)  # the documented shape loses nothing
     for candidate in (page, _mutate(seed, data)):
         if not isinstance(candidate, dict):
             continue
+        items = candidate.get("data")
+        items = [items] if isinstance(items, dict) else items if isinstance(items, list) else []
         events, skipped = tweet_events(candidate)
-        assert skipped >= 0
+        # Every post is either kept or counted as skipped, never both, never lost; kept ones in order.
+        assert len(events) + skipped == len(items)
+        kept = iter(items)
         for raw in events:
+            assert any(item is raw.payload["data"] for item in kept)
+            assert raw.external_id == str(raw.payload["data"]["id"])
             json.dumps(raw.payload)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from resonanz.core.shared_data import shared_data_dir
 from resonanz.testing.factories import MessageFactory
 from resonanz.understanding.actions import do_correct_annotation, do_ensure_default_topics
 from resonanz.understanding.classifier import TextClassifier
@@ -16,7 +17,7 @@ from resonanz.understanding.models import WorkspaceModel
 from resonanz.understanding.pipeline import annotate_messages
 from resonanz.understanding.tests.factories import make_agent, make_message
 
-GERMEVAL = Path("/work/shared/data/germeval2017")
+GERMEVAL = (shared_data_dir() or Path("/nonexistent")) / "germeval2017"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "sentiment.jsonl"
 
 

@@ -286,3 +286,49 @@ def test_mine_and_team_filters(agent_client, agent, workspace, fake_account):
 
     assert mine.count("data-conversation=") == 1 and f'data-conversation="{owned.pk}"' in mine
     assert team.count("data-conversation=") == 1 and f'data-conversation="{for_billing.pk}"' in team
+
+
+def test_a_refused_reply_is_swapped_into_its_own_pane(agent_client, fake_account):
+    conversation = conversations(fake_account, 1)[0]
+    response = agent_client.post(
+        f"/conversations/{conversation.pk}/reply", {"text": "   "}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    assert "HX-Retarget" not in response.headers
+    assert 'class="reply card"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["reply", "status"])
+def test_htmx_errors_without_a_partial_go_to_the_error_area(agent_client, fake_account, path):
+    conversation = conversations(fake_account, 1)[0]
+    Conversation.objects.filter(pk=conversation.pk).delete()
+    response = agent_client.post(
+        f"/conversations/{conversation.pk}/{path}",
+        {"text": "x", "status": "solved"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 404
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#errors", "innerHTML")
+    assert "nicht (mehr) gefunden" in response.content.decode()
+    assert "<html" not in response.content.decode()
+
+
+def test_an_expired_session_tells_the_agent_to_reload(agent, fake_account):
+    conversation = conversations(fake_account, 1)[0]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent.user)
+    response = client.post(
+        f"/conversations/{conversation.pk}/status", {"status": "solved"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#errors"
+    assert "neu laden" in response.content.decode()
+    assert Conversation.objects.get(pk=conversation.pk).status != "solved"
+
+
+def test_errors_of_full_page_requests_stay_pages(agent_client, fake_account):
+    conversation = conversations(fake_account, 1)[0]
+    Conversation.objects.filter(pk=conversation.pk).delete()
+    response = agent_client.get(f"/conversations/{conversation.pk}/")
+    assert response.status_code == 404
+    assert "HX-Retarget" not in response.headers

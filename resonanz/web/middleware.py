@@ -1,0 +1,56 @@
+"""htmx requests that fail get an error an agent can see.
+
+htmx swaps only 2xx answers by default, so a refused reply or status change used to fail silently. The
+agent UI's script (static/web/app.js) lets htmx swap 400, 403, 404, 409 and 422 answers; views that render
+their own error into their partial (the composer's "a reply needs text") mark the response with
+`mark_partial`. Every other such answer to an htmx request (a 404 for a conversation merged away meanwhile,
+the CSRF 403 of an expired session, a 409 conflict) is replaced here by `web/_error.html` and retargeted to
+the page's `#errors` area, so it never lands as a whole error page inside a pane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+SWAPPED_ERRORS = (400, 403, 404, 409, 422)
+
+
+def mark_partial(response: HttpResponse) -> HttpResponse:
+    """This error response is a partial made for the request's own target: swap it there."""
+    response.resonanz_partial = True  # type: ignore[attr-defined]
+    return response
+
+
+def _message(status: int) -> str:
+    if status == 403:
+        return _("Keine Berechtigung – vielleicht ist die Sitzung abgelaufen. Bitte die Seite neu laden.")
+    if status == 404:
+        return _(
+            "Das wurde nicht (mehr) gefunden – vielleicht hat es jemand inzwischen geändert. Bitte die Seite neu laden."
+        )
+    if status == 409:
+        return _("Jemand anderes hat das inzwischen geändert. Bitte die Seite neu laden.")
+    return _("Die Eingabe wurde nicht angenommen.")
+
+
+class HtmxErrorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") != "true"
+            or response.status_code not in SWAPPED_ERRORS
+            or getattr(response, "resonanz_partial", False)
+        ):
+            return response
+        html = render_to_string("web/_error.html", {"message": _message(response.status_code)}, request)
+        replaced = HttpResponse(html, status=response.status_code)
+        replaced["HX-Retarget"] = "#errors"
+        replaced["HX-Reswap"] = "innerHTML"
+        return replaced
