@@ -44,7 +44,7 @@ def _release_handle(workspace: Workspace, kind: str, handle: str, keep_external_
         placeholder = f"{handle}~{stale.external_id or stale.pk}"[:254]
         Identity.objects.filter(pk=stale.pk).update(handle=placeholder)
         logger.info(
-            "contacts.identity.handle_released",
+            "customers.identity.handle_released",
             extra={"identity": stale.pk, "kind": kind, "handle": handle},
         )
 

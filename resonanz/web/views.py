@@ -22,8 +22,8 @@ from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFound
 from resonanz.web import queries
-from resonanz.web.permissions import requires
 from resonanz.web.middleware import mark_partial
+from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50

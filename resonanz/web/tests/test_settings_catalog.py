@@ -9,8 +9,8 @@ from django.test import Client
 
 from resonanz.conversations.models import Macro, SlaPolicy
 from resonanz.conversations.sla import targets_for
-from resonanz.testing.factories import AgentFactory, WorkspaceFactory
 from resonanz.core.models import AuditEntry
+from resonanz.testing.factories import AgentFactory, WorkspaceFactory
 from resonanz.understanding.models import Topic
 
 pytestmark = pytest.mark.django_db

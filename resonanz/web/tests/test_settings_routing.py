@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from resonanz.testing.factories import AgentFactory, ConversationFactory, WorkspaceFactory
 from resonanz.core.models import AuditEntry
 from resonanz.routing.models import RoutingRule, RuleSetVersion
+from resonanz.testing.factories import AgentFactory, ConversationFactory, WorkspaceFactory
 from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.actions import do_ensure_skill, do_ensure_team

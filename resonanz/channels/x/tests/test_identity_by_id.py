@@ -12,8 +12,8 @@ from django.test import Client
 from resonanz.channels.models import OutboundDelivery
 from resonanz.channels.testing import load_fixture
 from resonanz.channels.x.adapter import sign_body
-from resonanz.customers.models import Identity
 from resonanz.conversations.models import Conversation, Message
+from resonanz.customers.models import Identity
 from resonanz.workspaces.actions import do_create_api_token
 
 pytestmark = pytest.mark.django_db
