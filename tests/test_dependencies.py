@@ -48,7 +48,7 @@ def runtime_source_files() -> list[Path]:
     return [
         path
         for path in PACKAGE.rglob("*.py")
-        if "tests" not in path.relative_to(PACKAGE).parts
+        if not {"tests", "testing"} & set(path.relative_to(PACKAGE).parts)  # test support: factories, helpers
         and "migrations" not in path.parts
         and not path.name.startswith("test_")
         and path.name != "conftest.py"

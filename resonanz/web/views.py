@@ -169,7 +169,7 @@ def delivery_status(request: HttpRequest, conversation_id: int, message_id: int)
     return render(request, "web/_delivery.html", {"m": message})
 
 
-@login_required
+@requires("conversations.reply")
 @require_POST
 def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """The agent sends a failed reply again; answers with the updated delivery badge."""

@@ -21,6 +21,7 @@ API_PERMISSIONS: dict[str, str] = {
     "GET /api/conversations/{conversation_id}": "conversations.view",
     "GET /api/conversations/{conversation_id}/messages": "conversations.view",
     "POST /api/conversations/{conversation_id}/replies": "conversations.reply",
+    "POST /api/conversations/{conversation_id}/messages/{message_id}/retry": "conversations.reply",
     "POST /api/conversations/{conversation_id}/status": "conversations.update",
     "POST /api/conversations/{conversation_id}/notes": "conversations.update",
     "POST /api/conversations/{conversation_id}/transfer": "conversations.update",

@@ -186,7 +186,7 @@ def test_a_bad_setting_fails_clearly(tmp_path, env, message):
     assert message in result.stderr
 
 
-def test_pages_carry_a_content_security_policy(client):
+def test_pages_carry_a_content_security_policy(client, agent):  # an agent: /login/ is not first run
     response = client.get("/login/")
     policy = response.headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
@@ -195,7 +195,7 @@ def test_pages_carry_a_content_security_policy(client):
     assert directives["object-src"] == "'none'"
 
 
-def test_https_request_gets_hsts_and_secure_cookies(client, settings, db):
+def test_https_request_gets_hsts_and_secure_cookies(client, settings, agent):  # an agent: not first run
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.CSRF_COOKIE_SECURE = True

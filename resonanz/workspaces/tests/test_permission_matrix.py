@@ -72,6 +72,7 @@ MATRIX: dict[str, Entry] = {
     "POST /api/conversations/{conversation_id}/transfer": Entry(WORKERS, body={"agent_id": "{agent_id}"}),
     "POST /api/conversations/{conversation_id}/move-private": Entry(WORKERS),
     "POST /api/conversations/{conversation_id}/call-notes": Entry(WORKERS, body={"text": "Rückruf"}),
+    "POST /api/conversations/{conversation_id}/messages/{message_id}/retry": Entry(WORKERS, query="outbound"),
     "GET /api/agents/me": Entry(ALL, foreign=False),
     "PATCH /api/agents/me": Entry(ALL, body={"initials": "XY"}, foreign=False),
     "GET /api/agents/me/presence": Entry(ALL, foreign=False),
@@ -133,6 +134,9 @@ MATRIX: dict[str, Entry] = {
     "POST /conversations/{conversation_id}/reply": Entry(WORKERS, form={"text": "Wir prüfen das."}),
     "POST /conversations/{conversation_id}/status": Entry(WORKERS, form={"status": "pending"}),
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
+    "POST /conversations/{conversation_id}/messages/{message_id}/delivery/retry": Entry(
+        WORKERS, query="outbound"
+    ),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     # --- the settings area -------------------------------------------------------------------------------
@@ -176,6 +180,7 @@ def _methods(pattern: URLPattern) -> set[str]:
         "LogoutView": {"POST"},
         "set_language": {"POST"},
         "reply": {"POST"},
+        "delivery_retry": {"POST"},
         "change_status": {"POST"},
         "channel_action": {"POST"},
         "token_revoke": {"POST"},
