@@ -254,6 +254,9 @@ AFTER_INGEST_STEPS: list[str] = env.list(
 # Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
 # reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.
 ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", default=2.0)
+# The phone channel attaches a call to the conversation routing's CTI lookup would show first.
+PHONE_CONVERSATION_HINT = "resonanz.routing.cti.conversation_for_call"
+
 # Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
 INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
 

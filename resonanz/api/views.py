@@ -12,7 +12,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from resonanz import __version__
 from resonanz.analytics.api import router as analytics_router
+from resonanz.api.customers import router as customers_router
 from resonanz.api.health import add_to_openapi as add_health_to_openapi
+from resonanz.channels import replies
 from resonanz.channels.access import channel_account_for_webhook
 from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
@@ -25,7 +27,6 @@ from resonanz.conversations.models import Conversation, Message
 from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
 from resonanz.core.errors import NotFound, ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
-from resonanz.customers.api import router as customers_router
 from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
 
@@ -128,8 +129,8 @@ def post_reply(request: HttpRequest, conversation_id: int, body: ReplyIn) -> tup
     conversation = access_conversation_by_id(agent, conversation_id)
     key = body.idempotency_key if body.idempotency_key is not None else request.headers.get("Idempotency-Key")
     if key is not None:
-        actions.check_idempotency_key(key)
-    sent = actions.do_send_reply_once(
+        replies.check_idempotency_key(key)
+    sent = replies.do_send_reply_once(
         agent, conversation, body.text, private=body.private, idempotency_key=key or ""
     )
     return (200 if sent.duplicate else 201), messages_of(conversation).get(pk=sent.message.pk)
@@ -147,7 +148,7 @@ def retry_delivery(request: HttpRequest, conversation_id: int, message_id: int) 
     message = messages_of(conversation).filter(pk=message_id, direction=Message.Direction.OUTBOUND).first()
     if message is None:
         raise NotFound(f"outbound message {message_id} not found in this conversation")
-    actions.do_retry_delivery(agent, message)
+    replies.do_retry_delivery(agent, message)
     return 202, messages_of(conversation).get(pk=message.pk)
 
 

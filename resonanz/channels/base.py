@@ -10,11 +10,16 @@ failed at once, the platform's message shown to the agent).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+# What an adapter produces lives with what consumes it (customers resolve authors, conversations thread
+# messages); re-exported here so every channel package imports its vocabulary from one place.
+from resonanz.conversations.normalized import InboundAttachment as InboundAttachment
+from resonanz.conversations.normalized import NormalizedMessage as NormalizedMessage
+from resonanz.customers.authors import Author as Author
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -70,45 +75,6 @@ class RawEvent:
     external_id: str
     payload: dict[str, Any]
     event_type: str = ""
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who wrote an inbound message, on which identity kind (x, facebook, email, phone, app, forum…)."""
-
-    kind: str
-    handle: str
-    display_name: str = ""
-    # Profile facts the channel knows (postal code from the app, e-mail, phone…), stored on a new customer.
-    profile: dict[str, str] = field(default_factory=dict)
-    # The platform's stable account id where handles can change hands (X user id): the identity's key.
-    external_id: str = ""
-
-
-@dataclass(frozen=True)
-class InboundAttachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class NormalizedMessage:
-    external_id: str
-    author: Author
-    text: str
-    created_at: dt.datetime
-    is_public: bool = False
-    reply_to_external_id: str = ""
-    # Extra ids this message may thread under (e-mail References), newest first.
-    thread_external_ids: tuple[str, ...] = ()
-    subject: str = ""
-    url: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    attachments: tuple[InboundAttachment, ...] = ()
-    # A conversation this message belongs to although it came on another channel (a phone call that the
-    # CTI lookup matched to the customer's open X conversation). Used only if it is the same customer's.
-    conversation_hint_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from resonanz.channels.base import NormalizedMessage
-from resonanz.channels.models import ChannelAccount
 from resonanz.conversations import sla
+from resonanz.conversations.accounts import ChannelAccountRef
 from resonanz.conversations.actions import (
     PROFILE_FIELDS,
     StoredMessage,
@@ -30,6 +29,7 @@ from resonanz.conversations.actions import (
     store_attachments,
 )
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.conversations.normalized import NormalizedMessage
 from resonanz.core.text import clean_text, one_line
 from resonanz.customers.actions import do_resolve_identity, normalize_handle
 from resonanz.customers.models import Customer, Identity
@@ -115,7 +115,7 @@ def _resolve_identities(
 
 
 def store_inbound_batch(
-    account: ChannelAccount, items: Sequence[NormalizedMessage]
+    account: ChannelAccountRef, items: Sequence[NormalizedMessage]
 ) -> list[StoredMessage | None]:
     """Store messages of one channel account in order; None for a message already stored."""
     if not items:
@@ -123,7 +123,7 @@ def store_inbound_batch(
     now = timezone.now()
     known = set(
         Message.objects.filter(
-            channel_account=account, external_id__in=[i.external_id for i in items]
+            channel_account_id=account.pk, external_id__in=[i.external_id for i in items]
         ).values_list("external_id", flat=True)
     )
     fresh: list[NormalizedMessage] = []
@@ -139,14 +139,14 @@ def store_inbound_batch(
     parent_ids = {x for item in fresh for x in (item.reply_to_external_id, *item.thread_external_ids) if x}
     parents = {
         m.external_id: m
-        for m in Message.objects.filter(channel_account=account, external_id__in=parent_ids).select_related(
-            "conversation"
-        )
+        for m in Message.objects.filter(
+            channel_account_id=account.pk, external_id__in=parent_ids
+        ).select_related("conversation")
     }
     customer_ids = {identity.customer_id for identity in identities.values()}
     open_by_customer: dict[int, Conversation] = {}
     for existing in Conversation.objects.filter(
-        customer_id__in=customer_ids, channel_account=account, status__in=Conversation.OPEN_STATUSES
+        customer_id__in=customer_ids, channel_account_id=account.pk, status__in=Conversation.OPEN_STATUSES
     ).order_by("last_message_at"):
         open_by_customer[existing.customer_id] = existing  # the newest wins
     hint_ids = {i.conversation_hint_id for i in fresh if i.conversation_hint_id is not None}
@@ -192,7 +192,7 @@ def store_inbound_batch(
             conversation = Conversation(
                 workspace_id=account.workspace_id,
                 customer_id=identity.customer_id,
-                channel_account=account,
+                channel_account_id=account.pk,
                 subject=one_line(item.subject or item.text, 120),
                 is_public=item.is_public,
                 created_at=item.created_at,
@@ -232,7 +232,7 @@ def store_inbound_batch(
             Message(
                 workspace_id=account.workspace_id,
                 conversation=conversation,
-                channel_account=account,
+                channel_account_id=account.pk,
                 direction=Message.Direction.INBOUND,
                 visibility=Message.Visibility.PUBLIC if item.is_public else Message.Visibility.PRIVATE,
                 author_identity=identity,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from resonanz.channels.models import ChannelAccount
 from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Agent, Team, Workspace
 
@@ -29,7 +28,7 @@ class Conversation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
     channel_account = models.ForeignKey(
-        ChannelAccount, on_delete=models.PROTECT, related_name="conversations"
+        "channels.ChannelAccount", on_delete=models.PROTECT, related_name="conversations"
     )
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
@@ -85,7 +84,9 @@ class Message(models.Model):
         Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False
     )  # reached through the conversation; an index per message row would cost every insert
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    channel_account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="messages")
+    channel_account = models.ForeignKey(
+        "channels.ChannelAccount", on_delete=models.PROTECT, related_name="messages"
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)
     author_identity = models.ForeignKey(

@@ -22,8 +22,9 @@ from resonanz.channels.actions import do_create_channel_account
 from resonanz.channels.base import RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.replies import do_send_reply
 from resonanz.channels.settings_actions import do_add_channel_account
-from resonanz.conversations.actions import do_change_status, do_send_reply
+from resonanz.conversations.actions import do_change_status
 from resonanz.conversations.models import Message
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate

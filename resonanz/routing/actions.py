@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from resonanz.channels.registry import get_adapter
-from resonanz.conversations.actions import do_apply_sla, do_send_reply
+from resonanz.channels.replies import do_send_reply
+from resonanz.conversations.actions import do_apply_sla
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.models import AuditEntry

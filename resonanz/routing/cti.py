@@ -8,37 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import phonenumbers
-
 from resonanz.conversations.models import Conversation
-from resonanz.core.errors import InvalidInput
 from resonanz.customers.models import Customer, Identity
+from resonanz.customers.phone import normalize_number
 from resonanz.routing.engine import STICKY_PRESENCES
 from resonanz.workspaces.models import Agent
 
-DEFAULT_REGION = "DE"
 MAX_CONVERSATIONS = 20
-MIN_DIGITS = 5
-
-
-def normalize_number(raw: str, region: str = DEFAULT_REGION) -> str:
-    """``"0221 1234567"`` → ``"+492211234567"`` (E.164, German numbers without a country code).
-
-    Raises InvalidInput for anything that is not a possible phone number."""
-    text = (raw or "").strip()
-    if not text or len(text) > 40:
-        raise InvalidInput("number is empty or too long")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidInput(f"not a phone number: {error}") from None
-    # Possible rather than valid: a number from a range assigned after our metadata was built still
-    # works; short service numbers (110, 112) never identify a customer.
-    if not phonenumbers.is_possible_number(parsed) or len(str(parsed.national_number)) < MIN_DIGITS:
-        raise InvalidInput("not a possible phone number")
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 @dataclass(frozen=True)
@@ -141,3 +117,17 @@ def lookup_number(workspace_id: int, raw_number: str) -> Lookup:
     return Lookup(
         number=number, customer=customer, conversations=conversations, ring_first=ring_first(conversations)
     )
+
+
+def conversation_for_call(workspace_id: int, number: str) -> int | None:
+    """The conversation the CTI lookup would show first: the one whose owner gets the call, else the
+    customer's most recently active open conversation. The phone channel asks it through the
+    PHONE_CONVERSATION_HINT setting (channels sit below routing and never import it)."""
+    customer = find_customer(workspace_id, number)
+    if customer is None:
+        return None
+    conversations = open_conversations(customer)
+    ring = ring_first(conversations)
+    if ring is not None:
+        return ring.conversation_id
+    return conversations[0].id if conversations else None

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from resonanz.conversations.actions import reply_target
+from resonanz.channels.replies import reply_target
 from resonanz.conversations.models import Conversation, Message
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
 from resonanz.routing.models import RoutingRule, RuleSetVersion

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from resonanz.channels import replies
 from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.webhook.payloads import parse_event
@@ -94,7 +95,7 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
         "error": error,
         "is_admin": queries.is_admin(agent),
         "reply_key": uuid.uuid4().hex,
-        "recipient": actions.reply_target(conversation),
+        "recipient": replies.reply_target(conversation),
     }
 
 
@@ -112,7 +113,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(agent, conversation_id)
     problem = ""
     try:
-        actions.do_send_reply(
+        replies.do_send_reply(
             agent,
             conversation,
             request.POST.get("text", ""),
@@ -180,7 +181,7 @@ def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) 
         raise Http404("no such outbound message in this conversation")
     # Already retried (a double click) or sent: the badge below shows where it stands.
     with contextlib.suppress(InvalidInput, Conflict):
-        actions.do_retry_delivery(agent, message)
+        replies.do_retry_delivery(agent, message)
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     message = conversation.messages.select_related("delivery").get(pk=message.pk)

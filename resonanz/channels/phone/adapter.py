@@ -4,9 +4,12 @@ the X thread or the e-mail it follows up. Calls cannot be "sent": the channel is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from resonanz.channels.base import (
     Author,
@@ -27,7 +30,7 @@ from resonanz.channels.phone.payloads import (
 )
 from resonanz.channels.webhook.adapter import SIGNATURE_HEADER, verify_signature
 from resonanz.core.errors import InvalidInput
-from resonanz.routing.cti import find_customer, normalize_number, open_conversations, ring_first
+from resonanz.customers.phone import normalize_number
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -116,13 +119,6 @@ class PhoneAdapter(ChannelAdapter):
 
     @staticmethod
     def _open_conversation(account: ChannelAccount, number: str) -> int | None:
-        """The conversation the CTI lookup would show first: the one whose owner gets the call, else the
-        customer's most recently active open conversation."""
-        customer = find_customer(account.workspace_id, number)
-        if customer is None:
-            return None
-        conversations = open_conversations(customer)
-        ring = ring_first(conversations)
-        if ring is not None:
-            return ring.conversation_id
-        return conversations[0].id if conversations else None
+        """The conversation the CTI lookup would show first (routing decides: PHONE_CONVERSATION_HINT)."""
+        hint: Callable[[int, str], int | None] = import_string(settings.PHONE_CONVERSATION_HINT)
+        return hint(account.workspace_id, number)

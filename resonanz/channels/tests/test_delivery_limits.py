@@ -13,7 +13,7 @@ from resonanz.channels.base import RawEvent, SendResult
 from resonanz.channels.fake.adapter import FakeAdapter
 from resonanz.channels.ingest import accept_events, process_events
 from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Message, TimelineEntry
 from resonanz.testing.factories import MessageFactory, event
 

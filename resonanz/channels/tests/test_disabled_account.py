@@ -10,7 +10,7 @@ from resonanz.channels.actions import do_mark_channel_health, do_set_channel_ena
 from resonanz.channels.base import RawEvent
 from resonanz.channels.ingest import accept_events, process_events
 from resonanz.channels.models import ChannelAccount, InboundEvent, OutboundDelivery
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.core.errors import ChannelDisabled
 from resonanz.core.models import AuditEntry

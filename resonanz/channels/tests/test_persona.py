@@ -154,7 +154,7 @@ def test_public_reply_goes_out_signed_end_to_end(
     fake_account, agent, django_capture_on_commit_callbacks, monkeypatch
 ):
     from resonanz.channels.fake.adapter import FakeAdapter
-    from resonanz.conversations.actions import do_send_reply
+    from resonanz.channels.replies import do_send_reply
 
     sent: list[str] = []
     original = FakeAdapter.send_outbound

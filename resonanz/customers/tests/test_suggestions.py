@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from resonanz.core.models import AuditEntry
-from resonanz.customers.actions import (
+from resonanz.conversations.merges import (
     do_compute_suggestions,
     email_signature,
     handles_in_signature,
     phone_variants,
 )
+from resonanz.core.models import AuditEntry
 from resonanz.customers.models import CustomerMerge, MatchSuggestion
 from resonanz.testing.factories import (
     PASSWORD,

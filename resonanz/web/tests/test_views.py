@@ -233,7 +233,7 @@ def test_hostile_text_is_rendered_escaped_in_inbox_and_conversation(agent_client
 
 def test_delivery_badge_polls_while_pending_and_stops_when_sent(agent_client, agent, fake_account):
     conversation = conversations(fake_account, 1)[0]
-    from resonanz.conversations.actions import do_send_reply
+    from resonanz.channels.replies import do_send_reply
 
     reply = do_send_reply(agent, conversation, "Wir sind dran.")  # no commit callbacks: the send waits
     url = f"/conversations/{conversation.pk}/messages/{reply.pk}/delivery"
@@ -250,7 +250,7 @@ def test_delivery_badge_of_another_workspace_is_404(agent_client, agent):
     other = WorkspaceFactory(slug="fremd", name="Fremd")
     foreign = conversations(ChannelAccountFactory(workspace=other), 1)[0]
     foreign_agent = Agent.objects.get(pk=AgentFactory(workspace=other).pk)
-    from resonanz.conversations.actions import do_send_reply
+    from resonanz.channels.replies import do_send_reply
 
     reply = do_send_reply(foreign_agent, foreign, "Hallo")
     response = agent_client.get(f"/conversations/{foreign.pk}/messages/{reply.pk}/delivery")

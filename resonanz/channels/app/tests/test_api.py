@@ -17,7 +17,7 @@ from resonanz.channels.app.tests.conftest import (
     visitor_headers,
 )
 from resonanz.channels.models import ChannelAccount, InboundEvent, OutboundDelivery
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.customers.models import Customer, Identity
 from resonanz.testing.factories import ChannelAccountFactory, MessageFactory

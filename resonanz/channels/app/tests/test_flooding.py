@@ -11,8 +11,8 @@ import pytest
 
 from resonanz.channels.app.tests.conftest import VISITOR, user_headers, visitor_headers
 from resonanz.channels.models import InboundEvent
+from resonanz.conversations.merges import do_compute_suggestions
 from resonanz.conversations.models import Message
-from resonanz.customers.actions import do_compute_suggestions
 from resonanz.customers.models import Customer
 from resonanz.testing.factories import CustomerFactory
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Conversation, Message
 from resonanz.testing.factories import AgentFactory, ChannelAccountFactory
 

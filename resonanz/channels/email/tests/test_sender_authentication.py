@@ -12,8 +12,8 @@ from django.utils import timezone
 from resonanz.channels.base import RawEvent
 from resonanz.channels.email.payloads import event_payload, external_id_for
 from resonanz.channels.ingest import accept_events
+from resonanz.conversations.merges import do_compute_suggestions
 from resonanz.conversations.models import Message
-from resonanz.customers.actions import do_compute_suggestions
 from resonanz.customers.models import Customer
 from resonanz.routing.snapshots import conversation_facts
 from resonanz.testing.factories import ChannelAccountFactory, CustomerFactory, IdentityFactory

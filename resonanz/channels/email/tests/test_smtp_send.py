@@ -14,7 +14,7 @@ from resonanz.channels.email.payloads import event_payload, external_id_for
 from resonanz.channels.email.tests.conftest import fixture_mail
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.testing.factories import ChannelAccountFactory
 

@@ -12,7 +12,7 @@ from resonanz.channels.facebook.actions import do_hide_facebook_comment
 from resonanz.channels.facebook.adapter import sign_body
 from resonanz.channels.facebook.client import GraphClient
 from resonanz.channels.models import ChannelAccount, DeliveryAttempt, OutboundDelivery
-from resonanz.conversations.actions import do_send_reply
+from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.models import Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.core.models import AuditEntry

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from resonanz.channels import outbound
 from resonanz.channels.models import DeliveryAttempt, OutboundDelivery
+from resonanz.channels.replies import do_send_reply
 from resonanz.channels.x.client import XClient
 from resonanz.channels.x.payloads import weighted_length
 from resonanz.channels.x.polling import poll_mentions
-from resonanz.conversations.actions import do_send_reply
 from resonanz.conversations.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from resonanz.conversations import merges
 from resonanz.conversations.access import ConversationHistory, customer_history
 from resonanz.conversations.schemas import MessageOut
 from resonanz.core.schemas import ErrorOut
-from resonanz.customers import actions
 from resonanz.customers.access import access_customer_by_id, access_merge_by_id, access_suggestion_by_id
 from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 from resonanz.workspaces.auth import agent_of, auth
@@ -144,13 +144,13 @@ def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> tup
     agent = agent_of(request)
     target = access_customer_by_id(agent, customer_id)
     source = access_customer_by_id(agent, body.source_customer_id)
-    return 201, actions.do_merge_customers(agent, target, source)
+    return 201, merges.do_merge_customers(agent, target, source)
 
 
 @router.post("/merges/{merge_id}/undo", response={200: MergeOut, 404: ErrorOut, 409: ErrorOut})
 def undo_merge(request: HttpRequest, merge_id: int) -> CustomerMerge:
     agent = agent_of(request)
-    return actions.do_undo_merge(agent, access_merge_by_id(agent, merge_id))
+    return merges.do_undo_merge(agent, access_merge_by_id(agent, merge_id))
 
 
 @router.get(
@@ -162,13 +162,13 @@ def undo_merge(request: HttpRequest, merge_id: int) -> CustomerMerge:
 )
 def list_suggestions(request: HttpRequest, customer_id: int) -> list[MatchSuggestion]:
     customer = access_customer_by_id(agent_of(request), customer_id)
-    return actions.do_compute_suggestions(customer)
+    return merges.do_compute_suggestions(customer)
 
 
 @router.post("/suggestions/{suggestion_id}/accept", response={201: MergeOut, 404: ErrorOut, 409: ErrorOut})
 def accept_suggestion(request: HttpRequest, suggestion_id: int) -> tuple[int, CustomerMerge]:
     agent = agent_of(request)
-    return 201, actions.do_accept_suggestion(agent, access_suggestion_by_id(agent, suggestion_id))
+    return 201, merges.do_accept_suggestion(agent, access_suggestion_by_id(agent, suggestion_id))
 
 
 @router.post(
@@ -176,5 +176,5 @@ def accept_suggestion(request: HttpRequest, suggestion_id: int) -> tuple[int, Cu
 )
 def reject_suggestion(request: HttpRequest, suggestion_id: int) -> MatchSuggestion:
     agent = agent_of(request)
-    actions.do_reject_suggestion(agent, access_suggestion_by_id(agent, suggestion_id))
+    merges.do_reject_suggestion(agent, access_suggestion_by_id(agent, suggestion_id))
     return access_suggestion_by_id(agent, suggestion_id)
