@@ -33,6 +33,17 @@ def take_poll_lease(account_id: int, seconds: float, token: str = "") -> str | N
     return new_token if taken else None
 
 
+class PollLeaseLost(Exception):
+    """The poll outlived its lease and another poll took it over: this one stops (what it stored is
+    committed with its cursor, so nothing is lost)."""
+
+
+def renew_poll_lease(account_id: int, seconds: float, token: str) -> None:
+    """Renew the lease this poll holds; raises PollLeaseLost if another poll holds it now."""
+    if take_poll_lease(account_id, seconds, token) is None:
+        raise PollLeaseLost(f"channel account {account_id}: another poll holds the lease")
+
+
 def release_poll_lease(account_id: int, token: str) -> None:
     ChannelAccount.objects.filter(pk=account_id, poll_lease_token=token).update(
         poll_lease_token="", poll_lease_until=None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 
 from resonanz.channels.email.client import MailboxError
 from resonanz.channels.email.poller import poll_mailbox
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.polling import enqueue_due_polls, poll_lease, take_poll_lease
+from resonanz.channels.polling import PollLeaseLost, enqueue_due_polls, poll_lease, renew_poll_lease
 from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
+
+logger = logging.getLogger("resonanz.channels.email")
 
 POLL_TASK = "email.poll_mailbox"
 DEFAULT_POLL_SECONDS = 60
@@ -33,9 +35,12 @@ def poll_mailbox_once(account_id: int, lease_token: str = "") -> bool:
         account = ChannelAccount.objects.filter(pk=account_id, kind="email").first()
         if account is None or account.status == ChannelAccount.Status.DISABLED:
             return False
-        # A failed poll is logged and shown on the account; the next poll tries again.
-        with contextlib.suppress(MailboxError):
-            poll_mailbox(account, renew=lambda: take_poll_lease(account_id, POLL_TIME_LIMIT_SECONDS, held))
+        try:
+            poll_mailbox(account, renew=lambda: renew_poll_lease(account_id, POLL_TIME_LIMIT_SECONDS, held))
+        except MailboxError:
+            pass  # logged and shown on the account; the next poll tries again
+        except PollLeaseLost:
+            logger.warning("email.poll.lease_lost", extra={"channel_account": account_id})
         return True
 
 

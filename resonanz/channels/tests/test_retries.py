@@ -15,7 +15,7 @@ from django.utils import timezone
 from resonanz.channels import ingest
 from resonanz.channels.base import RawEvent
 from resonanz.channels.fake.adapter import FakeAdapter
-from resonanz.channels.models import InboundEvent
+from resonanz.channels.models import InboundEvent, OutboundDelivery
 from resonanz.conversations.models import Message
 from resonanz.testing.factories import event
 
@@ -128,10 +128,14 @@ def test_events_retry_refuses_a_bad_since_with_exit_code_2(db):
     assert error.value.returncode == 2
 
 
-def test_healthz_counts_events_waiting_to_retry_and_failed_ones(client, fake_account, disk_full, settings):
+def test_healthz_counts_events_waiting_to_retry_and_failed_events_and_deliveries(
+    client, fake_account, disk_full, settings
+):
     settings.HEALTH_TOKEN = "health-token"
     waiting, failed = accept(fake_account, event("waiting"), event("failed"))
     ingest.process_events([waiting])
     InboundEvent.objects.filter(pk=failed).update(status="failed")
+    OutboundDelivery.objects.create(channel_account=fake_account, idempotency_key="k", status="failed")
     counts = client.get("/healthz?fresh=1", headers={"Authorization": "Bearer health-token"}).json()["counts"]
     assert (counts["events_pending"], counts["events_retrying"], counts["events_failed"]) == (1, 1, 1)
+    assert counts["deliveries_failed"] == 1

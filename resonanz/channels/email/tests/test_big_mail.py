@@ -121,3 +121,29 @@ def test_quote_stripping_and_html_to_text_see_capped_text(monkeypatch):
     assert seen["html to text"] <= MAX_HTML_INPUT_CHARS
     assert parsed.full_text.startswith("Hallo")
     assert len(parsed.html) <= payloads.MAX_HTML_KEPT
+
+
+def test_a_poll_that_lost_its_lease_stops_after_the_batch_it_stored(
+    email_account, dovecot_server, mailbox_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from resonanz.channels.email import poller
+    from resonanz.channels.email.tasks import poll_mailbox_once
+
+    dovecot_server.append(mailbox_user, [mail(n) for n in range(1, 4)])
+    email_account.config = {**email_account.config, "max_batch_bytes": 100}  # one mail per batch
+    email_account.save()
+    commit = poller.commit_batch
+
+    def commit_then_lose_the_lease(*args, **kwargs):
+        stored = commit(*args, **kwargs)
+        # This poll ran past its lease; another poll took it over.
+        ChannelAccount.objects.filter(pk=email_account.pk).update(poll_lease_token="another-poll")
+        return stored
+
+    monkeypatch.setattr(poller, "commit_batch", commit_then_lose_the_lease)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert poll_mailbox_once(email_account.pk) is True
+    assert list(InboundEvent.objects.values_list("external_id", flat=True)) == ["<mail-1@example.org>"]
+    account = ChannelAccount.objects.get(pk=email_account.pk)
+    assert account.cursor["last_uid"] == 1
+    assert account.poll_lease_token == "another-poll"  # the other poll's lease is left alone
