@@ -147,7 +147,7 @@ def signed_mail(number: int, headers: str, handle: str) -> bytes:
 def test_a_signature_in_a_spoofed_mail_suggests_no_merge(
     workspace, mailbox, django_capture_on_commit_callbacks, headers, suggested
 ):
-    stranger = CustomerFactory(workspace=workspace, display_name="Fremder")
+    stranger: Customer = CustomerFactory(workspace=workspace, display_name="Fremder")  # type: ignore[assignment]
     IdentityFactory(customer=stranger, kind="x", handle="fremder_x")
     message = receive(mailbox, signed_mail(9, headers, "fremder_x"), django_capture_on_commit_callbacks)
     anna = Customer.objects.get(pk=message.conversation.customer_id)
