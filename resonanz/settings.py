@@ -303,7 +303,7 @@ AXES_FAILURE_LIMIT = env.int("RESONANZ_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("RESONANZ_LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "resonanz.core.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "resonanz.web.login.client_ip_or_none"
 AXES_LOCKOUT_CALLABLE = "resonanz.web.login.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False

@@ -181,6 +181,12 @@ CONFIDENCE = {
 # An e-mail address known only from mails whose sender the receiving server could not verify (a spoofed
 # From is free to write): still suggested, but never with a confidence that looks like a sure match.
 UNVERIFIED_EMAIL_CONFIDENCE = 0.4
+# Mails read for signatures: not those whose sender the receiving server could not verify (a spoofed
+# "From: victim" with the attacker's handle in the signature would suggest merging the two). Mails
+# without a recorded verdict (channels that record none) are read as before.
+_NOT_UNVERIFIED = Q(extra__email__authentication__verified__isnull=True) | Q(
+    extra__email__authentication__verified=True
+)
 # How many of the customer's e-mails are read for signatures, and of other customers' for the reverse.
 SIGNATURE_MESSAGES = 50
 REVERSE_SIGNATURE_MESSAGES = 200
@@ -318,6 +324,7 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
     mentioned: set[tuple[str, str]] = set()
     for text in (
         Message.objects.filter(author_identity__customer=customer, author_identity__kind=Identity.Kind.EMAIL)
+        .filter(_NOT_UNVERIFIED)
         .order_by("-created_at")
         .values_list("text", flat=True)[:SIGNATURE_MESSAGES]
     ):
@@ -343,6 +350,7 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
                 author_identity__kind=Identity.Kind.EMAIL,
                 author_identity__customer__merged_into__isnull=True,
             )
+            .filter(_NOT_UNVERIFIED)
             .exclude(author_identity__customer=customer)
             .order_by("-created_at")
             .values_list("author_identity__customer_id", "text")[:REVERSE_SIGNATURE_MESSAGES]

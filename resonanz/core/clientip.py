@@ -27,11 +27,12 @@ def _address(text: str) -> str | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address: from the trusted proxy header if configured and readable, else REMOTE_ADDR.
+    """The client's address: from the trusted proxy header if configured and readable, else REMOTE_ADDR;
+    "" when the request has none (a request built in code, e.g. the test client's login).
 
     With several proxies in a row (``RESONANZ_TRUSTED_PROXY_COUNT``), the client is that many entries from
     the right of a comma-separated header: entries further left were written by the client itself."""
-    remote = _address(str(request.META.get("REMOTE_ADDR") or "")) or "unknown"
+    remote = _address(str(request.META.get("REMOTE_ADDR") or "")) or ""
     header = str(getattr(settings, "TRUSTED_PROXY_HEADER", "") or "")
     if not header:
         return remote

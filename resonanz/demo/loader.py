@@ -26,6 +26,7 @@ from resonanz.channels.replies import do_send_reply
 from resonanz.channels.settings_actions import do_add_channel_account
 from resonanz.conversations.actions import do_change_status
 from resonanz.conversations.models import Message
+from resonanz.core.errors import InvalidInput
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
 from resonanz.routing.actions import do_save_routing_rule
@@ -76,6 +77,16 @@ def has_messages(workspace: Workspace) -> bool:
 
 
 def ensure_agents(workspace: Workspace, password: str = content.DEMO_PASSWORD) -> dict[str, Agent]:
+    if not (workspace.settings or {}).get("demo"):
+        own = Agent.objects.filter(workspace=workspace).exclude(
+            user__username__in=[a.username for a in content.AGENTS]
+        )
+        if own.exists():
+            # The demo's agents (one an admin) log in with a password printed in the README.
+            raise InvalidInput(
+                f"workspace {workspace.name!r} has agents of its own: load the demo into a workspace of its "
+                "own (resonanz init --workspace 'Demo', then resonanz demo --workspace demo)"
+            )
     do_mark_demo_workspace(workspace)
     teams = {name: do_ensure_team(workspace, name) for name in content.TEAMS}
     skills = {name: do_ensure_skill(workspace, name) for name in content.SKILLS}

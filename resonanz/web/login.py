@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from resonanz.core.clientip import client_ip
+
 
 class ThrottledLoginBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """Counts failed logins of web requests (/login/, /admin/) per account and per client address and
@@ -26,6 +28,11 @@ class ThrottledLoginBackend(AxesStandaloneBackend):  # type: ignore[misc]
             return None
         super().authenticate(request, username, password, **kwargs)
         return None
+
+
+def client_ip_or_none(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the client address, None when unknown (axes stores it in an IP column)."""
+    return client_ip(request) or None
 
 
 def locked_out(

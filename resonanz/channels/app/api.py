@@ -193,7 +193,7 @@ def customer_of(request: HttpRequest) -> AppCustomer:
 
 def client_ip(request: HttpRequest) -> str:
     # REMOTE_ADDR, or behind a reverse proxy the header named in RESONANZ_TRUSTED_PROXY_HEADER.
-    return trusted_client_ip(request)
+    return trusted_client_ip(request) or "unknown"
 
 
 # --- Schemas -------------------------------------------------------------------------------------------------

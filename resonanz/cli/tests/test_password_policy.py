@@ -62,3 +62,14 @@ def test_an_admin_cannot_give_a_real_agent_the_published_password(workspace):
     assert "demo" in response.content.decode()
     agent.user.refresh_from_db()
     assert agent.user.check_password(PASSWORD)
+
+
+def test_the_demo_refuses_a_workspace_with_agents_of_its_own(workspace):
+    """`resonanz demo` on a company's only workspace would add 20 logins (one an admin) with a password
+    printed in the README: refused, nothing created."""
+    own = AgentFactory(workspace=workspace)
+    with pytest.raises(CommandError, match="has agents of its own"):
+        call_command("demo", verbosity=0, stdout=io.StringIO())
+    assert list(Agent.objects.values_list("pk", flat=True)) == [own.pk]
+    workspace.refresh_from_db()
+    assert "demo" not in workspace.settings

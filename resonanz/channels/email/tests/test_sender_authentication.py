@@ -132,3 +132,25 @@ def test_a_sender_date_in_the_future_is_replaced_by_the_time_received(
         fetched,
     )
     assert message.created_at == fetched
+
+
+def signed_mail(number: int, headers: str, handle: str) -> bytes:
+    return (
+        f"{headers}From: Anna <anna@example.org>\r\nTo: support@netzwelt.example\r\nSubject: Frage\r\n"
+        f"Date: Mon, 23 Nov 2026 08:00:00 +0100\r\nMessage-ID: <s-{number}@example.org>\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\nHallo,\r\nbitte melden.\r\n\r\n-- \r\n"
+        f"Anna\r\nhttps://x.com/{handle}\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(("headers", "suggested"), [(FAIL, False), (PASS, True)], ids=["spoofed", "verified"])
+def test_a_signature_in_a_spoofed_mail_suggests_no_merge(
+    workspace, mailbox, django_capture_on_commit_callbacks, headers, suggested
+):
+    stranger: Customer = CustomerFactory(workspace=workspace, display_name="Fremder")  # type: ignore[assignment]
+    IdentityFactory(customer=stranger, kind="x", handle="fremder_x")
+    message = receive(mailbox, signed_mail(9, headers, "fremder_x"), django_capture_on_commit_callbacks)
+    anna = Customer.objects.get(pk=message.conversation.customer_id)
+    both_ways = do_compute_suggestions(anna) + do_compute_suggestions(stranger)
+    linked = {(s.customer_id, s.candidate_id) for s in both_ways if s.reason == "handle_in_signature"}
+    assert bool(linked) is suggested

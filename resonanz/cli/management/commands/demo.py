@@ -14,10 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from resonanz.core.errors import ResonanzError
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, generate
 from resonanz.demo.loader import (
     demo_workspace,
+    ensure_agents,
     ensure_channel_accounts,
     has_messages,
     load_demo,
@@ -69,6 +71,10 @@ class Command(BaseCommand):
                 self._live(workspace, options["live"], options["live_count"])
             return
         plan = generate(timezone.now(), options["seed"])
+        try:
+            ensure_agents(workspace)  # refuses a workspace with agents of its own, before anything is loaded
+        except ResonanzError as error:
+            raise CommandError(error.message) from None
         total = len(plan.posts) + len(plan.replies)
         disable = options["verbosity"] < 1
         with tqdm(total=total, desc="Demo", unit=" Nachrichten", disable=disable, file=self.stderr) as bar:
