@@ -25,9 +25,10 @@ def ensure_private_dir(path: Path) -> None:
     """Create a directory (and its parents) readable only by its owner; an existing one is left alone."""
     if path.is_dir():
         return
+    path.parent.mkdir(parents=True, exist_ok=True)  # parents as usual: they may be shared (~/.local/share)
     old_umask = os.umask(0o077)
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        path.mkdir(exist_ok=True, mode=PRIVATE_DIR)
     finally:
         os.umask(old_umask)
 

@@ -5,14 +5,17 @@ agent UI's script (static/web/app.js) lets htmx swap 400, 403, 404, 409 and 422 
 their own error into their partial (the composer's "a reply needs text") mark the response with
 `mark_partial`. Every other such answer to an htmx request (a 404 for a conversation merged away meanwhile,
 the CSRF 403 of an expired session, a 409 conflict) is replaced here by `web/_error.html` and retargeted to
-the page's `#errors` area, so it never lands as a whole error page inside a pane.
+the page's `#errors` area, so it never lands as a whole error page inside a pane. A request whose session
+has expired is sent to the login page as a whole (`HX-Redirect`), not swapped into a pane.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -43,6 +46,15 @@ class HtmxErrorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") == "true"
+            and response.status_code == 302
+            and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
+        ):
+            # The session expired: the login page must not be swapped into a pane; the browser goes there.
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
         if (
             request.headers.get("HX-Request") != "true"
             or response.status_code not in SWAPPED_ERRORS

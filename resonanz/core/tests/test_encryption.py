@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 import subprocess
@@ -167,3 +168,10 @@ def test_run_worker_refuses_in_scale_out_mode_without_keys(tmp_path):
     result = subprocess.run([resonanz, "run", "worker"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "RESONANZ_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_generate_key_prints_a_usable_key():
+    out = io.StringIO()
+    call_command("secrets", "generate-key", stdout=out)
+    key = out.getvalue().strip()
+    assert Fernet(key).decrypt(Fernet(key).encrypt(b"x")) == b"x"

@@ -332,3 +332,11 @@ def test_errors_of_full_page_requests_stay_pages(agent_client, fake_account):
     response = agent_client.get(f"/conversations/{conversation.pk}/")
     assert response.status_code == 404
     assert "HX-Retarget" not in response.headers
+
+
+def test_an_htmx_request_without_a_session_sends_the_browser_to_the_login(client, fake_account):
+    conversation = conversations(fake_account, 1)[0]
+    response = client.get("/?status=open", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login/?next=/%3Fstatus%3Dopen"
+    assert client.get(f"/conversations/{conversation.pk}/").status_code == 302  # full pages: a plain redirect
