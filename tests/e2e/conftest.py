@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,6 +53,7 @@ def page(browser):
     # German UI, as a German agent's browser asks for it; a viewport like a laptop's.
     context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
     context.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)  # assertions wait as long as actions (a busy machine, cold models)
     opened = context.new_page()
     yield opened
     context.close()
