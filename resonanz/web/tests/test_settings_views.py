@@ -433,3 +433,21 @@ def test_the_first_visit_to_a_fresh_install_sets_it_up_once(db):
     assert again.status_code == 404
     assert Workspace.objects.count() == 1
     assert Client().get("/login/").status_code == 200
+
+
+def test_a_lead_switches_a_colleague_online_and_an_agent_cannot(workspace):
+    lead = make(AgentFactory, workspace=workspace, role="lead")
+    colleague = make(AgentFactory, workspace=workspace, role="agent", presence="offline")
+    stranger = make(
+        AgentFactory, workspace=make(WorkspaceFactory, slug="andere", name="Andere"), presence="offline"
+    )
+    client = login(lead)
+    assert colleague.display_name in client.get("/team/").content.decode()
+    assert client.post("/team/", {"agent": str(colleague.pk), "presence": "online"}).status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.presence == "online"
+    assert AuditEntry.objects.get(action="agent.presence_set").data == {"presence": "online"}
+    assert client.post("/team/", {"agent": str(stranger.pk), "presence": "online"}).status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.presence == "offline"
+    assert login(colleague).post("/team/", {"agent": str(lead.pk), "presence": "offline"}).status_code == 403

@@ -133,6 +133,7 @@ MATRIX: dict[str, Entry] = {
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
+    "GET /team": Entry(LEADS, foreign=False),
     # --- the settings area -------------------------------------------------------------------------------
     "GET /settings": Entry(ADMINS, foreign=False),
     "GET /settings/channels": Entry(ADMINS, foreign=False),
