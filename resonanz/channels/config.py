@@ -72,7 +72,8 @@ CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
             choices=("ssl", "starttls", "none"),
         ),
         ConfigField("imap_username", _("IMAP-Benutzer")),
-        ConfigField("imap_password", _("IMAP-Passwort"), secret=True, required=True),
+        # Required on a new account; older accounts keep the password in ChannelAccount.secret (client.py).
+        ConfigField("imap_password", _("IMAP-Passwort"), secret=True),
         ConfigField("imap_folder", _("IMAP-Ordner"), default="INBOX"),
         ConfigField("smtp_host", _("SMTP-Server"), HOST, required=True),
         ConfigField("smtp_port", _("SMTP-Port"), PORT),
