@@ -97,6 +97,8 @@ CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
         ConfigField("user_id", _("Nutzer-ID des Kontos"), required=True),
         ConfigField("access_token", _("Zugriffstoken (OAuth 2.0)"), secret=True, required=True),
         ConfigField("refresh_token", _("Refresh-Token"), secret=True),
+        ConfigField("client_id", _("OAuth-Client-ID (für das Erneuern)")),
+        ConfigField("client_secret", _("OAuth-Client-Secret"), secret=True),
         ConfigField("bearer_token", _("App-Token (Suche)"), secret=True),
         ConfigField("api_base_url", _("API-Adresse"), URL, default="https://api.x.com"),
         ConfigField("poll", _("Erwähnungen abfragen"), BOOL, default=True),
