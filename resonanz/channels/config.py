@@ -72,7 +72,8 @@ CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
             choices=("ssl", "starttls", "none"),
         ),
         ConfigField("imap_username", _("IMAP-Benutzer")),
-        ConfigField("imap_password", _("IMAP-Passwort"), secret=True, required=True),
+        # Required on a new account; older accounts keep the password in ChannelAccount.secret (client.py).
+        ConfigField("imap_password", _("IMAP-Passwort"), secret=True),
         ConfigField("imap_folder", _("IMAP-Ordner"), default="INBOX"),
         ConfigField("smtp_host", _("SMTP-Server"), HOST, required=True),
         ConfigField("smtp_port", _("SMTP-Port"), PORT),
@@ -96,6 +97,8 @@ CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
         ConfigField("user_id", _("Nutzer-ID des Kontos"), required=True),
         ConfigField("access_token", _("Zugriffstoken (OAuth 2.0)"), secret=True, required=True),
         ConfigField("refresh_token", _("Refresh-Token"), secret=True),
+        ConfigField("client_id", _("OAuth-Client-ID (für das Erneuern)")),
+        ConfigField("client_secret", _("OAuth-Client-Secret"), secret=True),
         ConfigField("bearer_token", _("App-Token (Suche)"), secret=True),
         ConfigField("api_base_url", _("API-Adresse"), URL, default="https://api.x.com"),
         ConfigField("poll", _("Erwähnungen abfragen"), BOOL, default=True),

@@ -42,6 +42,8 @@ def do_add_channel_account(
     fields_of(kind)
     name = check_channel_name(workspace, name)
     cleaned = clean_config(kind, values)
+    if kind == "email" and not cleaned.config.get("imap_password") and not cleaned.secret:
+        raise InvalidInput("imap_password: required for a channel of kind email")
     with transaction.atomic():
         account = ChannelAccount.objects.create(
             workspace=workspace,

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
     path("presence/", views_settings.presence, name="presence"),
+    path("team/", views_settings.team_presence, name="team_presence"),
     path("settings/", views_settings.settings_home, name="settings"),
     path("settings/channels/", views_settings.channels, name="settings_channels"),
     path("settings/channels/add/<str:kind>/", views_settings.channel_add, name="settings_channel_add"),

@@ -35,6 +35,7 @@ from resonanz.routing.actions import do_set_presence
 from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.web.permissions import requires
 from resonanz.workspaces.actions import (
+    audit,
     do_create_agent,
     do_create_api_token,
     do_revoke_api_token,
@@ -52,6 +53,7 @@ from resonanz.workspaces.configuration import (
 from resonanz.workspaces.first_run import do_first_run
 from resonanz.workspaces.invitations import agent_for_invitation, do_invite_agent
 from resonanz.workspaces.models import Agent, ApiToken, Skill, Team
+from resonanz.workspaces.permissions import has_perm
 
 AUDIT_PAGE_SIZE = 100
 
@@ -611,6 +613,43 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         "settings/invitation.html",
         {"invited": invited, "error": error},
         status=400 if error else 200,
+    )
+
+
+# --- Team presence: leads switch their colleagues ------------------------------------------------------
+@requires("presence.update_others")
+def team_presence(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    if request.method == "POST":
+        other = Agent.objects.filter(
+            pk=int(request.POST.get("agent") or 0) if (request.POST.get("agent") or "").isdigit() else 0,
+            workspace=agent.workspace_id,
+            user__is_active=True,
+        ).first()
+        if other is None:
+            raise Http404("agent not found")
+        try:
+            do_set_presence(other, request.POST.get("presence", ""))
+        except ResonanzError as problem:
+            return HttpResponse(problem.message, status=400)
+        audit(
+            agent.workspace_id, agent, "agent.presence_set", "agent", other.pk, {"presence": other.presence}
+        )
+        return redirect("web:team_presence")
+    listed = (
+        Agent.objects.filter(workspace=agent.workspace_id, user__is_active=True, capacity__gt=0)
+        .prefetch_related("teams")
+        .order_by("display_name")
+    )
+    return render(
+        request,
+        "settings/team_presence.html",
+        {
+            "agent": agent,
+            "is_admin": has_perm(agent, "settings.manage"),
+            "agents": listed,
+            "presences": Agent.Presence.choices,
+        },
     )
 
 

@@ -50,8 +50,9 @@ _PERMISSIONS = [
     Permission("presence.update_others", LEADS, description="switch another agent's presence"),
     Permission("annotations.view", ALL_ROLES, True, "read annotations and topics"),
     Permission("annotations.correct", WORKERS, description="correct an annotation"),
-    # Agents too: the response-rate alert notifies them, so they may read the figure it is about.
-    Permission("analytics.view", ALL_ROLES - {Role.MODERATOR}, True, "reports"),
+    Permission(
+        "analytics.view", ALL_ROLES, True, "reports: the response rate everyone on social media watches"
+    ),
     Permission("cti.lookup", WORKERS, True, "who is calling (the telephony system)"),
     Permission(
         "community.moderate", frozenset({Role.MODERATOR, Role.LEAD, Role.ADMIN}), description="moderate"

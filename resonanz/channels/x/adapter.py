@@ -39,6 +39,7 @@ from resonanz.channels.base import (
     TransientSendError,
 )
 from resonanz.channels.x.client import DEFAULT_BASE_URL, NetworkError, RateLimited, XApiError, XClient
+from resonanz.channels.x.oauth import refresh_if_needed
 from resonanz.channels.x.payloads import (
     DMEvent,
     load_json_object,
@@ -86,6 +87,8 @@ def sign_body(secret: str, body: bytes) -> dict[str, str]:
 
 
 def client_for(account: ChannelAccount, *, which: str = "access_token") -> XClient:
+    if which == "access_token":
+        refresh_if_needed(account)  # OAuth 2.0 user tokens expire after about two hours (oauth.py)
     config = account.config
     token = str(config.get(which) or config.get("access_token") or "")
     return XClient(

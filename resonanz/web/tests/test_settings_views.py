@@ -433,3 +433,56 @@ def test_the_first_visit_to_a_fresh_install_sets_it_up_once(db):
     assert again.status_code == 404
     assert Workspace.objects.count() == 1
     assert Client().get("/login/").status_code == 200
+
+
+def test_a_lead_switches_a_colleague_online_and_an_agent_cannot(workspace):
+    lead = make(AgentFactory, workspace=workspace, role="lead")
+    colleague = make(AgentFactory, workspace=workspace, role="agent", presence="offline")
+    stranger = make(
+        AgentFactory, workspace=make(WorkspaceFactory, slug="andere", name="Andere"), presence="offline"
+    )
+    client = login(lead)
+    assert colleague.display_name in client.get("/team/").content.decode()
+    assert client.post("/team/", {"agent": str(colleague.pk), "presence": "online"}).status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.presence == "online"
+    assert AuditEntry.objects.get(action="agent.presence_set").data == {"presence": "online"}
+    assert client.post("/team/", {"agent": str(stranger.pk), "presence": "online"}).status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.presence == "offline"
+    assert login(colleague).post("/team/", {"agent": str(lead.pk), "presence": "offline"}).status_code == 403
+
+
+def test_an_older_mailbox_with_its_password_in_the_secret_can_be_edited(admin_client, workspace):
+    account = ChannelAccount.objects.create(
+        workspace=workspace,
+        kind="email",
+        name="Altes Postfach",
+        secret="geheim-imap",
+        config={"address": "alt@example.de", "imap_host": "imap.example.de", "smtp_host": "smtp.example.de"},
+    )
+    response = admin_client.post(
+        f"/settings/channels/{account.pk}/",
+        {
+            "name": "Altes Postfach",
+            "address": "alt@example.de",
+            "imap_host": "imap2.example.de",
+            "smtp_host": "smtp.example.de",
+        },
+    )
+    assert response.status_code == 200, response.content.decode()[:2000]
+    account.refresh_from_db()
+    assert (account.config["imap_host"], account.secret) == ("imap2.example.de", "geheim-imap")
+
+
+def test_a_new_mailbox_needs_its_password(admin_client):
+    response = admin_client.post(
+        "/settings/channels/add/email/",
+        {
+            "name": "S",
+            "address": "s@example.de",
+            "imap_host": "imap.example.de",
+            "smtp_host": "smtp.example.de",
+        },
+    )
+    assert response.status_code == 400 and "imap_password: required" in response.content.decode()

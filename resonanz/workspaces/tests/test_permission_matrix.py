@@ -93,9 +93,7 @@ MATRIX: dict[str, Entry] = {
     "POST /api/macros": Entry(LEADS, body={"name": "Neu", "language": "de", "text": "Hallo"}, foreign=False),
     "POST /api/macros/{macro_id}/render": Entry(WORKERS, query="conversation={conversation_id}"),
     "GET /api/notifications": Entry(ALL, foreign=False),
-    "GET /api/analytics/response-rate": Entry(
-        frozenset({"agent", "lead", "admin", "analyst"}), foreign=False
-    ),
+    "GET /api/analytics/response-rate": Entry(ALL, foreign=False),
     "GET /api/understanding/messages/{message_id}/annotations": Entry(ALL),
     "POST /api/understanding/messages/{message_id}/annotations/{annotator}": Entry(
         WORKERS, body={"label": "outage"}
@@ -139,6 +137,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
+    "GET /team": Entry(LEADS, foreign=False),
     # --- the settings area -------------------------------------------------------------------------------
     "GET /settings": Entry(ADMINS, foreign=False),
     "GET /settings/channels": Entry(ADMINS, foreign=False),

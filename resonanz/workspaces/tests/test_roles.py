@@ -99,7 +99,7 @@ def test_roles(role, allowed):
     agent = make(AgentFactory, role=role)
     assert {name for name in allowed if has_perm(agent, name)} == allowed
     forbidden = {
-        Agent.Role.AGENT: {"settings.manage", "macros.manage"},
+        Agent.Role.AGENT: {"settings.manage", "macros.manage", "tokens.manage", "audit.view"},
         Agent.Role.LEAD: {"settings.manage", "tokens.manage"},
         Agent.Role.ADMIN: set(),
         Agent.Role.MODERATOR: {"settings.manage", "customers.merge"},
