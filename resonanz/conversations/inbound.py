@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
-from resonanz.conversations.actions import PROFILE_FIELDS, StoredMessage, inbound_sla_fields, store_attachments
+from resonanz.conversations.actions import (
+    PROFILE_FIELDS,
+    StoredMessage,
+    inbound_sla_fields,
+    store_attachments,
+)
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.conversations.normalized import NormalizedMessage
 from resonanz.core.text import clean_text, one_line
