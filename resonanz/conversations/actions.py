@@ -47,9 +47,6 @@ class StoredMessage:
     conversation_reopened: bool
 
 
-PROFILE_FIELDS = ("email", "phone", "postal_code", "city", "region", "language")
-
-
 def store_attachments(message: Message, attachments: Sequence[InboundAttachment]) -> None:
     for attachment in attachments:
         Attachment.objects.create(

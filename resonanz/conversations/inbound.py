@@ -23,7 +23,6 @@ from django.utils import timezone
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
 from resonanz.conversations.actions import (
-    PROFILE_FIELDS,
     StoredMessage,
     inbound_sla_fields,
     store_attachments,
@@ -31,7 +30,7 @@ from resonanz.conversations.actions import (
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.conversations.normalized import NormalizedMessage
 from resonanz.core.text import clean_text, one_line
-from resonanz.customers.actions import do_resolve_identity, normalize_handle
+from resonanz.customers.actions import do_resolve_identity, new_customer, normalize_handle
 from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Workspace
 
@@ -69,24 +68,7 @@ def _resolve_identities(
     found = {(i.kind, i.handle): i for i in candidates if (i.kind, i.handle) in keys}
     missing = [key for key in keys if key not in found]
     if missing:
-        customers = []
-        for key in missing:
-            author = keys[key].author
-            profile = {
-                k: v[:120] for k, v in author.profile.items() if k in PROFILE_FIELDS and isinstance(v, str)
-            }
-            if author.kind == "email":
-                profile.setdefault("email", key[1])
-            elif author.kind == "phone":
-                profile.setdefault("phone", key[1])
-            customers.append(
-                Customer(
-                    workspace_id=workspace_id,
-                    display_name=(author.display_name or author.handle)[:200],
-                    is_vip=author.profile.get("vip") == "true",
-                    **profile,
-                )
-            )
+        customers = [new_customer(workspace_id, keys[key].author, key[1]) for key in missing]
         Customer.objects.bulk_create(customers)
         Identity.objects.bulk_create(
             [

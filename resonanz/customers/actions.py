@@ -14,7 +14,24 @@ from resonanz.workspaces.models import Workspace
 
 logger = logging.getLogger("resonanz.customers")
 
-_PROFILE_FIELDS = ("email", "phone", "postal_code", "city", "region", "language", "app_user_id")
+# The profile facts a channel may tell about a new customer (Author.profile); nothing else is stored.
+PROFILE_FIELDS = ("email", "phone", "postal_code", "city", "region", "language", "app_user_id")
+
+
+def new_customer(workspace_id: int, author: Author, handle: str) -> Customer:
+    """The customer an unknown author becomes (unsaved): the one rule of the one-by-one and the set-based
+    ingest paths, so they cannot drift apart."""
+    profile = {k: v[:120] for k, v in author.profile.items() if k in PROFILE_FIELDS and isinstance(v, str)}
+    if author.kind == "email":
+        profile.setdefault("email", handle)
+    elif author.kind == "phone":
+        profile.setdefault("phone", handle)
+    return Customer(
+        workspace_id=workspace_id,
+        display_name=(author.display_name or author.handle)[:200],
+        is_vip=author.profile.get("vip") == "true",
+        **profile,
+    )
 
 
 def normalize_handle(kind: str, handle: str) -> str:
@@ -84,19 +101,10 @@ def do_resolve_identity(workspace: Workspace, author: Author) -> Identity:
     )
     if identity is not None:
         return identity
-    profile = {k: v[:120] for k, v in author.profile.items() if k in _PROFILE_FIELDS and isinstance(v, str)}
-    if author.kind == "email":
-        profile.setdefault("email", handle)
-    elif author.kind == "phone":
-        profile.setdefault("phone", handle)
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(
-                workspace=workspace,
-                display_name=(author.display_name or author.handle)[:200],
-                is_vip=author.profile.get("vip") == "true",
-                **profile,
-            )
+            customer = new_customer(workspace.pk, author, handle)
+            customer.save(force_insert=True)
             return Identity.objects.create(
                 workspace=workspace,
                 customer=customer,
