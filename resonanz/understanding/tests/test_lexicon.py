@@ -112,3 +112,71 @@ def test_default_model_on_real_german_posts():
     assert result["test_docs"] == 2671
     assert result["micro_f1"] >= 0.70
     assert result["macro_f1"] >= 0.44
+
+
+COMPLAINTS = [
+    "Schon wieder kein Internet, eine Frechheit",
+    "Der Router ist kaputt und keiner meldet sich",
+    "Seit Tagen Störung, ich bin echt sauer",
+    "Unverschämt, ich warte seit Wochen",
+    "Worst service ever, still waiting",
+]
+PRAISE = [
+    "Vielen Dank, super Service!",
+    "Danke, das hat prima geklappt",
+    "Toll, alles perfekt erledigt",
+    "Thank you so much, great help",
+    "Super freundlich, vielen Dank",
+]
+
+
+@pytest.mark.django_db
+def test_a_workspace_model_worse_than_the_default_is_not_installed(tmp_path, workspace):
+    from resonanz.understanding.actions import do_correct_annotation
+    from resonanz.understanding.models import WorkspaceModel
+    from resonanz.understanding.tests.factories import make_agent, make_message
+
+    agent = make_agent(workspace)
+    for i in range(3):
+        for text in COMPLAINTS:
+            do_correct_annotation(agent, make_message(workspace, f"{text} ({i})"), "sentiment", "negative")
+        for text in PRAISE:
+            do_correct_annotation(agent, make_message(workspace, f"{text} ({i})"), "sentiment", "positive")
+    # A file with the labels the wrong way round: its model gets the workspace's corrections wrong.
+    flipped = write_jsonl(
+        tmp_path / "flipped.jsonl",
+        [(t, "positive") for t in COMPLAINTS] * 3 + [(t, "negative") for t in PRAISE] * 3,
+    )
+    out = tmp_path / "sentiment.npz"
+    args = ["train", "--task", "sentiment", "--data", str(flipped), "--embedding-weight", "0"]
+    with pytest.raises(CommandError, match="not installed"):
+        call_command(*args, "--out", str(out), "--workspace", workspace.slug, stdout=StringIO())
+    assert not WorkspaceModel.objects.exists()
+
+    printed = StringIO()
+    call_command(*args, "--out", str(out), "--workspace", workspace.slug, "--force", stdout=printed)
+    installed = WorkspaceModel.objects.get()
+    held_out = installed.trained_on["held_out"]
+    assert (held_out["held_out"], held_out["baseline_name"], held_out["better"]) == (30, "default", False)
+    assert held_out["baseline"]["micro_f1"] > held_out["model"]["micro_f1"]
+    assert "held-out corrections (30)" in printed.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_workspace_model_as_good_as_the_default_is_installed(tmp_path, workspace):
+    from resonanz.understanding.actions import do_correct_annotation
+    from resonanz.understanding.models import WorkspaceModel
+    from resonanz.understanding.tests.factories import make_agent, make_message
+
+    agent = make_agent(workspace)
+    for i in range(10):
+        for text in COMPLAINTS:
+            do_correct_annotation(agent, make_message(workspace, f"{text} ({i})"), "sentiment", "negative")
+        for text in PRAISE:
+            do_correct_annotation(agent, make_message(workspace, f"{text} ({i})"), "sentiment", "positive")
+    call_command(
+        "train", "--task", "sentiment", "--corrections", workspace.slug, "--embedding-weight", "0",
+        "--out", str(tmp_path / "s.npz"), "--workspace", workspace.slug, stdout=StringIO(),
+    )  # fmt: skip
+    held_out = WorkspaceModel.objects.get().trained_on["held_out"]
+    assert (held_out["held_out"], held_out["better"]) == (24, True)
