@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from resonanz.understanding import rules
-from resonanz.understanding.classifier import Prediction, TextClassifier, featurizer
+from resonanz.understanding.classifier import Prediction, TextClassifier, featurizer, lexicon_features
 from resonanz.understanding.language import OTHER, detector_for
 from resonanz.understanding.lexicon import default_sentiment
 from resonanz.understanding.region import region_of
@@ -216,13 +216,21 @@ class Understanding:
                 if m.id in embeddings:
                     matrix[i] = embeddings[m.id]
 
+        lexicon = (
+            lexicon_features([m.text for m in messages])
+            if any(model.needs_lexicon for model in models)
+            else None
+        )
+
         def predict(model: TextClassifier | None) -> list[Prediction] | None:
             if model is None or hashed is None:
                 return None
             own = hashed
             if _context_terms(model) and _context_terms(model) != context_terms:
                 own = model.options.featurize([m.text for m in messages], [m.source for m in messages], urls)
-            return model.predict_hashed(own, matrix if model.needs_embedding else None)
+            return model.predict_hashed(
+                own, matrix if model.needs_embedding else None, lexicon if model.needs_lexicon else None
+            )
 
         sentiment = (
             predict(self.sentiment)

@@ -23,6 +23,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from resonanz.understanding.classifier import Prediction
 
 DATA = Path(__file__).resolve().parent / "data" / "sentiment_lexicon.json"
@@ -36,7 +38,9 @@ POSITIVE_AT = 1.5
 # "Streik" in a long news article counts less than in a tweet.
 DENSITY_WORDS = 20
 CUE_WEIGHT = 1.0
-LEXICON_WEIGHT = 0.3
+# The German lexicon is general-purpose (many words are neutral in customer posts): low weight; VADER was
+# built for social media posts.
+LEXICON_WEIGHT = {"de": 0.3, "en": 1.0}
 NEGATED = 0.8  # a negated lexicon word counts reversed, × this
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
@@ -211,7 +215,18 @@ NEGATIVE_CUES = _cues(
     r"\bwaste of\b",
     r"\bcomplain",
     r"\bfix (?:this|it|your)\b",
-    r"\bwhy (?:is|does|do|can't|won't|isn't)\b",
+    r"\bwhy (?:is|does|do|can't|won't|isn't|wasn't|haven't|hasn't)\b",
+    r"\bstill (?:haven't|hasn't|don't|doesn't|can't|won't)\b",
+    r"\b(?:haven't|hasn't|didn't|never) (?:heard|received|got|arrived|been delivered|arrive)\b",
+    r"\bnot (?:cool|happy|acceptable|good enough|delivered|received)\b",
+    r"\b(?:fed up|pissed|sick of|tired of)\b",
+    r"\buseless\b",
+    r"\bmissing\b",
+    r"\bdamaged\b",
+    r"\bstranded\b",
+    r"\bsmh\b",
+    r"\bover (?:a|\d+) (?:week|month|day)s?\b",
+    r"\bno one (?:is |can )?(?:answer|respond|help)",
 )
 # Complaint words inside German compounds ("Zugverspätung", "Signalstörung", "Bahnstreik").
 NEGATIVE_INFIXES = re.compile(r"(?<=[^\W\d_])(?:verspät|ausfall|störung|streik|chaos|katastroph|probleme?)")
@@ -316,11 +331,16 @@ class LexiconSentiment:
 
     def score(self, text: str, language: str = "") -> float:
         """> 0 positive, < 0 negative; the thresholds decide."""
+        return self.parts(text, language)[2]
+
+    def parts(self, text: str, language: str = "") -> tuple[int, int, float]:
+        """(complaint cues, praise cues, score): the score and what a trained model weighs (features)."""
         lower = text[:MAX_CHARS].lower()
         tokens = _TOKEN.findall(lower)
         language = language if language in ("de", "en") else guess_language(tokens)
         lexicon = self.lexicons[language]
         total = 0.0
+        weight = LEXICON_WEIGHT[language]
         for i, token in enumerate(tokens):
             value = (
                 _german(token, lexicon, self._german_cache) if language == "de" else lexicon.get(token, 0.0)
@@ -329,18 +349,30 @@ class LexiconSentiment:
                 continue
             if any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i]):
                 value = -value * NEGATED
-            total += LEXICON_WEIGHT * value
-        cues = 0
-        for negative, _positive in CUES.findall(lower):
-            cues += -1 if negative else 1
-        cues -= len(NEGATIVE_INFIXES.findall(lower))
-        total += CUE_WEIGHT * cues
+            total += weight * value
+        negative = positive = 0
+        for complaint, _praise in CUES.findall(lower):
+            if complaint:
+                negative += 1
+            else:
+                positive += 1
+        negative += len(NEGATIVE_INFIXES.findall(lower))
+        total += CUE_WEIGHT * (positive - negative)
         head = text[:MAX_CHARS]
         if ":" in head or ";" in head or not head.isascii():
             total += len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head))
         if len(tokens) > DENSITY_WORDS:
             total /= math.sqrt(len(tokens) / DENSITY_WORDS)
-        return total
+        return negative, positive, total
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) for a trained model (`--lexicon-weight`): complaint and praise cues (capped at 3, / 3)
+        and the score (clipped to ±3, / 3)."""
+        out = np.zeros((len(texts), 3), dtype=np.float32)
+        for i, text in enumerate(texts):
+            negative, positive, total = self.parts(text)
+            out[i] = (min(negative, 3) / 3, min(positive, 3) / 3, max(-3.0, min(3.0, total)) / 3)
+        return out
 
     def predict(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[Prediction]:
         out = []

@@ -121,11 +121,14 @@ def add_model_options(parser: CommandParser) -> None:
         "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
     )
     parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
+    parser.add_argument(
+        "--lexicon-weight", type=float, default=None, help="> 0 weighs the default model's word lists"
+    )
 
 
 def build_options(options: dict[str, Any], task: str) -> classifier.Options:
     opts = classifier.Options.for_task(task)
-    for name in ("char_weight", "source_word_weight", "url_weight", "context_weight"):
+    for name in ("char_weight", "source_word_weight", "url_weight", "context_weight", "lexicon_weight"):
         if options.get(name) is not None:
             setattr(opts, name, options[name])
     if options.get("context_terms") is not None:
