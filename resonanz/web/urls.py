@@ -19,5 +19,10 @@ urlpatterns = [
         views.delivery_status,
         name="delivery",
     ),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/relevance",
+        views.mark_relevance,
+        name="mark_relevance",
+    ),
     path("dev/", views.dev_panel, name="dev_panel"),
 ]
