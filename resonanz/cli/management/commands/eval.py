@@ -88,6 +88,7 @@ class Command(BaseCommand):
             train_seconds=0.0,
             docs_per_s=len(test_examples) / seconds if seconds > 0 else 0.0,
         ).to_json()
+        result["options"] = {"model": "default", "version": model.version}  # the keys of a trained eval
         result["model"] = {"name": "default", "version": model.version}
         self._print(task, result, options["json"])
 
