@@ -8,6 +8,9 @@ scale-out: `resonanz run web` with 2 gunicorn workers + `resonanz run worker` wi
 posts batches of events from client threads and reads back, per event, when its processing transaction wrote
 it. Prints one JSON object: mode, events, events_per_s, latency_ms_p50, latency_ms_p99 (+ details).
 Latency = from the moment the batch's POST was sent until the event's processing wrote its result.
+With the steps after threading on: ready_ms_p50, ready_ms_p99 = from the POST until the message is
+annotated and routed (its annotation rows written and, where routing assigned it, the assignment entry),
+read once every message's after-ingest steps are done.
 """
 
 from __future__ import annotations
@@ -86,6 +89,26 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> No
             pass
         time.sleep(interval)
     raise SystemExit(f"timed out waiting for {what}")
+
+
+def after_ingest_pending(env: dict[str, str]) -> int:
+    """Messages whose steps after threading (annotating, routing) have not run yet: read from the database
+    directly (SQLite in WAL mode or PostgreSQL), the server keeps running."""
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)) as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM conversations_message WHERE after_ingest_pending"
+            ).fetchone()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(Path(env["RESONANZ_DATA_DIR"]) / "resonanz.sqlite3", timeout=30) as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM conversations_message WHERE after_ingest_pending"
+            ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def main() -> None:
@@ -237,6 +260,10 @@ def main() -> None:
         # The finish time is read from the events' processed_at, not from this poll: polling rarely only
         # keeps the observer's load (four COUNTs per poll) off the measurement.
         wait_for(all_processed, 600, "all events processed", interval=0.5)
+        if not args.ingest_only:
+            wait_for(
+                lambda: after_ingest_pending(env) == 0, 600, "all messages annotated and routed", interval=1
+            )
     finally:
         for proc in procs:
             proc.terminate()
@@ -254,10 +281,33 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.db.models import Max
+
     from resonanz.channels.models import InboundEvent
-    from resonanz.conversations.models import Message
+    from resonanz.conversations.models import Message, TimelineEntry
+    from resonanz.understanding.models import Annotation
 
     processed = dict(InboundEvent.objects.values_list("external_id", "processed_at"))
+    ready_ms: list[float] = []
+    if not args.ingest_only:
+        annotated = dict(
+            Annotation.objects.values_list("message_id")
+            .annotate(at=Max("created_at"))
+            .values_list("message_id", "at")
+        )
+        assigned = dict(
+            TimelineEntry.objects.filter(kind="assigned")
+            .values_list("conversation_id")
+            .annotate(at=Max("created_at"))
+            .values_list("conversation_id", "at")
+        )
+        for external_id, message_id, conversation_id in Message.objects.filter(
+            direction="in", external_id__in=list(sent_at)
+        ).values_list("external_id", "id", "conversation_id"):
+            done = [t for t in (annotated.get(message_id), assigned.get(conversation_id)) if t is not None]
+            if done:
+                ready_ms.append((max(done).timestamp() - sent_at[external_id]) * 1000)
+        ready_ms.sort()
     statuses = dict(InboundEvent.objects.values_list("external_id", "status"))
     messages = Message.objects.count()
     latencies = sorted((processed[k].timestamp() - sent_at[k]) * 1000 for k in sent_at)
@@ -269,6 +319,9 @@ def main() -> None:
         "events_per_s": round(args.events / elapsed, 1),
         "latency_ms_p50": round(statistics.median(latencies), 1),
         "latency_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "ready_ms_p50": round(statistics.median(ready_ms), 1) if ready_ms else None,
+        "ready_ms_p99": round(ready_ms[max(0, int(len(ready_ms) * 0.99) - 1)], 1) if ready_ms else None,
+        "ready_messages": len(ready_ms),
         "batch": args.batch,
         "offered_rate": args.rate or None,
         "pipeline": "ingest only" if args.ingest_only else "full (annotating and routing on)",

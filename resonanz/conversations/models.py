@@ -33,6 +33,9 @@ class Conversation(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     is_public = models.BooleanField(default=False)
+    # A public post found by listening that the workspace's relevance model (or an agent) judged not about
+    # us: shown only in the inbox's "noise" view, never routed, no agent's load (docs/understanding.md).
+    is_noise = models.BooleanField(default=False)
     owner = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned")
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"

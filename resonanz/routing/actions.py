@@ -94,6 +94,8 @@ def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> 
         )
         if conversation is None or conversation.status not in Conversation.OPEN_STATUSES:
             return None
+        if conversation.is_noise:  # a listening post judged not about us: nobody's work
+            return None
         facts = conversation_facts(conversation)
         marker = conversation.workspace.created_at
         version, rules = rules_in_force(conversation.workspace_id, marker)

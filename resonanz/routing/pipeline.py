@@ -16,9 +16,9 @@ logger = logging.getLogger("resonanz.routing")
 def route_messages(message_ids: Sequence[int]) -> None:
     conversation_ids = sorted(
         set(
-            Message.objects.filter(id__in=list(message_ids), direction=Message.Direction.INBOUND).values_list(
-                "conversation_id", flat=True
-            )
+            Message.objects.filter(id__in=list(message_ids), direction=Message.Direction.INBOUND)
+            .exclude(conversation__is_noise=True)  # listening noise is not routed (docs/understanding.md)
+            .values_list("conversation_id", flat=True)
         )
     )
     for conversation_id in conversation_ids:

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from resonanz.conversations.models import Message, TimelineEntry
+from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.understanding.classifier import TextClassifier
 from resonanz.understanding.engine import Result
@@ -177,7 +177,52 @@ def do_correct_annotation(agent: Agent, message: Message, annotator: str, label:
         "understanding.correction",
         extra={"message_id": message.pk, "annotator": annotator, "label": label, "previous": previous},
     )
+    if annotator == "relevance":
+        changed = do_mark_noise({message.pk: label == "false"})
+        if changed and label == "true":
+            # Back from the noise view: routed like any new conversation.
+            from resonanz.routing.actions import do_route_conversation
+
+            do_route_conversation(message.conversation_id, trigger="relevance")
     return correction
+
+
+# Relevance versions that are not a judgement: a direct message (always about us), no model installed.
+NOT_JUDGED = ("direct-1", "none-1")
+
+
+def noise_decisions(results: dict[int, list[Result]]) -> dict[int, bool]:
+    """Message id → is noise, for messages a relevance model judged (without a model nothing is hidden)."""
+    out: dict[int, bool] = {}
+    for message_id, items in results.items():
+        for result in items:
+            if result.annotator == "relevance" and result.version not in NOT_JUDGED:
+                out[message_id] = result.label == "false"
+    return out
+
+
+def do_mark_noise(noise_by_message: dict[int, bool]) -> set[int]:
+    """A conversation is noise when its newest judged message is: noise conversations leave their owner
+    (they count toward no agent's load) and are not routed. Returns the conversations that changed."""
+    if not noise_by_message:
+        return set()
+    newest: dict[int, tuple[int, bool]] = {}
+    for message_id, conversation_id in Message.objects.filter(
+        id__in=list(noise_by_message), direction=Message.Direction.INBOUND
+    ).values_list("id", "conversation_id"):
+        if conversation_id not in newest or newest[conversation_id][0] < message_id:
+            newest[conversation_id] = (message_id, noise_by_message[message_id])
+    noisy = [c for c, (_, noise) in newest.items() if noise]
+    relevant = [c for c, (_, noise) in newest.items() if not noise]
+    changed = set(Conversation.objects.filter(id__in=noisy, is_noise=False).values_list("id", flat=True))
+    changed |= set(Conversation.objects.filter(id__in=relevant, is_noise=True).values_list("id", flat=True))
+    if noisy:
+        Conversation.objects.filter(id__in=noisy).exclude(is_noise=True, owner=None).update(
+            is_noise=True, owner=None
+        )
+    if relevant:
+        Conversation.objects.filter(id__in=relevant, is_noise=True).update(is_noise=False)
+    return changed
 
 
 def do_install_model(workspace: Workspace, task: str, path: Path, model: TextClassifier) -> WorkspaceModel:
@@ -189,3 +234,54 @@ def do_install_model(workspace: Workspace, task: str, path: Path, model: TextCla
         defaults={"path": str(path), "version": model.version, "trained_on": model.trained_on},
     )
     return installed
+
+
+def do_train_relevance(workspace: Workspace) -> dict[str, object]:
+    """Train the workspace's relevance model on its corrections, measure it on a held-out quarter against
+    "no model" (everything relevant), and install it only if it is at least as good. The measurement is
+    kept in `workspace.settings["understanding"]["relevance_training"]` (shown in the noise view) and, when
+    installed, in the model's `trained_on["held_out"]`."""
+    from django.conf import settings
+
+    from resonanz.understanding import classifier, quality
+    from resonanz.understanding.datasets import corrections, label_counts, listening_terms
+
+    examples = corrections(workspace.slug, "relevance")
+    options = classifier.Options.for_task("relevance")
+    options.context_terms = listening_terms([], workspace.slug)
+    comparison = quality.compare("relevance", [], examples, options)
+    record: dict[str, object] = {
+        "corrections": len(examples),
+        "at": timezone.now().isoformat(),
+        "held_out": comparison.to_json() if comparison else None,
+        "installed": False,
+    }
+    if comparison is not None and comparison.better:
+        model = classifier.train(
+            "relevance",
+            examples,
+            options,
+            trained_on={
+                "files": [f"corrections:{workspace.slug}"],
+                "documents": len(examples),
+                "corrections": len(examples),
+                "labels": label_counts(examples),
+                "held_out": comparison.to_json(),
+            },
+        )
+        path = Path(settings.DATA_DIR) / "models" / str(workspace.pk) / f"relevance-{model.version}.npz"
+        model.save(path)
+        do_install_model(workspace, "relevance", path, model)
+        record["installed"] = True
+        record["version"] = model.version
+    with transaction.atomic():
+        locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        understanding = dict(locked.settings.get("understanding") or {})
+        understanding["relevance_training"] = record
+        locked.settings = {**locked.settings, "understanding": understanding}
+        locked.save(update_fields=["settings"])
+    logger.info(
+        "understanding.relevance_trained",
+        extra={"workspace": workspace.pk, "installed": record["installed"], "corrections": len(examples)},
+    )
+    return record

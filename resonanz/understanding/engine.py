@@ -17,22 +17,19 @@ from typing import Any
 import numpy as np
 
 from resonanz.understanding import rules
-from resonanz.understanding.classifier import Prediction, TextClassifier, featurizer
+from resonanz.understanding.classifier import Prediction, TextClassifier, featurizer, lexicon_features
 from resonanz.understanding.language import OTHER, detector_for
+from resonanz.understanding.lexicon import default_sentiment
 from resonanz.understanding.region import region_of
 from resonanz.understanding.topics import NO_TOPIC, PRAISE_SLUGS, TopicIndex, TopicSpec, stems
 
 ANNOTATORS = ("language", "relevance", "sentiment", "topic", "urgency", "sensitivity", "region", "embedding")
-DEFAULT_MODELS = Path(__file__).resolve().parent / "default_models"
 RULES_VERSION = "rules-1"
 LANGUAGE_VERSION = "lingua-2.1+fw-1"
 REGION_VERSION = "gazetteer-1"
 # Embeddings only where something uses them: a message whose topic the words do not decide, with enough
 # words to embed (and, for public posts, at least one word of some topic). Other subsystems ask for more through `pipeline.ensure_embeddings`.
 MIN_WORDS_FOR_EMBEDDING = 3
-# Below this SVM margin a sentiment label is reported, but with its low confidence.
-# The default sentiment model knows only 120 seed sentences: below this margin it says neutral.
-DEFAULT_SENTIMENT_MIN_MARGIN = 0.2
 _TAG = re.compile(r"<[^>]{0,500}>")
 _COMPLAINT = frozenset({"outage", "legal_threat", "cancellation_threat", "repeated_contact", "safety"})
 _POSITIVE_EMOJI = re.compile("[👍😀😃😄😁😊🙂😍🥰❤💚💙🙏🎉👏✅🤩😎]")
@@ -108,10 +105,6 @@ def load_model(path: str | Path) -> TextClassifier:
         return model
 
 
-def default_sentiment_model() -> TextClassifier:
-    return load_model(DEFAULT_MODELS / "sentiment.npz")
-
-
 def _emoji_sentiment(text: str) -> Result | None:
     positive = len(_POSITIVE_EMOJI.findall(text))
     negative = len(_NEGATIVE_EMOJI.findall(text))
@@ -132,10 +125,10 @@ class Understanding:
     def __init__(self, config: WorkspaceConfig) -> None:
         self.config = config
         self.language = detector_for(config.languages)
-        self.sentiment = (
-            load_model(config.sentiment_model) if config.sentiment_model else default_sentiment_model()
-        )
-        self.sentiment_is_default = not config.sentiment_model
+        # The workspace's own model, else the default: word lists (lexicon.py), no hashed features.
+        self.sentiment = load_model(config.sentiment_model) if config.sentiment_model else None
+        self.default_sentiment = default_sentiment()
+        self.sentiment_is_default = self.sentiment is None
         self.relevance = load_model(config.relevance_model) if config.relevance_model else None
         self.topic_model = load_model(config.topic_model) if config.topic_model else None
         self.topics = TopicIndex(config.topics)
@@ -167,12 +160,16 @@ class Understanding:
         # The context block of the first model that has one (in practice: relevance); a model with other
         # terms gets its own below.
         context_terms = next((_context_terms(model) for model in models if _context_terms(model)), [])
-        hashed = featurizer().transform(
-            [m.text for m in messages],
-            [m.source for m in messages],
-            source_words=source_words,
-            urls=urls,
-            context_terms=context_terms,
+        hashed = (
+            featurizer().transform(
+                [m.text for m in messages],
+                [m.source for m in messages],
+                source_words=source_words,
+                urls=urls,
+                context_terms=context_terms,
+            )
+            if models
+            else None
         )
         lexical = [self.topics.lexical(m.text) for m in messages]
         languages = [self.language.detect(m.text) for m in messages]
@@ -219,15 +216,29 @@ class Understanding:
                 if m.id in embeddings:
                     matrix[i] = embeddings[m.id]
 
+        lexicon = (
+            lexicon_features([m.text for m in messages])
+            if any(model.needs_lexicon for model in models)
+            else None
+        )
+
         def predict(model: TextClassifier | None) -> list[Prediction] | None:
-            if model is None:
+            if model is None or hashed is None:
                 return None
             own = hashed
             if _context_terms(model) and _context_terms(model) != context_terms:
                 own = model.options.featurize([m.text for m in messages], [m.source for m in messages], urls)
-            return model.predict_hashed(own, matrix if model.needs_embedding else None)
+            return model.predict_hashed(
+                own, matrix if model.needs_embedding else None, lexicon if model.needs_lexicon else None
+            )
 
-        sentiment = predict(self.sentiment)
+        sentiment = (
+            predict(self.sentiment)
+            if self.sentiment is not None
+            else self.default_sentiment.predict(
+                [m.text for m in messages], [lang.label for lang in languages]
+            )
+        )
         relevance = predict(self.relevance)
         learned_topics = predict(self.topic_model)
 
@@ -281,10 +292,8 @@ class Understanding:
             emoji = _emoji_sentiment(text)
             results.append(emoji or Result("sentiment", "fallback-1", "neutral", 0.0, {"method": "fallback"}))
         elif sentiment is not None:
-            label = sentiment.label
-            if self.sentiment_is_default and sentiment.score < DEFAULT_SENTIMENT_MIN_MARGIN:
-                label = "neutral"
-            results.append(Result("sentiment", self.sentiment.version, label, sentiment.score))
+            version = self.sentiment.version if self.sentiment is not None else self.default_sentiment.version
+            results.append(Result("sentiment", version, sentiment.label, sentiment.score))
         else:
             results.append(Result("sentiment", "fallback-1", "neutral", 0.0, {"method": "fallback"}))
         sentiment_label = results[-1].label

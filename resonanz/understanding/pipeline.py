@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from resonanz.conversations.models import Message
-from resonanz.understanding.actions import do_store_annotations
+from resonanz.understanding.actions import do_mark_noise, do_store_annotations, noise_decisions
 from resonanz.understanding.datasets import source_of_channel
 from resonanz.understanding.engine import MessageInput, Understanding, WorkspaceConfig
 from resonanz.understanding.models import Annotation, Correction, Topic, WorkspaceModel
@@ -183,6 +183,13 @@ def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
                 for message_id, items in results.items()
             }
             written += do_store_annotations(results, languages)
+            decisions = noise_decisions(results)
+            if decisions:  # an agent's relevance correction wins over the model
+                for corrected in Correction.objects.filter(
+                    message_id__in=list(decisions), annotator="relevance"
+                ).values_list("message_id", flat=True):
+                    decisions.pop(corrected, None)
+                do_mark_noise(decisions)
     if ids:
         logger.info(
             "understanding.annotated",

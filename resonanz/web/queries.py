@@ -16,7 +16,7 @@ from resonanz.workspaces.permissions import has_perm
 
 # Annotators whose latest label the inbox shows, if the understanding step has run.
 SHOWN_ANNOTATORS = ("sentiment", "topic")
-STATUS_FILTERS = ("open", "mine", "new", "pending", "solved", "closed", "all")
+STATUS_FILTERS = ("open", "mine", "new", "pending", "solved", "closed", "all", "noise")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,11 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
     """The inbox rows: conversation, customer, channel, owner, team, the newest message's text and the
     newest sentiment/topic labels, in one query."""
     queryset = conversations_for(agent).select_related("customer", "channel_account", "owner", "team")
+    # Listening posts judged not about us are only in the "noise" view (open ones).
+    if selection.status == "noise":
+        queryset = queryset.filter(is_noise=True, status__in=Conversation.OPEN_STATUSES)
+    else:
+        queryset = queryset.filter(is_noise=False)
     if selection.status == "open":
         queryset = queryset.filter(status__in=Conversation.OPEN_STATUSES)
     elif selection.status == "mine":
@@ -86,9 +91,14 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
 
 def status_counts(agent: Agent) -> dict[str, int]:
     counts = dict.fromkeys(Conversation.Status.values, 0)
-    rows = conversations_for(agent).values("status").annotate(n=Count("id")).order_by()
+    counts["noise"] = 0
+    rows = conversations_for(agent).values("status", "is_noise").annotate(n=Count("id")).order_by()
     for row in rows:
-        counts[row["status"]] = row["n"]
+        if row["is_noise"]:
+            if row["status"] in Conversation.OPEN_STATUSES:
+                counts["noise"] += row["n"]
+        else:
+            counts[row["status"]] += row["n"]
     counts["open"] = sum(counts[s] for s in Conversation.OPEN_STATUSES)
     counts["all"] = sum(counts[s] for s in Conversation.Status.values)
     return counts
@@ -133,8 +143,9 @@ def timeline_of(conversation: Conversation, limit: int = 12) -> list[TimelineEnt
 def labels_of(message: Message) -> dict[str, str]:
     """The newest label per shown annotator on one (prefetched) message."""
     labels: dict[str, str] = {}
-    for annotation in sorted(message.annotations.all(), key=lambda a: a.created_at):
-        if annotation.annotator in SHOWN_ANNOTATORS and annotation.label:
+    # An agent's correction wins over any model version (sorted last).
+    for annotation in sorted(message.annotations.all(), key=lambda a: (a.version == "agent", a.created_at)):
+        if annotation.annotator in (*SHOWN_ANNOTATORS, "relevance") and annotation.label:
             labels[annotation.annotator] = annotation.label
     return labels
 

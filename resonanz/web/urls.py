@@ -24,6 +24,11 @@ urlpatterns = [
         views.delivery_retry,
         name="delivery_retry",
     ),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/relevance",
+        views.mark_relevance,
+        name="mark_relevance",
+    ),
     path("dev/", views.dev_panel, name="dev_panel"),
     path("presence/", views_settings.presence, name="presence"),
     path("team/", views_settings.team_presence, name="team_presence"),

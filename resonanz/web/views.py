@@ -39,6 +39,7 @@ def _status_filters() -> list[tuple[str, str]]:
         ("solved", _("Gelöst")),
         ("closed", _("Geschlossen")),
         ("all", _("Alle")),
+        ("noise", _("Rauschen")),
     ]
 
 
@@ -75,6 +76,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "teams": queries.teams_of(agent),
         "query_without_page": query.urlencode(),
         "is_admin": queries.is_admin(agent),
+        "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
     }
     template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -157,6 +159,24 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
             status=400 if problem else 200,
         )
     )
+
+
+@requires("annotations.correct")
+@require_POST
+def mark_relevance(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """One click: this public post is about us (relevant) or not (noise). An agent's correction."""
+    from resonanz.understanding.actions import do_correct_annotation
+
+    agent = _agent(request)
+    conversation = _conversation(agent, conversation_id)
+    message = conversation.messages.filter(pk=message_id, direction="in").first()
+    if message is None:
+        raise Http404("no such inbound message in this conversation")
+    label = request.POST.get("relevant", "")
+    if label not in ("true", "false"):
+        return HttpResponse(status=400)
+    do_correct_annotation(agent, message, "relevance", label)
+    return redirect("web:conversation", conversation_id=conversation.pk)
 
 
 @login_required

@@ -135,6 +135,9 @@ MATRIX: dict[str, Entry] = {
     "POST /conversations/{conversation_id}/messages/{message_id}/delivery/retry": Entry(
         WORKERS, query="outbound"
     ),
+    "POST /conversations/{conversation_id}/messages/{message_id}/relevance": Entry(
+        WORKERS, form={"relevant": "false"}
+    ),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     "GET /team": Entry(LEADS, foreign=False),
@@ -180,6 +183,7 @@ def _methods(pattern: URLPattern) -> set[str]:
         "set_language": {"POST"},
         "reply": {"POST"},
         "delivery_retry": {"POST"},
+        "mark_relevance": {"POST"},
         "change_status": {"POST"},
         "channel_action": {"POST"},
         "token_revoke": {"POST"},

@@ -1,6 +1,8 @@
 """`resonanz eval --task {relevance,sentiment} --train FILE... --test FILE... --json`: train on the train
 files, evaluate on the test files, print one JSON object. `--cv K` instead of `--test`: stratified K-fold
-cross-validation on the train files (the way Resonanz's defaults were chosen)."""
+cross-validation on the train files (the way Resonanz's defaults were chosen).
+`resonanz eval --task sentiment --model default --test FILE... --json`: the shipped default model, no
+training."""
 
 from __future__ import annotations
 
@@ -19,7 +21,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--task", required=True, choices=("relevance", "sentiment", "topic"))
-        parser.add_argument("--train", nargs="+", required=True, metavar="FILE")
+        parser.add_argument("--train", nargs="+", default=[], metavar="FILE")
+        parser.add_argument(
+            "--model",
+            default="trained",
+            choices=("trained", "default"),
+            help="default: measure the shipped default model (sentiment), no training",
+        )
         parser.add_argument("--test", nargs="+", default=[], metavar="FILE")
         parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation")
         parser.add_argument("--corrections", default="", metavar="WORKSPACE", help="add agents' corrections")
@@ -29,6 +37,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         task = options["task"]
+        if options["model"] == "default":
+            self._default_model(task, options)
+            return
+        if not options["train"]:
+            raise CommandError("give --train FILE... (or --model default)")
         try:
             train_examples = read_files(options["train"], task)
             test_examples = read_files(options["test"], task) if options["test"] else []
@@ -45,7 +58,42 @@ class Command(BaseCommand):
         else:
             result = cross_validate(task, train_examples, opts, options["cv"], options["seed"], embed)
         result["options"] = opts.to_json()
-        if options["json"]:
+        self._print(task, result, options["json"])
+
+    def _default_model(self, task: str, options: dict[str, Any]) -> None:
+        if task != "sentiment":
+            raise CommandError("--model default: only --task sentiment has a default model")
+        if options["train"] or options["cv"]:
+            raise CommandError("--model default is not trained: give --test FILE... only")
+        if not options["test"]:
+            raise CommandError("--model default needs --test FILE...")
+        try:
+            test_examples = read_files(options["test"], task)
+        except (OSError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        from resonanz.understanding.lexicon import default_sentiment
+
+        model = default_sentiment()
+        started = time.perf_counter()
+        predicted = [p.label for p in model.predict([e.text for e in test_examples])]
+        seconds = time.perf_counter() - started
+        micro, macro, per_class = classifier.score(task, [e.label for e in test_examples], predicted)
+        result = classifier.Evaluation(
+            task=task,
+            micro_f1=micro,
+            macro_f1=macro,
+            per_class=per_class,
+            train_docs=0,
+            test_docs=len(test_examples),
+            train_seconds=0.0,
+            docs_per_s=len(test_examples) / seconds if seconds > 0 else 0.0,
+        ).to_json()
+        result["options"] = {"model": "default", "version": model.version}  # the keys of a trained eval
+        result["model"] = {"name": "default", "version": model.version}
+        self._print(task, result, options["json"])
+
+    def _print(self, task: str, result: dict[str, Any], as_json: bool) -> None:
+        if as_json:
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(
@@ -74,11 +122,14 @@ def add_model_options(parser: CommandParser) -> None:
         "--context-weight", type=float, default=None, help="> 0 weighs the words around the context terms"
     )
     parser.add_argument("--context-terms", default=None, metavar="TERM,TERM", help="listening terms")
+    parser.add_argument(
+        "--lexicon-weight", type=float, default=None, help="> 0 weighs the default model's word lists"
+    )
 
 
 def build_options(options: dict[str, Any], task: str) -> classifier.Options:
     opts = classifier.Options.for_task(task)
-    for name in ("char_weight", "source_word_weight", "url_weight", "context_weight"):
+    for name in ("char_weight", "source_word_weight", "url_weight", "context_weight", "lexicon_weight"):
         if options.get(name) is not None:
             setattr(opts, name, options[name])
     if options.get("context_terms") is not None:

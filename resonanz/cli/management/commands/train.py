@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--corrections", default="", metavar="WORKSPACE", help="add agents' corrections")
         parser.add_argument("--out", required=True, metavar="MODEL")
         parser.add_argument("--workspace", default="", help="install the model for this workspace (slug)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="install even if the model is worse than what it replaces on the held-out corrections",
+        )
         add_model_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +38,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(str(error)) from None
         sources = [str(p) for p in options["data"]]
+        file_examples = list(examples)
         if options["corrections"]:
             examples += corrections(options["corrections"], task)
             sources.append(f"corrections:{options['corrections']}")
@@ -73,5 +79,56 @@ class Command(BaseCommand):
             workspace = Workspace.objects.filter(slug=options["workspace"]).first()
             if workspace is None:
                 raise CommandError(f"no workspace {options['workspace']!r}")
+            if task in ("sentiment", "relevance"):
+                self._compare(task, file_examples, workspace.slug, options, opts, model)
             do_install_model(workspace, task, out.resolve(), model)
             self.stdout.write(f"installed for workspace {workspace.slug!r}")
+
+    def _compare(
+        self,
+        task: str,
+        file_examples: list[classifier.Example],
+        slug: str,
+        options: dict[str, Any],
+        opts: classifier.Options,
+        model: classifier.TextClassifier,
+    ) -> None:
+        """Never silently worse: measure on the workspace's held-out corrections against what the model
+        replaces (the default sentiment model; for relevance, no model). Worse → not installed."""
+        from resonanz.understanding import quality
+
+        trains_on_corrections = options["corrections"] == slug
+        embed = None
+        if opts.embedding_weight > 0:
+            from resonanz.understanding.embedding import embed_texts
+
+            embed = embed_texts
+        comparison = quality.compare(
+            task,
+            file_examples
+            if trains_on_corrections
+            else [*file_examples, *self._other_corrections(options, task)],
+            corrections(slug, task),
+            opts,
+            embed,
+            trains_on_corrections=trains_on_corrections,
+        )
+        if comparison is None:
+            self.stdout.write("not compared: too few corrections of two labels in the workspace")
+            return
+        model.trained_on["held_out"] = comparison.to_json()
+        self.stdout.write(
+            f"held-out corrections ({comparison.held_out}): this model micro-F1 "
+            f"{comparison.model['micro_f1']:.4f} macro-F1 {comparison.model['macro_f1']:.4f}; "
+            f"{comparison.baseline_name} {comparison.baseline['micro_f1']:.4f} / "
+            f"{comparison.baseline['macro_f1']:.4f}"
+        )
+        if not comparison.better and not options["force"]:
+            raise CommandError(
+                f"not installed: worse than {comparison.baseline_name} on the held-out corrections "
+                "(--force installs it anyway)"
+            )
+
+    @staticmethod
+    def _other_corrections(options: dict[str, Any], task: str) -> list[classifier.Example]:
+        return corrections(options["corrections"], task) if options["corrections"] else []

@@ -1,0 +1,399 @@
+"""The default sentiment model: word lists, no training data of ours and no per-workspace weights.
+
+A message's sentiment score is the sum of
+- **customer-service cues** written by the Resonanz team (German and English): complaints ("Verspätung",
+  "fällt aus", "+20 min", "schon wieder", "Frechheit", "still waiting", "worst") and praise ("vielen
+  Dank", "super", "hat geklappt", "thank you so much");
+- **polarity lexicons** at a lower weight: the German Polarity Lexicon (Klenner et al. 2010, Apache-2.0, as
+  shipped in textblob-de) for German, the VADER lexicon (Hutto & Gilbert 2014, MIT) for English; a word
+  after a negation ("nicht", "kein", "not", "never") within three words counts reversed and weaker;
+- emoji and emoticons.
+
+Below a threshold either way the message is `neutral`: on real public posts most are (≈ 2/3 of GermEval
+2017), and a wrong "negative" raises an agent's priority for nothing. Measured in docs/understanding.md.
+Runs in tens of microseconds per message: two regular expressions and a dictionary look-up per word.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from resonanz.understanding.classifier import Prediction
+
+DATA = Path(__file__).resolve().parent / "data" / "sentiment_lexicon.json"
+VERSION = "lexicon-1"
+MAX_CHARS = 1000  # the head of a long text (news article, forum thread) says how it feels
+
+# The score a message needs to leave `neutral`: negative at ≤ −NEGATIVE_AT, positive at ≥ POSITIVE_AT.
+NEGATIVE_AT = 0.5
+POSITIVE_AT = 1.5
+# Sentiment is a density: the score is divided by sqrt(words / DENSITY_WORDS) above that many words, so one
+# "Streik" in a long news article counts less than in a tweet.
+DENSITY_WORDS = 20
+CUE_WEIGHT = 1.0
+# The German lexicon is general-purpose (many words are neutral in customer posts): low weight; VADER was
+# built for social media posts.
+LEXICON_WEIGHT = {"de": 0.3, "en": 1.0}
+NEGATED = 0.8  # a negated lexicon word counts reversed, × this
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
+_NEGATIONS = frozenset(
+    [
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keiner",
+        "keinem",
+        "keines",
+        "nie",
+        "niemals",
+        "nichts",
+        "weder",
+        "not",
+        "no",
+        "never",
+        "neither",
+        "nor",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "can't",
+        "cannot",
+        "won't",
+    ]
+)
+_DE_WORDS = frozenset(
+    [
+        "und",
+        "der",
+        "die",
+        "das",
+        "ist",
+        "nicht",
+        "ich",
+        "ein",
+        "eine",
+        "mit",
+        "auf",
+        "für",
+        "sich",
+        "den",
+        "dem",
+        "von",
+        "zu",
+        "im",
+        "es",
+        "wir",
+    ]
+)
+_EN_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "not",
+        "my",
+        "you",
+        "your",
+        "it",
+        "to",
+        "of",
+        "for",
+        "on",
+        "with",
+        "this",
+        "that",
+        "was",
+        "are",
+        "have",
+        "be",
+    ]
+)
+# Words that are something else in German posts: "die" is an article, "bad" a bathroom, "hell" bright.
+_EN_SKIP = frozenset(["die", "bad", "hell", "fast", "kind", "gift", "arm", "fall"])
+
+
+def _cues(*patterns: str) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+# Ours: what customers write when something went wrong, German then English (lower-cased text).
+NEGATIVE_CUES = _cues(
+    r"verspät",
+    r"\+ ?\d+ ?min",
+    r"\d+ ?min(?:uten)? (?:zu )?spät",
+    r"zu spät",
+    r"f(?:ä|a)ll(?:t|en) (?:heute |schon wieder |mal wieder )?aus",
+    r"ausgefallen",
+    r"ausfall",
+    r"störung",
+    r"streik",
+    r"kaputt",
+    r"defekt",
+    r"gesperrt",
+    r"überfüllt",
+    r"stinkt",
+    r"dreckig",
+    r"verdreckt",
+    r"\bnerv(?:t|ig|en)\b",
+    r"ärger",
+    r"frechheit",
+    r"unverschämt",
+    r"katastroph",
+    r"chaos",
+    r"warte(?:n|t)? (?:seit|schon|immer)",
+    r"mal wieder",
+    r"schon wieder",
+    r"immer noch",
+    r"\bfail\b",
+    r"scheiß",
+    r"scheiss",
+    r"\bmist\b",
+    r"\bsauer\b",
+    r"wütend",
+    r"enttäusch",
+    r"beschwer",
+    r"abzocke",
+    r"zu teuer",
+    r"kein(?:e|en)? (?:wlan|wifi|netz|internet|klimaanlage|anschluss|antwort|empfang)",
+    r"klimaanlage",
+    r"verpasst",
+    r"gestrandet",
+    r"hängen? fest",
+    r"steh(?:en|t) (?:seit|schon|immer)",
+    r"unfreundlich",
+    r"peinlich",
+    r"schlimm",
+    r"\bleider\b",
+    r"\bwtf\b",
+    r"#fml",
+    r"unzuverlässig",
+    r"unpünktlich",
+    r"problem",
+    r"schlecht",
+    r"grott",
+    r"ekelhaft",
+    r"furchtbar",
+    r"schrecklich",
+    r"lächerlich",
+    r"funktioniert (?:gar |schon wieder |immer noch )?nicht",
+    r"geht (?:gar |schon wieder |immer noch )?nicht",
+    r"(?:keiner|niemand) (?:meldet|antwortet|hilft)",
+    r"danke für nichts",
+    r"\bnie wieder\b",
+    # English
+    r"\bworst\b",
+    r"\bterrible\b",
+    r"\bawful\b",
+    r"\bhorrible\b",
+    r"\bridiculous\b",
+    r"\bunacceptable\b",
+    r"\bdisappoint",
+    r"\bfrustrat",
+    r"\bannoy",
+    r"\bstill (?:not|no|waiting|broken)",
+    r"\bnot working\b",
+    r"\bdoesn't work\b",
+    r"\bdoes not work\b",
+    r"\bbroken\b",
+    r"\bcrash(?:es|ed|ing)?\b",
+    r"\bdelay",
+    r"\bcancel+ed\b",
+    r"\bno (?:one|response|reply|answer|help|internet|service|signal)\b",
+    r"\bwaste of\b",
+    r"\bcomplain",
+    r"\bfix (?:this|it|your)\b",
+    r"\bwhy (?:is|does|do|can't|won't|isn't|wasn't|haven't|hasn't)\b",
+    r"\bstill (?:haven't|hasn't|don't|doesn't|can't|won't)\b",
+    r"\b(?:haven't|hasn't|didn't|never) (?:heard|received|got|arrived|been delivered|arrive)\b",
+    r"\bnot (?:cool|happy|acceptable|good enough|delivered|received)\b",
+    r"\b(?:fed up|pissed|sick of|tired of)\b",
+    r"\buseless\b",
+    r"\bmissing\b",
+    r"\bdamaged\b",
+    r"\bstranded\b",
+    r"\bsmh\b",
+    r"\bover (?:a|\d+) (?:week|month|day)s?\b",
+    r"\bno one (?:is |can )?(?:answer|respond|help)",
+)
+# Complaint words inside German compounds ("Zugverspätung", "Signalstörung", "Bahnstreik").
+NEGATIVE_INFIXES = re.compile(r"(?<=[^\W\d_])(?:verspät|ausfall|störung|streik|chaos|katastroph|probleme?)")
+POSITIVE_CUES = _cues(
+    r"\bdanke(?:schön|sehr)?\b(?! für nichts)",
+    r"vielen dank",
+    r"\bsuper\b",
+    r"\btoll",
+    r"\bklasse\b",
+    r"\bprima\b",
+    r"zufrieden",
+    r"\bfreundlich",
+    r"pünktlich",
+    r"\blob\b",
+    r"gelobt",
+    r"hat (?:alles )?(?:super |gut |prima )?geklappt",
+    r"endlich wieder",
+    r"\bperfekt",
+    r"\bgenial",
+    r"großartig",
+    r"grossartig",
+    r"\bspitze\b",
+    r"freu(?:e|t)? mich",
+    r"\bbeendet\b",
+    r"\beinigung\b",
+    r"\bkostenlos",
+    r"\bgratis\b",
+    r"\bschneller\b",
+    # English
+    r"\bthank(?:s| you)\b",
+    r"\bawesome\b",
+    r"\bgreat\b",
+    r"\bexcellent\b",
+    r"\bamazing\b",
+    r"\blove\b",
+    r"\bappreciate",
+    r"\bhelpful\b",
+    r"\bworks? (?:now|again|perfectly|great)\b",
+    r"\bsorted\b",
+    r"\bfixed\b",
+)
+# One scan for both: each cue matches at the start of a word (not after a letter), 3× faster than anywhere;
+# group 1 is a complaint, group 2 praise.
+CUES = re.compile(r"(?<![^\W\d_])(?:(" + NEGATIVE_CUES + ")|(" + POSITIVE_CUES + "))")
+_POSITIVE_EMOJI = re.compile("[👍😀😃😄😁😊🙂😍🥰❤💚💙🙏🎉👏✅🤩😎]|(?<![\\w:])[:;]-?[)D](?!\\w)")
+_NEGATIVE_EMOJI = re.compile("[👎😡😠🤬😤😞😢😭💩🙄😒😩😫❌]|(?<![\\w:]):-?\\((?!\\w)")
+
+_lock = threading.RLock()
+_lexicons: dict[str, dict[str, float]] | None = None
+
+
+def lexicons() -> dict[str, dict[str, float]]:
+    global _lexicons
+    with _lock:
+        if _lexicons is None:
+            data = json.loads(DATA.read_text(encoding="utf-8"))
+            _lexicons = {"de": data["de"], "en": {w: v for w, v in data["en"].items() if w not in _EN_SKIP}}
+        return _lexicons
+
+
+_DE_SUFFIXES = ("en", "er", "es", "em", "e", "n", "s")
+
+
+def _german(word: str, lexicon: dict[str, float], cache: dict[str, float]) -> float:
+    """An inflected adjective or verb ("schlechten", "enttäuschte") by its lexicon form."""
+    value = cache.get(word)
+    if value is None:
+        value = _german_form(word, lexicon)
+        if len(cache) < 200_000:
+            cache[word] = value
+    return value
+
+
+def _german_form(word: str, lexicon: dict[str, float]) -> float:
+    value = lexicon.get(word)
+    if value is not None:
+        return value
+    for suffix in _DE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            value = lexicon.get(word[: -len(suffix)])
+            if value is not None:
+                return value
+    return 0.0
+
+
+def guess_language(tokens: Sequence[str]) -> str:
+    de = sum(t in _DE_WORDS for t in tokens)
+    en = sum(t in _EN_WORDS for t in tokens)
+    return "en" if en > de else "de"
+
+
+class LexiconSentiment:
+    """`predict(texts, languages)` like a TextClassifier's; `languages` "de"/"en" per text (guessed from
+    function words where missing)."""
+
+    version = VERSION
+    classes = ("negative", "neutral", "positive")
+
+    def __init__(self) -> None:
+        self.lexicons = lexicons()
+        self._german_cache: dict[str, float] = {}
+
+    def score(self, text: str, language: str = "") -> float:
+        """> 0 positive, < 0 negative; the thresholds decide."""
+        return self.parts(text, language)[2]
+
+    def parts(self, text: str, language: str = "") -> tuple[int, int, float]:
+        """(complaint cues, praise cues, score): the score and what a trained model weighs (features)."""
+        lower = text[:MAX_CHARS].lower()
+        tokens = _TOKEN.findall(lower)
+        language = language if language in ("de", "en") else guess_language(tokens)
+        lexicon = self.lexicons[language]
+        total = 0.0
+        weight = LEXICON_WEIGHT[language]
+        for i, token in enumerate(tokens):
+            value = (
+                _german(token, lexicon, self._german_cache) if language == "de" else lexicon.get(token, 0.0)
+            )
+            if not value:
+                continue
+            if any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i]):
+                value = -value * NEGATED
+            total += weight * value
+        negative = positive = 0
+        for complaint, _praise in CUES.findall(lower):
+            if complaint:
+                negative += 1
+            else:
+                positive += 1
+        negative += len(NEGATIVE_INFIXES.findall(lower))
+        total += CUE_WEIGHT * (positive - negative)
+        head = text[:MAX_CHARS]
+        if ":" in head or ";" in head or not head.isascii():
+            total += len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head))
+        if len(tokens) > DENSITY_WORDS:
+            total /= math.sqrt(len(tokens) / DENSITY_WORDS)
+        return negative, positive, total
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) for a trained model (`--lexicon-weight`): complaint and praise cues (capped at 3, / 3)
+        and the score (clipped to ±3, / 3)."""
+        out = np.zeros((len(texts), 3), dtype=np.float32)
+        for i, text in enumerate(texts):
+            negative, positive, total = self.parts(text)
+            out[i] = (min(negative, 3) / 3, min(positive, 3) / 3, max(-3.0, min(3.0, total)) / 3)
+        return out
+
+    def predict(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[Prediction]:
+        out = []
+        for i, text in enumerate(texts):
+            value = self.score(text, languages[i] if languages else "")
+            if value <= -NEGATIVE_AT:
+                label = "negative"
+            elif value >= POSITIVE_AT:
+                label = "positive"
+            else:
+                label = "neutral"
+            out.append(Prediction(label, round(abs(value), 4)))
+        return out
+
+
+_DEFAULT: LexiconSentiment | None = None
+
+
+def default_sentiment() -> LexiconSentiment:
+    global _DEFAULT
+    with _lock:
+        if _DEFAULT is None:
+            _DEFAULT = LexiconSentiment()
+    return _DEFAULT

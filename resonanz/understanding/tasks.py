@@ -1,0 +1,68 @@
+"""Understanding background work: a workspace with enough relevance corrections gets its own relevance
+model, trained and installed by the scheduler when it beats "no model" on held-out corrections."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from resonanz.core.queue import enqueue, task
+from resonanz.core.scheduler import periodic
+from resonanz.understanding.models import Correction, WorkspaceModel
+
+TRAIN_RELEVANCE_TASK = "understanding.train_relevance"
+# Corrections (of both labels) a workspace needs before the scheduler trains its relevance model, and
+# how much their number must grow before it trains again.
+MIN_CORRECTIONS = 200
+RETRAIN_GROWTH = 1.25
+
+
+@task(TRAIN_RELEVANCE_TASK, time_limit_seconds=900)
+def train_relevance_task(workspace_id: int) -> None:
+    from resonanz.understanding.actions import do_train_relevance
+    from resonanz.workspaces.models import Workspace
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is not None:
+        do_train_relevance(workspace)
+
+
+def workspaces_due_for_relevance_training() -> list[int]:
+    """Workspaces with ≥ MIN_CORRECTIONS relevance corrections of both labels whose installed model (if
+    any) was trained on fewer than 1 / RETRAIN_GROWTH of them (and not tried on this many already)."""
+    rows = (
+        Correction.objects.filter(annotator="relevance")
+        .values("workspace_id")
+        .annotate(
+            n=Count("id"),
+            relevant=Count("id", filter=Q(label="true")),
+            noise=Count("id", filter=Q(label="false")),
+        )
+        .filter(n__gte=MIN_CORRECTIONS, relevant__gt=0, noise__gt=0)
+    )
+    counts = {row["workspace_id"]: row["n"] for row in rows}
+    trained = {
+        workspace_id: int((trained_on or {}).get("corrections", 0))
+        for workspace_id, trained_on in WorkspaceModel.objects.filter(
+            task="relevance", workspace_id__in=list(counts)
+        ).values_list("workspace_id", "trained_on")
+    }
+    from resonanz.workspaces.models import Workspace
+
+    tried = {
+        pk: int(
+            ((settings or {}).get("understanding") or {}).get("relevance_training", {}).get("corrections", 0)
+        )
+        for pk, settings in Workspace.objects.filter(pk__in=list(counts)).values_list("pk", "settings")
+    }
+    return sorted(
+        workspace_id
+        for workspace_id, n in counts.items()
+        if n >= RETRAIN_GROWTH * trained.get(workspace_id, 0)
+        and n >= RETRAIN_GROWTH * tried.get(workspace_id, 0)
+    )
+
+
+@periodic("understanding.relevance_training", every_seconds=3600)
+def relevance_training_everywhere() -> None:
+    for workspace_id in workspaces_due_for_relevance_training():
+        enqueue(TRAIN_RELEVANCE_TASK, workspace_id)
