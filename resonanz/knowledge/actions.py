@@ -257,7 +257,7 @@ def item_vector(title: str, text: str) -> np.ndarray:
     vectors = embedding.embed_texts([title, text])
     summed = vectors.sum(axis=0)
     norm = float(np.linalg.norm(summed))
-    return summed / norm if norm else summed
+    return np.asarray(summed / norm if norm else summed, dtype=np.float32)
 
 
 @dataclass(frozen=True)

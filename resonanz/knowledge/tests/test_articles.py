@@ -4,14 +4,18 @@ an agent inserts it)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
+from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.factories import AgentFactory, ConversationFactory, MessageFactory
 from resonanz.knowledge import actions, render, suggest
 from resonanz.knowledge.actions import ArticleInput
 from resonanz.knowledge.models import Article, ArticleVersion, SuggestionItem
 from resonanz.knowledge.shorten import shorten, weighted_length
+from resonanz.workspaces.models import Agent
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +34,14 @@ INVOICE_EN = ArticleInput(
     slug="invoice",
     status=Article.Status.PUBLISHED,
 )
+
+
+def make_agent() -> Agent:
+    return cast(Agent, AgentFactory())
+
+
+def make_message(**fields: Any) -> Message:
+    return cast(Message, MessageFactory(**fields))
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +64,7 @@ def test_markdown_renders_without_scripts_or_javascript_links():
 
 
 def test_a_script_in_a_title_is_stored_as_one_plain_line():
-    agent = AgentFactory()
+    agent = make_agent()
     article = actions.do_create_article(
         agent.workspace, agent, ArticleInput(title="<script>alert(1)</script>\nRouter", body="Text")
     )
@@ -60,7 +72,7 @@ def test_a_script_in_a_title_is_stored_as_one_plain_line():
 
 
 def test_bad_article_input_is_refused_and_nothing_is_stored():
-    agent = AgentFactory()
+    agent = make_agent()
     for bad in (
         ArticleInput(title="  ", body="x"),
         ArticleInput(title="x", body=""),
@@ -75,7 +87,7 @@ def test_bad_article_input_is_refused_and_nothing_is_stored():
 
 
 def test_versions_keep_every_state_and_show_a_diff():
-    agent = AgentFactory()
+    agent = make_agent()
     article = actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     edited = ArticleInput(
         **{**ROUTER_DE.__dict__, "body": ROUTER_DE.body.replace("Power-LED", "Power-LED (grün)")}
@@ -91,7 +103,7 @@ def test_versions_keep_every_state_and_show_a_diff():
 
 
 def test_saving_from_an_old_version_is_a_conflict_not_an_overwrite():
-    agent = AgentFactory()
+    agent = make_agent()
     article = actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     actions.do_update_article(article, agent, ROUTER_DE, base_version=1)
 
@@ -102,7 +114,7 @@ def test_saving_from_an_old_version_is_a_conflict_not_an_overwrite():
 
 
 def test_german_and_english_versions_share_the_slug():
-    agent = AgentFactory()
+    agent = make_agent()
     actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     english = ArticleInput(**{**ROUTER_DE.__dict__, "title": "Setting up your router", "language": "en"})
     actions.do_create_article(agent.workspace, agent, english)
@@ -115,7 +127,7 @@ def test_german_and_english_versions_share_the_slug():
 
 
 def test_feedback_is_counted():
-    agent = AgentFactory()
+    agent = make_agent()
     article = actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     actions.do_record_feedback(article, True)
     actions.do_record_feedback(article, True)
@@ -125,7 +137,7 @@ def test_feedback_is_counted():
 
 
 def test_suggestions_follow_writes_and_cross_languages():
-    agent = AgentFactory()
+    agent = make_agent()
     workspace_id = agent.workspace_id
     actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     assert [s.title for s in suggest.suggest(workspace_id, "Wie richte ich meinen neuen Router ein?")][
@@ -141,7 +153,7 @@ def test_suggestions_follow_writes_and_cross_languages():
 def test_a_question_in_a_language_no_article_has():
     """French: no French article exists; the multilingual embedding still finds the German router article,
     and an unrelated question gets no suggestion rather than a wrong one."""
-    agent = AgentFactory()
+    agent = make_agent()
     actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     actions.do_create_article(agent.workspace, agent, INVOICE_EN)
 
@@ -154,7 +166,7 @@ def test_a_question_in_a_language_no_article_has():
 
 
 def test_a_draft_article_is_not_suggested_until_published():
-    agent = AgentFactory()
+    agent = make_agent()
     draft = ArticleInput(**{**ROUTER_DE.__dict__, "status": Article.Status.DRAFT})
     article = actions.do_create_article(agent.workspace, agent, draft)
     assert suggest.suggest(agent.workspace_id, "Router einrichten") == []
@@ -164,7 +176,7 @@ def test_a_draft_article_is_not_suggested_until_published():
 
 
 def test_an_article_edited_while_an_agent_inserts_it():
-    agent = AgentFactory()
+    agent = make_agent()
     article = actions.do_create_article(agent.workspace, agent, ROUTER_DE)
     [shown] = [s for s in suggest.suggest(agent.workspace_id, "Router einrichten") if s.kind == "article"]
     # a colleague saves a new version between showing and clicking
@@ -198,13 +210,13 @@ def test_x_suggestions_fit_280_weighted_characters(settings):
 
 
 def test_past_agent_replies_join_the_index_and_drafts_check_duplicates():
-    agent = AgentFactory()
+    agent = make_agent()
     actions.do_create_article(agent.workspace, agent, ROUTER_DE)
-    conversation = ConversationFactory(workspace=agent.workspace, subject="Router einrichten")
-    question = MessageFactory(
-        conversation=conversation, direction="in", text="Wie richte ich den Router ein?"
+    conversation = cast(
+        Conversation, ConversationFactory(workspace=agent.workspace, subject="Router einrichten")
     )
-    reply = MessageFactory(
+    question = make_message(conversation=conversation, direction="in", text="Wie richte ich den Router ein?")
+    reply = make_message(
         conversation=conversation,
         direction="out",
         author_agent=agent,
