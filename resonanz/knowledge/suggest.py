@@ -73,16 +73,23 @@ def _lexical_rows(texts: Sequence[str]) -> sparse.csr_matrix:
 
 
 class Index:
-    """The items of one workspace. Rows are appended; a changed item gets a new row and its old row is
-    masked, so updates never rebuild the whole matrix (it is compacted when a quarter is stale)."""
+    """The items of one workspace. Rows are appended to preallocated buffers; a changed item gets a new row
+    and its old row is masked, so an update never rebuilds the whole index. Words are kept twice: by
+    column (CSC) for the bulk, so a query touches only the columns of its own words, and a small recent
+    part by row, merged into the columns once it passes MERGE_EVERY rows."""
+
+    MERGE_EVERY = 5000
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.position: dict[int, int] = {}  # item id -> row
-        self.vectors = np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
-        self.lexical = sparse.csr_matrix((0, HASH_FEATURES), dtype=np.float32)
+        self.vectors = np.zeros((1024, embedding.DIMENSIONS), dtype=np.float32)
+        self.active = np.zeros(1024, dtype=bool)
+        self.columns = sparse.csc_matrix((0, HASH_FEATURES), dtype=np.float32)  # rows [0, merged)
+        self.recent: list[sparse.csr_matrix] = []  # rows [merged, len(rows))
+        self.merged = 0
+        self.row_words: list[np.ndarray] = []  # each row's hashed word ids, to undo its document frequency
         self.document_frequency = np.zeros(HASH_FEATURES, dtype=np.float32)
-        self.active = np.zeros(0, dtype=bool)
         self.stale = 0
         self.lock = threading.Lock()
 
@@ -93,59 +100,90 @@ class Index:
         if not rows:
             return
         with self.lock:
-            # the newest version of each item wins
-            newest = {row.item_id: row for row in rows}
+            newest = {row.item_id: row for row in rows}  # the newest version of each item wins
             for item_id in newest:
                 old = self.position.pop(item_id, None)
                 if old is not None:
                     self._forget(old)
             fresh = [row for row in newest.values() if row.active]
             if fresh:
-                lexical = _lexical_rows([f"{row.title}\n{row.text}" for row in fresh])
-                self.document_frequency += np.bincount(lexical.indices, minlength=HASH_FEATURES).astype(
-                    np.float32
-                )
-                start = len(self.rows)
-                self.rows.extend(fresh)
-                self.vectors = np.vstack([self.vectors, np.vstack([row.vector for row in fresh])])
-                self.lexical = sparse.vstack([self.lexical, lexical], format="csr")
-                self.active = np.concatenate([self.active, np.ones(len(fresh), dtype=bool)])
-                for offset, row in enumerate(fresh):
-                    self.position[row.item_id] = start + offset
+                self._append(fresh)
             if self.stale > max(1000, len(self.rows) // 4):
                 self._compact()
+            elif len(self.rows) - self.merged >= self.MERGE_EVERY:
+                self._merge()
+
+    def _append(self, fresh: Sequence[Row]) -> None:
+        lexical = _lexical_rows([f"{row.title}\n{row.text}" for row in fresh])
+        self.document_frequency += np.bincount(lexical.indices, minlength=HASH_FEATURES).astype(np.float32)
+        start, end = len(self.rows), len(self.rows) + len(fresh)
+        if end > len(self.vectors):
+            capacity = max(end, 2 * len(self.vectors))
+            self.vectors = np.resize(self.vectors, (capacity, embedding.DIMENSIONS))
+            self.active = np.concatenate([self.active, np.zeros(capacity - len(self.active), dtype=bool)])
+        self.vectors[start:end] = np.vstack([row.vector for row in fresh])
+        self.active[start:end] = True
+        self.rows.extend(fresh)
+        self.recent.append(lexical)
+        self.row_words.extend(
+            lexical.indices[lexical.indptr[i] : lexical.indptr[i + 1]].copy() for i in range(len(fresh))
+        )
+        for offset, row in enumerate(fresh):
+            self.position[row.item_id] = start + offset
+
+    def _merge(self) -> None:
+        parts = [self.columns.tocsr(), *self.recent] if self.merged else self.recent
+        self.columns = sparse.vstack(parts, format="csc") if parts else self.columns
+        self.recent = []
+        self.merged = len(self.rows)
 
     def _forget(self, position: int) -> None:
         self.active[position] = False
-        row_slice = self.lexical.indices[self.lexical.indptr[position] : self.lexical.indptr[position + 1]]
-        self.document_frequency[row_slice] -= 1
+        self.document_frequency[self.row_words[position]] -= 1
         self.stale += 1
 
     def _compact(self) -> None:
-        keep = np.flatnonzero(self.active)
+        keep = np.flatnonzero(self.active[: len(self.rows)])
+        lexical = sparse.vstack([self.columns.tocsr(), *self.recent], format="csr")[keep]
         self.rows = [self.rows[i] for i in keep]
-        self.vectors = self.vectors[keep]
-        self.lexical = self.lexical[keep]
-        self.active = np.ones(len(keep), dtype=bool)
+        self.row_words = [self.row_words[i] for i in keep]
+        self.vectors[: len(keep)] = self.vectors[keep]
+        self.active[:] = False
+        self.active[: len(keep)] = True
+        self.columns = lexical.tocsc()
+        self.recent = []
+        self.merged = len(self.rows)
         self.position = {row.item_id: i for i, row in enumerate(self.rows)}
         self.stale = 0
 
+    def _lexical_scores(self, text: str) -> np.ndarray:
+        query = _vectorizer.transform([text])
+        words = query.indices
+        scores = np.zeros(len(self.rows), dtype=np.float32)
+        if not len(words):
+            return scores
+        total = max(len(self.position), 1)
+        idf = np.log((1.0 + total) / (1.0 + np.maximum(self.document_frequency[words], 0))) + 1.0
+        weights = ((1.0 + np.log(query.data)) * idf).astype(np.float32)
+        weights /= float(np.sqrt((weights**2).sum())) or 1.0
+        if self.merged:
+            scores[: self.merged] = self.columns[:, words] @ weights
+        if self.recent:
+            recent = sparse.vstack(self.recent, format="csr") if len(self.recent) > 1 else self.recent[0]
+            scores[self.merged :] = recent[:, words] @ weights
+        return scores
+
     def search(self, text: str, vector: np.ndarray, language: str = "", limit: int = 5) -> list[Suggestion]:
         with self.lock:
-            if not self.rows:
+            count = len(self.rows)
+            if not count:
                 return []
-            query = _vectorizer.transform([text]).astype(np.float32)
-            total = max(len(self.position), 1)
-            idf = np.log((1.0 + total) / (1.0 + self.document_frequency[query.indices])) + 1.0
-            query.data = (1.0 + np.log(query.data)) * idf
-            norm = float(np.sqrt((query.data**2).sum())) or 1.0
-            query.data /= norm
-            lexical = np.asarray((self.lexical @ query.T).todense()).ravel()
-            semantic = self.vectors @ vector if vector.any() else np.zeros(len(self.rows), dtype=np.float32)
+            lexical = self._lexical_scores(text)
+            semantic = self.vectors[:count] @ vector if vector.any() else np.zeros(count, dtype=np.float32)
             scores = EMBEDDING_WEIGHT * semantic + LEXICAL_WEIGHT * lexical
-            scores[~self.active] = -np.inf
-            count = min(limit * 4, len(scores))
-            top = np.argpartition(-scores, count - 1)[:count]
+            scores[~self.active[:count]] = -np.inf
+            wanted = min(limit * 4, count)
+            top = np.argpartition(-scores, wanted - 1)[:wanted]
             top = top[np.argsort(-scores[top], kind="stable")]
             out: list[Suggestion] = []
             seen_texts: set[str] = set()
