@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,9 @@ SAME_LANGUAGE_BONUS = 0.03
 KIND_BONUS = {"article": 0.04, "community_answer": 0.02, "agent_reply": 0.0}
 MIN_SCORE = 0.18  # below this nothing is offered: better no suggestion than a wrong one
 REFRESH_EVERY = 1.0  # seconds between looks at the database for new or changed items
-OVERLAP = timedelta(seconds=2)  # rows committed late with an earlier updated_at are still seen
+OVERLAP = timedelta(
+    seconds=5
+)  # a row committed late (or stamped by a process whose clock lags) is still seen
 
 _vectorizer = HashingVectorizer(
     n_features=HASH_FEATURES, alternate_sign=False, norm=None, ngram_range=(1, 1), lowercase=True
@@ -62,6 +64,9 @@ class Row:
     url: str
     vector: np.ndarray  # 512 floats, L2-normalized (zeros when unknown)
     active: bool = True
+
+
+_NO_VECTOR = np.zeros(0, dtype=np.float32)
 
 
 def _lexical_rows(texts: Sequence[str]) -> sparse.csr_matrix:
@@ -123,7 +128,7 @@ class Index:
             self.active = np.concatenate([self.active, np.zeros(capacity - len(self.active), dtype=bool)])
         self.vectors[start:end] = np.vstack([row.vector for row in fresh])
         self.active[start:end] = True
-        self.rows.extend(fresh)
+        self.rows.extend(replace(row, vector=_NO_VECTOR) for row in fresh)  # the vector lives in the buffer
         self.recent.append(lexical)
         self.row_words.extend(
             lexical.indices[lexical.indptr[i] : lexical.indptr[i + 1]].copy() for i in range(len(fresh))
@@ -217,6 +222,7 @@ class _Follower:
     def __init__(self) -> None:
         self.index = Index()
         self.seen_until: datetime | None = None
+        self.looked_at: datetime | None = None  # database clock at the last look
         self.checked_at = 0.0
         self.lock = threading.Lock()
 
@@ -244,11 +250,15 @@ def forget_indexes() -> None:
 
 
 def _follow(workspace_id: int, follower: _Follower) -> None:
+    from django.utils import timezone
+
     from resonanz.knowledge.models import SuggestionItem
 
     items = SuggestionItem.objects.filter(workspace_id=workspace_id)
-    if follower.seen_until is not None:
-        items = items.filter(updated_at__gte=follower.seen_until - OVERLAP)
+    looking_at = timezone.now()
+    if follower.seen_until is not None and follower.looked_at is not None:
+        # anything committed since the last look was stamped at most OVERLAP before it (short transactions)
+        items = items.filter(updated_at__gte=follower.looked_at - OVERLAP)
     fields = ("id", "kind", "source_id", "source_version", "language", "title", "text", "url", "embedding")
     rows: list[Row] = []
     newest = follower.seen_until
@@ -261,6 +271,7 @@ def _follow(workspace_id: int, follower: _Follower) -> None:
         rows = [row for row in rows if not _same(follower.index, row)]
     follower.index.apply(rows)
     follower.seen_until = newest
+    follower.looked_at = looking_at
 
 
 def _same(index: Index, row: Row) -> bool:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views
+from resonanz.web import knowledge_views, views
 
 app_name = "web"
 
@@ -20,4 +20,23 @@ urlpatterns = [
         name="delivery",
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
+    # knowledge: suggestions beside the composer, drafts from conversations, the public help centre
+    path(
+        "conversations/<int:conversation_id>/suggestions",
+        knowledge_views.suggestions,
+        name="suggestions",
+    ),
+    path(
+        "conversations/<int:conversation_id>/suggestions/<int:item_id>/insert",
+        knowledge_views.insert_suggestion,
+        name="insert_suggestion",
+    ),
+    path(
+        "conversations/<int:conversation_id>/draft-article",
+        knowledge_views.draft_article,
+        name="draft_article",
+    ),
+    path("hilfe/<str:language>/", knowledge_views.help_home, name="help_home"),
+    path("hilfe/<str:language>/<slug:slug>/", knowledge_views.help_article, name="help_article"),
+    path("hilfe/<str:language>/<slug:slug>/feedback", knowledge_views.help_feedback, name="help_feedback"),
 ]
