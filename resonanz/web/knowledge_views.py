@@ -197,3 +197,93 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
         return HttpResponse(status=400)
     actions.do_record_feedback(article, helpful == "yes", request.POST.get("comment", ""))
     return redirect(f"{request.path.rsplit('feedback', 1)[0]}?danke=1")
+
+
+# --- articles for agents: list, write, versions ------------------------------------------------------------
+
+
+@login_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    articles = Article.objects.filter(workspace_id=agent.workspace_id).select_related("category")
+    return render(request, "web/knowledge/articles.html", {"agent": agent, "articles": articles})
+
+
+def _article_input(request: HttpRequest) -> actions.ArticleInput:
+    post = request.POST
+    return actions.ArticleInput(
+        title=post.get("title", ""),
+        body=post.get("body", ""),
+        language=post.get("language", "de"),
+        slug=post.get("slug", ""),
+        category_slug=post.get("category", ""),
+        visibility=post.get("visibility", Article.Visibility.PUBLIC),
+        status=post.get("status", Article.Status.DRAFT),
+        video_url=post.get("video_url", ""),
+        video_transcript=post.get("video_transcript", ""),
+    )
+
+
+@login_required
+def article_edit(request: HttpRequest, article_id: int = 0) -> HttpResponse:
+    """New article (id 0) or a new version of one. Saving from an outdated version is refused (409)."""
+    agent = _agent(request)
+    article = None
+    if article_id:
+        article = Article.objects.filter(workspace_id=agent.workspace_id, pk=article_id).first()
+        if article is None:
+            raise Http404("article")
+    error = ""
+    status = 200
+    if request.method == "POST":
+        data = _article_input(request)
+        try:
+            if article is None:
+                article = actions.do_create_article(agent.workspace, agent, data)
+            else:
+                base = int(request.POST.get("base_version", "0") or 0)
+                article = actions.do_update_article(article, agent, data, base_version=base)
+            return redirect("web:article_edit", article_id=article.pk)
+        except (InvalidInput, Conflict) as problem:
+            # the form keeps the agent's text; after a conflict it is based on the newest version, so
+            # saving again replaces it knowingly
+            error, status = problem.message, problem.status_code
+            if article is not None:
+                article.refresh_from_db()
+        except ValueError:
+            error, status = "Version unbekannt", 400
+    return render(
+        request,
+        "web/knowledge/article_edit.html",
+        {
+            "agent": agent,
+            "article": article,
+            "form": request.POST if request.method == "POST" else None,
+            "categories": Category.objects.filter(workspace_id=agent.workspace_id),
+            "versions": list(article.versions.order_by("-number")[:20]) if article else [],
+            "visibilities": Article.Visibility.choices,
+            "statuses": Article.Status.choices,
+            "languages": LANGUAGES,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+def article_diff(request: HttpRequest, article_id: int) -> HttpResponse:
+    agent = _agent(request)
+    article = Article.objects.filter(workspace_id=agent.workspace_id, pk=article_id).first()
+    if article is None:
+        raise Http404("article")
+    try:
+        old = int(request.GET.get("from", max(article.version - 1, 1)))
+        new = int(request.GET.get("to", article.version))
+        lines = actions.version_diff(article, old, new)
+    except (ValueError, InvalidInput):
+        raise Http404("version") from None
+    return render(
+        request,
+        "web/knowledge/article_diff.html",
+        {"agent": agent, "article": article, "old": old, "new": new, "lines": lines},
+    )

@@ -157,3 +157,51 @@ def test_public_pages_are_cached_for_a_burst_of_visitors(
     with django_assert_max_num_queries(0):
         for _ in range(50):
             assert client.get("/hilfe/de/router-einrichten/").status_code == 200
+
+
+def test_agents_write_articles_in_versions_and_see_the_diff(agent_client, agent):
+    created = agent_client.post(
+        "/wissen/neu/",
+        {
+            "title": "<b>WLAN</b> langsam",
+            "body": "Router neu starten.",
+            "language": "de",
+            "status": "published",
+        },
+    )
+    article = Article.objects.get()
+    assert created.status_code == 302 and created["Location"] == f"/wissen/{article.pk}/"
+    form = {"title": "WLAN langsam", "body": "Router neu starten.\nKanal wechseln.", "language": "de"}
+    assert agent_client.post(f"/wissen/{article.pk}/", {**form, "base_version": "1"}).status_code == 302
+    # a colleague still on version 1 saves: conflict, their text stays in the form
+    stale = agent_client.post(f"/wissen/{article.pk}/", {**form, "body": "Anderer Text", "base_version": "1"})
+    assert stale.status_code == 409
+    assert "Anderer Text" in stale.content.decode()
+    assert 'name="base_version" value="2"' in stale.content.decode()
+    article.refresh_from_db()
+    assert article.version == 2
+
+    diff = agent_client.get(f"/wissen/{article.pk}/diff", {"from": "1", "to": "2"}).content.decode()
+    assert '<span class="added">+Kanal wechseln.</span>' in diff
+    assert "&lt;b&gt;WLAN&lt;/b&gt; langsam" in diff
+    listing = agent_client.get("/wissen/").content.decode()
+    assert "WLAN langsam" in listing and "<b>WLAN" not in listing
+    assert agent_client.get(f"/wissen/{article.pk}/diff", {"from": "1", "to": "9"}).status_code == 404
+
+
+def test_articles_of_another_workspace_are_not_found(agent_client):
+    from typing import cast
+
+    from resonanz.core.factories import AgentFactory, WorkspaceFactory
+    from resonanz.workspaces.models import Agent
+
+    other = cast(Agent, AgentFactory(workspace=WorkspaceFactory(slug="andere", name="Andere")))
+    article = actions.do_create_article(other.workspace, other, ROUTER)
+    assert agent_client.get(f"/wissen/{article.pk}/").status_code == 404
+    assert (
+        agent_client.post(
+            f"/wissen/{article.pk}/", {"title": "x", "body": "y", "base_version": "1"}
+        ).status_code
+        == 404
+    )
+    assert agent_client.get(f"/wissen/{article.pk}/diff").status_code == 404
