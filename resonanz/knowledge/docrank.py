@@ -11,6 +11,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -104,7 +105,7 @@ class Index:
         self.embedded_texts = embed([case.text for case in self.history])
         self.embedded_answers = embed([case.answer_text for case in self.history])
         self.candidates: dict[str, list[str]] = {}
-        self.lexical_descriptions: dict[str, object] = {}
+        self.lexical_descriptions: dict[str, Any] = {}
         self.embedded_descriptions: dict[str, np.ndarray] = {}
         for company, pool in self.descriptions.items():
             answers = sorted(pool)
@@ -112,6 +113,28 @@ class Index:
             texts = [pool[answer] for answer in answers]
             self.lexical_descriptions[company] = self.vectorizer.transform(texts)
             self.embedded_descriptions[company] = embed(texts)
+
+    def _pools(
+        self, queries: Sequence[Case]
+    ) -> tuple[dict[str, list[str]], dict[str, Any], dict[str, np.ndarray]]:
+        """What each query's answer is ranked among. Help documents: the company's whole list (history
+        links and the public catalogue). Replies (written once): the company's replies to the conversations
+        being ranked, so a past reply never competes with the reply that is being looked for."""
+        if self.repeats:
+            return self.candidates, self.lexical_descriptions, self.embedded_descriptions
+        pools: dict[str, dict[str, str]] = {}
+        for query in queries:
+            pools.setdefault(query.company, {})[query.answer] = query.answer_description
+        candidates = {company: sorted(pool) for company, pool in pools.items()}
+        lexical = {
+            company: self.vectorizer.transform([pools[company][a] for a in answers])
+            for company, answers in candidates.items()
+        }
+        embedded = {
+            company: self.embed([pools[company][a] for a in answers])
+            for company, answers in candidates.items()
+        }
+        return candidates, lexical, embedded
 
     def features(self, queries: Sequence[Case]) -> list[tuple[list[str], np.ndarray]]:
         """For each query: its company's candidate answers and one feature row per candidate. A past
@@ -122,9 +145,10 @@ class Index:
         lexical_to_answers = (lexical_queries @ self.lexical_answers.T).toarray()
         embedded_to_texts = embedded_queries @ self.embedded_texts.T
         embedded_to_answers = embedded_queries @ self.embedded_answers.T
+        candidates, lexical_descriptions, embedded_descriptions_of = self._pools(queries)
         out: list[tuple[list[str], np.ndarray]] = []
         for row, query in enumerate(queries):
-            answers = self.candidates.get(query.company, [])
+            answers = candidates.get(query.company, [])
             matrix = np.zeros((len(answers), len(FEATURES)))
             if not answers:
                 out.append((answers, matrix))
@@ -145,9 +169,9 @@ class Index:
                 matrix[i, 0] = counts[answer] / max(len(voters), 1)
                 matrix[i, 8] = float(counts[answer] == 0 and self.repeats)
                 matrix[i, 10] = np.log1p(counts[answer])
-            descriptions = self.lexical_descriptions[query.company]
+            descriptions = lexical_descriptions[query.company]
             matrix[:, 7] = (lexical_queries[row] @ descriptions.T).toarray()[0]  # type: ignore[attr-defined]
-            embedded_descriptions = self.embedded_descriptions[query.company]
+            embedded_descriptions = embedded_descriptions_of[query.company]
             matrix[:, 9] = embedded_descriptions @ embedded_queries[row]
             if voters:
                 # the best past conversation's similarity times its answer's likeness to each candidate

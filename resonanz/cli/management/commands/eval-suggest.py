@@ -40,12 +40,9 @@ class Command(BaseCommand):
         if test is None and options["cv"] < 2:
             raise CommandError("give --test FILE or --cv K (K ≥ 2)")
         embed = _no_embeddings if options["no_embeddings"] else _embedder()
-        catalogue = history.catalogue
-        if test is not None and options["format"] == "twcs":
-            # a brand's replies in the test file are what its real reply is ranked among
-            catalogue = {company: dict(pool) for company, pool in catalogue.items()}
-            for company, pool in test.catalogue.items():
-                catalogue.setdefault(company, {}).update(pool)
+        # ibm-cdp: every company's public document list; twcs: a brand's replies in the conversations being
+        # ranked (the test file, or the outer fold) are what its real reply is ranked among
+        catalogue = history.catalogue if datasets.ANSWERS_REPEAT[options["format"]] else {}
         repeats = datasets.ANSWERS_REPEAT[options["format"]]
         result: dict[str, Any]
         if test is not None:
