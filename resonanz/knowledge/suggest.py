@@ -123,8 +123,11 @@ class Index:
         self.document_frequency += np.bincount(lexical.indices, minlength=HASH_FEATURES).astype(np.float32)
         start, end = len(self.rows), len(self.rows) + len(fresh)
         if end > len(self.vectors):
-            capacity = max(end, 2 * len(self.vectors))
-            self.vectors = np.resize(self.vectors, (capacity, embedding.DIMENSIONS))
+            # a quarter of headroom: one new article after a full load must not copy every vector
+            capacity = max(end + end // 4 + 1024, len(self.vectors) + len(self.vectors) // 4)
+            vectors = np.zeros((capacity, embedding.DIMENSIONS), dtype=np.float32)
+            vectors[:start] = self.vectors[:start]
+            self.vectors = vectors
             self.active = np.concatenate([self.active, np.zeros(capacity - len(self.active), dtype=bool)])
         self.vectors[start:end] = np.vstack([row.vector for row in fresh])
         self.active[start:end] = True
