@@ -227,11 +227,16 @@ def do_upsert_suggestion_item(
     url: str = "",
     version: int = 1,
     active: bool = True,
+    embed: bool | None = None,
 ) -> SuggestionItem:
-    """One row per source; its embedding is computed here (one text, a few milliseconds)."""
+    """One row per source. Its embedding is computed here when this process has the model loaded (two
+    texts, a few milliseconds) or `embed=True`; otherwise the readers compute it (`suggest._with_vectors`),
+    so a writer that never suggests (the demo loader, a worker) does not load a 300 MB model for it."""
     from resonanz.understanding import embedding
 
-    vector = item_vector(title, text) if active else None
+    if embed is None:
+        embed = embedding.is_loaded()
+    vector = item_vector(title, text) if active and embed else None
     item, _ = SuggestionItem.objects.update_or_create(
         workspace_id=workspace_id,
         kind=kind,
@@ -250,14 +255,9 @@ def do_upsert_suggestion_item(
 
 
 def item_vector(title: str, text: str) -> np.ndarray:
-    """The title's and the text's embeddings added: a short title carries the topic that a long text's
-    averaged n-grams dilute (a German question finds "Understanding your invoice" by its title)."""
-    from resonanz.understanding import embedding
+    from resonanz.knowledge.suggest import item_vectors
 
-    vectors = embedding.embed_texts([title, text])
-    summed = vectors.sum(axis=0)
-    norm = float(np.linalg.norm(summed))
-    return np.asarray(summed / norm if norm else summed, dtype=np.float32)
+    return np.asarray(item_vectors([(title, text)])[0], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -356,5 +356,6 @@ def do_index_agent_replies(limit: int = 500) -> int:
             text=reply.text,
             language=reply.language,
             active=useful,
+            embed=True,  # replies come in bulk from the periodic job: one batch here, not in every reader
         )
     return len(replies)

@@ -272,9 +272,36 @@ def _follow(workspace_id: int, follower: _Follower) -> None:
     if follower.seen_until is not None:
         # the overlap re-reads rows already applied: apply only those that changed
         rows = [row for row in rows if not _same(follower.index, row)]
-    follower.index.apply(rows)
+    follower.index.apply(_with_vectors(rows))
     follower.seen_until = newest
     follower.looked_at = looking_at
+
+
+def _with_vectors(rows: list[Row]) -> list[Row]:
+    """Items written without a vector (the writer chose not to load the model, e.g. the demo) get one
+    here, in this process only: the reader needs the model for its queries anyway."""
+    missing = [i for i, row in enumerate(rows) if row.active and not row.vector.any()]
+    if not missing:
+        return rows
+    vectors = item_vectors([(rows[i].title, rows[i].text) for i in missing])
+    rows = list(rows)
+    for i, vector in zip(missing, vectors, strict=True):
+        rows[i] = replace(rows[i], vector=vector)
+    return rows
+
+
+def item_vectors(texts: Sequence[tuple[str, str]]) -> np.ndarray:
+    """Each item's title and text embeddings added and normalized: a short title carries the topic that a
+    long text's averaged n-grams dilute (a German question finds "Understanding your invoice" by its
+    title). An item without a title is its text's embedding."""
+    if not texts:
+        return np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
+    titles = embedding.embed_texts([title for title, _ in texts])
+    bodies = embedding.embed_texts([text for _, text in texts])
+    summed = titles + bodies
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.asarray(summed / norms, dtype=np.float32)
 
 
 def _same(index: Index, row: Row) -> bool:
