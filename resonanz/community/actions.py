@@ -1,0 +1,229 @@
+"""Writes on the community forum. Community first, staff when needed: a question without an accepted or
+official answer after its category's waiting time is due for staff (`questions_needing_staff`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from resonanz.channels.base import Author
+from resonanz.community.models import Answer, Member, Question, Vote
+from resonanz.contacts.actions import do_resolve_identity
+from resonanz.core.errors import InvalidInput, PermissionDenied, ResonanzError
+from resonanz.core.text import clean_text, one_line
+from resonanz.workspaces.models import Agent, Workspace
+
+
+class TooManyPosts(ResonanzError):
+    status_code = 429
+
+
+QUESTIONS_PER_MEMBER_HOUR = 5
+QUESTIONS_PER_IP_HOUR = 10
+ANSWERS_PER_MEMBER_HOUR = 20
+SPAM_QUEUE_FROM = 0.5
+DEFAULT_WAIT = dt.timedelta(hours=2)
+CATEGORY_WAIT = {"stoerungen": dt.timedelta(0)}  # outages go to staff at once
+SENSITIVE = re.compile(
+    r"\b(kündig\w*|anwalt|datenschutz|betrug|notfall|lawyer|fraud|emergency)\b", re.IGNORECASE
+)
+_SPAM_WORDS = re.compile(
+    r"\b(casino|viagra|crypto|bitcoin|gewinnspiel|kredit ohne schufa|click here)\b", re.I
+)
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+REPUTATION = {"accepted": 15, "upvote": 2, "downvote": -1}
+
+
+def spam_score(title: str, body: str) -> float:
+    """0 (fine) to 1 (spam): links, shouting, spam words, repeated characters."""
+    text = f"{title}\n{body}"
+    letters = [c for c in text if c.isalpha()]
+    shouting = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 20 else 0.0
+    score = 0.2 * min(len(_LINK.findall(text)), 3) + 0.5 * bool(_SPAM_WORDS.search(text))
+    score += 0.3 * (shouting > 0.6) + 0.2 * bool(re.search(r"(.)\1{7,}", text))
+    return round(min(score, 1.0), 2)
+
+
+def do_join(workspace: Workspace, nickname: str, display_name: str = "") -> Member:
+    """A member is a forum identity of a customer, like an X handle: the customer's history shows it."""
+    nickname = one_line(clean_text(nickname)[0], 40)
+    if not re.fullmatch(r"[\w.\- ]{3,40}", nickname):
+        raise InvalidInput("Spitzname: 3 bis 40 Buchstaben, Ziffern, Punkt, Bindestrich")
+    identity = do_resolve_identity(workspace, Author("forum", nickname, display_name or nickname))
+    try:
+        with transaction.atomic():
+            return Member.objects.create(workspace=workspace, identity=identity, nickname=nickname)
+    except IntegrityError:
+        return Member.objects.get(identity=identity)
+
+
+def _recent(queryset: QuerySet[Question] | QuerySet[Answer], now: dt.datetime) -> int:
+    return queryset.filter(created_at__gte=now - dt.timedelta(hours=1)).count()
+
+
+def do_ask_question(
+    member: Member, title: str, body: str, *, ip_address: str | None = None, category: str = ""
+) -> Question:
+    if member.banned:
+        raise PermissionDenied("gesperrt")
+    title = one_line(clean_text(title)[0], 200)
+    body = clean_text(body)[0].strip()
+    if len(title) < 5 or not body:
+        raise InvalidInput("Bitte Titel (mindestens 5 Zeichen) und Frage angeben")
+    now = timezone.now()
+    if _recent(Question.objects.filter(author=member), now) >= QUESTIONS_PER_MEMBER_HOUR:
+        raise TooManyPosts("Zu viele Fragen in kurzer Zeit")
+    if ip_address and _recent(Question.objects.filter(ip_address=ip_address), now) >= QUESTIONS_PER_IP_HOUR:
+        raise TooManyPosts("Zu viele Fragen von dieser Adresse")
+    score = spam_score(title, body)
+    wait = (
+        dt.timedelta(0) if SENSITIVE.search(f"{title} {body}") else CATEGORY_WAIT.get(category, DEFAULT_WAIT)
+    )
+    return Question.objects.create(
+        workspace_id=member.workspace_id,
+        author=member,
+        category=category,
+        title=title,
+        body=body,
+        spam_score=score,
+        status=Question.Status.QUEUED if score >= SPAM_QUEUE_FROM else Question.Status.OPEN,
+        ip_address=ip_address,
+        staff_needed_at=now + wait,
+    )
+
+
+def _check_open(question: Question) -> None:
+    if question.locked or question.status in (Question.Status.HIDDEN, Question.Status.QUEUED):
+        raise InvalidInput("Diese Frage nimmt keine Antworten an")
+
+
+def do_answer(member: Member, question: Question, body: str) -> Answer:
+    if member.banned:
+        raise PermissionDenied("gesperrt")
+    _check_open(question)
+    body = clean_text(body)[0].strip()
+    if not body:
+        raise InvalidInput("Antwort fehlt")
+    if _recent(Answer.objects.filter(member=member), timezone.now()) >= ANSWERS_PER_MEMBER_HOUR:
+        raise TooManyPosts("Zu viele Antworten in kurzer Zeit")
+    return Answer.objects.create(question=question, member=member, body=body)
+
+
+def do_post_official_answer(agent: Agent, question: Question, body: str) -> Answer:
+    """Staff answer, marked official; the question counts as answered and the answer joins suggestions."""
+    if question.workspace_id != agent.workspace_id:
+        raise InvalidInput("Frage gehört zu einem anderen Arbeitsbereich")
+    body = clean_text(body)[0].strip()
+    if not body:
+        raise InvalidInput("Antwort fehlt")
+    with transaction.atomic():
+        answer = Answer.objects.create(question=question, agent=agent, body=body, official=True)
+        Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
+        _index(question, answer)
+    return answer
+
+
+def do_vote(member: Member, answer: Answer, value: int) -> bool:
+    """One vote per member and answer (insert-or-ignore); returns whether it counted."""
+    if value not in (1, -1) or member.banned or answer.member_id == member.pk:
+        raise InvalidInput("Stimme nicht möglich")
+    try:
+        with transaction.atomic():
+            Vote.objects.create(answer=answer, member=member, value=value)
+            Answer.objects.filter(pk=answer.pk).update(score=F("score") + value)
+            if answer.member_id:
+                gain = REPUTATION["upvote" if value > 0 else "downvote"]
+                Member.objects.filter(pk=answer.member_id).update(reputation=F("reputation") + gain)
+    except IntegrityError:
+        return False
+    return True
+
+
+def do_accept_answer(member: Member, question: Question, answer: Answer) -> None:
+    if question.author_id != member.pk or answer.question_id != question.pk:
+        raise PermissionDenied("Nur wer gefragt hat, kann eine Antwort annehmen")
+    with transaction.atomic():
+        updated = Question.objects.filter(pk=question.pk, accepted_answer__isnull=True).update(
+            accepted_answer=answer, status=Question.Status.ANSWERED
+        )
+        if updated and answer.member_id and answer.member_id != member.pk:
+            Member.objects.filter(pk=answer.member_id).update(
+                reputation=F("reputation") + REPUTATION["accepted"]
+            )
+        if updated:
+            _index(question, answer)
+
+
+def _index(question: Question, answer: Answer) -> None:
+    from resonanz.knowledge.actions import do_upsert_suggestion_item
+    from resonanz.knowledge.models import SuggestionItem
+
+    do_upsert_suggestion_item(
+        question.workspace_id,
+        SuggestionItem.Kind.COMMUNITY_ANSWER,
+        answer.pk,
+        title=question.title,
+        text=answer.body,
+    )
+
+
+MODERATION = ("hide_question", "hide_answer", "lock", "ban", "approve", "edit_answer")
+
+
+def do_moderate(
+    moderator: Member | Agent,
+    action: str,
+    *,
+    question: Question | None = None,
+    answer: Answer | None = None,
+    member: Member | None = None,
+    body: str = "",
+) -> None:
+    """Community moderators (members flagged as such) and agents moderate; everyone else is refused."""
+    if isinstance(moderator, Member) and (not moderator.is_moderator or moderator.banned):
+        raise PermissionDenied("Nur Moderatoren")
+    if action == "hide_question" and question:
+        Question.objects.filter(pk=question.pk).update(status=Question.Status.HIDDEN)
+    elif action == "approve" and question:
+        Question.objects.filter(pk=question.pk, status=Question.Status.QUEUED).update(
+            status=Question.Status.OPEN
+        )
+    elif action == "lock" and question:
+        Question.objects.filter(pk=question.pk).update(locked=True)
+    elif action == "hide_answer" and answer:
+        Answer.objects.filter(pk=answer.pk).update(hidden=True)
+    elif action == "edit_answer" and answer and body.strip():
+        Answer.objects.filter(pk=answer.pk).update(body=clean_text(body)[0].strip())
+    elif action == "ban" and member:
+        Member.objects.filter(pk=member.pk).update(banned=True)
+    else:
+        raise InvalidInput(f"unbekannte Moderation {action!r}")
+
+
+def moderation_queue(workspace: Workspace) -> QuerySet[Question]:
+    return Question.objects.filter(workspace=workspace, status=Question.Status.QUEUED).order_by("-spam_score")
+
+
+def questions_needing_staff(workspace: Workspace, now: dt.datetime | None = None) -> QuerySet[Question]:
+    """Open questions past their waiting time with neither an accepted nor an official answer."""
+    now = now or timezone.now()
+    return (
+        Question.objects.filter(workspace=workspace, status=Question.Status.OPEN, staff_needed_at__lte=now)
+        .filter(accepted_answer__isnull=True)
+        .exclude(answers__official=True)
+    )
+
+
+def ranked_answers(question: Question) -> list[Answer]:
+    """Official first, then the accepted one, then by votes with trusted members' answers lifted."""
+    answers = list(question.answers.filter(hidden=False).select_related("member"))
+
+    def key(answer: Answer) -> tuple[int, int, float]:
+        trusted = bool(answer.member and answer.member.trusted)
+        return (-answer.official, -(answer.pk == question.accepted_answer_id), -(answer.score + 3 * trusted))
+
+    return sorted(answers, key=key)
