@@ -10,9 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from resonanz.channels.base import Author
+from resonanz.channels.base import Author, RawEvent
+from resonanz.channels.ingest import accept_events
+from resonanz.channels.models import ChannelAccount
 from resonanz.community.models import Answer, Member, Question, Vote
 from resonanz.contacts.actions import do_resolve_identity
+from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput, PermissionDenied, ResonanzError
 from resonanz.core.text import clean_text, one_line
 from resonanz.workspaces.models import Agent, Workspace
@@ -113,7 +116,9 @@ def do_answer(member: Member, question: Question, body: str) -> Answer:
     return Answer.objects.create(question=question, member=member, body=body)
 
 
-def do_post_official_answer(agent: Agent, question: Question, body: str) -> Answer:
+def do_post_official_answer(
+    agent: Agent, question: Question, body: str, *, source_message_id: int | None = None
+) -> Answer:
     """Staff answer, marked official; the question counts as answered and the answer joins suggestions."""
     if question.workspace_id != agent.workspace_id:
         raise InvalidInput("Frage gehört zu einem anderen Arbeitsbereich")
@@ -121,7 +126,9 @@ def do_post_official_answer(agent: Agent, question: Question, body: str) -> Answ
     if not body:
         raise InvalidInput("Antwort fehlt")
     with transaction.atomic():
-        answer = Answer.objects.create(question=question, agent=agent, body=body, official=True)
+        answer = Answer.objects.create(
+            question=question, agent=agent, body=body, official=True, source_message_id=source_message_id
+        )
         Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
         _index(question, answer)
     return answer
@@ -227,3 +234,94 @@ def ranked_answers(question: Question) -> list[Answer]:
         return (-answer.official, -(answer.pk == question.accepted_answer_id), -(answer.score + 3 * trusted))
 
     return sorted(answers, key=key)
+
+
+QUESTION_EVENT = "community-question-{}"
+
+
+def community_account(workspace: Workspace) -> ChannelAccount | None:
+    """The channel account community questions arrive on: one whose events are forum identities (the demo's
+    "Community-Forum" imitates `forum`)."""
+    return ChannelAccount.objects.filter(workspace=workspace, config__imitates="forum").order_by("pk").first()
+
+
+def do_route_due_questions(workspace: Workspace, now: dt.datetime | None = None) -> int:
+    """Community first, staff when needed: every question due for staff becomes an inbound event on the
+    community channel account, so it is stored, threaded, annotated and routed like any message; the author
+    is the member's forum identity (one customer, one history). Idempotent on the event id."""
+    account = community_account(workspace)
+    if account is None:
+        return 0
+    due = list(
+        questions_needing_staff(workspace, now).filter(routed_at__isnull=True).select_related("author")
+    )
+    if not due:
+        return 0
+    events = [
+        RawEvent(
+            QUESTION_EVENT.format(question.pk),
+            {
+                "id": QUESTION_EVENT.format(question.pk),
+                "author": {
+                    "kind": "forum",
+                    "handle": question.author.nickname,
+                    "name": question.author.nickname,
+                },
+                "text": f"{question.title}\n\n{question.body}",
+                "subject": question.title,
+                "public": True,
+            },
+            event_type="message",
+        )
+        for question in due
+    ]
+    accept_events(account, events)
+    Question.objects.filter(pk__in=[q.pk for q in due]).update(routed_at=now or timezone.now())
+    return len(due)
+
+
+def do_publish_staff_replies(limit: int = 200) -> int:
+    """The agent's public reply in a conversation that came from a community question is posted back in the
+    thread as the official answer (once per reply)."""
+    routed = {
+        QUESTION_EVENT.format(q.pk): q
+        for q in Question.objects.filter(routed_at__isnull=False).exclude(status=Question.Status.HIDDEN)[
+            :limit
+        ]
+    }
+    if not routed:
+        return 0
+    questions = Message.objects.filter(
+        direction=Message.Direction.INBOUND, external_id__in=list(routed)
+    ).values_list("conversation_id", "external_id")
+    conversation_question = {
+        conversation_id: routed[external_id] for conversation_id, external_id in questions
+    }
+    published = set(
+        Answer.objects.filter(source_message_id__isnull=False).values_list("source_message_id", flat=True)
+    )
+    replies = (
+        Message.objects.filter(
+            conversation_id__in=list(conversation_question),
+            direction=Message.Direction.OUTBOUND,
+            visibility=Message.Visibility.PUBLIC,
+            author_agent__isnull=False,
+        )
+        .exclude(pk__in=published)
+        .select_related("author_agent")
+        .order_by("pk")
+    )
+    count = 0
+    for reply in replies:
+        assert reply.author_agent is not None
+        try:
+            do_post_official_answer(
+                reply.author_agent,
+                conversation_question[reply.conversation_id],
+                reply.text,
+                source_message_id=reply.pk,
+            )
+            count += 1
+        except (IntegrityError, InvalidInput):
+            continue  # posted by a parallel run, or an empty reply
+    return count

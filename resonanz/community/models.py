@@ -54,6 +54,7 @@ class Question(models.Model):
         "Answer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     staff_needed_at = models.DateTimeField(null=True, blank=True)
+    routed_at = models.DateTimeField(null=True, blank=True)  # handed to staff as a conversation
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
@@ -70,6 +71,8 @@ class Answer(models.Model):
     official = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     score = models.IntegerField(default=0)
+    # the agent's reply in the routed conversation that this official answer publishes (once)
+    source_message_id = models.BigIntegerField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

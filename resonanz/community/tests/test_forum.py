@@ -127,3 +127,33 @@ def test_questions_are_due_for_staff_after_the_categorys_waiting_time(agent):
     answer = actions.do_answer(helper, normal, "Ja, zum Monatsersten.")
     actions.do_accept_answer(member, normal, answer)
     assert list(actions.questions_needing_staff(agent.workspace, later)) == [sensitive]
+
+
+def test_a_due_question_becomes_a_conversation_and_the_agents_reply_comes_back_official(
+    agent, django_capture_on_commit_callbacks
+):
+    from resonanz.channels.models import InboundEvent
+    from resonanz.conversations.actions import do_send_reply
+    from resonanz.conversations.models import Conversation
+    from resonanz.core.factories import ChannelAccountFactory
+
+    ChannelAccountFactory(workspace=agent.workspace, name="Community-Forum", config={"imitates": "forum"})
+    member = actions.do_join(agent.workspace, "kein_netz")
+    question = actions.do_ask_question(member, "Kein Internet in Köln", "Seit 8 Uhr.", category="stoerungen")
+    actions.do_ask_question(member, "Tarif wechseln", "Geht das mitten im Monat?")  # still waiting
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.do_route_due_questions(agent.workspace) == 1
+    assert actions.do_route_due_questions(agent.workspace) == 0  # once
+    assert InboundEvent.objects.filter(external_id=f"community-question-{question.pk}").count() == 1
+    conversation = Conversation.objects.get(messages__external_id=f"community-question-{question.pk}")
+    assert conversation.customer_id == member.identity.customer_id  # the member's customer, like any channel
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_send_reply(agent, conversation, "Die Störung ist bekannt und bis 14 Uhr behoben.", private=False)
+    assert actions.do_publish_staff_replies() == 1
+    assert actions.do_publish_staff_replies() == 0
+    [answer] = question.answers.all()
+    assert answer.official and answer.agent_id == agent.pk
+    question.refresh_from_db()
+    assert question.status == Question.Status.ANSWERED

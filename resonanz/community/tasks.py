@@ -1,0 +1,15 @@
+"""Community tasks: due questions go to staff, staff replies come back as official answers."""
+
+from __future__ import annotations
+
+from resonanz.core.scheduler import periodic
+
+
+@periodic("community.route_due_questions", every_seconds=60)
+def route_due_questions() -> None:
+    from resonanz.community.actions import do_publish_staff_replies, do_route_due_questions
+    from resonanz.workspaces.models import Workspace
+
+    for workspace in Workspace.objects.all():
+        do_route_due_questions(workspace)
+    do_publish_staff_replies()
