@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -13,7 +14,7 @@ from django.utils import timezone
 from resonanz.channels.base import Author, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
-from resonanz.community.models import Answer, Member, Question, Vote
+from resonanz.community.models import Answer, DeflectionEvent, Member, Question, Vote
 from resonanz.contacts.actions import do_resolve_identity
 from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput, PermissionDenied, ResonanzError
@@ -175,6 +176,7 @@ def _index(question: Question, answer: Answer) -> None:
         answer.pk,
         title=question.title,
         text=answer.body,
+        url=f"/community/{question.pk}/",
     )
 
 
@@ -325,3 +327,31 @@ def do_publish_staff_replies(limit: int = 200) -> int:
         except (IntegrityError, InvalidInput):
             continue  # posted by a parallel run, or an empty reply
     return count
+
+
+def do_record_deflection(workspace: Workspace, visit: str, kind: str) -> None:
+    if kind in DeflectionEvent.Kind.values and re.fullmatch(r"[0-9a-f]{32}", visit):
+        DeflectionEvent.objects.create(workspace=workspace, visit=visit, kind=kind)
+
+
+@dataclass(frozen=True)
+class DeflectionFigures:
+    visits_with_matches: int
+    opened: int
+    deflected: int  # opened a match and did not ask
+
+    @property
+    def share(self) -> float:
+        return round(self.deflected / self.visits_with_matches, 3) if self.visits_with_matches else 0.0
+
+
+def deflection_figures(workspace: Workspace, since: dt.datetime | None = None) -> DeflectionFigures:
+    events = DeflectionEvent.objects.filter(workspace=workspace)
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    kinds: dict[str, set[str]] = {}
+    for visit, kind in events.values_list("visit", "kind"):
+        kinds.setdefault(visit, set()).add(kind)
+    shown = [k for k in kinds.values() if "shown" in k]
+    opened = [k for k in shown if "opened" in k]
+    return DeflectionFigures(len(shown), len(opened), sum(1 for k in opened if "asked" not in k))

@@ -89,3 +89,21 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.value:+d} on {self.answer_id}"
+
+
+class DeflectionEvent(models.Model):
+    """One step of one visitor typing a question: matching answers shown, one opened, the question asked
+    anyway. A visit that opened a match and never asked is a deflected question."""
+
+    class Kind(models.TextChoices):
+        SHOWN = "shown", _("Treffer gezeigt")
+        OPENED = "opened", _("Treffer geöffnet")
+        ASKED = "asked", _("Frage gestellt")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    visit = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.visit} {self.kind}"

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import knowledge_views, views
+from resonanz.web import community_views, knowledge_views, views
 
 app_name = "web"
 
@@ -40,6 +40,12 @@ urlpatterns = [
     path("wissen/neu/", knowledge_views.article_edit, name="article_new"),
     path("wissen/<int:article_id>/", knowledge_views.article_edit, name="article_edit"),
     path("wissen/<int:article_id>/diff", knowledge_views.article_diff, name="article_diff"),
+    path("community/", community_views.question_list, name="community"),
+    path("community/fragen/", community_views.ask, name="community_ask"),
+    path("community/treffer", community_views.matches, name="community_matches"),
+    path("community/weiter", community_views.open_match, name="community_open"),
+    path("community/<int:question_id>/", community_views.question_detail, name="community_question"),
+    path("community/<int:question_id>/antworten", community_views.answer, name="community_answer"),
     path("hilfe/<str:language>/", knowledge_views.help_home, name="help_home"),
     path("hilfe/<str:language>/<slug:slug>/", knowledge_views.help_article, name="help_article"),
     path("hilfe/<str:language>/<slug:slug>/feedback", knowledge_views.help_feedback, name="help_feedback"),
