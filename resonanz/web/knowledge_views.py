@@ -205,8 +205,14 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
 @login_required
 def article_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
+    from resonanz.community.actions import deflection_figures
+
     articles = Article.objects.filter(workspace_id=agent.workspace_id).select_related("category")
-    return render(request, "web/knowledge/articles.html", {"agent": agent, "articles": articles})
+    return render(
+        request,
+        "web/knowledge/articles.html",
+        {"agent": agent, "articles": articles, "deflection": deflection_figures(agent.workspace)},
+    )
 
 
 def _article_input(request: HttpRequest) -> actions.ArticleInput:
