@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from resonanz.core.errors import ResonanzError
 from resonanz.knowledge import suggest
 from resonanz.knowledge.models import Article
 from resonanz.web.knowledge_views import _public_workspace
+from resonanz.web.views import _agent
 
 VISIBLE = (Question.Status.OPEN, Question.Status.ANSWERED)
 
@@ -140,3 +142,43 @@ def answer(request: HttpRequest, question_id: int) -> HttpResponse:
         )
         return response
     return redirect("web:community_question", question_id=question.pk)
+
+
+# --- moderation (agents) ---------------------------------------------------------------------------------
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    """The moderation queue and the latest questions, with hide, lock, approve and ban."""
+    agent = _agent(request)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        question = Question.objects.filter(
+            workspace_id=agent.workspace_id, pk=request.POST.get("question") or 0
+        ).first()
+        if question is None:
+            raise Http404("question")
+        action = request.POST.get("action", "")
+        try:
+            if action == "ban":
+                actions.do_moderate(agent, "ban", member=question.author)
+            else:
+                actions.do_moderate(agent, action, question=question)
+            return redirect("web:community_moderation")
+        except ResonanzError as problem:
+            error, status = problem.message, problem.status_code
+    return render(
+        request,
+        "web/community/moderation.html",
+        {
+            "agent": agent,
+            "queue": actions.moderation_queue(agent.workspace).select_related("author")[:50],
+            "latest": Question.objects.filter(workspace_id=agent.workspace_id)
+            .exclude(status=Question.Status.QUEUED)
+            .select_related("author")
+            .order_by("-created_at")[:30],
+            "error": error,
+        },
+        status=status,
+    )

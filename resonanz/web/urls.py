@@ -41,6 +41,7 @@ urlpatterns = [
     path("wissen/<int:article_id>/", knowledge_views.article_edit, name="article_edit"),
     path("wissen/<int:article_id>/diff", knowledge_views.article_diff, name="article_diff"),
     path("community/", community_views.question_list, name="community"),
+    path("community/moderation/", community_views.moderation, name="community_moderation"),
     path("community/fragen/", community_views.ask, name="community_ask"),
     path("community/treffer", community_views.matches, name="community_matches"),
     path("community/weiter", community_views.open_match, name="community_open"),

@@ -106,3 +106,24 @@ def test_queued_spam_is_not_shown_and_limits_answer_429(agent, client: Client):
     assert (
         client.post("/community/fragen/", {"nickname": "x", "title": "kurz", "body": ""}).status_code == 400
     )
+
+
+def test_agents_moderate_the_queue(agent, agent_client, client: Client):
+    spammer = actions.do_join(agent.workspace, "spammer")
+    spam = actions.do_ask_question(spammer, "GRATIS CASINO BONUS", "http://x.example http://y.example")
+    page = agent_client.get("/community/moderation/").content.decode()
+    assert "GRATIS CASINO BONUS" in page
+    assert client.get("/community/moderation/").status_code == 302  # login first
+    assert (
+        agent_client.post("/community/moderation/", {"question": spam.pk, "action": "approve"}).status_code
+        == 302
+    )
+    spam.refresh_from_db()
+    assert spam.status == Question.Status.OPEN
+    agent_client.post("/community/moderation/", {"question": spam.pk, "action": "ban"})
+    spammer.refresh_from_db()
+    assert spammer.banned
+    assert (
+        agent_client.post("/community/moderation/", {"question": spam.pk, "action": "explode"}).status_code
+        == 400
+    )
