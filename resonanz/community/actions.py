@@ -18,8 +18,11 @@ from resonanz.community.models import Answer, DeflectionEvent, Member, Question,
 from resonanz.contacts.actions import do_resolve_identity
 from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput, PermissionDenied, ResonanzError
+from resonanz.core.queue import enqueue
 from resonanz.core.text import clean_text, one_line
 from resonanz.workspaces.models import Agent, Workspace
+
+NOTIFY_TASK = "community.notify_asker"
 
 
 class TooManyPosts(ResonanzError):
@@ -52,17 +55,26 @@ def spam_score(title: str, body: str) -> float:
     return round(min(score, 1.0), 2)
 
 
-def do_join(workspace: Workspace, nickname: str, display_name: str = "") -> Member:
+def do_join(workspace: Workspace, nickname: str, display_name: str = "", email: str = "") -> Member:
     """A member is a forum identity of a customer, like an X handle: the customer's history shows it."""
     nickname = one_line(clean_text(nickname)[0], 40)
     if not re.fullmatch(r"[\w.\- ]{3,40}", nickname):
         raise InvalidInput("Spitzname: 3 bis 40 Buchstaben, Ziffern, Punkt, Bindestrich")
     identity = do_resolve_identity(workspace, Author("forum", nickname, display_name or nickname))
+    email = email.strip()[:254]
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput("E-Mail-Adresse ungültig")
     try:
         with transaction.atomic():
-            return Member.objects.create(workspace=workspace, identity=identity, nickname=nickname)
+            return Member.objects.create(
+                workspace=workspace, identity=identity, nickname=nickname, email=email
+            )
     except IntegrityError:
-        return Member.objects.get(identity=identity)
+        member = Member.objects.get(identity=identity)
+        if email and member.email != email:
+            Member.objects.filter(pk=member.pk).update(email=email)
+            member.email = email
+        return member
 
 
 def _recent(queryset: QuerySet[Question] | QuerySet[Answer], now: dt.datetime) -> int:
@@ -114,7 +126,10 @@ def do_answer(member: Member, question: Question, body: str) -> Answer:
         raise InvalidInput("Antwort fehlt")
     if _recent(Answer.objects.filter(member=member), timezone.now()) >= ANSWERS_PER_MEMBER_HOUR:
         raise TooManyPosts("Zu viele Antworten in kurzer Zeit")
-    return Answer.objects.create(question=question, member=member, body=body)
+    with transaction.atomic():
+        answer = Answer.objects.create(question=question, member=member, body=body)
+        enqueue(NOTIFY_TASK, answer.pk)
+    return answer
 
 
 def do_post_official_answer(
@@ -132,6 +147,7 @@ def do_post_official_answer(
         )
         Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
         _index(question, answer)
+        enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
 
@@ -355,3 +371,30 @@ def deflection_figures(workspace: Workspace, since: dt.datetime | None = None) -
     shown = [k for k in kinds.values() if "shown" in k]
     opened = [k for k in shown if "opened" in k]
     return DeflectionFigures(len(shown), len(opened), sum(1 for k in opened if "asked" not in k))
+
+
+def notify_asker(answer_id: int) -> bool:
+    """E-mail the asker (when they left an address) that their question has an answer. Django's mail
+    backend (EMAIL_HOST, EMAIL_PORT …); returns whether a mail went out."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    answer = Answer.objects.select_related("question__author", "member", "agent").filter(pk=answer_id).first()
+    if answer is None or answer.hidden:
+        return False
+    asker = answer.question.author
+    if not asker.email or answer.member_id == asker.pk or asker.banned:
+        return False
+    who = (
+        "Das Team (offizielle Antwort)"
+        if answer.official
+        else (answer.member.nickname if answer.member else "")
+    )
+    link = f"{settings.PUBLIC_URL}/community/{answer.question_id}/"
+    send_mail(
+        subject=f"Neue Antwort: {answer.question.title}"[:150],
+        message=f"Hallo {asker.nickname},\n\n{who} hat auf Ihre Frage geantwortet:\n\n{answer.body}\n\n{link}\n",
+        from_email=None,
+        recipient_list=[asker.email],
+    )
+    return True

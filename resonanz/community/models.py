@@ -16,6 +16,7 @@ class Member(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="community_members")
     identity = models.OneToOneField(Identity, on_delete=models.CASCADE, related_name="community_member")
     nickname = models.CharField(max_length=40)
+    email = models.EmailField(blank=True, help_text="optional: notified when the question gets an answer")
     reputation = models.IntegerField(default=0)
     banned = models.BooleanField(default=False)
     is_moderator = models.BooleanField(default=False)

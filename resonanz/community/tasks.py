@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
 
 
@@ -13,3 +14,10 @@ def route_due_questions() -> None:
     for workspace in Workspace.objects.all():
         do_route_due_questions(workspace)
     do_publish_staff_replies()
+
+
+@task("community.notify_asker", time_limit_seconds=60)
+def notify_asker(answer_id: int) -> None:
+    from resonanz.community.actions import notify_asker as send
+
+    send(answer_id)

@@ -64,13 +64,13 @@ def _ip(request: HttpRequest) -> str | None:
 def ask(request: HttpRequest) -> HttpResponse:
     workspace = _public_workspace()
     visit = request.POST.get("visit") or uuid.uuid4().hex
-    form = {"nickname": "", "title": "", "body": "", "category": ""}
+    form = {"nickname": "", "email": "", "title": "", "body": "", "category": ""}
     error = ""
     status = 200
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
         try:
-            member = actions.do_join(workspace, form["nickname"])
+            member = actions.do_join(workspace, form["nickname"], email=form["email"])
             question = actions.do_ask_question(
                 member, form["title"], form["body"], ip_address=_ip(request), category=form["category"][:80]
             )

@@ -157,3 +157,49 @@ def test_a_due_question_becomes_a_conversation_and_the_agents_reply_comes_back_o
     assert answer.official and answer.agent_id == agent.pk
     question.refresh_from_db()
     assert question.status == Question.Status.ANSWERED
+
+
+def test_the_asker_is_notified_by_email_through_a_local_smtp_server(
+    agent, settings, django_capture_on_commit_callbacks
+):
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    received: list[tuple[list[str], bytes]] = []
+    arrived = threading.Event()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            received.append((list(envelope.rcpt_tos), envelope.content))
+            arrived.set()
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.DEFAULT_FROM_EMAIL = "community@netzwelt.example"
+        asker = actions.do_join(agent.workspace, "fragende", email="fragende@example.org")
+        silent = actions.do_join(agent.workspace, "ohne_mail")
+        helper = actions.do_join(agent.workspace, "helfer")
+        question = actions.do_ask_question(asker, "Router blinkt rot", "Was tun?")
+        other = actions.do_ask_question(silent, "WLAN weg", "Seit gestern.")
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.do_answer(helper, question, "Kabel in die erste Buchse der TAE-Dose stecken.")
+            actions.do_answer(helper, other, "Router neu starten.")  # no address: no mail
+        assert arrived.wait(10)
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    recipients, content = received[0]
+    assert recipients == ["fragende@example.org"]
+    assert b"Kabel in die erste Buchse" in content
+    with pytest.raises(InvalidInput):
+        actions.do_join(agent.workspace, "falsch", email="keine-adresse")
