@@ -370,3 +370,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "resonanz"
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Where customers reach this installation (https://hilfe.example.de): links to public help articles in
+# replies are absolute only when it is set.
+PUBLIC_URL = env.str("RESONANZ_PUBLIC_URL", default="").rstrip("/")

@@ -11,17 +11,17 @@ class Conversation(models.Model):
     """One concern of one customer, across channels; owned by one agent (one-hand management)."""
 
     class Status(models.TextChoices):
-        NEW = "new", "neu"
-        OPEN = "open", "offen"
-        PENDING = "pending", "wartend"
-        SOLVED = "solved", "gelöst"
-        CLOSED = "closed", "geschlossen"
+        NEW = "new", _("neu")
+        OPEN = "open", _("offen")
+        PENDING = "pending", _("wartend")
+        SOLVED = "solved", _("gelöst")
+        CLOSED = "closed", _("geschlossen")
 
     class Priority(models.IntegerChoices):
-        LOW = 0, "niedrig"
-        NORMAL = 1, "normal"
-        HIGH = 2, "hoch"
-        URGENT = 3, "dringend"
+        LOW = 0, _("niedrig")
+        NORMAL = 1, _("normal")
+        HIGH = 2, _("hoch")
+        URGENT = 3, _("dringend")
 
     OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 

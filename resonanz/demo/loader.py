@@ -29,6 +29,7 @@ from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput
 from resonanz.demo import content
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
+from resonanz.demo.knowledge import ensure_knowledge_base
 from resonanz.routing.actions import do_save_routing_rule
 from resonanz.routing.models import RoutingRule
 from resonanz.understanding.actions import do_ensure_default_topics
@@ -210,6 +211,7 @@ def load_demo(
     accounts = ensure_channel_accounts(workspace)
     ensure_app_channel(workspace)
     ensure_routing_rules(workspace)
+    ensure_knowledge_base(workspace)  # the help centre and agents' suggestions have articles from the start
     accepted = 0
     replies = 0
     batch: list[DemoPost] = []

@@ -38,6 +38,11 @@ def _encoder() -> Any:
         return _model
 
 
+def is_loaded() -> bool:
+    """Whether this process has the model in memory (callers that can defer an embedding ask first)."""
+    return _model is not None
+
+
 def _key(text: str) -> str:
     return hashlib.blake2b(text[:MAX_CHARS].encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_catalog, views_routing, views_settings
+from resonanz.web import community_views, knowledge_views, views, views_catalog, views_routing, views_settings
 
 app_name = "web"
 
@@ -58,4 +58,34 @@ urlpatterns = [
     path("settings/sla/", views_catalog.sla, name="settings_sla"),
     path("settings/sla/<int:policy_id>/delete", views_catalog.sla_delete, name="settings_sla_delete"),
     path("settings/audit/", views_settings.audit_log, name="settings_audit"),
+    # knowledge: suggestions beside the composer, drafts from conversations, the public help centre
+    path(
+        "conversations/<int:conversation_id>/suggestions",
+        knowledge_views.suggestions,
+        name="suggestions",
+    ),
+    path(
+        "conversations/<int:conversation_id>/suggestions/<int:item_id>/insert",
+        knowledge_views.insert_suggestion,
+        name="insert_suggestion",
+    ),
+    path(
+        "conversations/<int:conversation_id>/draft-article",
+        knowledge_views.draft_article,
+        name="draft_article",
+    ),
+    path("wissen/", knowledge_views.article_list, name="articles"),
+    path("wissen/neu/", knowledge_views.article_edit, name="article_new"),
+    path("wissen/<int:article_id>/", knowledge_views.article_edit, name="article_edit"),
+    path("wissen/<int:article_id>/diff", knowledge_views.article_diff, name="article_diff"),
+    path("community/", community_views.question_list, name="community"),
+    path("community/moderation/", community_views.moderation, name="community_moderation"),
+    path("community/fragen/", community_views.ask, name="community_ask"),
+    path("community/treffer", community_views.matches, name="community_matches"),
+    path("community/weiter", community_views.open_match, name="community_open"),
+    path("community/<int:question_id>/", community_views.question_detail, name="community_question"),
+    path("community/<int:question_id>/antworten", community_views.answer, name="community_answer"),
+    path("hilfe/<str:language>/", knowledge_views.help_home, name="help_home"),
+    path("hilfe/<str:language>/<slug:slug>/", knowledge_views.help_article, name="help_article"),
+    path("hilfe/<str:language>/<slug:slug>/feedback", knowledge_views.help_feedback, name="help_feedback"),
 ]
