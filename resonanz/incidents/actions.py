@@ -44,6 +44,7 @@ FAN_OUT_TASK = "incidents.fan_out"
 SEEN_ANNOTATOR = "incident_detector"
 FAN_OUT_BATCH = 5000
 LEASE_SECONDS = 120
+PERSIST_SECONDS = 30
 MAX_PUBLIC_TEXT = 5000
 
 
@@ -91,23 +92,30 @@ def with_detector(
     workspace: Workspace, work: Callable[[detector.DetectorState, detector.DetectorConfig], object]
 ) -> None:
     """Run `work` on the workspace's detector state as its one owner: the record row is locked for the
-    transaction (select_for_update; SQLite serializes writers), the lease fields say who holds it, and the
-    state is written back before commit. A failure rolls everything back, the state included."""
+    transaction (select_for_update; SQLite serializes writers) and the lease fields say who holds it.
+
+    The state is written back when `work` returns something true (an incident opened, grew or ended, or an
+    agent's decision) and otherwise at most every PERSIST_SECONDS: writing a large state costs more than a
+    batch of messages. Between writes this process keeps it in memory, as long as the record's version shows
+    that nobody else wrote. A failure rolls everything back and drops the memory copy."""
     config = detector_config(workspace)
     with transaction.atomic():
         DetectorRecord.objects.get_or_create(workspace=workspace)
         record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
         with _cache_lock:
             cached = _cache.pop(workspace.pk, None)
-        state = cached[1] if cached and cached[0] == record.version else detector.loads(bytes(record.state))
+        in_memory = cached is not None and cached[0] == record.version
+        state = cached[1] if cached and in_memory else detector.loads(bytes(record.state))
         now = timezone.now()
         detector.set_maintenance(state, maintenance_windows(workspace, now))
-        work(state, config)
-        record.state = detector.dumps(state)
-        record.version += 1
-        record.lease_owner = _owner()
-        record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
-        record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
+        changed = bool(work(state, config))
+        stale = record.lease_until is None or now - record.updated_at >= dt.timedelta(seconds=PERSIST_SECONDS)
+        if changed or stale or not in_memory or record.lease_owner != _owner():
+            record.state = detector.dumps(state)
+            record.version += 1
+            record.lease_owner = _owner()
+            record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+            record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
         version = record.version
 
         def remember() -> None:
@@ -136,8 +144,9 @@ def do_detect(
     """Feed understood messages to the workspace's detector and apply what it found. Returns the ids of the
     incidents that opened or grew."""
     touched: list[int] = []
+    events_seen: list[detector.Event] = []
 
-    def work(state: detector.DetectorState, config: detector.DetectorConfig) -> None:
+    def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
         by_id = {item.message_id: item for item in inputs}
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
             observation = detector.Observation(
@@ -149,6 +158,7 @@ def do_detect(
                 state=item.state,
             )
             for event in detector.observe(state, observation, config, embed):
+                events_seen.append(event)
                 incident_id = _apply_event(workspace, event, by_id)
                 if incident_id is not None:
                     touched.append(incident_id)
@@ -160,6 +170,7 @@ def do_detect(
             ],
             ignore_conflicts=True,
         )
+        return bool(events_seen)
 
     with_detector(workspace, work)
     return sorted(set(touched))

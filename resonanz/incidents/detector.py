@@ -130,8 +130,10 @@ class Profile:
     vector: np.ndarray | None = None
     cities: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
+    norm: float = -1.0  # of `grams`, kept while they do not change (-1: to compute)
 
     def add(self, weights: dict[str, float], vector: np.ndarray | None, city: str, state: str) -> None:
+        self.norm = -1.0
         for gram, weight in weights.items():
             self.grams[gram] = self.grams.get(gram, 0.0) + weight
         if len(self.grams) > 400:  # keep the strongest: bounded memory per cluster
@@ -152,9 +154,11 @@ class Profile:
     def lexical(self, weights: dict[str, float]) -> float:
         if not weights or not self.grams:
             return 0.0
-        dot = sum(weight * self.grams.get(gram, 0.0) for gram, weight in weights.items())
-        norm = math.sqrt(sum(value * value for value in self.grams.values()))
-        return dot / norm if norm else 0.0
+        if self.norm < 0:
+            self.norm = math.sqrt(sum(value * value for value in self.grams.values()))
+        grams = self.grams
+        dot = sum(weight * grams.get(gram, 0.0) for gram, weight in weights.items())
+        return dot / self.norm if self.norm else 0.0
 
     def semantic(self, vector: np.ndarray | None) -> float:
         if vector is None or self.vector is None:
@@ -352,13 +356,19 @@ def _score(
     return max(lexical + adjustment / config.lexical_join, (semantic + adjustment) / semantic_bar)
 
 
+MAX_CANDIDATES = 30
+
+
 def _candidates(state: DetectorState, words: list[str], config: DetectorConfig) -> set[int]:
+    """Clusters sharing a word that is not everywhere; the ones sharing the most words first."""
     limit = config.index_max_share * max(state.messages, 1)
-    found: set[int] = set()
+    shared: Counter[int] = Counter()
     for word in words:
         if state.word_df.get(word, 0.0) <= limit or state.messages < 200:
-            found |= state.index.get(word, set())
-    return found
+            shared.update(state.index.get(word, ()))
+    if len(shared) <= MAX_CANDIDATES:
+        return set(shared)
+    return {cid for cid, _ in shared.most_common(MAX_CANDIDATES)}
 
 
 def _semantic_candidates(state: DetectorState, vector: np.ndarray | None, config: DetectorConfig) -> set[int]:
@@ -427,6 +437,8 @@ def observe(
 
     _add(state, cluster, observation, words, weights, config)
     _learn(state, at, words, gram_set)
+    if len(state.clusters) > config.max_clusters * 1.1:
+        _evict(state, config)
 
     if cluster.incident is not None:
         tracked = state.incidents[cluster.incident]
@@ -459,7 +471,7 @@ def _add(
     horizon = observation.at - config.window_minutes * 60
     cluster.recent = [item for item in cluster.recent if item[0] >= horizon]
     cluster.recent.append((observation.at, observation.message_id, observation.customer))
-    if len(cluster.texts) < 20:
+    if len(cluster.texts) < 8:
         cluster.texts.append(observation.text[:280])
 
 
@@ -693,10 +705,15 @@ def sweep(state: DetectorState, now: float, config: DetectorConfig) -> list[Even
         ):
             _forget(state, cid)
     if len(state.clusters) > config.max_clusters:
-        idle = sorted((c.last, cid) for cid, c in state.clusters.items() if c.incident is None)
-        for _, cid in idle[: len(state.clusters) - config.max_clusters]:
-            _forget(state, cid)
+        _evict(state, config)
     return events
+
+
+def _evict(state: DetectorState, config: DetectorConfig) -> None:
+    """Forget the longest-idle clusters (single messages first) down to `max_clusters`."""
+    idle = sorted((c.size > 1, c.last, cid) for cid, c in state.clusters.items() if c.incident is None)
+    for _, _, cid in idle[: len(state.clusters) - config.max_clusters]:
+        _forget(state, cid)
 
 
 def _forget(state: DetectorState, cluster_id: int) -> None:
