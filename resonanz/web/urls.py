@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views
+from resonanz.web import incident_views, views
 
 app_name = "web"
 
@@ -20,4 +20,14 @@ urlpatterns = [
         name="delivery",
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/banner", incident_views.banner, name="incident_banner"),
+    path("incidents/announcements", incident_views.announcement_create, name="announcement_create"),
+    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/action", incident_views.incident_action, name="incident_action"),
+    path(
+        "conversations/<int:conversation_id>/incident",
+        incident_views.conversation_incident,
+        name="conversation_incident",
+    ),
 ]
