@@ -146,9 +146,21 @@ def do_detect(
     touched: list[int] = []
     events_seen: list[detector.Event] = []
 
+    # A follow-up in a conversation that already belongs to an active incident is the same problem, not new
+    # evidence (customers write "läuft wieder!" in the thread of their outage report).
+    linked = set(
+        IncidentMember.objects.filter(
+            conversation_id__in=[item.conversation_id for item in inputs],
+            incident__workspace=workspace,
+            incident__status__in=Incident.ACTIVE,
+        ).values_list("conversation_id", flat=True)
+    )
+
     def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
         by_id = {item.message_id: item for item in inputs}
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
+            if item.conversation_id in linked:
+                continue
             observation = detector.Observation(
                 message_id=item.message_id,
                 at=item.at.timestamp(),
@@ -203,10 +215,29 @@ def _apply_event(workspace: Workspace, event: detector.Event, inputs: dict[int, 
     if incident_found is None:
         return None
     if isinstance(event, detector.Grew):
+        _count_regions(incident_found, event.message_ids, inputs)
         add_members(incident_found, event.message_ids, inputs)
         return incident_found.pk
     Incident.objects.filter(pk=incident_found.pk).update(burst_ended_at=at)
     return None
+
+
+def _count_regions(incident: Incident, message_ids: Iterable[int], inputs: dict[int, DetectorInput]) -> None:
+    cities, states = dict(incident.cities or {}), dict(incident.states or {})
+    changed = False
+    for message_id in message_ids:
+        item = inputs.get(message_id)
+        if item is None:
+            continue
+        if item.city:
+            cities[item.city] = cities.get(item.city, 0) + 1
+            changed = True
+        if item.state:
+            states[item.state] = states.get(item.state, 0) + 1
+            changed = True
+    if changed:
+        Incident.objects.filter(pk=incident.pk).update(cities=cities, states=states)
+        incident.cities, incident.states = cities, states
 
 
 def add_members(

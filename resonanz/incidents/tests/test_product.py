@@ -65,7 +65,7 @@ def test_a_burst_of_customers_becomes_one_suggested_incident_with_its_conversati
     assert incident.status == Incident.Status.SUGGESTED
     assert incident.member_count == 8
     assert incident.customer_count == 8
-    assert incident.cities == {"Köln": 5}
+    assert incident.cities == {"Köln": 8}
     assert incident.regions() == ["Köln"]
     assert incident.first_report_at == messages[0].created_at
     assert set(IncidentMember.objects.values_list("conversation_id", flat=True)) == {
