@@ -527,12 +527,8 @@ def do_fan_out(update_id: int, *, batch: int = FAN_OUT_BATCH) -> int:
 
 def _fan_out_batch(update_id: int, batch: int) -> int:
     with transaction.atomic():
-        update = (
-            IncidentUpdate.objects.select_for_update()
-            .select_related("incident", "author")
-            .filter(pk=update_id)
-            .first()
-        )
+        # Lock the update row alone (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+        update = IncidentUpdate.objects.select_for_update().filter(pk=update_id).first()
         if update is None:
             return -1
         incident = update.incident
