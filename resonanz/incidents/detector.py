@@ -249,7 +249,8 @@ def _hour_of_week(at: float) -> tuple[int, int]:
 def rate_per_hour(state: DetectorState, at: float, config: DetectorConfig) -> float:
     """Messages per hour expected at this hour of the week (a decayed weekly mean once the hour was seen in
     two weeks; before that the overall mean)."""
-    hours = max((state.last_at - state.first_at) / 3600.0, 1.0)
+    # At least five minutes of traffic: a fresh state's first messages say little about the rate.
+    hours = max((state.last_at - state.first_at) / 3600.0, 5 / 60)
     overall = state.messages / hours
     slot, _ = _hour_of_week(at)
     rate = state.hour_counts[slot] / state.hour_weeks[slot] if state.hour_weeks[slot] >= 2 else overall
