@@ -7,6 +7,7 @@ The region comes from the region annotation (the customer's postal code, else a 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from resonanz.conversations.models import Message
@@ -65,6 +66,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[DetectorInput]]:
 def detect_incidents(message_ids: Sequence[int]) -> None:
     from resonanz.understanding.embedding import embed_texts
 
+    started = time.perf_counter()
     by_workspace = load_inputs(message_ids)
     workspaces = Workspace.objects.in_bulk(list(by_workspace))
     for workspace_id, inputs in by_workspace.items():
@@ -73,3 +75,11 @@ def detect_incidents(message_ids: Sequence[int]) -> None:
         except Exception:
             # The other workspaces of the batch still get their turn.
             logger.exception("incidents.detect_failed", extra={"workspace": workspace_id})
+    if by_workspace:
+        logger.info(
+            "incidents.detected",
+            extra={
+                "messages": sum(len(v) for v in by_workspace.values()),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )

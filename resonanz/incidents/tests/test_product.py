@@ -255,9 +255,10 @@ def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, age
     monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append(args))
     update = do_post_incident_update(agent, incident, "identified", "Ein Bagger hat ein Kabel getroffen.")
     # CPU time: the machine is shared, and waiting for another process's turn is not the fan-out's cost.
-    started = time.process_time()
+    started, wall = time.process_time(), time.perf_counter()
     assert do_fan_out(update.pk) == 10_000
-    seconds = time.process_time() - started
+    seconds, wall = time.process_time() - started, time.perf_counter() - wall
+    print(f"fan-out of 10,000 customers: {seconds:.2f} s CPU, {wall:.2f} s wall")
     assert OutboundDelivery.objects.filter(status="pending").count() == 10_000
     assert len(queued) == 10_001  # the fan-out task itself and one send per delivery
     assert seconds <= 5.0, seconds
