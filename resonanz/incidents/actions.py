@@ -100,8 +100,10 @@ def with_detector(
     that nobody else wrote. A failure rolls everything back and drops the memory copy."""
     config = detector_config(workspace)
     with transaction.atomic():
-        DetectorRecord.objects.get_or_create(workspace=workspace)
-        record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
+        record = DetectorRecord.objects.select_for_update().filter(workspace=workspace).first()
+        if record is None:
+            DetectorRecord.objects.get_or_create(workspace=workspace)
+            record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
         with _cache_lock:
             cached = _cache.pop(workspace.pk, None)
         in_memory = cached is not None and cached[0] == record.version

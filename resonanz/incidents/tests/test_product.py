@@ -187,6 +187,20 @@ def test_a_customer_with_two_member_conversations_is_told_once(fake_account, age
     assert IncidentNotice.objects.filter(customer=customer).count() == 1
 
 
+def test_a_new_member_gets_the_current_status_and_nobody_else_again(fake_account, agent, monkeypatch) -> None:
+    incident = confirmed(fake_account, agent)
+    update = do_post_incident_update(agent, incident, "identified", "Ein Kabel ist beschädigt.")
+    assert do_fan_out(update.pk) == 8
+    queued: list[Any] = []
+    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append((name, *args)))
+    late = report(fake_account, "Kein Internet in Köln, was ist los?", 1)
+    assert actions.add_members(incident, [late.pk]) == 1
+    assert queued == [("incidents.fan_out", update.pk)]
+    assert do_fan_out(update.pk) == 1
+    assert IncidentNotice.objects.filter(update=update).count() == 9
+    assert IncidentNotice.objects.filter(update=update, customer=late.conversation.customer).count() == 1
+
+
 def test_a_fan_out_killed_midway_sends_nobody_twice(fake_account, agent, monkeypatch) -> None:
     incident = confirmed(fake_account, agent, customers=9)
     update = do_post_incident_update(agent, incident, "identified", "Ein Kabel ist beschädigt.")
