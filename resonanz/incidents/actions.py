@@ -34,14 +34,13 @@ from resonanz.incidents.models import (
     IncidentMember,
     IncidentNotice,
     IncidentUpdate,
+    ObservedMessage,
 )
-from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.incidents")
 
 FAN_OUT_TASK = "incidents.fan_out"
-SEEN_ANNOTATOR = "incident_detector"
 FAN_OUT_BATCH = 5000
 LEASE_SECONDS = 120
 PERSIST_SECONDS = 30
@@ -177,12 +176,8 @@ def do_detect(
                 if incident_id is not None:
                     touched.append(incident_id)
 
-        Annotation.objects.bulk_create(
-            [
-                Annotation(message_id=item.message_id, annotator=SEEN_ANNOTATOR, version="1", label="seen")
-                for item in inputs
-            ],
-            ignore_conflicts=True,
+        ObservedMessage.objects.bulk_create(
+            [ObservedMessage(message_id=item.message_id) for item in inputs], ignore_conflicts=True
         )
         return bool(events_seen)
 

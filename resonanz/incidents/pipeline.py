@@ -11,7 +11,8 @@ import time
 from collections.abc import Sequence
 
 from resonanz.conversations.models import Message
-from resonanz.incidents.actions import SEEN_ANNOTATOR, DetectorInput, do_detect
+from resonanz.incidents.actions import DetectorInput, do_detect
+from resonanz.incidents.models import ObservedMessage
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Workspace
 
@@ -28,11 +29,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[DetectorInput]]:
     )
     ids = [row[0] for row in rows]
     # A message the detector has seen is never evidence twice (the after-ingest steps may run again).
-    seen = set(
-        Annotation.objects.filter(message_id__in=ids, annotator=SEEN_ANNOTATOR).values_list(
-            "message_id", flat=True
-        )
-    )
+    seen = set(ObservedMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
     rows = [row for row in rows if row[0] not in seen]
     ids = [row[0] for row in rows]
     regions: dict[int, tuple[str, str]] = {}
