@@ -327,6 +327,11 @@ def significance(
 # --- matching --------------------------------------------------------------------------------------------
 
 
+def _other_city(city: str, profile: Profile) -> bool:
+    """The same words from another city are another incident (agents merge what is one)."""
+    return bool(city) and bool(profile.cities) and city != profile.city()
+
+
 def _region_adjustment(profile: Profile, city: str, region_state: str, config: DetectorConfig) -> float:
     if not (city or region_state) or not (profile.cities or profile.states):
         return 0.0
@@ -334,6 +339,8 @@ def _region_adjustment(profile: Profile, city: str, region_state: str, config: D
         return config.region_bonus
     if region_state and profile.states and region_state != profile.state():
         return -config.region_penalty
+    if city and profile.cities:  # another city of the same state: a neighbouring outage is another one
+        return -config.region_penalty / 2
     if region_state and region_state == profile.state():
         return config.region_bonus / 2
     return 0.0
@@ -409,6 +416,8 @@ def observe(
     best_incident: Tracked | None = None
     best = 1.0
     for tracked in state.incidents.values():
+        if _other_city(observation.city, tracked.profile):
+            continue
         score = _score(tracked.profile, weights, observation, config, incident=True)
         if score >= best:
             best_incident, best = tracked, score
@@ -425,6 +434,8 @@ def observe(
             state, observation.vector, config
         ):
             candidate = state.clusters[cid]
+            if _other_city(observation.city, candidate.profile):
+                continue
             score = _score(candidate.profile, weights, observation, config)
             if score >= best:
                 cluster, best = candidate, score
@@ -539,6 +550,8 @@ def _same_burst(
     if at - tracked.opened > 2 * config.window_minutes * 60:
         return False
     city = cluster.profile.city()
+    if _other_city(city, tracked.profile):
+        return False
     if city and city == tracked.profile.city():
         return True
     if embed is None:
@@ -625,6 +638,8 @@ def _consider(
         0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
     )
     for tracked in state.incidents.values():
+        if _other_city(probe.city, tracked.profile):
+            continue
         if _score(tracked.profile, weights, probe, config, incident=True) >= 1.0 or _same_burst(
             tracked, cluster, at, config, embed
         ):
@@ -657,6 +672,8 @@ def _absorb(state: DetectorState, tracked: Tracked, at: float, config: DetectorC
     since = tracked.opened - config.window_minutes * 60
     for cluster in list(state.clusters.values()):
         if cluster.incident is not None or cluster.suppressed or cluster.last < since or not cluster.recent:
+            continue
+        if _other_city(cluster.profile.city(), tracked.profile):
             continue
         probe = Observation(
             0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
