@@ -258,7 +258,9 @@ ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", defaul
 PHONE_CONVERSATION_HINT = "resonanz.routing.cti.conversation_for_call"
 
 # Macros' {incident_status}: dotted path to f(conversation_id, language) -> str | None (the incidents app).
-INCIDENT_STATUS_PROVIDER = env.str("RESONANZ_INCIDENT_STATUS_PROVIDER", default="")
+INCIDENT_STATUS_PROVIDER = env.str(
+    "RESONANZ_INCIDENT_STATUS_PROVIDER", default="resonanz.incidents.access.status_for_conversation"
+)
 
 # --- Requests from outside (webhooks, the app widget) ------------------------------------------------------
 # The longest an app user token may still be valid when it arrives (its expiry minus now), in seconds;

@@ -3,11 +3,16 @@ from django.urls import include, path
 
 from resonanz.api.health import healthz
 from resonanz.api.views import api
+from resonanz.web import incident_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("resonanz.channels.app.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    # The public status page: no login, cached.
+    path("status/<slug:slug>/", incident_views.status_page, name="status_page"),
+    path("status/<slug:slug>/feed.atom", incident_views.status_feed, name="status_feed"),
+    path("status/<slug:slug>/status.json", incident_views.status_json, name="status_json"),
     path("", include("resonanz.web.urls")),
 ]

@@ -188,6 +188,8 @@ class TimelineEntry(models.Model):
         CUSTOMER_MERGE_UNDONE = "customer_merge_undone", _("Zusammenführung rückgängig gemacht")
         PARTICIPANT = "participant", _("weitere Person im Verlauf")
         DELIVERY_RETRIED = "delivery_retried", _("erneut gesendet")
+        ANNOTATION_CORRECTED = "annotation.corrected", _("Einordnung korrigiert")
+        INCIDENT_LINKED = "incident_linked", _("einer Störung zugeordnet")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -212,6 +212,7 @@ def load_demo(
     ensure_app_channel(workspace)
     ensure_routing_rules(workspace)
     ensure_knowledge_base(workspace)  # the help centre and agents' suggestions have articles from the start
+    ensure_maintenance_announcement(workspace, agents, end)
     accepted = 0
     replies = 0
     batch: list[DemoPost] = []
@@ -242,6 +243,7 @@ def load_demo(
         if progress:
             progress(1)
     flush()
+    confirm_outage(workspace, agents, end)
     return DemoSummary(
         workspace=workspace,
         agents=len(agents),
@@ -250,6 +252,61 @@ def load_demo(
         accepted=accepted,
         replies=replies,
     )
+
+
+MAINTENANCE_TITLE = "Wartungsarbeiten in Leipzig und Dresden"
+
+
+def ensure_maintenance_announcement(workspace: Workspace, agents: dict[str, Agent], end: dt.datetime) -> None:
+    """The maintenance window of the story, announced a day and a half before the end: its questions are
+    answered, not mistaken for an outage."""
+    from resonanz.incidents.actions import do_create_announcement
+    from resonanz.incidents.models import Announcement
+
+    if Announcement.objects.filter(workspace=workspace, title=MAINTENANCE_TITLE).exists():
+        return
+    local = timezone.localtime(end)
+    tonight = local.replace(hour=1, minute=0, second=0, microsecond=0)
+    if tonight <= local:
+        tonight += dt.timedelta(days=1)
+    lead = agents.get("felix") or next(iter(agents.values()))
+    with clock_at(end - dt.timedelta(hours=36)):
+        do_create_announcement(
+            lead,
+            kind="maintenance",
+            title=MAINTENANCE_TITLE,
+            public_text="Heute Nacht zwischen 01:00 und 05:00 Uhr warten wir unser Netz in Leipzig und Dresden. "
+            "Internet und Festnetz sind dabei für etwa 20 Minuten unterbrochen; am Router ist nichts zu tun.",
+            regions=["Leipzig", "Dresden"],
+            starts_at=tonight,
+            ends_at=tonight + dt.timedelta(hours=4),
+        )
+
+
+def confirm_outage(workspace: Workspace, agents: dict[str, Agent], end: dt.datetime) -> None:
+    """The detector suggested the Köln outage while the story was loaded; the technicians' lead confirmed
+    it and wrote the first update (shown on the status page; the agents answered each customer already)."""
+    from resonanz.incidents.actions import do_confirm_incident, do_post_incident_update
+    from resonanz.incidents.models import Incident
+
+    incident = (
+        Incident.objects.filter(workspace=workspace, status=Incident.Status.SUGGESTED, cities__has_key="Köln")
+        .order_by("id")
+        .first()
+    )
+    lead = agents.get("felix")
+    if incident is None or lead is None:
+        return
+    with clock_at(end - dt.timedelta(minutes=90)):
+        do_confirm_incident(lead, incident)
+        do_post_incident_update(
+            lead,
+            incident,
+            "identified",
+            "Wir haben eine Störung in Teilen von Köln: Internet und Festnetz sind ausgefallen. Ein Bautrupp hat "
+            "ein Kabel beschädigt, unsere Technik ist vor Ort.",
+            notify=False,
+        )
 
 
 def _answer(reply: DemoReply, accounts: dict[str, ChannelAccount], agents: dict[str, Agent]) -> int:

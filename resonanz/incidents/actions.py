@@ -34,16 +34,16 @@ from resonanz.incidents.models import (
     IncidentMember,
     IncidentNotice,
     IncidentUpdate,
+    ObservedMessage,
 )
-from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.incidents")
 
 FAN_OUT_TASK = "incidents.fan_out"
-SEEN_ANNOTATOR = "incident_detector"
 FAN_OUT_BATCH = 5000
 LEASE_SECONDS = 120
+PERSIST_SECONDS = 30
 MAX_PUBLIC_TEXT = 5000
 
 
@@ -91,23 +91,32 @@ def with_detector(
     workspace: Workspace, work: Callable[[detector.DetectorState, detector.DetectorConfig], object]
 ) -> None:
     """Run `work` on the workspace's detector state as its one owner: the record row is locked for the
-    transaction (select_for_update; SQLite serializes writers), the lease fields say who holds it, and the
-    state is written back before commit. A failure rolls everything back, the state included."""
+    transaction (select_for_update; SQLite serializes writers) and the lease fields say who holds it.
+
+    The state is written back when `work` returns something true (an incident opened, grew or ended, or an
+    agent's decision) and otherwise at most every PERSIST_SECONDS: writing a large state costs more than a
+    batch of messages. Between writes this process keeps it in memory, as long as the record's version shows
+    that nobody else wrote. A failure rolls everything back and drops the memory copy."""
     config = detector_config(workspace)
     with transaction.atomic():
-        DetectorRecord.objects.get_or_create(workspace=workspace)
-        record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
+        record = DetectorRecord.objects.select_for_update().filter(workspace=workspace).first()
+        if record is None:
+            DetectorRecord.objects.get_or_create(workspace=workspace)
+            record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
         with _cache_lock:
             cached = _cache.pop(workspace.pk, None)
-        state = cached[1] if cached and cached[0] == record.version else detector.loads(bytes(record.state))
+        in_memory = cached is not None and cached[0] == record.version
+        state = cached[1] if cached and in_memory else detector.loads(bytes(record.state))
         now = timezone.now()
         detector.set_maintenance(state, maintenance_windows(workspace, now))
-        work(state, config)
-        record.state = detector.dumps(state)
-        record.version += 1
-        record.lease_owner = _owner()
-        record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
-        record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
+        changed = bool(work(state, config))
+        stale = record.lease_until is None or now - record.updated_at >= dt.timedelta(seconds=PERSIST_SECONDS)
+        if changed or stale or not in_memory or record.lease_owner != _owner():
+            record.state = detector.dumps(state)
+            record.version += 1
+            record.lease_owner = _owner()
+            record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+            record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
         version = record.version
 
         def remember() -> None:
@@ -136,10 +145,23 @@ def do_detect(
     """Feed understood messages to the workspace's detector and apply what it found. Returns the ids of the
     incidents that opened or grew."""
     touched: list[int] = []
+    events_seen: list[detector.Event] = []
 
-    def work(state: detector.DetectorState, config: detector.DetectorConfig) -> None:
+    # A follow-up in a conversation that already belongs to an active incident is the same problem, not new
+    # evidence (customers write "läuft wieder!" in the thread of their outage report).
+    linked = set(
+        IncidentMember.objects.filter(
+            conversation_id__in=[item.conversation_id for item in inputs],
+            incident__workspace=workspace,
+            incident__status__in=Incident.ACTIVE,
+        ).values_list("conversation_id", flat=True)
+    )
+
+    def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
         by_id = {item.message_id: item for item in inputs}
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
+            if item.conversation_id in linked:
+                continue
             observation = detector.Observation(
                 message_id=item.message_id,
                 at=item.at.timestamp(),
@@ -149,17 +171,15 @@ def do_detect(
                 state=item.state,
             )
             for event in detector.observe(state, observation, config, embed):
+                events_seen.append(event)
                 incident_id = _apply_event(workspace, event, by_id)
                 if incident_id is not None:
                     touched.append(incident_id)
 
-        Annotation.objects.bulk_create(
-            [
-                Annotation(message_id=item.message_id, annotator=SEEN_ANNOTATOR, version="1", label="seen")
-                for item in inputs
-            ],
-            ignore_conflicts=True,
+        ObservedMessage.objects.bulk_create(
+            [ObservedMessage(message_id=item.message_id) for item in inputs], ignore_conflicts=True
         )
+        return bool(events_seen)
 
     with_detector(workspace, work)
     return sorted(set(touched))
@@ -192,10 +212,29 @@ def _apply_event(workspace: Workspace, event: detector.Event, inputs: dict[int, 
     if incident_found is None:
         return None
     if isinstance(event, detector.Grew):
+        _count_regions(incident_found, event.message_ids, inputs)
         add_members(incident_found, event.message_ids, inputs)
         return incident_found.pk
     Incident.objects.filter(pk=incident_found.pk).update(burst_ended_at=at)
     return None
+
+
+def _count_regions(incident: Incident, message_ids: Iterable[int], inputs: dict[int, DetectorInput]) -> None:
+    cities, states = dict(incident.cities or {}), dict(incident.states or {})
+    changed = False
+    for message_id in message_ids:
+        item = inputs.get(message_id)
+        if item is None:
+            continue
+        if item.city:
+            cities[item.city] = cities.get(item.city, 0) + 1
+            changed = True
+        if item.state:
+            states[item.state] = states.get(item.state, 0) + 1
+            changed = True
+    if changed:
+        Incident.objects.filter(pk=incident.pk).update(cities=cities, states=states)
+        incident.cities, incident.states = cities, states
 
 
 def add_members(
@@ -485,12 +524,8 @@ def do_fan_out(update_id: int, *, batch: int = FAN_OUT_BATCH) -> int:
 
 def _fan_out_batch(update_id: int, batch: int) -> int:
     with transaction.atomic():
-        update = (
-            IncidentUpdate.objects.select_for_update()
-            .select_related("incident", "author")
-            .filter(pk=update_id)
-            .first()
-        )
+        # Lock the update row alone (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+        update = IncidentUpdate.objects.select_for_update().filter(pk=update_id).first()
         if update is None:
             return -1
         incident = update.incident

@@ -130,8 +130,10 @@ class Profile:
     vector: np.ndarray | None = None
     cities: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
+    norm: float = -1.0  # of `grams`, kept while they do not change (-1: to compute)
 
     def add(self, weights: dict[str, float], vector: np.ndarray | None, city: str, state: str) -> None:
+        self.norm = -1.0
         for gram, weight in weights.items():
             self.grams[gram] = self.grams.get(gram, 0.0) + weight
         if len(self.grams) > 400:  # keep the strongest: bounded memory per cluster
@@ -152,9 +154,11 @@ class Profile:
     def lexical(self, weights: dict[str, float]) -> float:
         if not weights or not self.grams:
             return 0.0
-        dot = sum(weight * self.grams.get(gram, 0.0) for gram, weight in weights.items())
-        norm = math.sqrt(sum(value * value for value in self.grams.values()))
-        return dot / norm if norm else 0.0
+        if self.norm < 0:
+            self.norm = math.sqrt(sum(value * value for value in self.grams.values()))
+        grams = self.grams
+        dot = sum(weight * grams.get(gram, 0.0) for gram, weight in weights.items())
+        return dot / self.norm if self.norm else 0.0
 
     def semantic(self, vector: np.ndarray | None) -> float:
         if vector is None or self.vector is None:
@@ -245,7 +249,8 @@ def _hour_of_week(at: float) -> tuple[int, int]:
 def rate_per_hour(state: DetectorState, at: float, config: DetectorConfig) -> float:
     """Messages per hour expected at this hour of the week (a decayed weekly mean once the hour was seen in
     two weeks; before that the overall mean)."""
-    hours = max((state.last_at - state.first_at) / 3600.0, 1.0)
+    # At least five minutes of traffic: a fresh state's first messages say little about the rate.
+    hours = max((state.last_at - state.first_at) / 3600.0, 5 / 60)
     overall = state.messages / hours
     slot, _ = _hour_of_week(at)
     rate = state.hour_counts[slot] / state.hour_weeks[slot] if state.hour_weeks[slot] >= 2 else overall
@@ -322,6 +327,11 @@ def significance(
 # --- matching --------------------------------------------------------------------------------------------
 
 
+def _other_city(city: str, profile: Profile) -> bool:
+    """The same words from another city are another incident (agents merge what is one)."""
+    return bool(city) and bool(profile.cities) and city != profile.city()
+
+
 def _region_adjustment(profile: Profile, city: str, region_state: str, config: DetectorConfig) -> float:
     if not (city or region_state) or not (profile.cities or profile.states):
         return 0.0
@@ -329,6 +339,8 @@ def _region_adjustment(profile: Profile, city: str, region_state: str, config: D
         return config.region_bonus
     if region_state and profile.states and region_state != profile.state():
         return -config.region_penalty
+    if city and profile.cities:  # another city of the same state: a neighbouring outage is another one
+        return -config.region_penalty / 2
     if region_state and region_state == profile.state():
         return config.region_bonus / 2
     return 0.0
@@ -352,13 +364,19 @@ def _score(
     return max(lexical + adjustment / config.lexical_join, (semantic + adjustment) / semantic_bar)
 
 
+MAX_CANDIDATES = 30
+
+
 def _candidates(state: DetectorState, words: list[str], config: DetectorConfig) -> set[int]:
+    """Clusters sharing a word that is not everywhere; the ones sharing the most words first."""
     limit = config.index_max_share * max(state.messages, 1)
-    found: set[int] = set()
+    shared: Counter[int] = Counter()
     for word in words:
         if state.word_df.get(word, 0.0) <= limit or state.messages < 200:
-            found |= state.index.get(word, set())
-    return found
+            shared.update(state.index.get(word, ()))
+    if len(shared) <= MAX_CANDIDATES:
+        return set(shared)
+    return {cid for cid, _ in shared.most_common(MAX_CANDIDATES)}
 
 
 def _semantic_candidates(state: DetectorState, vector: np.ndarray | None, config: DetectorConfig) -> set[int]:
@@ -398,6 +416,8 @@ def observe(
     best_incident: Tracked | None = None
     best = 1.0
     for tracked in state.incidents.values():
+        if _other_city(observation.city, tracked.profile):
+            continue
         score = _score(tracked.profile, weights, observation, config, incident=True)
         if score >= best:
             best_incident, best = tracked, score
@@ -414,6 +434,8 @@ def observe(
             state, observation.vector, config
         ):
             candidate = state.clusters[cid]
+            if _other_city(observation.city, candidate.profile):
+                continue
             score = _score(candidate.profile, weights, observation, config)
             if score >= best:
                 cluster, best = candidate, score
@@ -427,6 +449,8 @@ def observe(
 
     _add(state, cluster, observation, words, weights, config)
     _learn(state, at, words, gram_set)
+    if len(state.clusters) > config.max_clusters * 1.1:
+        _evict(state, config)
 
     if cluster.incident is not None:
         tracked = state.incidents[cluster.incident]
@@ -459,7 +483,7 @@ def _add(
     horizon = observation.at - config.window_minutes * 60
     cluster.recent = [item for item in cluster.recent if item[0] >= horizon]
     cluster.recent.append((observation.at, observation.message_id, observation.customer))
-    if len(cluster.texts) < 20:
+    if len(cluster.texts) < 8:
         cluster.texts.append(observation.text[:280])
 
 
@@ -526,6 +550,8 @@ def _same_burst(
     if at - tracked.opened > 2 * config.window_minutes * 60:
         return False
     city = cluster.profile.city()
+    if _other_city(city, tracked.profile):
+        return False
     if city and city == tracked.profile.city():
         return True
     if embed is None:
@@ -612,6 +638,8 @@ def _consider(
         0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
     )
     for tracked in state.incidents.values():
+        if _other_city(probe.city, tracked.profile):
+            continue
         if _score(tracked.profile, weights, probe, config, incident=True) >= 1.0 or _same_burst(
             tracked, cluster, at, config, embed
         ):
@@ -644,6 +672,8 @@ def _absorb(state: DetectorState, tracked: Tracked, at: float, config: DetectorC
     since = tracked.opened - config.window_minutes * 60
     for cluster in list(state.clusters.values()):
         if cluster.incident is not None or cluster.suppressed or cluster.last < since or not cluster.recent:
+            continue
+        if _other_city(cluster.profile.city(), tracked.profile):
             continue
         probe = Observation(
             0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)
@@ -693,10 +723,15 @@ def sweep(state: DetectorState, now: float, config: DetectorConfig) -> list[Even
         ):
             _forget(state, cid)
     if len(state.clusters) > config.max_clusters:
-        idle = sorted((c.last, cid) for cid, c in state.clusters.items() if c.incident is None)
-        for _, cid in idle[: len(state.clusters) - config.max_clusters]:
-            _forget(state, cid)
+        _evict(state, config)
     return events
+
+
+def _evict(state: DetectorState, config: DetectorConfig) -> None:
+    """Forget the longest-idle clusters (single messages first) down to `max_clusters`."""
+    idle = sorted((c.size > 1, c.last, cid) for cid, c in state.clusters.items() if c.incident is None)
+    for _, _, cid in idle[: len(state.clusters) - config.max_clusters]:
+        _forget(state, cid)
 
 
 def _forget(state: DetectorState, cluster_id: int) -> None:

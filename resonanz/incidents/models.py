@@ -154,6 +154,15 @@ class Announcement(models.Model):
         return self.title
 
 
+class ObservedMessage(models.Model):
+    """A message the detector has taken as evidence: never twice, when the after-ingest steps run again."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"observed message {self.pk}"
+
+
 class DetectorRecord(models.Model):
     """The detector's state for one workspace, and its lease: whoever holds the row lock (and a lease that
     has not expired) is the one detector owner; everyone else waits or skips."""

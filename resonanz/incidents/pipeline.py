@@ -7,10 +7,12 @@ The region comes from the region annotation (the customer's postal code, else a 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from resonanz.conversations.models import Message
-from resonanz.incidents.actions import SEEN_ANNOTATOR, DetectorInput, do_detect
+from resonanz.incidents.actions import DetectorInput, do_detect
+from resonanz.incidents.models import ObservedMessage
 from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Workspace
 
@@ -27,11 +29,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[DetectorInput]]:
     )
     ids = [row[0] for row in rows]
     # A message the detector has seen is never evidence twice (the after-ingest steps may run again).
-    seen = set(
-        Annotation.objects.filter(message_id__in=ids, annotator=SEEN_ANNOTATOR).values_list(
-            "message_id", flat=True
-        )
-    )
+    seen = set(ObservedMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
     rows = [row for row in rows if row[0] not in seen]
     ids = [row[0] for row in rows]
     regions: dict[int, tuple[str, str]] = {}
@@ -65,6 +63,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[DetectorInput]]:
 def detect_incidents(message_ids: Sequence[int]) -> None:
     from resonanz.understanding.embedding import embed_texts
 
+    started = time.perf_counter()
     by_workspace = load_inputs(message_ids)
     workspaces = Workspace.objects.in_bulk(list(by_workspace))
     for workspace_id, inputs in by_workspace.items():
@@ -73,3 +72,11 @@ def detect_incidents(message_ids: Sequence[int]) -> None:
         except Exception:
             # The other workspaces of the batch still get their turn.
             logger.exception("incidents.detect_failed", extra={"workspace": workspace_id})
+    if by_workspace:
+        logger.info(
+            "incidents.detected",
+            extra={
+                "messages": sum(len(v) for v in by_workspace.values()),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
+from resonanz.core.queue import enqueue
 from resonanz.understanding.classifier import TextClassifier
 from resonanz.understanding.engine import Result
 from resonanz.understanding.models import Annotation, Correction, Topic, WorkspaceModel
@@ -180,10 +181,9 @@ def do_correct_annotation(agent: Agent, message: Message, annotator: str, label:
     if annotator == "relevance":
         changed = do_mark_noise({message.pk: label == "false"})
         if changed and label == "true":
-            # Back from the noise view: routed like any new conversation.
-            from resonanz.routing.actions import do_route_conversation
-
-            do_route_conversation(message.conversation_id, trigger="relevance")
+            # Back from the noise view: routed like any new conversation (routing sits above understanding:
+            # asked by task name, after this correction commits).
+            enqueue("routing.route_conversation", message.conversation_id, "relevance")
     return correction
 
 

@@ -2,7 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import community_views, knowledge_views, views, views_catalog, views_routing, views_settings
+from resonanz.web import (
+    community_views,
+    incident_views,
+    knowledge_views,
+    views,
+    views_catalog,
+    views_routing,
+    views_settings,
+)
 
 app_name = "web"
 
@@ -88,4 +96,14 @@ urlpatterns = [
     path("hilfe/<str:language>/", knowledge_views.help_home, name="help_home"),
     path("hilfe/<str:language>/<slug:slug>/", knowledge_views.help_article, name="help_article"),
     path("hilfe/<str:language>/<slug:slug>/feedback", knowledge_views.help_feedback, name="help_feedback"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/banner", incident_views.banner, name="incident_banner"),
+    path("incidents/announcements", incident_views.announcement_create, name="announcement_create"),
+    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/action", incident_views.incident_action, name="incident_action"),
+    path(
+        "conversations/<int:conversation_id>/incident",
+        incident_views.conversation_incident,
+        name="conversation_incident",
+    ),
 ]

@@ -229,3 +229,24 @@ def test_a_maintenance_window_suppresses_incidents_in_its_region() -> None:
             CONFIG,
         )
     assert len(events_of(events, Opened)) == 1
+
+
+def test_the_same_words_in_two_cities_are_two_incidents() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24 * 3)
+    events: list[Event] = []
+    for i in range(8):
+        for n, (city, region_state) in enumerate(
+            (("Köln", "Nordrhein-Westfalen"), ("Bonn", "Nordrhein-Westfalen"))
+        ):
+            observation = Observation(
+                2 * i + n + 1,
+                at + 60 * i + n,
+                f"Kein Netz in {city} seit 15 Uhr",
+                f"{city}{i}",
+                city,
+                region_state,
+            )
+            events += observe(state, observation, CONFIG)
+    opened = events_of(events, Opened)
+    assert sorted(tuple(e.cities) for e in opened) == [("Bonn",), ("Köln",)]

@@ -1,0 +1,292 @@
+"""Incidents in the agent UI (list, page, the banner on every screen, the incident on a conversation) and the
+public status page (no login; HTML in German or English, an Atom feed and a JSON API; cached)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_POST
+
+from resonanz.channels.models import OutboundDelivery
+from resonanz.core.errors import InvalidInput
+from resonanz.incidents import access, actions
+from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
+from resonanz.web import queries
+from resonanz.web.views import _agent
+from resonanz.workspaces.models import Workspace
+
+PUBLIC_CACHE_SECONDS = 30
+MEMBERS_SHOWN = 200
+
+
+def _incident(request: HttpRequest, incident_id: int) -> tuple[Any, Incident]:
+    agent = _agent(request)
+    try:
+        return agent, access.access_incident_by_id(agent, incident_id)
+    except InvalidInput:
+        raise Http404("no such incident") from None
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    incidents = Incident.objects.filter(workspace_id=agent.workspace_id).order_by("-detected_at", "-id")[:100]
+    return render(
+        request,
+        "web/incidents/list.html",
+        {
+            "agent": agent,
+            "is_admin": queries.is_admin(agent),
+            "incidents": incidents,
+            "announcements": access.active_announcements(agent.workspace_id),
+            "kinds": Announcement.Kind.choices,
+            "error": request.GET.get("error", ""),
+        },
+    )
+
+
+def _fan_out_progress(incident: Incident) -> list[dict[str, Any]]:
+    rows = []
+    for update in incident.updates.order_by("-id"):
+        statuses = dict(
+            OutboundDelivery.objects.filter(
+                pk__in=IncidentNotice.objects.filter(update=update).values("delivery_id")
+            )
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        rows.append(
+            {
+                "update": update,
+                "queued": sum(statuses.values()),
+                "sent": statuses.get(OutboundDelivery.Status.SENT, 0),
+                "failed": statuses.get(OutboundDelivery.Status.FAILED, 0),
+                "customers": incident.customer_count,
+            }
+        )
+    return rows
+
+
+@login_required
+def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> HttpResponse:
+    agent, incident = _incident(request, incident_id)
+    growth = access.growth(incident)
+    peak = max((n for _, n in growth), default=1) or 1
+    others = access.active_incidents(agent.workspace_id).exclude(pk=incident.pk)
+    return render(
+        request,
+        "web/incidents/detail.html",
+        {
+            "agent": agent,
+            "is_admin": queries.is_admin(agent),
+            "incident": incident,
+            "members": IncidentMember.objects.filter(incident=incident)
+            .select_related("conversation", "customer", "message")
+            .order_by("reported_at")[:MEMBERS_SHOWN],
+            "growth": [(at, n, round(100 * n / peak)) for at, n in growth],
+            "progress": _fan_out_progress(incident),
+            "others": others,
+            "statuses": [
+                (s, label)
+                for s, label in Incident.Status.choices
+                if s in ("investigating", "identified", "monitoring", "resolved")
+            ],
+            "error": error,
+        },
+    )
+
+
+@login_required
+@require_POST
+def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
+    agent, incident = _incident(request, incident_id)
+    what = request.POST.get("action", "")
+    try:
+        if what == "confirm":
+            actions.do_confirm_incident(agent, incident)
+        elif what == "dismiss":
+            actions.do_dismiss_incident(agent, incident)
+        elif what == "update":
+            actions.do_post_incident_update(
+                agent,
+                incident,
+                request.POST.get("status", ""),
+                request.POST.get("public_text", ""),
+                notify=request.POST.get("notify", "on") == "on",
+            )
+        elif what == "note":
+            actions.do_set_internal_note(agent, incident, request.POST.get("internal_note", ""))
+        elif what == "merge":
+            other = access.access_incident_by_id(agent, int(request.POST.get("other", "0") or 0))
+            actions.do_merge_incidents(agent, incident, other)
+        else:
+            raise InvalidInput("unknown action")
+    except (InvalidInput, ValueError) as error:
+        response = incident_detail(request, incident_id, error=str(getattr(error, "message", error)))
+        response.status_code = 422
+        return response
+    return redirect("web:incident", incident_id=incident.pk)
+
+
+@login_required
+@require_POST
+def announcement_create(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        starts = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
+        ends = dt.datetime.fromisoformat(request.POST.get("ends_at", ""))
+        if timezone.is_naive(starts):
+            starts = timezone.make_aware(starts)
+        if timezone.is_naive(ends):
+            ends = timezone.make_aware(ends)
+        actions.do_create_announcement(
+            agent,
+            kind=request.POST.get("kind", "maintenance"),
+            title=request.POST.get("title", ""),
+            public_text=request.POST.get("public_text", ""),
+            regions=[r for r in request.POST.get("regions", "").split(",") if r.strip()],
+            starts_at=starts,
+            ends_at=ends,
+        )
+    except (InvalidInput, ValueError) as error:
+        return redirect(f"/incidents/?error={getattr(error, 'message', str(error))}")
+    return redirect("web:incidents")
+
+
+@login_required
+def banner(request: HttpRequest) -> HttpResponse:
+    """The strip on every agent's screen while an incident or announcement is active (loaded by htmx)."""
+    agent = _agent(request)
+    return render(
+        request,
+        "web/incidents/_banner.html",
+        {
+            "incidents": access.active_incidents(agent.workspace_id)[:3],
+            "announcements": access.active_announcements(agent.workspace_id)[:3],
+        },
+    )
+
+
+@login_required
+def conversation_incident(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent = _agent(request)
+    incident = access.incident_of_conversation(conversation_id)
+    if incident is not None and incident.workspace_id != agent.workspace_id:
+        incident = None
+    return render(request, "web/incidents/_conversation.html", {"incident": incident})
+
+
+# --- the public status page -----------------------------------------------------------------------------------
+
+
+def _public(slug: str, language: str) -> dict[str, Any]:
+    workspace = get_object_or_404(Workspace, slug=slug)
+    now = timezone.now()
+    incidents = list(access.public_incidents(workspace.pk, now))
+    announcements = list(access.active_announcements(workspace.pk, now))
+    states: dict[str, str] = {}
+    for incident in incidents:
+        if incident.status != Incident.Status.RESOLVED:
+            for state in incident.states or {}:
+                states[state] = incident.status
+    return {
+        "workspace": workspace,
+        "incidents": incidents,
+        "announcements": announcements,
+        "history": list(access.incident_history(workspace.pk, 20)),
+        "states": states,
+        "language": language,
+        "now": now,
+    }
+
+
+def _language(request: HttpRequest) -> str:
+    language = request.GET.get("lang", "")
+    return language if language in ("de", "en") else "de"
+
+
+@cache_page(PUBLIC_CACHE_SECONDS)
+def status_page(request: HttpRequest, slug: str) -> HttpResponse:
+    language = _language(request)
+    with translation.override(language):
+        response = render(request, "web/incidents/status.html", _public(slug, language))
+    response["Cache-Control"] = f"public, max-age={PUBLIC_CACHE_SECONDS}"
+    return response
+
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "public_text": incident.public_text,
+        "regions": incident.regions(),
+        "states": sorted(incident.states or {}),
+        "first_report_at": incident.first_report_at.isoformat() if incident.first_report_at else None,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "updated_at": incident.updated_at.isoformat(),
+    }
+
+
+@cache_page(PUBLIC_CACHE_SECONDS)
+def status_json(request: HttpRequest, slug: str) -> HttpResponse:
+    data = _public(slug, "de")
+    response = JsonResponse(
+        {
+            "workspace": data["workspace"].name,
+            "incidents": [_incident_json(i) for i in data["incidents"]],
+            "announcements": [
+                {
+                    "id": a.pk,
+                    "kind": a.kind,
+                    "title": a.title,
+                    "public_text": a.public_text,
+                    "regions": a.regions,
+                    "starts_at": a.starts_at.isoformat(),
+                    "ends_at": a.ends_at.isoformat(),
+                }
+                for a in data["announcements"]
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = f"public, max-age={PUBLIC_CACHE_SECONDS}"
+    return response
+
+
+@cache_page(PUBLIC_CACHE_SECONDS)
+def status_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    data = _public(slug, "de")
+    workspace = data["workspace"]
+    link = request.build_absolute_uri(f"/status/{workspace.slug}/")
+    feed = Atom1Feed(title=f"{workspace.name} – Status", link=link, description="", language="de")
+    for incident in data["history"]:
+        feed.add_item(
+            title=f"{incident.title} ({incident.get_status_display()})",
+            link=f"{link}#incident-{incident.pk}",
+            description=incident.public_text,
+            unique_id=f"{link}#incident-{incident.pk}",
+            updateddate=incident.updated_at,
+            pubdate=incident.detected_at or incident.created_at,
+        )
+    for announcement in data["announcements"]:
+        feed.add_item(
+            title=announcement.title,
+            link=f"{link}#announcement-{announcement.pk}",
+            description=announcement.public_text,
+            unique_id=f"{link}#announcement-{announcement.pk}",
+            pubdate=announcement.created_at,
+        )
+    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
+    feed.write(response, "utf-8")
+    response["Cache-Control"] = f"public, max-age={PUBLIC_CACHE_SECONDS}"
+    return response

@@ -1,0 +1,123 @@
+"""The incidents in the agent UI and the public status page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import cast
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from resonanz.conversations.models import Conversation
+from resonanz.incidents.models import Announcement, Incident, IncidentMember
+from resonanz.testing.factories import ConversationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def incident(fake_account):
+    incident = Incident.objects.create(
+        workspace=fake_account.workspace,
+        title="Kein Internet in Köln",
+        status="investigating",
+        public_text="Wir arbeiten an einer Störung in Köln.",
+        cities={"Köln": 8},
+        states={"Nordrhein-Westfalen": 8},
+        detected_at=timezone.now(),
+        customer_count=1,
+    )
+    conversation = cast(Conversation, ConversationFactory(channel_account=fake_account))
+    IncidentMember.objects.create(
+        incident=incident,
+        conversation=conversation,
+        customer=conversation.customer,
+        reported_at=timezone.now(),
+    )
+    return incident
+
+
+def test_the_agent_sees_the_list_the_page_and_the_banner(agent_client: Client, incident) -> None:
+    assert "Kein Internet in Köln" in agent_client.get("/incidents/").content.decode()
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Update an alle Betroffenen" in page
+    assert "Köln" in page
+    banner = agent_client.get("/incidents/banner").content.decode()
+    assert "Kein Internet in Köln" in banner
+    member = IncidentMember.objects.get()
+    fragment = agent_client.get(f"/conversations/{member.conversation_id}/incident").content.decode()
+    assert "Teil der Störung" in fragment
+
+
+def test_an_update_from_the_page_is_stored_and_a_bad_one_is_shown(agent_client: Client, incident) -> None:
+    response = agent_client.post(
+        f"/incidents/{incident.pk}/action",
+        {"action": "update", "status": "identified", "public_text": "Ein Kabel ist defekt.", "notify": "on"},
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "identified"
+    bad = agent_client.post(f"/incidents/{incident.pk}/action", {"action": "update", "status": "kaputt"})
+    assert bad.status_code == 422
+    assert "status must be one of" in bad.content.decode()
+
+
+def test_another_workspace_cannot_see_the_incident(client: Client, incident) -> None:
+    from resonanz.testing.factories import PASSWORD, AgentFactory
+
+    outsider = AgentFactory(workspace__slug="andere", workspace__name="Andere")
+    assert client.login(username=outsider.user.username, password=PASSWORD)
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 404
+    assert client.post(f"/incidents/{incident.pk}/action", {"action": "dismiss"}).status_code == 404
+    incident.refresh_from_db()
+    assert incident.status == "investigating"
+
+
+def test_the_pages_need_a_login(client: Client, incident) -> None:
+    assert client.get("/incidents/").status_code == 302
+
+
+def test_the_public_status_page_shows_confirmed_incidents_without_login(
+    client: Client, incident, fake_account, django_assert_num_queries
+) -> None:
+    Incident.objects.create(workspace=fake_account.workspace, title="Nur ein Verdacht", status="suggested")
+    now = timezone.now()
+    Announcement.objects.create(
+        workspace=fake_account.workspace, title="Wartung Leipzig und Dresden", public_text="Heute Nacht.",
+        regions=["Leipzig", "Dresden"], starts_at=now + dt.timedelta(hours=3), ends_at=now + dt.timedelta(hours=7),
+    )  # fmt: skip
+    slug = fake_account.workspace.slug
+    page = client.get(f"/status/{slug}/").content.decode()
+    assert "Kein Internet in Köln" in page
+    assert "Nur ein Verdacht" not in page
+    assert "Wartung Leipzig und Dresden" in page
+    assert "Aktuelle Störungen" in page
+    english = client.get(f"/status/{slug}/?lang=en").content.decode()
+    assert "Current incidents" in english
+    with django_assert_num_queries(0):  # cached: a burst of visitors costs nothing
+        client.get(f"/status/{slug}/")
+    data = json.loads(client.get(f"/status/{slug}/status.json").content)
+    assert [i["title"] for i in data["incidents"]] == ["Kein Internet in Köln"]
+    assert data["incidents"][0]["regions"] == ["Köln"]
+    assert data["announcements"][0]["regions"] == ["Leipzig", "Dresden"]
+    feed = client.get(f"/status/{slug}/feed.atom")
+    assert feed["Content-Type"].startswith("application/atom+xml")
+    assert "Kein Internet in Köln" in feed.content.decode()
+    assert client.get("/status/unbekannt/").status_code == 404
+
+
+def test_a_customer_of_another_region_sees_no_incident(incident) -> None:
+    from resonanz.incidents.access import current_status_for_region
+
+    assert current_status_for_region(incident.workspace, "Köln", "de") == (
+        "Wir untersuchen eine Störung in Köln: Wir arbeiten an einer Störung in Köln."
+    )
+    assert current_status_for_region(incident.workspace, "München", "de") is None
