@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from resonanz.core.errors import ResonanzError
 from resonanz.knowledge import suggest
 from resonanz.knowledge.models import Article
 from resonanz.web.knowledge_views import _public_workspace
+from resonanz.web.permissions import requires
 from resonanz.web.views import _agent
 
 VISIBLE = (Question.Status.OPEN, Question.Status.ANSWERED)
@@ -147,7 +147,7 @@ def answer(request: HttpRequest, question_id: int) -> HttpResponse:
 # --- moderation (agents) ---------------------------------------------------------------------------------
 
 
-@login_required
+@requires("community.moderate")
 def moderation(request: HttpRequest) -> HttpResponse:
     """The moderation queue and the latest questions, with hide, lock, approve and ban."""
     agent = _agent(request)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from resonanz.core.errors import InvalidInput
 from resonanz.incidents import access, actions
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.web import queries
+from resonanz.web.permissions import requires
 from resonanz.web.views import _agent
 from resonanz.workspaces.models import Workspace
 
@@ -35,7 +35,7 @@ def _incident(request: HttpRequest, incident_id: int) -> tuple[Any, Incident]:
         raise Http404("no such incident") from None
 
 
-@login_required
+@requires("incidents.view")
 def incident_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     incidents = Incident.objects.filter(workspace_id=agent.workspace_id).order_by("-detected_at", "-id")[:100]
@@ -76,7 +76,7 @@ def _fan_out_progress(incident: Incident) -> list[dict[str, Any]]:
     return rows
 
 
-@login_required
+@requires("incidents.view")
 def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> HttpResponse:
     agent, incident = _incident(request, incident_id)
     growth = access.growth(incident)
@@ -105,7 +105,7 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
     )
 
 
-@login_required
+@requires("incidents.manage")
 @require_POST
 def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
     agent, incident = _incident(request, incident_id)
@@ -137,7 +137,7 @@ def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
     return redirect("web:incident", incident_id=incident.pk)
 
 
-@login_required
+@requires("announcements.manage")
 @require_POST
 def announcement_create(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
@@ -162,7 +162,7 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
     return redirect("web:incidents")
 
 
-@login_required
+@requires("incidents.view")
 def banner(request: HttpRequest) -> HttpResponse:
     """The strip on every agent's screen while an incident or announcement is active (loaded by htmx)."""
     agent = _agent(request)
@@ -176,7 +176,7 @@ def banner(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("incidents.view")
 def conversation_incident(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = _agent(request)
     incident = access.incident_of_conversation(conversation_id)

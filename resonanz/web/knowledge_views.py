@@ -4,7 +4,6 @@ server-rendered, cached for anonymous visitors and show only published public ar
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.knowledge import actions, suggest
 from resonanz.knowledge import render as markdown
 from resonanz.knowledge.models import LANGUAGES, Article, Category
+from resonanz.web.permissions import requires
 from resonanz.web.views import _agent, _conversation
 from resonanz.workspaces.models import Workspace
 
@@ -29,7 +29,7 @@ def _channel_kind(conversation_channel_kind: str, imitates: str) -> str:
     return imitates or conversation_channel_kind
 
 
-@login_required
+@requires("knowledge.view")
 def suggestions(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The top suggestions for the open conversation: its last inbound messages are the question."""
     agent = _agent(request)
@@ -47,7 +47,7 @@ def suggestions(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("conversations.reply")
 def insert_suggestion(request: HttpRequest, conversation_id: int, item_id: int) -> HttpResponse:
     """One click: the composer comes back with the suggestion appended, shortened for the channel."""
     agent = _agent(request)
@@ -71,7 +71,7 @@ def insert_suggestion(request: HttpRequest, conversation_id: int, item_id: int) 
     )
 
 
-@login_required
+@requires("knowledge.manage")
 @require_POST
 def draft_article(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = _agent(request)
@@ -204,7 +204,7 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
 # --- articles for agents: list, write, versions ------------------------------------------------------------
 
 
-@login_required
+@requires("knowledge.view")
 def article_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     from resonanz.community.actions import deflection_figures
@@ -232,7 +232,7 @@ def _article_input(request: HttpRequest) -> actions.ArticleInput:
     )
 
 
-@login_required
+@requires("knowledge.manage")
 def article_edit(request: HttpRequest, article_id: int = 0) -> HttpResponse:
     """New article (id 0) or a new version of one. Saving from an outdated version is refused (409)."""
     agent = _agent(request)
@@ -278,7 +278,7 @@ def article_edit(request: HttpRequest, article_id: int = 0) -> HttpResponse:
     )
 
 
-@login_required
+@requires("knowledge.view")
 def article_diff(request: HttpRequest, article_id: int) -> HttpResponse:
     agent = _agent(request)
     article = Article.objects.filter(workspace_id=agent.workspace_id, pk=article_id).first()

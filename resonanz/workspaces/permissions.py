@@ -54,6 +54,11 @@ _PERMISSIONS = [
         "analytics.view", ALL_ROLES, True, "reports: the response rate everyone on social media watches"
     ),
     Permission("cti.lookup", WORKERS, True, "who is calling (the telephony system)"),
+    Permission("knowledge.view", ALL_ROLES, True, "read knowledge articles and suggestions"),
+    Permission("knowledge.manage", WORKERS, description="write knowledge articles and drafts"),
+    Permission("incidents.view", ALL_ROLES, True, "read incidents and announcements"),
+    Permission("incidents.manage", WORKERS, description="confirm, update, merge and dismiss incidents"),
+    Permission("announcements.manage", LEADS, description="publish announcements (maintenance, launches)"),
     Permission(
         "community.moderate", frozenset({Role.MODERATOR, Role.LEAD, Role.ADMIN}), description="moderate"
     ),

@@ -108,7 +108,10 @@ def test_queued_spam_is_not_shown_and_limits_answer_429(agent, client: Client):
     )
 
 
-def test_agents_moderate_the_queue(agent, agent_client, client: Client):
+def test_moderators_moderate_the_queue(agent, agent_client, client: Client):
+    assert agent_client.get("/community/moderation/").status_code == 403  # an agent is no moderator
+    agent.role = "moderator"
+    agent.save(update_fields=["role"])
     spammer = actions.do_join(agent.workspace, "spammer")
     spam = actions.do_ask_question(spammer, "GRATIS CASINO BONUS", "http://x.example http://y.example")
     page = agent_client.get("/community/moderation/").content.decode()

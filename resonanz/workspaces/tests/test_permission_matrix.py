@@ -21,6 +21,8 @@ from ninja.operation import PathView
 
 from resonanz.conversations.models import Macro, Message, SlaPolicy
 from resonanz.customers.models import CustomerMerge, MatchSuggestion
+from resonanz.incidents.models import Incident
+from resonanz.knowledge.actions import ArticleInput, do_create_article
 from resonanz.routing.models import RoutingRule
 from resonanz.testing.factories import (
     AgentFactory,
@@ -138,6 +140,34 @@ MATRIX: dict[str, Entry] = {
     "POST /conversations/{conversation_id}/messages/{message_id}/relevance": Entry(
         WORKERS, form={"relevant": "false"}
     ),
+    # --- knowledge, community, incidents -------------------------------------------------------------------
+    "GET /conversations/{conversation_id}/suggestions": Entry(ALL),
+    "GET /conversations/{conversation_id}/suggestions/{item_id}/insert": Entry(WORKERS),
+    "POST /conversations/{conversation_id}/draft-article": Entry(WORKERS),
+    "GET /wissen": Entry(ALL, foreign=False),
+    "GET /wissen/neu": Entry(WORKERS, foreign=False),
+    "GET /wissen/{article_id}": Entry(WORKERS),
+    "GET /wissen/{article_id}/diff": Entry(ALL, query="from=1&to=1"),
+    "GET /community/moderation": Entry(frozenset({"moderator", "lead", "admin"}), foreign=False),
+    "GET /incidents": Entry(ALL, foreign=False),
+    "GET /incidents/banner": Entry(ALL, foreign=False),
+    "POST /incidents/announcements": Entry(LEADS, foreign=False),
+    "GET /incidents/{incident_id}": Entry(ALL),
+    "POST /incidents/{incident_id}/action": Entry(WORKERS, form={"action": "note", "internal_note": "x"}),
+    # Shows the incident a conversation belongs to, and nothing for one without (a foreign one included).
+    "GET /conversations/{conversation_id}/incident": Entry(ALL, foreign=False),
+    "GET /community": public("the public forum"),
+    "GET /community/fragen": public("customers ask a question"),
+    "GET /community/treffer": public("answers that match a question being typed (deflection)"),
+    "GET /community/weiter": public("a customer opens a matching answer (deflection is measured)"),
+    "GET /community/{question_id}": public("a public forum question"),
+    "POST /community/{question_id}/antworten": public("customers answer each other"),
+    "GET /hilfe/{language}": public("the public help centre"),
+    "GET /hilfe/{language}/{slug}": public("a public help article"),
+    "POST /hilfe/{language}/{slug}/feedback": public("'did this help?' from anyone"),
+    "GET /status/{slug}": public("the public status page"),
+    "GET /status/{slug}/feed.atom": public("the status page's Atom feed"),
+    "GET /status/{slug}/status.json": public("the status page as JSON"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     "GET /team": Entry(LEADS, foreign=False),
@@ -183,6 +213,11 @@ def _methods(pattern: URLPattern) -> set[str]:
         "set_language": {"POST"},
         "reply": {"POST"},
         "delivery_retry": {"POST"},
+        "draft_article": {"POST"},
+        "incident_action": {"POST"},
+        "announcement_create": {"POST"},
+        "answer": {"POST"},
+        "help_feedback": {"POST"},
         "mark_relevance": {"POST"},
         "change_status": {"POST"},
         "channel_action": {"POST"},
@@ -252,6 +287,8 @@ def _world(slug: str) -> World:
     )
     team = do_ensure_team(workspace, "Technik")
     token, _ = do_create_api_token(colleague, "Telefon")
+    incident = Incident.objects.create(workspace=workspace, title="Störung in Köln")
+    article = do_create_article(workspace, None, ArticleInput(title="Router", body="Neu starten."))
     return World(
         {
             "workspace": workspace.pk,
@@ -270,6 +307,9 @@ def _world(slug: str) -> World:
             "policy_id": policy.pk,
             "team_id": team.pk,
             "token_id": token.pk,
+            "incident_id": incident.pk,
+            "article_id": article.pk,
+            "item_id": 0,
             "annotator": 0,
             "kind": 0,
         }
