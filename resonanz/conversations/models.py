@@ -184,6 +184,7 @@ class TimelineEntry(models.Model):
         CUSTOMER_MERGE_UNDONE = "customer_merge_undone", _("Zusammenführung rückgängig gemacht")
         PARTICIPANT = "participant", _("weitere Person im Verlauf")
         DELIVERY_RETRIED = "delivery_retried", _("erneut gesendet")
+        PRIORITY_CHANGED = "priority_changed", _("Priorität geändert")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -107,10 +107,11 @@ def teams_of(agent: Agent) -> list[Team]:
 
 
 def thread_of(conversation: Conversation) -> list[Message]:
-    """The conversation's messages with their author, delivery and annotations (three queries)."""
+    """The conversation's messages with their author, delivery and attachments (two queries); the labels come
+    from `resonanz.understanding.access.labels_for` (one more)."""
     return list(
         conversation.messages.select_related("author_identity", "author_agent", "delivery")
-        .prefetch_related("annotations", "attachments")
+        .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
 

@@ -2,9 +2,31 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_catalog, views_routing, views_settings
+from resonanz.web import views, views_catalog, views_conversation_actions, views_routing, views_settings
 
 app_name = "web"
+
+# The agent workspace (issue 13): actions on a conversation page, notifications, customers.
+_actions = views_conversation_actions
+workspace_patterns = [
+    path("conversations/<int:conversation_id>/note", _actions.add_note, name="add_note"),
+    path("conversations/<int:conversation_id>/call-note", _actions.add_call_note, name="add_call_note"),
+    path("conversations/<int:conversation_id>/transfer", _actions.transfer, name="transfer"),
+    path("conversations/<int:conversation_id>/priority", _actions.set_priority, name="set_priority"),
+    path("conversations/<int:conversation_id>/move-private", _actions.move_private, name="move_private"),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/annotations/<str:annotator>",
+        _actions.correct_annotation,
+        name="correct_annotation",
+    ),
+    path("conversations/<int:conversation_id>/macros", _actions.macro_search, name="macro_search"),
+    path("conversations/<int:conversation_id>/macros/<int:macro_id>", _actions.macro_fill, name="macro_fill"),
+    path(
+        "conversations/<int:conversation_id>/compose-preview",
+        _actions.compose_preview,
+        name="compose_preview",
+    ),
+]
 
 urlpatterns = [
     path("login/", views_settings.login_or_first_run, name="login"),
@@ -25,6 +47,7 @@ urlpatterns = [
         name="delivery_retry",
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
+    *workspace_patterns,
     path("presence/", views_settings.presence, name="presence"),
     path("settings/", views_settings.settings_home, name="settings"),
     path("settings/channels/", views_settings.channels, name="settings_channels"),

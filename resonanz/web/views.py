@@ -80,10 +80,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _conversation_context(agent: Agent, conversation: Conversation, error: str = "") -> dict[str, Any]:
+    from resonanz.web.views_conversation_actions import conversation_extras
+
     thread = queries.thread_of(conversation)
-    for message in thread:
-        message.labels = queries.labels_of(message)  # type: ignore[attr-defined]
     return {
+        **conversation_extras(agent, conversation, thread),
         "agent": agent,
         "conversation": conversation,
         "messages": thread,

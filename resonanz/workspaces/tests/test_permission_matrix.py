@@ -135,6 +135,18 @@ MATRIX: dict[str, Entry] = {
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
+    # --- the agent workspace (issue 13) -------------------------------------------------------------------
+    "POST /conversations/{conversation_id}/note": Entry(WORKERS, form={"text": "intern"}),
+    "POST /conversations/{conversation_id}/call-note": Entry(WORKERS, form={"text": "Rückruf"}),
+    "POST /conversations/{conversation_id}/transfer": Entry(WORKERS, form={"to": "agent:0"}),
+    "POST /conversations/{conversation_id}/priority": Entry(WORKERS, form={"priority": "2"}),
+    "POST /conversations/{conversation_id}/move-private": Entry(WORKERS),
+    "POST /conversations/{conversation_id}/messages/{message_id}/annotations/{annotator}": Entry(
+        WORKERS, form={"label": "outage"}
+    ),
+    "GET /conversations/{conversation_id}/macros": Entry(WORKERS, query="q=Gr"),
+    "GET /conversations/{conversation_id}/macros/{macro_id}": Entry(WORKERS),
+    "GET /conversations/{conversation_id}/compose-preview": Entry(WORKERS, query="text=Hallo"),
     # --- the settings area -------------------------------------------------------------------------------
     "GET /settings": Entry(ADMINS, foreign=False),
     "GET /settings/channels": Entry(ADMINS, foreign=False),
@@ -183,6 +195,12 @@ def _methods(pattern: URLPattern) -> set[str]:
         "routing_delete": {"POST"},
         "macro_delete": {"POST"},
         "sla_delete": {"POST"},
+        "add_note": {"POST"},
+        "add_call_note": {"POST"},
+        "transfer": {"POST"},
+        "set_priority": {"POST"},
+        "move_private": {"POST"},
+        "correct_annotation": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
