@@ -2,13 +2,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from resonanz.web import views, views_catalog, views_conversation_actions, views_routing, views_settings
+from resonanz.web import (
+    views,
+    views_catalog,
+    views_conversation_actions,
+    views_notifications,
+    views_routing,
+    views_settings,
+)
 
 app_name = "web"
 
 # The agent workspace (issue 13): actions on a conversation page, notifications, customers.
 _actions = views_conversation_actions
 workspace_patterns = [
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/bell", views_notifications.bell, name="notifications_bell"),
+    path("notifications/read", views_notifications.mark_read, name="notifications_read"),
+    path("notifications/open", views_notifications.open_notification, name="notification_open"),
     path("conversations/<int:conversation_id>/note", _actions.add_note, name="add_note"),
     path("conversations/<int:conversation_id>/call-note", _actions.add_call_note, name="add_call_note"),
     path("conversations/<int:conversation_id>/transfer", _actions.transfer, name="transfer"),

@@ -147,6 +147,10 @@ MATRIX: dict[str, Entry] = {
     "GET /conversations/{conversation_id}/macros": Entry(WORKERS, query="q=Gr"),
     "GET /conversations/{conversation_id}/macros/{macro_id}": Entry(WORKERS),
     "GET /conversations/{conversation_id}/compose-preview": Entry(WORKERS, query="text=Hallo"),
+    "GET /notifications": Entry(ALL, foreign=False),
+    "GET /notifications/bell": Entry(ALL, foreign=False),
+    "GET /notifications/open": Entry(ALL, foreign=False, query="id=1"),
+    "POST /notifications/read": Entry(ALL, foreign=False),
     # --- the settings area -------------------------------------------------------------------------------
     "GET /settings": Entry(ADMINS, foreign=False),
     "GET /settings/channels": Entry(ADMINS, foreign=False),
@@ -201,6 +205,7 @@ def _methods(pattern: URLPattern) -> set[str]:
         "set_priority": {"POST"},
         "move_private": {"POST"},
         "correct_annotation": {"POST"},
+        "mark_read": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
