@@ -6,6 +6,7 @@ from resonanz.web import (
     views,
     views_catalog,
     views_conversation_actions,
+    views_customers,
     views_notifications,
     views_routing,
     views_settings,
@@ -16,6 +17,15 @@ app_name = "web"
 # The agent workspace (issue 13): actions on a conversation page, notifications, customers.
 _actions = views_conversation_actions
 workspace_patterns = [
+    path("customers/", views_customers.customer_list, name="customers"),
+    path("customers/<int:customer_id>/", views_customers.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/merge", views_customers.merge, name="customer_merge"),
+    path("customers/merges/<int:merge_id>/undo", views_customers.undo_merge, name="customer_merge_undo"),
+    path(
+        "customers/suggestions/<int:suggestion_id>/decide",
+        views_customers.decide_suggestion,
+        name="customer_suggestion",
+    ),
     path("notifications/", views_notifications.notification_list, name="notifications"),
     path("notifications/bell", views_notifications.bell, name="notifications_bell"),
     path("notifications/read", views_notifications.mark_read, name="notifications_read"),

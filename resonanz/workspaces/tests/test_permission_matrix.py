@@ -147,6 +147,15 @@ MATRIX: dict[str, Entry] = {
     "GET /conversations/{conversation_id}/macros": Entry(WORKERS, query="q=Gr"),
     "GET /conversations/{conversation_id}/macros/{macro_id}": Entry(WORKERS),
     "GET /conversations/{conversation_id}/compose-preview": Entry(WORKERS, query="text=Hallo"),
+    "GET /customers": Entry(ALL, foreign=False, query="q=Kund"),
+    "GET /customers/{customer_id}": Entry(ALL),
+    "POST /customers/{customer_id}/merge": Entry(
+        ALL - {"analyst", "moderator"}, form={"source_customer_id": "0"}
+    ),
+    "POST /customers/merges/{merge_id}/undo": Entry(ALL - {"analyst", "moderator"}),
+    "POST /customers/suggestions/{suggestion_id}/decide": Entry(
+        ALL - {"analyst", "moderator"}, form={"decision": "reject"}
+    ),
     "GET /notifications": Entry(ALL, foreign=False),
     "GET /notifications/bell": Entry(ALL, foreign=False),
     "GET /notifications/open": Entry(ALL, foreign=False, query="id=1"),
@@ -206,6 +215,9 @@ def _methods(pattern: URLPattern) -> set[str]:
         "move_private": {"POST"},
         "correct_annotation": {"POST"},
         "mark_read": {"POST"},
+        "merge": {"POST"},
+        "undo_merge": {"POST"},
+        "decide_suggestion": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""
