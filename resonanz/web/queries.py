@@ -25,6 +25,8 @@ class InboxFilter:
     channel_id: int | None = None
     team_id: int | None = None
     text: str = ""
+    view: str = ""  # one of resonanz.web.inbox_views.VIEWS
+    topic: str = ""
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> InboxFilter:
@@ -34,6 +36,8 @@ class InboxFilter:
             channel_id=_int_or_none(params.get("channel")),
             team_id=_int_or_none(params.get("team")),
             text=" ".join(params.get("q", "").split())[:200],
+            view=params.get("view", "")[:20],
+            topic=params.get("topic", "")[:80],
         )
 
 
@@ -66,6 +70,10 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
         queryset = queryset.filter(channel_account_id=selection.channel_id)
     if selection.team_id is not None:
         queryset = queryset.filter(team_id=selection.team_id)
+    if selection.view:
+        from resonanz.web.inbox_views import apply_view
+
+        queryset = apply_view(queryset, agent, selection.view)
     if selection.text:
         matching = Message.objects.filter(conversation=OuterRef("pk"), text__icontains=selection.text)
         queryset = queryset.filter(
@@ -79,9 +87,12 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
         .order_by("-created_at", "-id")
         .values("text")[:1]
     )
-    return queryset.annotate(
+    queryset = queryset.annotate(
         last_text=last_text, **{f"{name}_label": _latest_label(name) for name in SHOWN_ANNOTATORS}
-    ).order_by("-last_message_at", "-id")
+    )
+    if selection.topic:
+        queryset = queryset.filter(**{"topic_label": selection.topic})  # the annotation above
+    return queryset.order_by("-last_message_at", "-id")
 
 
 def status_counts(agent: Agent) -> dict[str, int]:

@@ -7,6 +7,7 @@ from resonanz.web import (
     views_catalog,
     views_conversation_actions,
     views_customers,
+    views_inbox,
     views_notifications,
     views_routing,
     views_settings,
@@ -17,6 +18,7 @@ app_name = "web"
 # The agent workspace (issue 13): actions on a conversation page, notifications, customers.
 _actions = views_conversation_actions
 workspace_patterns = [
+    path("inbox/bulk", views_inbox.bulk, name="inbox_bulk"),
     path("customers/", views_customers.customer_list, name="customers"),
     path("customers/<int:customer_id>/", views_customers.customer_detail, name="customer"),
     path("customers/<int:customer_id>/merge", views_customers.merge, name="customer_merge"),

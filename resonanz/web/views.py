@@ -24,6 +24,7 @@ from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFou
 from resonanz.web import queries
 from resonanz.web.middleware import mark_partial
 from resonanz.web.permissions import requires
+from resonanz.web.views_inbox import inbox_extras
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50
@@ -74,6 +75,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "teams": queries.teams_of(agent),
         "query_without_page": query.urlencode(),
         "is_admin": queries.is_admin(agent),
+        **inbox_extras(agent, request),
     }
     template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)

@@ -156,6 +156,7 @@ MATRIX: dict[str, Entry] = {
     "POST /customers/suggestions/{suggestion_id}/decide": Entry(
         ALL - {"analyst", "moderator"}, form={"decision": "reject"}
     ),
+    "POST /inbox/bulk": Entry(WORKERS, form={"action": "status", "status": "pending"}, foreign=False),
     "GET /notifications": Entry(ALL, foreign=False),
     "GET /notifications/bell": Entry(ALL, foreign=False),
     "GET /notifications/open": Entry(ALL, foreign=False, query="id=1"),
@@ -215,6 +216,7 @@ def _methods(pattern: URLPattern) -> set[str]:
         "move_private": {"POST"},
         "correct_annotation": {"POST"},
         "mark_read": {"POST"},
+        "bulk": {"POST"},
         "merge": {"POST"},
         "undo_merge": {"POST"},
         "decide_suggestion": {"POST"},

@@ -254,9 +254,49 @@
     }
   });
 
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("[data-shortcut-help]")) {
+      toggleHelp();
+    }
+  });
+
   if (!window.htmx) {
     return;
   }
+
+  // The inbox refreshes itself: the agent's selection and keyboard position survive the new rows.
+  var kept = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "results") {
+      var current = document.querySelector("[data-conversation].kbd-current");
+      kept = {
+        checked: Array.prototype.map.call(document.querySelectorAll("input[data-select-row]:checked"), function (box) {
+          return box.value;
+        }),
+        current: current ? current.getAttribute("data-conversation") : null,
+      };
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!kept || !target || target.id !== "results") {
+      return;
+    }
+    kept.checked.forEach(function (value) {
+      var box = document.querySelector('input[data-select-row][value="' + value + '"]');
+      if (box) {
+        box.checked = true;
+      }
+    });
+    if (kept.current) {
+      var row = document.querySelector('[data-conversation="' + kept.current + '"]');
+      if (row) {
+        row.classList.add("kbd-current");
+      }
+    }
+    kept = null;
+  });
 
   window.htmx.onLoad(function (element) {
     restoreDrafts(element);
