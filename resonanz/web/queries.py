@@ -75,11 +75,18 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
 
         queryset = apply_view(queryset, agent, selection.view)
     if selection.text:
-        matching = Message.objects.filter(conversation=OuterRef("pk"), text__icontains=selection.text)
+        from resonanz.customers.models import Identity
+        from resonanz.web.search import conversations_with_message_matching
+
+        handles = Identity.objects.filter(
+            customer_id=OuterRef("customer_id"), handle__icontains=selection.text
+        )
         queryset = queryset.filter(
             Q(subject__icontains=selection.text)
             | Q(customer__display_name__icontains=selection.text)
-            | Exists(matching)
+            | Q(customer__email__icontains=selection.text)
+            | Exists(handles)
+            | conversations_with_message_matching(selection.text)
         )
     last_text = Subquery(
         Message.objects.filter(conversation=OuterRef("pk"))

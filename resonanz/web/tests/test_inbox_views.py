@@ -108,3 +108,28 @@ def test_bulk_skips_conversations_of_another_workspace_and_unsafe_next(agent_cli
     assert response["Location"] == "/"
     foreign.refresh_from_db()
     assert foreign.status == "new"
+
+
+def test_full_text_search_over_messages_customers_and_handles(agent_client, workspace, fake_account):
+    from resonanz.conversations.models import Message
+    from resonanz.testing.factories import CustomerFactory, IdentityFactory
+
+    router = make(ConversationFactory, channel_account=fake_account, subject="Anliegen")
+    make(MessageFactory, conversation=router, text="Mein Router blinkt seit gestern rot")
+    customer = make(CustomerFactory, workspace=workspace, display_name="Erika Muster")
+    make(IdentityFactory, customer=customer, handle="erika_koeln")
+    erika = make(ConversationFactory, channel_account=fake_account, customer=customer, subject="Frage")
+    make(MessageFactory, conversation=erika, text="Rechnung doppelt abgebucht")
+    world = {"router": router, "erika": erika}
+
+    def found(text: str) -> set[str]:
+        return shown(agent_client, f"status=all&q={text}", world)
+
+    assert found("router blinkt") == {"router"}
+    assert found("rout") == {"router"}  # a word's start
+    assert found("blinkt rechnung") == set()  # every word must match
+    assert found("erika_koeln") == {"erika"}
+    assert found("Muster") == {"erika"}
+    assert found('"%20OR%20*') == set()  # no FTS syntax gets through, no error
+    Message.objects.filter(conversation=erika).update(text="Lastschrift doppelt")
+    assert found("lastschrift") == {"erika"}
