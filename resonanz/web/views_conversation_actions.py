@@ -115,6 +115,7 @@ def conversation_extras(agent: Agent, conversation: Conversation, thread: list[M
         "composer_kind": kind,
         "counts_weight": kind == "x",
         "max_weight": MAX_WEIGHT,
+        "is_sensitive": any(labels.get(m.pk, {}).get("sensitivity") == "private" for m in thread),
         "can_update": has_perm(agent, "conversations.update"),
         "can_correct": has_perm(agent, "annotations.correct"),
         "can_use_macros": has_perm(agent, "macros.use"),

@@ -52,6 +52,13 @@ def test_customer_page_shows_the_history_across_channels(agent_client, workspace
     assert "Tweet zum Router" in page and "Mail zur Rechnung" in page
     assert page.count("data-conversation-history=") == 2
     assert "VIP" in page
+    assert "data-sensitive" not in page
+    from resonanz.understanding.models import Annotation
+
+    message = customer.conversations.first().messages.first()
+    Annotation.objects.create(message=message, annotator="sensitivity", version="1", label="private")
+    assert "data-sensitive" in agent_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "data-sensitive" in agent_client.get(f"/conversations/{message.conversation_id}/").content.decode()
 
 
 def test_merge_by_hand_and_undo(agent_client, agent, workspace, fake_account):
