@@ -75,3 +75,15 @@ def view_counts(agent: Agent) -> dict[str, int]:
         .aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
     )
     return {name: int(row[name] or 0) for name in VIEWS}
+
+
+def channel_counts(agent: Agent) -> dict[int, int]:
+    """Open conversations per channel account, in one query."""
+    rows = (
+        conversations_for(agent)
+        .filter(status__in=Conversation.OPEN_STATUSES)
+        .values("channel_account_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["channel_account_id"]: row["n"] for row in rows}

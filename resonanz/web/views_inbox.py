@@ -18,7 +18,7 @@ from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
-from resonanz.web.inbox_views import VIEWS, view_counts
+from resonanz.web.inbox_views import VIEWS, channel_counts, view_counts
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
@@ -32,6 +32,7 @@ def inbox_extras(agent: Agent, request: HttpRequest) -> dict[str, Any]:
     return {
         "views": list(VIEWS.items()),
         "view_counts": view_counts(agent),
+        "channel_counts": channel_counts(agent),
         "topics": topics_for(agent),
         "can_bulk": has_perm(agent, "conversations.update"),
         "colleagues": list(Agent.objects.filter(workspace_id=agent.workspace_id).order_by("display_name")),

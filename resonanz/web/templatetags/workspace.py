@@ -37,7 +37,7 @@ _ANNOTATION_VALUES = {
 
 
 @register.filter
-def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
     return (mapping or {}).get(key)
 
 

@@ -72,6 +72,8 @@ def test_each_view_shows_its_conversations_with_counts(agent_client, world):
         "public": "1",
         "private": "4",
     }
+    channel = world["mine"].channel_account_id
+    assert f'data-channel-count="{channel}">5<' in page  # the five open ones, not the solved
 
 
 def test_topic_filter(agent_client, world):

@@ -32,8 +32,8 @@ def conversations(account, n, **extra):
 
 
 # 8, then the workspace's additions (issue 13): the view counts, the agent's teams, the topics and the
-# colleagues for the bulk assignment.
-INBOX_QUERIES = 12
+# colleagues for the bulk assignment, the counts per channel.
+INBOX_QUERIES = 13
 
 
 @pytest.mark.parametrize("rows", [2, 12])
