@@ -6,6 +6,7 @@ RESONANZ_SCREENSHOTS=1, else to a temporary folder)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,29 @@ def test_an_x_reply_over_280_characters_is_previewed_as_a_thread(page, live_serv
     page.reload()
     expect(page.locator("#reply-text")).to_have_value(text)
     assert Conversation.objects.get(pk=conversation.pk).message_count >= 0
+
+
+def test_triage_with_the_keyboard(page, live_server, world, shots):
+    conversation = world["conversation"]
+    LoginPage(page, live_server.url).open().log_in(world["mia"].user.username, PASSWORD)
+    page.keyboard.press("?")
+    expect(page.locator("#shortcut-help")).to_be_visible()
+    page.screenshot(path=str(shots / "workspace-shortcuts.png"))
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcut-help")).to_be_hidden()
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("j")
+    expect(page.locator(f'tr[data-conversation="{conversation.pk}"]')).to_have_class(
+        re.compile("kbd-current")
+    )
+    page.keyboard.press("o")
+    page.wait_for_url(f"{live_server.url}/conversations/{conversation.pk}/")
+    page.keyboard.press("n")
+    expect(page.locator("#note-text")).to_be_focused()
+    page.locator("body").click(position={"x": 5, "y": 800})
+    page.keyboard.press("r")
+    expect(page.locator("#reply-text")).to_be_focused()
+    page.locator("body").click(position={"x": 5, "y": 800})
+    page.keyboard.press("e")
+    expect(page.locator("[data-status=closed]")).to_be_visible()
+    assert Conversation.objects.get(pk=conversation.pk).status == "closed"
