@@ -266,7 +266,9 @@ def compose_preview(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if kind == "x":
         parts = split_thread(text, signature=signature) if text.strip() else []
         context.update(
-            weight=weighted_length(" ".join(text.split()) + (f" {signature}" if signature else "")),
+            weight=weighted_length(" ".join(text.split()) + (f" {signature}" if signature else ""))
+            if text.strip()
+            else 0,
             parts=parts if len(parts) > 1 else [],
         )
     else:
