@@ -115,7 +115,29 @@ def send_delivery(delivery_id: int) -> str:
     with transaction.atomic():
         attempt.save()
         delivery.save(update_fields=["status", "sent_at", "next_attempt_at", "last_error"])
+        if delivery.status == OutboundDelivery.Status.FAILED:
+            _notify_failed(delivery)
     return delivery.status
+
+
+def _notify_failed(delivery: OutboundDelivery) -> None:
+    """The reply's author finds the failure in their notifications (the agent UI's bell), with the reason."""
+    message = (
+        apps.get_model("conversations", "Message")
+        .objects.filter(pk=delivery.message_id, author_agent__isnull=False)
+        .values("workspace_id", "author_agent_id", "conversation_id")
+        .first()
+    )
+    if message is None:
+        return
+    apps.get_model("conversations", "Notification").objects.create(
+        workspace_id=message["workspace_id"],
+        agent_id=message["author_agent_id"],
+        kind="delivery_failed",
+        conversation_id=message["conversation_id"],
+        message_id=delivery.message_id,
+        data={"error": delivery.last_error[:300]},
+    )
 
 
 def _record_sent(delivery: OutboundDelivery, external_ids: list[str]) -> None:

@@ -329,7 +329,7 @@ def do_record_sla_events(now: dt.datetime | None = None, *, limit: int = 500) ->
             rows = list(
                 Conversation.objects.select_for_update(skip_locked=True)
                 .filter(condition, status__in=_RUNNING)
-                .values_list("id", due_field)[:limit]
+                .values_list("id", due_field, "owner_id", "workspace_id")[:limit]
             )
             if not rows:
                 continue
@@ -341,7 +341,21 @@ def do_record_sla_events(now: dt.datetime | None = None, *, limit: int = 500) ->
                         kind=kind,
                         data={"target": target, "due_at": due_at.isoformat() if due_at else None},
                     )
-                    for conversation_id, due_at in rows
+                    for conversation_id, due_at, _owner_id, _workspace_id in rows
+                ]
+            )
+            # The owner's bell: a warning or breach on one of their conversations.
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        workspace_id=workspace_id,
+                        agent_id=owner_id,
+                        kind=kind,
+                        conversation_id=conversation_id,
+                        data={"target": target, "due_at": due_at.isoformat() if due_at else None},
+                    )
+                    for conversation_id, due_at, owner_id, workspace_id in rows
+                    if owner_id is not None
                 ]
             )
         recorded += len(rows)
@@ -419,6 +433,14 @@ def do_notify_agents(
         ]
     )
     return len(agents)
+
+
+def do_mark_notifications_read(agent: Agent, ids: list[int] | None = None) -> int:
+    """Mark the agent's notifications read: those with ``ids``, or all unread ones."""
+    unread = Notification.objects.filter(agent=agent, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
 
 
 # --- Macros ---------------------------------------------------------------------------------------------

@@ -190,6 +190,7 @@ class TimelineEntry(models.Model):
         DELIVERY_RETRIED = "delivery_retried", _("erneut gesendet")
         ANNOTATION_CORRECTED = "annotation.corrected", _("Einordnung korrigiert")
         INCIDENT_LINKED = "incident_linked", _("einer Störung zugeordnet")
+        PRIORITY_CHANGED = "priority_changed", _("Priorität geändert")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

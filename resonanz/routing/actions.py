@@ -12,7 +12,7 @@ from django.db.models import Max
 from resonanz.channels.registry import get_adapter
 from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.actions import do_apply_sla
-from resonanz.conversations.models import Conversation, Message, TimelineEntry
+from resonanz.conversations.models import Conversation, Message, Notification, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.models import AuditEntry
 from resonanz.core.queue import enqueue
@@ -28,7 +28,7 @@ from resonanz.routing.snapshots import (
     rule_snapshot,
     rules_in_force,
 )
-from resonanz.workspaces.models import Agent, Workspace
+from resonanz.workspaces.models import Agent, Team, Workspace
 
 logger = logging.getLogger("resonanz.routing")
 
@@ -208,6 +208,14 @@ def do_transfer_conversation(
         Conversation.objects.filter(pk=conversation.pk).update(owner_id=to_agent.pk)
         conversation.owner_id = to_agent.pk
         note_assignment(conversation.workspace_id, old_owner_id, to_agent.pk)
+        if to_agent.pk != actor.pk:
+            Notification.objects.create(
+                workspace_id=conversation.workspace_id,
+                agent=to_agent,
+                kind=Notification.Kind.ASSIGNED,
+                conversation=conversation,
+                data={"by_agent_id": actor.pk, "by": actor.display_name, "excerpt": note[:140]},
+            )
         TimelineEntry.objects.create(
             conversation=conversation,
             actor=actor,
@@ -218,6 +226,60 @@ def do_transfer_conversation(
                 "reason": "manual",
                 "note": note[:500],
             },
+        )
+
+
+def do_transfer_to_team(actor: Agent, conversation: Conversation, team: Team, *, note: str = "") -> None:
+    """Hand the conversation to a team: the team is set and the owner cleared, so the team's next free agent
+    takes it (routing assigns waiting conversations); in the timeline with who did it and why."""
+    if team.workspace_id != conversation.workspace_id or actor.workspace_id != conversation.workspace_id:
+        raise InvalidInput("team and conversation belong to different workspaces")
+    with transaction.atomic():
+        row = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation.pk)
+            .values_list("owner_id", "team_id")
+        )
+        found = row.first()
+        if found is None:
+            raise InvalidInput("conversation is gone")
+        old_owner_id, old_team_id = found
+        if old_team_id == team.pk and old_owner_id is None:
+            raise Conflict(f"the team {team.name} has this conversation already")
+        Conversation.objects.filter(pk=conversation.pk).update(team_id=team.pk, owner_id=None)
+        conversation.team_id, conversation.owner_id = team.pk, None
+        note_assignment(conversation.workspace_id, old_owner_id, None)
+        TimelineEntry.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind=TimelineEntry.Kind.TRANSFERRED,
+            data={
+                "from_agent_id": old_owner_id,
+                "from_team_id": old_team_id,
+                "to_team_id": team.pk,
+                "reason": "manual",
+                "note": note[:500],
+            },
+        )
+        enqueue(ASSIGN_WAITING_TASK, conversation.workspace_id)
+
+
+def do_set_priority(actor: Agent, conversation: Conversation, priority: int) -> None:
+    if priority not in Conversation.Priority.values:
+        raise InvalidInput(f"unknown priority {priority!r}; use one of {Conversation.Priority.values}")
+    if actor.workspace_id != conversation.workspace_id:
+        raise InvalidInput("conversation belongs to another workspace")
+    if conversation.priority == priority:
+        return
+    with transaction.atomic():
+        old = conversation.priority
+        Conversation.objects.filter(pk=conversation.pk).update(priority=priority)
+        conversation.priority = priority
+        TimelineEntry.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind=TimelineEntry.Kind.PRIORITY_CHANGED,
+            data={"from": old, "to": priority},
         )
 
 

@@ -25,6 +25,8 @@ class InboxFilter:
     channel_id: int | None = None
     team_id: int | None = None
     text: str = ""
+    view: str = ""  # one of resonanz.web.inbox_views.VIEWS
+    topic: str = ""
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> InboxFilter:
@@ -34,6 +36,8 @@ class InboxFilter:
             channel_id=_int_or_none(params.get("channel")),
             team_id=_int_or_none(params.get("team")),
             text=" ".join(params.get("q", "").split())[:200],
+            view=params.get("view", "")[:20],
+            topic=params.get("topic", "")[:80],
         )
 
 
@@ -71,12 +75,23 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
         queryset = queryset.filter(channel_account_id=selection.channel_id)
     if selection.team_id is not None:
         queryset = queryset.filter(team_id=selection.team_id)
+    if selection.view:
+        from resonanz.web.inbox_views import apply_view
+
+        queryset = apply_view(queryset, agent, selection.view)
     if selection.text:
-        matching = Message.objects.filter(conversation=OuterRef("pk"), text__icontains=selection.text)
+        from resonanz.customers.models import Identity
+        from resonanz.web.search import conversations_with_message_matching
+
+        handles = Identity.objects.filter(
+            customer_id=OuterRef("customer_id"), handle__icontains=selection.text
+        )
         queryset = queryset.filter(
             Q(subject__icontains=selection.text)
             | Q(customer__display_name__icontains=selection.text)
-            | Exists(matching)
+            | Q(customer__email__icontains=selection.text)
+            | Exists(handles)
+            | conversations_with_message_matching(selection.text)
         )
     last_text = Subquery(
         Message.objects.filter(conversation=OuterRef("pk"))
@@ -84,9 +99,12 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
         .order_by("-created_at", "-id")
         .values("text")[:1]
     )
-    return queryset.annotate(
+    queryset = queryset.annotate(
         last_text=last_text, **{f"{name}_label": _latest_label(name) for name in SHOWN_ANNOTATORS}
-    ).order_by("-last_message_at", "-id")
+    )
+    if selection.topic:
+        queryset = queryset.filter(**{"topic_label": selection.topic})  # the annotation above
+    return queryset.order_by("-last_message_at", "-id")
 
 
 def status_counts(agent: Agent) -> dict[str, int]:
@@ -117,10 +135,11 @@ def teams_of(agent: Agent) -> list[Team]:
 
 
 def thread_of(conversation: Conversation) -> list[Message]:
-    """The conversation's messages with their author, delivery and annotations (three queries)."""
+    """The conversation's messages with their author, delivery and attachments (two queries); the labels come
+    from `resonanz.understanding.access.labels_for` (one more)."""
     return list(
         conversation.messages.select_related("author_identity", "author_agent", "delivery")
-        .prefetch_related("annotations", "attachments")
+        .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
 

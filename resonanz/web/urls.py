@@ -8,11 +8,51 @@ from resonanz.web import (
     knowledge_views,
     views,
     views_catalog,
+    views_conversation_actions,
+    views_customers,
+    views_inbox,
+    views_notifications,
     views_routing,
     views_settings,
 )
 
 app_name = "web"
+
+# The agent workspace (issue 13): actions on a conversation page, notifications, customers.
+_actions = views_conversation_actions
+workspace_patterns = [
+    path("inbox/bulk", views_inbox.bulk, name="inbox_bulk"),
+    path("customers/", views_customers.customer_list, name="customers"),
+    path("customers/<int:customer_id>/", views_customers.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/merge", views_customers.merge, name="customer_merge"),
+    path("customers/merges/<int:merge_id>/undo", views_customers.undo_merge, name="customer_merge_undo"),
+    path(
+        "customers/suggestions/<int:suggestion_id>/decide",
+        views_customers.decide_suggestion,
+        name="customer_suggestion",
+    ),
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/bell", views_notifications.bell, name="notifications_bell"),
+    path("notifications/read", views_notifications.mark_read, name="notifications_read"),
+    path("notifications/open", views_notifications.open_notification, name="notification_open"),
+    path("conversations/<int:conversation_id>/note", _actions.add_note, name="add_note"),
+    path("conversations/<int:conversation_id>/call-note", _actions.add_call_note, name="add_call_note"),
+    path("conversations/<int:conversation_id>/transfer", _actions.transfer, name="transfer"),
+    path("conversations/<int:conversation_id>/priority", _actions.set_priority, name="set_priority"),
+    path("conversations/<int:conversation_id>/move-private", _actions.move_private, name="move_private"),
+    path(
+        "conversations/<int:conversation_id>/messages/<int:message_id>/annotations/<str:annotator>",
+        _actions.correct_annotation,
+        name="correct_annotation",
+    ),
+    path("conversations/<int:conversation_id>/macros", _actions.macro_search, name="macro_search"),
+    path("conversations/<int:conversation_id>/macros/<int:macro_id>", _actions.macro_fill, name="macro_fill"),
+    path(
+        "conversations/<int:conversation_id>/compose-preview",
+        _actions.compose_preview,
+        name="compose_preview",
+    ),
+]
 
 urlpatterns = [
     path("login/", views_settings.login_or_first_run, name="login"),
@@ -38,6 +78,7 @@ urlpatterns = [
         name="mark_relevance",
     ),
     path("dev/", views.dev_panel, name="dev_panel"),
+    *workspace_patterns,
     path("presence/", views_settings.presence, name="presence"),
     path("team/", views_settings.team_presence, name="team_presence"),
     path("settings/", views_settings.settings_home, name="settings"),

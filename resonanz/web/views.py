@@ -25,6 +25,7 @@ from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFou
 from resonanz.web import queries
 from resonanz.web.middleware import mark_partial
 from resonanz.web.permissions import requires
+from resonanz.web.views_inbox import inbox_extras
 from resonanz.workspaces.models import Agent
 
 INBOX_PAGE_SIZE = 50
@@ -77,16 +78,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "query_without_page": query.urlencode(),
         "is_admin": queries.is_admin(agent),
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
+        **inbox_extras(agent, request),
     }
     template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
 def _conversation_context(agent: Agent, conversation: Conversation, error: str = "") -> dict[str, Any]:
+    from resonanz.web.views_conversation_actions import conversation_extras
+
     thread = queries.thread_of(conversation)
-    for message in thread:
-        message.labels = queries.labels_of(message)  # type: ignore[attr-defined]
     return {
+        **conversation_extras(agent, conversation, thread),
         "agent": agent,
         "conversation": conversation,
         "messages": thread,

@@ -171,6 +171,32 @@ MATRIX: dict[str, Entry] = {
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     "GET /team": Entry(LEADS, foreign=False),
+    # --- the agent workspace (issue 13) -------------------------------------------------------------------
+    "POST /conversations/{conversation_id}/note": Entry(WORKERS, form={"text": "intern"}),
+    "POST /conversations/{conversation_id}/call-note": Entry(WORKERS, form={"text": "Rückruf"}),
+    "POST /conversations/{conversation_id}/transfer": Entry(WORKERS, form={"to": "agent:0"}),
+    "POST /conversations/{conversation_id}/priority": Entry(WORKERS, form={"priority": "2"}),
+    "POST /conversations/{conversation_id}/move-private": Entry(WORKERS),
+    "POST /conversations/{conversation_id}/messages/{message_id}/annotations/{annotator}": Entry(
+        WORKERS, form={"label": "outage"}
+    ),
+    "GET /conversations/{conversation_id}/macros": Entry(WORKERS, query="q=Gr"),
+    "GET /conversations/{conversation_id}/macros/{macro_id}": Entry(WORKERS),
+    "GET /conversations/{conversation_id}/compose-preview": Entry(WORKERS, query="text=Hallo"),
+    "GET /customers": Entry(ALL, foreign=False, query="q=Kund"),
+    "GET /customers/{customer_id}": Entry(ALL),
+    "POST /customers/{customer_id}/merge": Entry(
+        ALL - {"analyst", "moderator"}, form={"source_customer_id": "0"}
+    ),
+    "POST /customers/merges/{merge_id}/undo": Entry(ALL - {"analyst", "moderator"}),
+    "POST /customers/suggestions/{suggestion_id}/decide": Entry(
+        ALL - {"analyst", "moderator"}, form={"decision": "reject"}
+    ),
+    "POST /inbox/bulk": Entry(WORKERS, form={"action": "status", "status": "pending"}, foreign=False),
+    "GET /notifications": Entry(ALL, foreign=False),
+    "GET /notifications/bell": Entry(ALL, foreign=False),
+    "GET /notifications/open": Entry(ALL, foreign=False, query="id=1"),
+    "POST /notifications/read": Entry(ALL, foreign=False),
     # --- the settings area -------------------------------------------------------------------------------
     "GET /settings": Entry(ADMINS, foreign=False),
     "GET /settings/channels": Entry(ADMINS, foreign=False),
@@ -226,6 +252,17 @@ def _methods(pattern: URLPattern) -> set[str]:
         "routing_delete": {"POST"},
         "macro_delete": {"POST"},
         "sla_delete": {"POST"},
+        "add_note": {"POST"},
+        "add_call_note": {"POST"},
+        "transfer": {"POST"},
+        "set_priority": {"POST"},
+        "move_private": {"POST"},
+        "correct_annotation": {"POST"},
+        "mark_read": {"POST"},
+        "bulk": {"POST"},
+        "merge": {"POST"},
+        "undo_merge": {"POST"},
+        "decide_suggestion": {"POST"},
     }
     view_name = getattr(getattr(callback, "view_class", None), "__name__", "") or getattr(
         callback, "__name__", ""

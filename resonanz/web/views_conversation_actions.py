@@ -1,0 +1,280 @@
+"""What an agent does on a conversation page besides replying: notes with @mentions, call notes, transfer to
+an agent or a team, priority, move a public conversation to private, correct an annotation, fill a macro,
+and the composer's preview (X: the weighted 280-character count and the numbered thread).
+
+Every view writes through the domain's action; a refused action (400/409) answers an htmx request with the
+action's own message in the page's #errors area and a form post with the page and the message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from resonanz.channels.persona import signature_for
+from resonanz.channels.phone.actions import do_add_call_note
+from resonanz.channels.registry import get_adapter
+from resonanz.channels.x.payloads import MAX_WEIGHT, split_thread, weighted_length
+from resonanz.conversations import actions
+from resonanz.conversations.access import access_conversation_by_id, access_macro_by_id, macros_for
+from resonanz.conversations.macros import incident_status_for, variables_for
+from resonanz.conversations.macros import render as render_macro
+from resonanz.conversations.models import Conversation, Message
+from resonanz.core.errors import Conflict, InvalidInput, NotFound
+from resonanz.routing import actions as routing_actions
+from resonanz.understanding.access import labels_for, topics_for
+from resonanz.understanding.actions import CORRECTABLE, do_correct_annotation
+from resonanz.web.middleware import mark_partial
+from resonanz.web.permissions import requires
+from resonanz.web.templatetags.resonanz_web import channel_kind
+from resonanz.workspaces.models import Agent, Team
+from resonanz.workspaces.permissions import has_perm
+
+# The annotations shown on every message, in this order; those in CORRECTABLE get a one-click correction.
+SHOWN_ANNOTATIONS = ("language", "sentiment", "topic", "urgency", "sensitivity", "region")
+MACRO_RESULTS = 12
+
+
+def _conversation(request: HttpRequest, conversation_id: int) -> tuple[Agent, Conversation]:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    try:
+        return agent, access_conversation_by_id(agent, conversation_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+def _done(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    url = reverse("web:conversation", args=[conversation.pk])
+    if request.htmx:  # type: ignore[attr-defined]
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _refused(request: HttpRequest, conversation: Conversation, message: str, status: int) -> HttpResponse:
+    """The action's own reason, where the agent sees it."""
+    if request.htmx:  # type: ignore[attr-defined]
+        html = render_to_string("web/_error.html", {"message": message}, request)
+        response = HttpResponse(html, status=status)
+        response["HX-Retarget"] = "#errors"
+        response["HX-Reswap"] = "innerHTML"
+        return mark_partial(response)
+    from resonanz.web.views import _conversation_context  # the page, rendered with the reason
+
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    return render(
+        request, "web/conversation.html", _conversation_context(agent, conversation, message), status=status
+    )
+
+
+def conversation_extras(agent: Agent, conversation: Conversation, thread: list[Message]) -> dict[str, Any]:
+    """The conversation page's context for the workspace actions: annotations per message (one query),
+    colleagues, teams and topics (one each), the move-to-private preview and the composer's channel."""
+    labels = labels_for(m.pk for m in thread)
+    for message in thread:
+        shown = labels.get(message.pk, {})
+        if not shown.get("language") and message.language:
+            shown = {**shown, "language": message.language}
+        message.annotation_labels = [  # type: ignore[attr-defined]
+            (name, shown[name]) for name in SHOWN_ANNOTATIONS if shown.get(name)
+        ]
+        message.labels = shown  # type: ignore[attr-defined]
+    kind = channel_kind(conversation.channel_account)
+    can_move_private = False
+    acknowledgement = ""
+    if conversation.is_public:
+        try:
+            routing_actions.check_can_move_private(conversation)
+            can_move_private = True
+            acknowledgement = routing_actions.acknowledgement_text(conversation)[1]
+        except (InvalidInput, Conflict):
+            can_move_private = False
+    topics = topics_for(agent)
+    return {
+        "colleagues": list(
+            Agent.objects.filter(workspace_id=agent.workspace_id)
+            .select_related("user")
+            .order_by("display_name")
+        ),
+        "all_teams": list(Team.objects.filter(workspace_id=agent.workspace_id).order_by("name")),
+        "topics": topics,
+        "corrections": {
+            **{name: list(choices) for name, choices in CORRECTABLE.items() if choices},
+            "topic": [t.slug for t in topics],
+        },
+        "priorities": Conversation.Priority.choices,
+        "can_move_private": can_move_private,
+        "acknowledgement": acknowledgement,
+        "composer_kind": kind,
+        "counts_weight": kind == "x",
+        "max_weight": MAX_WEIGHT,
+        "is_sensitive": any(labels.get(m.pk, {}).get("sensitivity") == "private" for m in thread),
+        "can_update": has_perm(agent, "conversations.update"),
+        "can_correct": has_perm(agent, "annotations.correct"),
+        "can_use_macros": has_perm(agent, "macros.use"),
+    }
+
+
+@requires("conversations.update")
+@require_POST
+def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent, conversation = _conversation(request, conversation_id)
+    try:
+        actions.do_add_note(agent, conversation, request.POST.get("text", ""))
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    return _done(request, conversation)
+
+
+@requires("conversations.update")
+@require_POST
+def add_call_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent, conversation = _conversation(request, conversation_id)
+    try:
+        do_add_call_note(agent, conversation, request.POST.get("text", ""))
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    return _done(request, conversation)
+
+
+@requires("conversations.update")
+@require_POST
+def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """``to`` is "agent:<id>" or "team:<id>" of the agent's workspace; ``note`` says why."""
+    agent, conversation = _conversation(request, conversation_id)
+    kind, _sep, raw_id = request.POST.get("to", "").partition(":")
+    note = request.POST.get("note", "").strip()
+    target_id = int(raw_id) if raw_id.isdigit() else 0
+    try:
+        if kind == "agent":
+            colleague = Agent.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
+            if colleague is None:
+                raise InvalidInput(_("Bitte eine Kollegin oder einen Kollegen wählen."))
+            routing_actions.do_transfer_conversation(agent, conversation, colleague, note=note)
+        elif kind == "team":
+            team = Team.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
+            if team is None:
+                raise InvalidInput(_("Bitte ein Team wählen."))
+            routing_actions.do_transfer_to_team(agent, conversation, team, note=note)
+        else:
+            raise InvalidInput(_("Bitte wählen, an wen das Gespräch geht."))
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    except Conflict as error:
+        return _refused(request, conversation, error.message, 409)
+    return _done(request, conversation)
+
+
+@requires("conversations.update")
+@require_POST
+def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent, conversation = _conversation(request, conversation_id)
+    raw = request.POST.get("priority", "")
+    try:
+        routing_actions.do_set_priority(agent, conversation, int(raw) if raw.lstrip("-").isdigit() else -1)
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    return _done(request, conversation)
+
+
+@requires("conversations.update")
+@require_POST
+def move_private(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent, conversation = _conversation(request, conversation_id)
+    try:
+        routing_actions.do_move_to_private(agent, conversation)
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    except Conflict as error:
+        return _refused(request, conversation, error.message, 409)
+    return _done(request, conversation)
+
+
+@requires("annotations.correct")
+@require_POST
+def correct_annotation(
+    request: HttpRequest, conversation_id: int, message_id: int, annotator: str
+) -> HttpResponse:
+    """One click on the right label: stored as a correction, which wins over the models at once."""
+    agent, conversation = _conversation(request, conversation_id)
+    message = conversation.messages.filter(pk=message_id).first()
+    if message is None:
+        raise Http404("no such message in this conversation")
+    try:
+        do_correct_annotation(agent, message, annotator, request.POST.get("label", ""))
+    except InvalidInput as error:
+        return _refused(request, conversation, error.message, 400)
+    return _done(request, conversation)
+
+
+@requires("macros.use")
+@require_GET
+def macro_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The macros whose name (or text) contains ``q``: a list the composer's picker shows."""
+    agent, conversation = _conversation(request, conversation_id)
+    text = " ".join(request.GET.get("q", "").split())[:80]
+    macros = macros_for(agent)
+    if text:
+        macros = macros.filter(Q(name__icontains=text) | Q(text__icontains=text))
+    return render(
+        request,
+        "web/conversation/_macros.html",
+        {"conversation": conversation, "macros": list(macros[:MACRO_RESULTS]), "q": text},
+    )
+
+
+@requires("macros.use")
+@require_GET
+def macro_fill(request: HttpRequest, conversation_id: int, macro_id: int) -> HttpResponse:
+    """The macro's text with its placeholders filled for this conversation (JSON: the composer inserts it)."""
+    agent, conversation = _conversation(request, conversation_id)
+    try:
+        macro = access_macro_by_id(agent, macro_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    variables = variables_for(
+        conversation.customer,
+        agent,
+        signature_style=agent.workspace.signature_style,
+        incident_status=incident_status_for(conversation.pk, macro.language),
+    )
+    return JsonResponse({"id": macro.pk, "name": macro.name, "text": render_macro(macro.text, variables)})
+
+
+@requires("conversations.reply")
+@require_GET
+def compose_preview(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer's live preview: for X the weighted count (URLs 23, emoji 2) and the numbered thread the
+    reply becomes with the agent's signature; for other channels the plain length."""
+    agent, conversation = _conversation(request, conversation_id)
+    text = request.GET.get("text", "")[:20_000]
+    private = request.GET.get("private") == "1" or not conversation.is_public
+    kind = channel_kind(conversation.channel_account)
+    signature = ""
+    if not private:
+        signature = signature_for(
+            agent.workspace.signature_style, first_name=agent.first_name, initials=agent.initials
+        )
+    context: dict[str, Any] = {"kind": kind, "text": text, "signature": signature, "max_weight": MAX_WEIGHT}
+    if kind == "x":
+        parts = split_thread(text, signature=signature) if text.strip() else []
+        context.update(
+            weight=weighted_length(" ".join(text.split()) + (f" {signature}" if signature else ""))
+            if text.strip()
+            else 0,
+            parts=parts if len(parts) > 1 else [],
+        )
+    else:
+        context.update(weight=len(text), parts=[])
+        try:
+            context["limit"] = get_adapter(conversation.channel_account.kind).max_text_length or 0
+        except (AttributeError, KeyError):
+            context["limit"] = 0
+    return render(request, "web/conversation/_compose_preview.html", context)

@@ -1,0 +1,169 @@
+"""Customers in the agent UI: a list with search, and a customer page with the whole history across
+channels, identities, the VIP flag, merge suggestions to accept or reject, a merge by hand and its undo.
+Reads through the customers' and conversations' access functions, writes through their actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from resonanz.conversations import merges as merge_actions
+from resonanz.conversations.access import customer_history
+from resonanz.core.errors import Conflict, InvalidInput, NotFound
+from resonanz.customers.access import (
+    access_customer_by_id,
+    access_merge_by_id,
+    access_suggestion_by_id,
+    customers_for,
+)
+from resonanz.customers.models import Customer, CustomerMerge, Identity
+from resonanz.understanding.models import Annotation
+from resonanz.web import queries
+from resonanz.web.permissions import requires
+from resonanz.workspaces.models import Agent
+from resonanz.workspaces.permissions import has_perm
+
+PAGE_SIZE = 50
+
+
+def search_customers(agent: Agent, text: str) -> Any:
+    """Customers (not merged away) whose name, e-mail, phone or any identity's handle or name contains
+    ``text``, the newest first, with their number of conversations."""
+    found = customers_for(agent).filter(merged_into__isnull=True)
+    if text:
+        handles = Identity.objects.filter(customer=OuterRef("pk")).filter(
+            Q(handle__icontains=text) | Q(display_name__icontains=text)
+        )
+        found = found.filter(
+            Q(display_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(phone__icontains=text)
+            | Exists(handles)
+        )
+    return found.annotate(conversation_count=Count("conversations")).order_by("-created_at", "-id")
+
+
+@requires("customers.view")
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    text = " ".join(request.GET.get("q", "").split())[:200]
+    page = Paginator(search_customers(agent, text), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/customers/list.html",
+        {"agent": agent, "page": page, "q": text, "is_admin": queries.is_admin(agent)},
+    )
+
+
+def _customer_page(
+    request: HttpRequest, agent: Agent, customer: Customer, error: str = "", status: int = 200
+) -> HttpResponse:
+    history = customer_history(agent, customer.pk)
+    can_merge = has_perm(agent, "customers.merge")
+    suggestions = (
+        merge_actions.do_compute_suggestions(customer)
+        if can_merge and customer.merged_into_id is None
+        else []
+    )
+    merges = list(
+        CustomerMerge.objects.filter(workspace_id=agent.workspace_id, target=customer, undone_at__isnull=True)
+        .select_related("source", "actor")
+        .order_by("-created_at")[:10]
+    )
+    return render(
+        request,
+        "web/customers/detail.html",
+        {
+            "agent": agent,
+            "customer": customer,
+            "history": history,
+            "suggestions": suggestions,
+            "merges": merges,
+            "can_merge": can_merge,
+            # Sensitive: a message of this customer was judged private (bank details, health, an address…).
+            "is_sensitive": Annotation.objects.filter(
+                message__conversation__customer=customer, annotator="sensitivity", label="private"
+            ).exists(),
+            "error": error,
+            "is_admin": queries.is_admin(agent),
+        },
+        status=status,
+    )
+
+
+def _customer(agent: Agent, customer_id: int) -> Customer:
+    try:
+        return access_customer_by_id(agent, customer_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+@requires("customers.view")
+@require_GET
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    return _customer_page(request, agent, _customer(agent, customer_id))
+
+
+@requires("customers.merge")
+@require_POST
+def merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Merge another customer (``source_customer_id``) into this one by hand."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    target = _customer(agent, customer_id)
+    raw = request.POST.get("source_customer_id", "").strip().lstrip("#")
+    source = customers_for(agent).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if source is None:
+        return _customer_page(request, agent, target, _("Bitte die Nummer eines Kunden angeben."), 400)
+    try:
+        merge_actions.do_merge_customers(agent, target, source)
+    except (InvalidInput, NotFound) as error:
+        return _customer_page(request, agent, target, error.message, 400)
+    except Conflict as error:
+        return _customer_page(request, agent, target, error.message, 409)
+    return redirect("web:customer", customer_id=target.pk)
+
+
+@requires("customers.merge")
+@require_POST
+def undo_merge(request: HttpRequest, merge_id: int) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    try:
+        found = access_merge_by_id(agent, merge_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    try:
+        merge_actions.do_undo_merge(agent, found)
+    except (InvalidInput, NotFound) as error:
+        return _customer_page(request, agent, _customer(agent, found.target_id), error.message, 400)
+    except Conflict as error:
+        return _customer_page(request, agent, _customer(agent, found.target_id), error.message, 409)
+    return redirect("web:customer", customer_id=found.target_id)
+
+
+@requires("customers.merge")
+@require_POST
+def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    """``decision`` is "accept" (the candidate is merged into the customer) or "reject" (not offered again)."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    try:
+        suggestion = access_suggestion_by_id(agent, suggestion_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    try:
+        if request.POST.get("decision") == "accept":
+            merge_actions.do_accept_suggestion(agent, suggestion)
+        else:
+            merge_actions.do_reject_suggestion(agent, suggestion)
+    except (InvalidInput, NotFound) as error:
+        return _customer_page(request, agent, suggestion.customer, error.message, 400)
+    except Conflict as error:
+        return _customer_page(request, agent, suggestion.customer, error.message, 409)
+    return redirect("web:customer", customer_id=suggestion.customer_id)
