@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from resonanz.core.errors import InvalidInput
 from resonanz.routing.actions import check_rule, do_delete_routing_rule, do_save_routing_rule
-from resonanz.routing.models import RoutingRule, RuleSetVersion
+from resonanz.routing.models import RULE_FIELDS, RoutingRule, RuleSetVersion
 from resonanz.workspaces.models import Agent
 
 
@@ -22,26 +22,7 @@ def _actor(request: HttpRequest) -> Agent | None:
 class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = RoutingRule
-        fields = (
-            "workspace",
-            "name",
-            "position",
-            "is_active",
-            "stop",
-            "topics",
-            "languages",
-            "channel_kinds",
-            "urgencies",
-            "sentiments",
-            "sensitivities",
-            "regions",
-            "customer_is_vip",
-            "conversation_is_public",
-            "team",
-            "skill",
-            "priority",
-            "move_private",
-        )
+        fields = ("workspace", *RULE_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

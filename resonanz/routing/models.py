@@ -10,6 +10,27 @@ from django.db import models
 
 from resonanz.workspaces.models import Agent, Skill, Team, Workspace
 
+# What an admin edits on a routing rule, in the order the forms show it (the settings page, the Django admin).
+RULE_FIELDS = (
+    "name",
+    "position",
+    "is_active",
+    "stop",
+    "topics",
+    "languages",
+    "channel_kinds",
+    "urgencies",
+    "sentiments",
+    "sensitivities",
+    "regions",
+    "customer_is_vip",
+    "conversation_is_public",
+    "team",
+    "skill",
+    "priority",
+    "move_private",
+)
+
 
 class RoutingRule(models.Model):
     """One rule: conditions on the conversation's facts (empty = any) and what follows when they hold.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import ResonanzError
 from resonanz.routing.actions import do_delete_routing_rule, do_save_routing_rule
-from resonanz.routing.models import RoutingRule, RuleSetVersion
+from resonanz.routing.models import RULE_FIELDS, RoutingRule, RuleSetVersion
 from resonanz.routing.preview import preview_routing
 from resonanz.understanding.models import Topic
 from resonanz.web.permissions import requires
@@ -44,25 +44,7 @@ class RuleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = RoutingRule
-        fields = (
-            "name",
-            "position",
-            "is_active",
-            "stop",
-            "topics",
-            "languages",
-            "channel_kinds",
-            "urgencies",
-            "sentiments",
-            "sensitivities",
-            "regions",
-            "customer_is_vip",
-            "conversation_is_public",
-            "team",
-            "skill",
-            "priority",
-            "move_private",
-        )
+        fields = RULE_FIELDS
         labels = {
             "name": gettext_lazy("Name"),
             "position": gettext_lazy("Reihenfolge"),
