@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
-from resonanz.conversations.macros import check_macro_text
+from resonanz.conversations.macros import check_channel_kinds, check_macro_text
 from resonanz.conversations.models import (
     Attachment,
     Conversation,
@@ -446,15 +446,20 @@ def do_mark_notifications_read(agent: Agent, ids: list[int] | None = None) -> in
 # --- Macros ---------------------------------------------------------------------------------------------
 
 
-def do_create_macro(workspace: Workspace, name: str, language: str, text: str) -> Macro:
+def do_create_macro(
+    workspace: Workspace, name: str, language: str, text: str, channel_kinds: Sequence[str] = ()
+) -> Macro:
     name = one_line(name, 120).strip()
     if not name:
         raise InvalidInput("a macro needs a name")
     if language not in workspace.languages:
         raise InvalidInput(f"language must be one of {', '.join(workspace.languages)}")
     text = check_macro_text(text)
+    kinds = check_channel_kinds(channel_kinds)
     try:
         with transaction.atomic():
-            return Macro.objects.create(workspace=workspace, name=name, language=language, text=text)
+            return Macro.objects.create(
+                workspace=workspace, name=name, language=language, text=text, channel_kinds=kinds
+            )
     except IntegrityError:
         raise Conflict(f"a macro {name!r} in {language!r} exists already") from None

@@ -10,7 +10,7 @@ Values are inserted in one pass and never scanned again, so a customer called "{
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from django.conf import settings
@@ -124,3 +124,20 @@ def variables_for(
         "agent_signature": signature_of(agent, signature_style),
         "incident_status": incident_status or "",
     }
+
+
+_CHANNEL_KIND = re.compile(r"[a-z][a-z0-9_]{0,29}")
+
+
+def check_channel_kinds(kinds: Iterable[str]) -> list[str]:
+    """The channel kinds a macro is limited to: plain kind names, each once, in order (empty: all)."""
+    out: list[str] = []
+    for kind in kinds:
+        kind = kind.strip().lower()
+        if not kind:
+            continue
+        if not _CHANNEL_KIND.fullmatch(kind):
+            raise InvalidInput(f"not a channel kind: {kind[:40]!r}")
+        if kind not in out:
+            out.append(kind)
+    return out[:20]

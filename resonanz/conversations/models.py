@@ -239,6 +239,8 @@ class Macro(models.Model):
     name = models.CharField(max_length=120)
     language = models.CharField(max_length=8)
     text = models.TextField()
+    # The channel kinds it is offered on ("x", "email"…); empty: every channel.
+    channel_kinds = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,6 +250,9 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    def offered_on(self, channel_kind: str) -> bool:
+        return not self.channel_kinds or channel_kind in self.channel_kinds
 
 
 class Mention(models.Model):

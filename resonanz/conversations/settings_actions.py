@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 
 from resonanz.conversations.actions import do_create_macro
-from resonanz.conversations.macros import check_macro_text
+from resonanz.conversations.macros import check_channel_kinds, check_macro_text
 from resonanz.conversations.models import Conversation, Macro, SlaPolicy
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.text import one_line
@@ -13,38 +15,43 @@ from resonanz.workspaces.actions import audit
 from resonanz.workspaces.models import Agent
 
 
-def do_add_macro(actor: Agent, name: str, language: str, text: str) -> Macro:
+def do_add_macro(
+    actor: Agent, name: str, language: str, text: str, channel_kinds: Sequence[str] = ()
+) -> Macro:
     with transaction.atomic():
-        macro = do_create_macro(actor.workspace, name, language, text)
+        macro = do_create_macro(actor.workspace, name, language, text, channel_kinds)
         audit(
             actor.workspace_id,
             actor,
             "macro.created",
             "macro",
             macro.pk,
-            {"name": macro.name, "language": language},
+            {"name": macro.name, "language": language, "channel_kinds": macro.channel_kinds},
         )
     return macro
 
 
-def do_update_macro(actor: Agent, macro: Macro, *, name: str, language: str, text: str) -> Macro:
+def do_update_macro(
+    actor: Agent, macro: Macro, *, name: str, language: str, text: str, channel_kinds: Sequence[str] = ()
+) -> Macro:
     name = one_line(name, 120).strip()
     if not name:
         raise InvalidInput("a macro needs a name")
     if language not in actor.workspace.languages:
         raise InvalidInput(f"language must be one of {', '.join(actor.workspace.languages)}")
     text = check_macro_text(text)
+    kinds = check_channel_kinds(channel_kinds)
     try:
         with transaction.atomic():
-            macro.name, macro.language, macro.text = name, language, text
-            macro.save(update_fields=["name", "language", "text"])
+            macro.name, macro.language, macro.text, macro.channel_kinds = name, language, text, kinds
+            macro.save(update_fields=["name", "language", "text", "channel_kinds"])
             audit(
                 actor.workspace_id,
                 actor,
                 "macro.updated",
                 "macro",
                 macro.pk,
-                {"name": name, "language": language},
+                {"name": name, "language": language, "channel_kinds": kinds},
             )
     except IntegrityError:
         raise Conflict(f"a macro {name!r} in {language!r} exists already") from None

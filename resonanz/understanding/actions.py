@@ -81,6 +81,8 @@ def do_ensure_default_topics(workspace: Workspace) -> list[Topic]:
                 workspace=workspace,
                 slug=spec["slug"],
                 name=spec["name"],
+                name_en=spec.get("name_en", ""),
+                is_failure_demand=bool(spec.get("is_failure_demand", False)),
                 description=spec["description"],
                 example_phrases=list(spec["example_phrases"]),
                 is_private=bool(spec.get("is_private", False)),
@@ -111,8 +113,13 @@ def do_save_topic(
     example_phrases: Sequence[str] = (),
     is_private: bool = False,
     skill_hint: str = "",
+    name_en: str = "",
+    is_failure_demand: bool = False,
 ) -> Topic:
     name, phrases = check_topic_fields(name, example_phrases)
+    name_en = name_en.strip()
+    if len(name_en) > 120:
+        raise InvalidInput("a topic's English name has at most 120 characters")
     slug = slugify(slug or name)[:60]
     if not slug or slug == NO_TOPIC:
         raise InvalidInput(f"a topic's slug must not be empty or {NO_TOPIC!r}")
@@ -121,6 +128,8 @@ def do_save_topic(
         slug=slug,
         defaults={
             "name": name,
+            "name_en": name_en,
+            "is_failure_demand": is_failure_demand,
             "description": description.strip()[:2000],
             "example_phrases": phrases,
             "is_private": is_private,

@@ -35,7 +35,12 @@ class Topic(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="topics")
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=120)
+    # The English name (the German one stands in where it is empty).
+    name_en = models.CharField(max_length=120, blank=True)
     description = models.TextField(blank=True)
+    # Failure demand (John Seddon): contacts caused by our failing to do something, or to do it right
+    # (an outage, a wrong invoice) — the reports show their share; value demand is everything else.
+    is_failure_demand = models.BooleanField(default=False)
     # Short phrases a customer would write, one per item, German and English.
     example_phrases = models.JSONField(default=list, blank=True)
     # Messages on a private topic (health, debts, intimate products…) are handled one-to-one, never in public.
@@ -50,6 +55,10 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def label(self, language: str) -> str:
+        """The topic's name in the UI language: English where an English name is set, else German."""
+        return self.name_en if language.startswith("en") and self.name_en else self.name
 
 
 class Correction(models.Model):

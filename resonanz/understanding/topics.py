@@ -29,6 +29,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "stoerung",
         "name": "Störung",
+        "name_en": "Outage",
+        "is_failure_demand": True,
         "description": "Ausfall oder Störung von Internet, Telefon, Mobilfunk oder TV; outage, no service.",
         "example_phrases": [
             "Seit heute Morgen kein Internet",
@@ -45,6 +47,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "rechnung",
         "name": "Rechnung",
+        "name_en": "Invoice",
+        "is_failure_demand": True,
         "description": "Fragen zu Rechnung, Abbuchung, Lastschrift, Gutschrift und Preisen; billing, invoice.",
         "example_phrases": [
             "Meine Rechnung ist viel zu hoch",
@@ -60,6 +64,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "vertrag",
         "name": "Vertrag",
+        "name_en": "Contract",
+        "is_failure_demand": False,
         "description": "Tarif, Vertragslaufzeit, Tarifwechsel, Umzug, Vertragsänderung; contract, plan, upgrade.",
         "example_phrases": [
             "Ich möchte meinen Tarif wechseln",
@@ -74,6 +80,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "geraet",
         "name": "Gerät",
+        "name_en": "Device",
+        "is_failure_demand": False,
         "description": "Router, Modem, Smartphone, Receiver, WLAN-Einrichtung, defekte Hardware; device, hardware.",
         "example_phrases": [
             "Mein Router blinkt rot",
@@ -89,6 +97,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "lieferung",
         "name": "Lieferung",
+        "name_en": "Delivery",
+        "is_failure_demand": True,
         "description": "Versand, Paket, Sendungsverfolgung, Lieferung und Rücksendung; delivery, shipping, parcel.",
         "example_phrases": [
             "Mein Paket ist nicht angekommen",
@@ -103,6 +113,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "kuendigung",
         "name": "Kündigung",
+        "name_en": "Cancellation",
+        "is_failure_demand": False,
         "description": "Kündigung, Sonderkündigung, Anbieterwechsel, Kündigungsbestätigung; cancellation.",
         "example_phrases": [
             "Ich möchte kündigen",
@@ -116,6 +128,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "zahlungsschwierigkeiten",
         "name": "Zahlungsschwierigkeiten",
+        "name_en": "Payment difficulties",
+        "is_failure_demand": False,
         "description": "Mahnung, Inkasso, Ratenzahlung, Zahlungsaufschub, Sperre wegen offener Beträge; debts.",
         "example_phrases": [
             "Ich habe eine Mahnung bekommen",
@@ -130,6 +144,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "termin",
         "name": "Techniker-Termin",
+        "name_en": "Technician appointment",
+        "is_failure_demand": False,
         "description": "Technikertermin, Installation, Anschluss schalten, Bereitstellung; appointment, installation.",
         "example_phrases": [
             "Der Techniker ist nicht gekommen",
@@ -142,6 +158,8 @@ DEFAULT_TAXONOMY: list[dict[str, Any]] = [
     {
         "slug": "lob",
         "name": "Lob",
+        "name_en": "Praise",
+        "is_failure_demand": False,
         "description": "Dank, Lob und Zufriedenheit mit Service oder Produkt; praise, thanks.",
         "example_phrases": [
             "Vielen Dank für die schnelle Hilfe!",

@@ -62,6 +62,8 @@ def topics(request: HttpRequest) -> HttpResponse:
                     example_phrases=request.POST.get("example_phrases", "").splitlines(),
                     is_private=request.POST.get("is_private") == "on",
                     skill_hint=request.POST.get("skill_hint", ""),
+                    name_en=request.POST.get("name_en", ""),
+                    is_failure_demand=request.POST.get("is_failure_demand") == "on",
                 )
                 audit(
                     agent.workspace_id,
@@ -88,6 +90,10 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 
 # --- Macros ---------------------------------------------------------------------------------------------
+# The channel kinds a macro can be limited to, as customers see them (a fake account counts as what it imitates).
+MACRO_CHANNEL_KINDS = ("x", "facebook", "email", "app", "phone", "forum", "feed", "webhook")
+
+
 def _macro(agent: Agent, macro_id: int) -> Macro:
     macro = Macro.objects.filter(pk=macro_id, workspace=agent.workspace_id).first()
     if macro is None:
@@ -102,12 +108,13 @@ def macros(request: HttpRequest) -> HttpResponse:
     editing = _macro(agent, int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
     if request.method == "POST":
         fields = {k: request.POST.get(k, "") for k in ("name", "language", "text")}
+        kinds = request.POST.getlist("channel_kinds")
         try:
             if request.POST.get("macro", "").isdigit():
                 editing = _macro(agent, int(request.POST["macro"]))
-                do_update_macro(agent, editing, **fields)
+                do_update_macro(agent, editing, **fields, channel_kinds=kinds)
             else:
-                do_add_macro(agent, **fields)
+                do_add_macro(agent, **fields, channel_kinds=kinds)
         except ResonanzError as problem:
             error = problem.message
         else:
@@ -122,10 +129,16 @@ def macros(request: HttpRequest) -> HttpResponse:
         editing=editing,
         error=error,
         languages=agent.workspace.languages,
+        channel_kinds=MACRO_CHANNEL_KINDS,
         values=(
-            request.POST
+            {**request.POST.dict(), "channel_kinds": request.POST.getlist("channel_kinds")}
             if error
-            else {"name": editing.name, "language": editing.language, "text": editing.text}
+            else {
+                "name": editing.name,
+                "language": editing.language,
+                "text": editing.text,
+                "channel_kinds": editing.channel_kinds,
+            }
             if editing
             else {}
         ),

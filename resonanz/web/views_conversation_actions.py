@@ -223,10 +223,12 @@ def macro_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
     macros = macros_for(agent)
     if text:
         macros = macros.filter(Q(name__icontains=text) | Q(text__icontains=text))
+    kind = channel_kind(conversation.channel_account)  # only the macros meant for this channel
+    offered = [m for m in macros if m.offered_on(kind)][:MACRO_RESULTS]
     return render(
         request,
         "web/conversation/_macros.html",
-        {"conversation": conversation, "macros": list(macros[:MACRO_RESULTS]), "q": text},
+        {"conversation": conversation, "macros": offered, "q": text},
     )
 
 

@@ -73,10 +73,15 @@ def test_without_a_relevance_model_nothing_is_hidden(agent, listening):
     assert ids(agent, "noise") == set()
 
 
-def test_one_click_moves_a_post_out_of_and_into_the_noise(agent, listening, relevance_model):
+def test_one_click_moves_a_post_out_of_and_into_the_noise(
+    agent, listening, relevance_model, django_capture_on_commit_callbacks
+):
     conversation, message = public_post(listening, "Volleyballnetz gerissen im Garten")
     process(message)
-    do_correct_annotation(agent, message, "relevance", "true")
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # routing is asked for after the correction commits
+        do_correct_annotation(agent, message, "relevance", "true")
     conversation.refresh_from_db()
     assert (conversation.is_noise, conversation.owner_id) == (False, agent.pk)  # routed at once
     annotate_messages([message.pk])  # the model's judgement does not override the agent's

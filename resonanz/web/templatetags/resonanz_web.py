@@ -6,13 +6,14 @@ import datetime as dt
 
 from django import template
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.conversations.models import Notification, TimelineEntry
 from resonanz.core.models import AuditEntry
+from resonanz.understanding.models import Topic
 
 register = template.Library()
 
@@ -95,3 +96,9 @@ def since(moment: dt.datetime | None) -> str:
     if seconds < 86400:
         return _("%(n)d Std.") % {"n": seconds // 3600}
     return _("%(n)d T.") % {"n": seconds // 86400}
+
+
+@register.filter
+def topic_name(topic: Topic) -> str:
+    """A topic's name in the UI language (its English name where one is set)."""
+    return topic.label(translation.get_language() or "de")

@@ -213,3 +213,16 @@ def test_an_analyst_sees_no_action_forms(workspace, conversation):
     page = client.get(f"/conversations/{conversation.pk}/").content.decode()
     assert f"/conversations/{conversation.pk}/note" not in page
     assert client.post(f"/conversations/{conversation.pk}/note", {"text": "x"}).status_code == 403
+
+
+def test_a_macro_limited_to_e_mail_is_not_offered_on_x(agent_client, workspace, conversation):
+    imitated = conversation.channel_account.config.get("imitates") or conversation.channel_account.kind
+    other = "email" if imitated != "email" else "x"
+    Macro.objects.create(workspace=workspace, name="Überall", language="de", text="a")
+    Macro.objects.create(
+        workspace=workspace, name="Nur hier", language="de", text="b", channel_kinds=[imitated]
+    )
+    Macro.objects.create(workspace=workspace, name="Nur dort", language="de", text="c", channel_kinds=[other])
+    found = agent_client.get(f"/conversations/{conversation.pk}/macros").content.decode()
+    assert "Überall" in found and "Nur hier" in found
+    assert "Nur dort" not in found

@@ -118,3 +118,47 @@ def test_the_catalog_pages_render(workspace):
     ):
         assert client.get(url).status_code == 200, url
     assert "Hallo {customer_name}" in client.get(f"/settings/macros/?edit={macro.pk}").content.decode()
+
+
+def test_a_topic_has_an_english_name_and_a_failure_demand_flag(workspace):
+    from django.utils import translation
+
+    from resonanz.web.templatetags.resonanz_web import topic_name
+
+    client = login(workspace, "admin")
+    response = client.post(
+        "/settings/topics/",
+        {"name": "Falsche Rechnung", "name_en": "Wrong invoice", "is_failure_demand": "on"},
+    )
+    assert response.status_code == 302
+    topic = Topic.objects.get(workspace=workspace, slug="falsche-rechnung")
+    assert (topic.name_en, topic.is_failure_demand) == ("Wrong invoice", True)
+    with translation.override("en"):
+        assert topic_name(topic) == "Wrong invoice"
+    with translation.override("de"):
+        assert topic_name(topic) == "Falsche Rechnung"
+    assert "Wrong invoice" in client.get("/settings/topics/").content.decode()
+
+
+def test_the_default_topics_know_their_english_names_and_failure_demand(workspace):
+    from resonanz.understanding.actions import do_ensure_default_topics
+
+    topics = {t.slug: t for t in do_ensure_default_topics(workspace)}
+    assert topics["stoerung"].name_en == "Outage" and topics["stoerung"].is_failure_demand
+    assert topics["lob"].name_en == "Praise" and not topics["lob"].is_failure_demand
+
+
+def test_a_macro_is_limited_to_channel_kinds_and_a_bad_kind_is_refused(workspace):
+    client = login(workspace, "lead")
+    response = client.post(
+        "/settings/macros/",
+        {"name": "Mail-Gruß", "language": "de", "text": "Hallo", "channel_kinds": ["email", "app"]},
+    )
+    assert response.status_code == 302
+    assert Macro.objects.get(workspace=workspace, name="Mail-Gruß").channel_kinds == ["email", "app"]
+    bad = client.post(
+        "/settings/macros/",
+        {"name": "Kaputt", "language": "de", "text": "Hallo", "channel_kinds": ["<script>"]},
+    )
+    assert bad.status_code == 400
+    assert not Macro.objects.filter(workspace=workspace, name="Kaputt").exists()
