@@ -33,6 +33,8 @@ class ChannelAccount(models.Model):
     # poll is enqueued, renewed when it starts, released when it ends; an expired lease is free.
     poll_lease_token = models.CharField(max_length=32, blank=True)
     poll_lease_until = models.DateTimeField(null=True, blank=True)
+    # When a poll (e-mail, feed) last finished: the settings' health column shows it.
+    last_polled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

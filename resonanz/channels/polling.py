@@ -45,8 +45,9 @@ def renew_poll_lease(account_id: int, seconds: float, token: str) -> None:
 
 
 def release_poll_lease(account_id: int, token: str) -> None:
+    """The poll is over: the lease is free, and the account remembers when it was last polled."""
     ChannelAccount.objects.filter(pk=account_id, poll_lease_token=token).update(
-        poll_lease_token="", poll_lease_until=None
+        poll_lease_token="", poll_lease_until=None, last_polled_at=timezone.now()
     )
 
 

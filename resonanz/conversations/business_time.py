@@ -51,7 +51,8 @@ class BusinessCalendar:
 
 def calendar_from_settings(settings: Mapping[str, Any], default_time_zone: str) -> BusinessCalendar:
     """Build a calendar from Workspace.settings: "business_hours" ({"mon": [["08:00", "18:00"]], …}),
-    "federal_state" ("BY"; empty: nationwide holidays only), "time_zone"."""
+    "federal_state" ("BY"; empty: nationwide holidays only), "closed_days" (company holidays, ISO dates),
+    "time_zone"."""
     hours = settings.get("business_hours") or DEFAULT_HOURS
     week: dict[int, list[Interval]] = {}
     for index, name in enumerate(WEEKDAYS):
@@ -61,8 +62,17 @@ def calendar_from_settings(settings: Mapping[str, Any], default_time_zone: str) 
     state = str(settings.get("federal_state") or "").upper()
     if state and state not in FEDERAL_STATES:
         state = ""
+    closed: set[dt.date] = set()
+    for day in settings.get("closed_days") or []:
+        try:
+            closed.add(dt.date.fromisoformat(str(day)))
+        except ValueError:
+            continue  # written through the settings page, which checks; an odd value never stops the clocks
     return BusinessCalendar(
-        time_zone=str(settings.get("time_zone") or default_time_zone), week=week, federal_state=state
+        time_zone=str(settings.get("time_zone") or default_time_zone),
+        week=week,
+        federal_state=state,
+        closed_days=frozenset(closed),
     )
 
 

@@ -496,6 +496,7 @@ def _workspace_form(request: HttpRequest) -> dict[str, Any]:
         "federal_state": post.get("federal_state", ""),
         "time_zone": post.get("time_zone", ""),
         "business_hours": {day: parse_hours(post.get(f"hours_{day}", ""), day) for day in WEEKDAYS},
+        "closed_days": post.get("closed_days", "").replace(",", "\n").splitlines(),
         "signature_style": post.get("signature_style", ""),
         "private_terms": post.get("private_terms", "").splitlines(),
         "response_rate_threshold": (post.get("response_rate_threshold") or "80").replace(",", "."),

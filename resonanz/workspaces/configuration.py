@@ -31,6 +31,8 @@ class WorkspaceSettings:
     federal_state: str
     time_zone: str
     business_hours: dict[str, list[list[str]]]
+    # Company holidays on top of the state's public holidays (ISO dates: "2026-12-24").
+    closed_days: list[str]
     signature_style: str
     private_terms: list[str]
     response_rate_threshold: float
@@ -47,12 +49,29 @@ def current_settings(workspace: Workspace) -> WorkspaceSettings:
         federal_state=str(stored.get("federal_state") or ""),
         time_zone=str(stored.get("time_zone") or "Europe/Berlin"),
         business_hours=stored.get("business_hours") or {d: [["08:00", "18:00"]] for d in WEEKDAYS[:5]},
+        closed_days=[str(d) for d in stored.get("closed_days", [])],
         signature_style=workspace.signature_style,
         private_terms=[str(t) for t in (understanding or {}).get("private_terms", [])],
         response_rate_threshold=float(stored.get("response_rate_threshold", 0.8)),
         response_target_minutes=int(stored.get("response_target_minutes", 60)),
         response_rate_min_posts=int(stored.get("response_rate_min_posts", 5)),
     )
+
+
+def parse_closed_days(days: Any) -> list[str]:
+    """Company holidays, each a date ("2026-12-24" or "24.12.2026"), sorted, each once."""
+    out: set[str] = set()
+    for raw in [str(d).strip() for d in days if str(d).strip()]:
+        try:
+            day = dt.datetime.strptime(raw, "%d.%m.%Y").date() if "." in raw else dt.date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(
+                f"closed_days: {raw[:40]!r} is not a date (2026-12-24 or 24.12.2026)"
+            ) from None
+        out.add(day.isoformat())
+    if len(out) > 400:
+        raise InvalidInput("closed_days: at most 400 days")
+    return sorted(out)
 
 
 def parse_hours(text: str, day: str) -> list[list[str]]:
@@ -103,6 +122,8 @@ def do_update_workspace_settings(workspace: Workspace, *, actor: Agent | None, *
         if not isinstance(hours, dict) or set(hours) - set(WEEKDAYS):
             raise InvalidInput("business_hours: a list of intervals per weekday (mon … sun)")
         clean["business_hours"] = {day: hours.get(day, []) for day in WEEKDAYS if hours.get(day)}
+    if "closed_days" in changes:
+        clean["closed_days"] = parse_closed_days(changes["closed_days"])
     if "signature_style" in changes:
         if changes["signature_style"] not in SIGNATURE_STYLES:
             raise InvalidInput(f"signature_style: use one of {', '.join(SIGNATURE_STYLES)}")

@@ -74,3 +74,22 @@ def test_the_lease_of_a_poll_that_died_expires(feed, enqueued, polls):
     assert polls == []
     feed_tasks.poll_feed_task(feed.pk, fresh_token)
     assert polls == [feed.pk]
+
+
+def test_a_finished_poll_is_remembered_and_shown_in_the_health_column(feed, polls, workspace):
+    from django.test import Client
+
+    from resonanz.testing.factories import AgentFactory
+
+    assert feed.last_polled_at is None
+    with poll_lease(feed.pk, 60) as token:
+        assert token is not None
+        feed_tasks.poll_feed(feed)
+    feed.refresh_from_db()
+    assert feed.last_polled_at is not None
+    assert timezone.now() - feed.last_polled_at < dt.timedelta(minutes=1)
+    admin = Client()
+    admin.force_login(AgentFactory(workspace=workspace, role="admin").user)
+    page = admin.get("/settings/channels/").content.decode()
+    assert "Letzte Abfrage" in page
+    assert timezone.localtime(feed.last_polled_at).strftime("%d.%m. %H:%M") in page

@@ -486,3 +486,23 @@ def test_a_new_mailbox_needs_its_password(admin_client):
         },
     )
     assert response.status_code == 400 and "imap_password: required" in response.content.decode()
+
+
+def test_company_holidays_close_the_sla_calendar_and_a_bad_date_is_refused(admin_client, workspace):
+    import datetime as dt
+
+    from resonanz.conversations.sla import calendar_for
+
+    form = {"name": workspace.name, "languages": "de", "federal_state": "NW", "time_zone": "Europe/Berlin"}
+    form |= {"hours_mon": "08:00-18:00", "hours_tue": "08:00-18:00", "signature_style": "initials"}
+    form |= {"response_rate_threshold": "80", "response_target_minutes": "60", "response_rate_min_posts": "5"}
+    response = admin_client.post("/settings/workspace/", {**form, "closed_days": "24.12.2026\n2026-12-28\n"})
+    assert response.status_code == 200
+    workspace.refresh_from_db()
+    assert workspace.settings["closed_days"] == ["2026-12-24", "2026-12-28"]
+    calendar = calendar_for(workspace)
+    assert calendar.is_closed_day(dt.date(2026, 12, 28))  # a Monday, no public holiday in NW
+    assert not calendar.is_closed_day(dt.date(2026, 12, 29))
+    bad = admin_client.post("/settings/workspace/", {**form, "closed_days": "bald"})
+    assert bad.status_code == 400 and "closed_days" in bad.content.decode()
+    assert "2026-12-24" in admin_client.get("/settings/workspace/").content.decode()
