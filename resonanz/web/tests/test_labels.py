@@ -38,3 +38,14 @@ def test_every_kind_has_an_english_label_of_its_own(choices):
 
 def test_an_unknown_kind_from_an_older_version_reads_as_plain_words():
     assert timeline_label("some_old_kind") == "some old kind"
+
+
+def test_the_audit_log_shows_actions_as_words(client, workspace):
+    from resonanz.testing.factories import AgentFactory
+    from resonanz.workspaces.actions import do_create_api_token
+
+    admin = AgentFactory(workspace=workspace, role="admin")
+    do_create_api_token(admin, "Telefonanlage")
+    client.force_login(admin.user)
+    page = client.get("/settings/audit/").content.decode()
+    assert "API-Token erstellt" in page
