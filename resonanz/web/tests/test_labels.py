@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import translation
 
@@ -44,7 +46,7 @@ def test_the_audit_log_shows_actions_as_words(client, workspace):
     from resonanz.testing.factories import AgentFactory
     from resonanz.workspaces.actions import do_create_api_token
 
-    admin = AgentFactory(workspace=workspace, role="admin")
+    admin: Any = AgentFactory(workspace=workspace, role="admin")
     do_create_api_token(admin, "Telefonanlage")
     client.force_login(admin.user)
     page = client.get("/settings/audit/").content.decode()
