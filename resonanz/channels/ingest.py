@@ -215,8 +215,11 @@ def _process_claimed(event_ids: list[int]) -> list[int]:
     try:
         with transaction.atomic():
             _commit_without_waiting_for_disk()
+            # The claim made these events ours: wait for a row lock rather than skip it. Another worker's
+            # claim query may hold a row lock for a moment on PostgreSQL (FOR UPDATE locks a row it then
+            # finds claimed and does not return); skipping such rows left them claimed and unprocessed.
             events = list(
-                InboundEvent.objects.select_for_update(skip_locked=True)
+                InboundEvent.objects.select_for_update()
                 .filter(id__in=event_ids, status=InboundEvent.Status.PENDING, claimed_at__isnull=False)
                 .order_by("id")
             )
