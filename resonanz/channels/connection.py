@@ -44,7 +44,13 @@ def _classify(error: BaseException, host: str) -> ConnectionResult:
 
 
 def _test_email(account: ChannelAccount) -> ConnectionResult:
-    from resonanz.channels.email.client import MailboxError, imap_settings, open_mailbox, smtp_settings
+    from resonanz.channels.email.client import (
+        MailboxError,
+        imap_settings,
+        open_mailbox,
+        open_smtp,
+        smtp_settings,
+    )
 
     imap = imap_settings(account)
     try:
@@ -56,18 +62,8 @@ def _test_email(account: ChannelAccount) -> ConnectionResult:
     smtp = smtp_settings(account)
     if smtp.host:
         try:
-            client: smtplib.SMTP
-            if smtp.security == "ssl":
-                client = smtplib.SMTP_SSL(
-                    smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-            with client:
-                if smtp.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-                if smtp.username:
-                    client.login(smtp.username, smtp.password)
+            with open_smtp(smtp):
+                pass
         except (OSError, smtplib.SMTPException) as error:
             result = _classify(error, smtp.host)
             return ConnectionResult(False, f"SMTP: {result.message}", result.code)

@@ -180,23 +180,31 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+@contextmanager
+def open_smtp(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
+    """An SMTP session as the settings say (SSL, STARTTLS or plain; logged in when a user is set), closed
+    at the end. Raises what smtplib and the socket raise; sending and the connection test share it."""
+    smtp: smtplib.SMTP
+    if settings.security == "ssl":
+        smtp = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with smtp:
+        if settings.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+        yield smtp
+
+
 def send_mail(settings: SmtpSettings, message: EmailMessage) -> None:
     """Hand one message to the SMTP server; raises TransientSendError or PermanentSendError."""
     if not settings.host:
         raise PermanentSendError("no SMTP host configured")
     try:
-        smtp: smtplib.SMTP
-        if settings.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
-            )
-        else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with smtp:
-            if settings.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                smtp.login(settings.username, settings.password)
+        with open_smtp(settings) as smtp:
             # We send to one recipient: a partial refusal cannot happen, a full one raises below.
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
