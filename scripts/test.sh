@@ -39,11 +39,11 @@ ensure_postgres && have_pg=1 || have_pg=0
 ensure_redis && have_redis=1 || have_redis=0
 
 step "test suite on SQLite"
-$BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
+$BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" tests
 
 if [ "$have_pg" = 1 ]; then
   step "test suite on PostgreSQL"
-  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" $BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" resonanz tests
+  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" $BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" tests
 else
   loud "PostgreSQL is not installed: the PostgreSQL run and the scale-out tests are SKIPPED"
   status=0
@@ -52,7 +52,7 @@ fi
 if [ "$have_pg" = 1 ] && [ "$have_redis" = 1 ]; then
   step "scale-out tests (PostgreSQL + Redis + Celery workers)"
   DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz_scaleout" BROKER_URL="redis://127.0.0.1:6379/15" \
-    $BIN/pytest $FRESH -m scaleout resonanz tests
+    $BIN/pytest $FRESH -m scaleout tests
 else
   [ "$have_redis" = 1 ] || loud "Redis is not installed: the scale-out tests are SKIPPED"
 fi
@@ -60,7 +60,7 @@ fi
 if [ -x /usr/bin/chromium ]; then
   step "browser tests (Chromium)"
   $BIN/pytest $FRESH -m e2e tests/e2e
-  $BIN/pytest $FRESH -m e2e resonanz/channels/app/tests  # the app widget in a browser
+  $BIN/pytest $FRESH -m e2e tests/channels/app  # the app widget in a browser
 else
   loud "Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED"
 fi

@@ -2,7 +2,7 @@
 
 One table for the whole API, checked in the authentication step (`resonanz.workspaces.auth`) before the body is
 read, so a role or a token scope without the permission gets a 403 whatever it sends. The permission
-matrix test (resonanz/api/tests/test_permission_matrix.py) walks every route and fails when one is
+matrix test (tests/workspaces/test_permission_matrix.py) walks every route and fails when one is
 missing here.
 """
 

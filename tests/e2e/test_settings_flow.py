@@ -15,13 +15,13 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from resonanz.channels.email.tests.servers import DOVECOT, PASSWORD, Dovecot, SmtpServer
 from resonanz.channels.models import ChannelAccount
 from resonanz.testing.factories import PASSWORD as AGENT_PASSWORD
 from resonanz.testing.factories import AgentFactory, WorkspaceFactory, event
 from resonanz.testing.helpers import signed_post
 from resonanz.workspaces.actions import do_create_agent, do_ensure_skill
 from resonanz.workspaces.models import Agent
+from tests.channels.email.servers import DOVECOT, PASSWORD, Dovecot, SmtpServer
 
 from .pages import LoginPage
 from .settings_pages import SettingsPage
