@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from resonanz.api.health import healthz
 from resonanz.api.views import api
-from resonanz.web import incident_views
+from resonanz.web.views import incidents as incident_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -25,7 +25,7 @@ class InboxFilter:
     channel_id: int | None = None
     team_id: int | None = None
     text: str = ""
-    view: str = ""  # one of resonanz.web.inbox_views.VIEWS
+    view: str = ""  # one of resonanz.web.inbox_filters.VIEWS
     topic: str = ""
 
     @classmethod
@@ -76,7 +76,7 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
     if selection.team_id is not None:
         queryset = queryset.filter(team_id=selection.team_id)
     if selection.view:
-        from resonanz.web.inbox_views import apply_view
+        from resonanz.web.inbox_filters import apply_view
 
         queryset = apply_view(queryset, agent, selection.view)
     if selection.text:

@@ -18,9 +18,9 @@ from resonanz.community.models import Question
 from resonanz.core.errors import ResonanzError
 from resonanz.knowledge import suggest
 from resonanz.knowledge.models import Article
-from resonanz.web.knowledge_views import _public_workspace
 from resonanz.web.permissions import requires
-from resonanz.web.views import _agent
+from resonanz.web.views.common import current_agent as _agent
+from resonanz.web.views.knowledge import _public_workspace
 
 VISIBLE = (Question.Status.OPEN, Question.Status.ANSWERED)
 

@@ -8,84 +8,24 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resonanz.channels import replies
-from resonanz.channels.base import MalformedPayload, RawEvent
-from resonanz.channels.ingest import accept_events
-from resonanz.channels.webhook.payloads import parse_event
 from resonanz.conversations import actions
-from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
-from resonanz.core.errors import ChannelDisabled, Conflict, InvalidInput, NotFound
+from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
 from resonanz.web.middleware import mark_partial
 from resonanz.web.permissions import requires
-from resonanz.web.views_inbox import inbox_extras
+from resonanz.web.views.common import current_agent as _agent
+from resonanz.web.views.common import visible_conversation as _conversation
 from resonanz.workspaces.models import Agent
-
-INBOX_PAGE_SIZE = 50
-
-
-def _status_filters() -> list[tuple[str, str]]:
-    return [
-        ("open", _("Offen")),
-        ("mine", _("Meine")),
-        ("new", _("Neu")),
-        ("pending", _("Wartend")),
-        ("solved", _("Gelöst")),
-        ("closed", _("Geschlossen")),
-        ("all", _("Alle")),
-        ("noise", _("Rauschen")),
-    ]
-
-
-def _agent(request: HttpRequest) -> Agent:
-    agent = Agent.objects.select_related("workspace", "user").filter(user__pk=request.user.pk or 0).first()
-    if agent is None:
-        raise Http404("this login is not an agent of any workspace")
-    return agent
-
-
-def _conversation(agent: Agent, conversation_id: int) -> Conversation:
-    try:
-        return access_conversation_by_id(agent, conversation_id)
-    except NotFound as error:
-        raise Http404(error.message) from None
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    agent = _agent(request)
-    selection = queries.InboxFilter.from_query(request.GET.dict())
-    page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "agent": agent,
-        "page": page,
-        "selection": selection,
-        "status_filters": _status_filters(),
-        "counts": queries.status_counts(agent),
-        "channels": queries.channel_accounts_of(agent),
-        "teams": queries.teams_of(agent),
-        "query_without_page": query.urlencode(),
-        "is_admin": queries.is_admin(agent),
-        "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
-        **inbox_extras(agent, request),
-    }
-    template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
 
 
 def _conversation_context(agent: Agent, conversation: Conversation, error: str = "") -> dict[str, Any]:
-    from resonanz.web.views_conversation_actions import conversation_extras
+    from resonanz.web.views.conversation_actions import conversation_extras
 
     thread = queries.thread_of(conversation)
     return {
@@ -209,48 +149,3 @@ def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) 
         return redirect("web:conversation", conversation_id=conversation.pk)
     message = conversation.messages.select_related("delivery").get(pk=message.pk)
     return render(request, "web/_delivery.html", {"m": message})
-
-
-@login_required
-def dev_panel(request: HttpRequest) -> HttpResponse:
-    """Admins inject a message into a fake channel account, exactly as the platform would deliver it."""
-    agent = _agent(request)
-    if not queries.is_admin(agent):
-        raise Http404("the dev panel is for admins")
-    accounts = queries.fake_channel_accounts_of(agent)
-    form = {"account": "", "handle": "", "name": "", "text": "", "reply_to": "", "postal_code": ""}
-    result: dict[str, Any] = {}
-    status = 200
-    if request.method == "POST":
-        form = {key: request.POST.get(key, "").strip() for key in form}
-        form["text"] = request.POST.get("text", "")
-        account = next((a for a in accounts if str(a.pk) == form["account"]), None)
-        payload: dict[str, Any] = {
-            "id": f"dev-{uuid.uuid4().hex[:16]}",
-            "author": {
-                "handle": form["handle"],
-                "name": form["name"],
-                "profile": {"postal_code": form["postal_code"]} if form["postal_code"] else {},
-            },
-            "text": form["text"],
-            "reply_to": form["reply_to"],
-        }
-        try:
-            if account is None:
-                raise MalformedPayload(_("Bitte ein Kanalkonto wählen."))
-            parse_event(payload)
-            accepted = accept_events(account, [RawEvent(payload["id"], payload, event_type="message")])
-            result = {"ok": True, "id": payload["id"], "accepted": accepted.accepted, "account": account}
-            form = {**form, "text": "", "reply_to": ""}
-        except MalformedPayload as error:
-            result = {"ok": False, "error": str(error)}
-            status = 400
-        except ChannelDisabled as error:
-            result = {"ok": False, "error": error.message}
-            status = 403
-    return render(
-        request,
-        "web/dev_panel.html",
-        {"agent": agent, "accounts": accounts, "form": form, "result": result, "is_admin": True},
-        status=status,
-    )

@@ -20,7 +20,7 @@ from resonanz.incidents import access, actions
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.web import queries
 from resonanz.web.permissions import requires
-from resonanz.web.views import _agent
+from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Workspace
 
 PUBLIC_CACHE_SECONDS = 30

@@ -66,7 +66,7 @@ def _refused(request: HttpRequest, conversation: Conversation, message: str, sta
         response["HX-Retarget"] = "#errors"
         response["HX-Reswap"] = "innerHTML"
         return mark_partial(response)
-    from resonanz.web.views import _conversation_context  # the page, rendered with the reason
+    from resonanz.web.views.conversation import _conversation_context  # the page, rendered with the reason
 
     agent: Agent = request.agent  # type: ignore[attr-defined]
     return render(

@@ -18,7 +18,8 @@ from resonanz.knowledge import actions, suggest
 from resonanz.knowledge import render as markdown
 from resonanz.knowledge.models import LANGUAGES, Article, Category
 from resonanz.web.permissions import requires
-from resonanz.web.views import _agent, _conversation
+from resonanz.web.views.common import current_agent as _agent
+from resonanz.web.views.common import visible_conversation as _conversation
 from resonanz.workspaces.models import Workspace
 
 PUBLIC_CACHE_SECONDS = 60

@@ -1,13 +1,15 @@
-"""The inbox's additions (issue 13): the views with their counts, the topic filter, and bulk actions (assign,
-status) on a selection of conversations."""
+"""The inbox: the list of conversations with its views and their counts, the topic filter, and bulk actions
+(assign, status) on a selection of conversations."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +20,10 @@ from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
-from resonanz.web.inbox_views import VIEWS, channel_counts, view_counts
+from resonanz.web import queries
+from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
 from resonanz.web.permissions import requires
+from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
 
@@ -82,3 +86,45 @@ def bulk(request: HttpRequest) -> HttpResponse:
     ) or not target.startswith("/"):
         target = "/"
     return redirect(target)
+
+
+INBOX_PAGE_SIZE = 50
+
+
+def _status_filters() -> list[tuple[str, str]]:
+    return [
+        ("open", _("Offen")),
+        ("mine", _("Meine")),
+        ("new", _("Neu")),
+        ("pending", _("Wartend")),
+        ("solved", _("Gelöst")),
+        ("closed", _("Geschlossen")),
+        ("all", _("Alle")),
+        ("noise", _("Rauschen")),
+    ]
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    selection = queries.InboxFilter.from_query(request.GET.dict())
+    page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "agent": agent,
+        "page": page,
+        "selection": selection,
+        "status_filters": _status_filters(),
+        "counts": queries.status_counts(agent),
+        "channels": queries.channel_accounts_of(agent),
+        "teams": queries.teams_of(agent),
+        "query_without_page": query.urlencode(),
+        "is_admin": queries.is_admin(agent),
+        "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
+        **inbox_extras(agent, request),
+    }
+    template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
