@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
+    POST,
+    REPLY,
     NormalizedMessage,
     OutboundRequest,
     PermanentSendError,
@@ -21,10 +24,10 @@ if TYPE_CHECKING:
 
 
 class FakeAdapter(WebhookAdapter):
-    key = "fake"
-    name = "Fake (Test und Demo)"
+    kind = "fake"
     identity_kind = "webhook"
     capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         generic = parse_event(event.payload)

@@ -26,6 +26,8 @@ from django.http import HttpResponse, JsonResponse
 from pydantic import ValidationError
 
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
+    REPLY,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -118,12 +120,12 @@ def _replied_to(tweet: dict[str, Any]) -> str:
 
 
 class XAdapter(ChannelAdapter):
-    key = "x"
-    name = "X (Twitter)"
+    kind = "x"
     identity_kind = "x"
     capabilities = frozenset(
         {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
     )
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE})
     max_text_length = 280
 
     # --- webhook (Account Activity API) ----------------------------------------------------------------------

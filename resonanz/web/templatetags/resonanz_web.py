@@ -11,21 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.registry import kind_badge
 from resonanz.conversations.models import Notification, TimelineEntry
 from resonanz.core.models import AuditEntry
 from resonanz.understanding.models import Topic
 
 register = template.Library()
 
-_KIND_LABELS = {
-    "x": "X",
-    "facebook": "Facebook",
+# Identity kinds that are no channel of their own (a forum posts through the webhook channel); every
+# channel's badge comes from its package (ChannelSpec.badge).
+_IDENTITY_LABELS = {
     "forum": gettext_lazy("Forum"),
-    "email": gettext_lazy("E-Mail"),
-    "app": gettext_lazy("App"),
-    "phone": gettext_lazy("Telefon"),
-    "feed": gettext_lazy("Blog/Feed"),
-    "webhook": gettext_lazy("Webhook"),
 }
 _SENTIMENT_LABELS = {
     "negative": gettext_lazy("negativ"),
@@ -47,7 +43,7 @@ def channel_kind(account: ChannelAccount | None) -> str:
 
 @register.filter
 def kind_label(kind: str) -> str:
-    return str(_KIND_LABELS.get(kind, kind))
+    return kind_badge(kind) or str(_IDENTITY_LABELS.get(kind, kind))
 
 
 @register.filter

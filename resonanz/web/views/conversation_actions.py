@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from resonanz.channels.persona import signature_for
 from resonanz.channels.phone.actions import do_add_call_note
 from resonanz.channels.registry import get_adapter
 from resonanz.channels.x.payloads import MAX_WEIGHT, split_thread, weighted_length
@@ -35,6 +34,7 @@ from resonanz.web.permissions import requires
 from resonanz.web.templatetags.resonanz_web import channel_kind
 from resonanz.workspaces.models import Agent, Team
 from resonanz.workspaces.permissions import has_perm
+from resonanz.workspaces.persona import signature_for
 
 # The annotations shown on every message, in this order; those in CORRECTABLE get a one-click correction.
 SHOWN_ANNOTATIONS = ("language", "sentiment", "topic", "urgency", "sensitivity", "region")

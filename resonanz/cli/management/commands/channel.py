@@ -11,10 +11,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resonanz.channels.config import CHANNEL_CONFIG, PUSH_KINDS
 from resonanz.channels.connection import test_connection
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.settings_actions import describe, do_add_channel_account, do_set_channel_enabled
+from resonanz.channels.registry import all_channels
+from resonanz.channels.settings_actions import (
+    describe,
+    do_add_channel_account,
+    do_set_channel_enabled,
+    receives_webhooks,
+)
 from resonanz.cli.common import add_common, emit, parse_settings, refusing, table, workspace_of
 
 
@@ -24,7 +29,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="add a channel account")
-        add.add_argument("kind", choices=sorted(CHANNEL_CONFIG))
+        add.add_argument("kind", choices=sorted(spec.kind for spec in all_channels()))
         add.add_argument("--name", required=True)
         add.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE")
         add_common(add)
@@ -48,7 +53,7 @@ class Command(BaseCommand):
                     actor=None,
                 )
             data = describe(account)
-            if account.kind in PUSH_KINDS:
+            if receives_webhooks(account.kind):
                 # Shown here once so the platform can be configured; `show` never prints it again.
                 data["secret"] = account.secret
             emit(self.stdout, as_json, data, _added)
