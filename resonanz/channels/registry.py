@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from resonanz.channels.base import ChannelAdapter
 from resonanz.channels.spec import ChannelSpec
+from resonanz.core.encryption import is_secret_name
 
 if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
@@ -37,9 +38,23 @@ def _load() -> dict[str, ChannelSpec]:
                 raise ImproperlyConfigured(f"{package}.channel has no CHANNEL = ChannelSpec(...)")
             if spec.kind in found:
                 raise ImproperlyConfigured(f"two channels of kind {spec.kind!r}: {package}")
+            _check(package, spec)
             found[spec.kind] = spec
         _specs[packages] = found
     return found
+
+
+def _check(package: str, spec: ChannelSpec) -> None:
+    if package.rsplit(".", 1)[-1] != spec.kind and package.startswith("resonanz."):
+        raise ImproperlyConfigured(f"{package}: a built-in channel's package is named after its kind")
+    for field in spec.config:
+        # Secret config values are encrypted at rest by their key's name (decision 0542); "secret" itself
+        # is ChannelAccount.secret, encrypted whole.
+        if field.secret and field.key != "secret" and not is_secret_name(field.key):
+            raise ImproperlyConfigured(
+                f"{package}: secret field {field.key!r} would be stored in plain text; name it …_password, "
+                "…_token, …_secret, …_api_key or …_private_key"
+            )
 
 
 def get_channel(kind: str) -> ChannelSpec:
