@@ -1,6 +1,6 @@
 """Channel accounts as a company sets them up: add, edit, disable, enable, delete, test the connection.
 
-Every change is checked against the kind's typed configuration (resonanz/channels/config.py) before
+Every change is checked against the kind's typed configuration (its ChannelSpec.config, decision 0810) before
 anything is written, and written with an audit entry in one transaction: an invalid setting is refused
 with a message naming the field and nothing is saved half."""
 
