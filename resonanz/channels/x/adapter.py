@@ -20,6 +20,7 @@ import hmac
 import html
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, JsonResponse
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 
 from resonanz.channels.base import (
     DIRECT_MESSAGE,
+    POST,
     REPLY,
     Author,
     ChannelAdapter,
@@ -125,7 +127,7 @@ class XAdapter(ChannelAdapter):
     capabilities = frozenset(
         {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
     )
-    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
     max_text_length = 280
 
     # --- webhook (Account Activity API) ----------------------------------------------------------------------
@@ -280,9 +282,11 @@ class XAdapter(ChannelAdapter):
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         client = client_for(account)
         try:
-            if request.action == "reply":
+            if request.action == REPLY:
                 return self._send_thread(account, client, request)
-            if request.action == "direct_message":
+            if request.action == POST:  # a post of our own (an announcement): answers nobody
+                return self._send_thread(account, client, replace(request, in_reply_to_external_id=""))
+            if request.action == DIRECT_MESSAGE:
                 return self._send_dm(client, request)
         except RateLimited as error:
             raise TransientSendError(str(error), status_code=429, retry_after=error.retry_after) from None
