@@ -129,6 +129,11 @@ class ChannelAdapter:
         (`channels.replies`) never decides by channel."""
         return REPLY if is_public else DIRECT_MESSAGE
 
+    def platform_kind(self, config: dict[str, Any]) -> str:
+        """The platform an account of this channel stands for, as routing rules, SLAs and badges see it:
+        the channel's kind (the fake channel answers the kind it imitates)."""
+        return self.kind
+
     def announcement_action(self, account: ChannelAccount) -> str | None:
         """The action that posts a public text of our own on this channel (an incident update for
         everyone), or None when the channel cannot post without answering someone."""

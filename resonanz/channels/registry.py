@@ -95,6 +95,15 @@ def kind_badge(kind: str) -> str | None:
     return None if spec is None else str(spec.badge or spec.label)
 
 
+def platform_kind(kind: str, config: dict[str, Any] | None) -> str:
+    """The platform a channel account stands for (`ChannelAdapter.platform_kind`); an unknown kind is itself."""
+    try:
+        adapter = get_adapter(kind)
+    except KeyError:
+        return kind
+    return adapter.platform_kind(config or {})
+
+
 def load_tasks() -> list[str]:
     """Import every channel's tasks module, which registers its tasks and periodic jobs; returns them."""
     modules = [spec.tasks for spec in all_channels() if spec.tasks]

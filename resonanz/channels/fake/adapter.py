@@ -4,7 +4,7 @@ recording the delivery and returning a stable id, so every path from inbox to ou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from resonanz.channels.base import (
     DIRECT_MESSAGE,
@@ -28,6 +28,9 @@ class FakeAdapter(WebhookAdapter):
     identity_kind = "webhook"
     capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
     outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
+
+    def platform_kind(self, config: dict[str, Any]) -> str:
+        return str(config.get("imitates") or self.kind)
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         generic = parse_event(event.payload)

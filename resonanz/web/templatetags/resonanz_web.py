@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.registry import kind_badge
+from resonanz.channels.registry import kind_badge, platform_kind
 from resonanz.conversations.models import Notification, TimelineEntry
 from resonanz.core.models import AuditEntry
 from resonanz.understanding.models import Topic
@@ -36,9 +36,7 @@ def channel_kind(account: ChannelAccount | None) -> str:
     """The platform a channel account stands for: its adapter, or what a fake account imitates."""
     if account is None:
         return ""
-    if account.kind == "fake":
-        return str(account.config.get("imitates") or "fake")
-    return account.kind
+    return platform_kind(account.kind, account.config)
 
 
 @register.filter
