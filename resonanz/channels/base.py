@@ -109,6 +109,16 @@ POST = "post"  # a public post of our own, answering nobody (an incident announc
 HIDE = "hide"  # hide the customer's public post (Facebook comment moderation)
 
 
+@dataclass(frozen=True)
+class TextMeasure:
+    """A draft as the platform will count it, for the composer while an agent types."""
+
+    length: int  # as the platform counts it (X: weighted, a URL is 23)
+    limit: int  # the most one post may hold; 0: no limit
+    # The posts a long text becomes on a channel that threads ("thread" capability), when more than one.
+    parts: tuple[str, ...] = ()
+
+
 class ChannelAdapter:
     """Base class. Subclasses set ``kind``, ``identity_kind`` and ``capabilities`` and implement what they
     support. The channel's label, configuration, URLs and tasks are in its `channel.py` (a ChannelSpec)."""
@@ -128,6 +138,10 @@ class ChannelAdapter:
         message. Channels whose replies take another form (an e-mail, a comment) say so here; the caller
         (`channels.replies`) never decides by channel."""
         return REPLY if is_public else DIRECT_MESSAGE
+
+    def measure_text(self, text: str, *, signature: str) -> TextMeasure:
+        """How long the draft is on this platform and what it becomes (the composer's counter)."""
+        return TextMeasure(length=len(text), limit=self.max_text_length or 0)
 
     def platform_kind(self, config: dict[str, Any]) -> str:
         """The platform an account of this channel stands for, as routing rules, SLAs and badges see it:

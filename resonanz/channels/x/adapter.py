@@ -40,17 +40,20 @@ from resonanz.channels.base import (
     RawEvent,
     SendResult,
     SignatureInvalid,
+    TextMeasure,
     TransientSendError,
 )
 from resonanz.channels.x.client import DEFAULT_BASE_URL, NetworkError, RateLimited, XApiError, XClient
 from resonanz.channels.x.oauth import refresh_if_needed
 from resonanz.channels.x.payloads import (
+    MAX_WEIGHT,
     DMEvent,
     load_json_object,
     mask_urls,
     parse_dm_envelope,
     parse_tweet_envelope,
     split_thread,
+    weighted_length,
 )
 from resonanz.core.compare import constant_time_equal
 
@@ -279,6 +282,14 @@ class XAdapter(ChannelAdapter):
         )
 
     # --- sending --------------------------------------------------------------------------------------------
+    def measure_text(self, text: str, *, signature: str) -> TextMeasure:
+        """Weighted as X counts (a URL is 23, CJK counts double); a longer text becomes a numbered thread."""
+        if not text.strip():
+            return TextMeasure(length=0, limit=MAX_WEIGHT)
+        parts = split_thread(text, signature=signature)
+        weight = weighted_length(" ".join(text.split()) + (f" {signature}" if signature else ""))
+        return TextMeasure(length=weight, limit=MAX_WEIGHT, parts=tuple(parts) if len(parts) > 1 else ())
+
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         client = client_for(account)
         try:
