@@ -198,3 +198,22 @@ def test_a_secret_field_that_would_be_stored_in_plain_text_is_refused(settings, 
     settings.RESONANZ_CHANNELS = [*settings.RESONANZ_CHANNELS, DUMMY]
     with pytest.raises(ImproperlyConfigured, match="plain text"):
         registry.all_channels()
+
+
+def test_the_cli_lists_the_kinds_from_the_registry_and_the_settings_docs_name_every_field(db):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("channel", "kinds", "--json", stdout=out)
+    kinds = {row["kind"]: row for row in json.loads(out.getvalue())}
+    assert set(kinds) == {spec.kind for spec in registry.all_channels() if spec.offered}
+    email = {field["key"]: field for field in kinds["email"]["fields"]}
+    assert (email["imap_host"]["required"], email["imap_password"]["secret"]) == (True, True)
+    assert (kinds["x"]["webhook"], kinds["feed"]["webhook"]) == (True, False)
+    docs = (REPOSITORY / "docs" / "settings.md").read_text(encoding="utf-8").splitlines()
+    for kind, row in kinds.items():
+        line = next((line for line in docs if line.startswith(f"| `{kind}` |")), "")
+        missing = [field["key"] for field in row["fields"] if field["key"] not in line]
+        assert not missing, f"docs/settings.md: the row of {kind} lacks {missing}"
