@@ -100,12 +100,15 @@ class SendResult:
 
 
 # Outbound actions: the forms a delivery takes on a platform. An adapter lists those it sends in
-# `outbound_actions` and chooses one for a reply (`reply_action`) and for an announcement.
+# `outbound_actions` and chooses one for a reply (`reply_action`) and for an announcement
+# (`announcement_action`).
 REPLY = "reply"  # a public answer under the customer's post (X reply)
 COMMENT = "comment"  # a public comment under the customer's comment (Facebook)
 DIRECT_MESSAGE = "direct_message"  # a private message to the customer (X DM, Messenger, the app)
 EMAIL = "email"  # an e-mail to the customer, threaded under theirs
-POST = "post"  # a public post of our own, answering nobody (an incident announcement)
+# A public post of our own, answering nobody (an incident announcement): the same name and value as the
+# incidents branch's capability and action (`ChannelAdapter.publish_post`), so their deliveries match.
+PUBLISH_POST = "publish_post"
 HIDE = "hide"  # hide the customer's public post (Facebook comment moderation)
 
 
@@ -151,7 +154,8 @@ class ChannelAdapter:
     def announcement_action(self, account: ChannelAccount) -> str | None:
         """The action that posts a public text of our own on this channel (an incident update for
         everyone), or None when the channel cannot post without answering someone."""
-        return POST if POST in self.outbound_actions else None
+        can = PUBLISH_POST in self.outbound_actions or PUBLISH_POST in self.capabilities
+        return PUBLISH_POST if can else None
 
     def verify_request(self, account: ChannelAccount, request: HttpRequest) -> None:
         """Raise `SignatureInvalid` when the webhook request is not from the platform."""

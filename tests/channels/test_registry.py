@@ -137,7 +137,7 @@ def test_the_generic_webhook_stores_its_events_and_its_adapter_answers(
     delivery = OutboundDelivery.objects.get(message=reply)
     assert (delivery.action, delivery.status) == ("direct_message", "sent")  # the adapter chose it
     assert [(account.pk, "direct_message", "Wir schauen nach.", "dummy-1")] == dummy.SENT
-    assert registry.get_adapter("dummy").announcement_action(account) == "post"
+    assert registry.get_adapter("dummy").announcement_action(account) == "publish_post"
 
 
 def test_its_own_endpoint_and_its_poller_store_what_waits(

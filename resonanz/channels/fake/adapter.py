@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from resonanz.channels.base import (
     DIRECT_MESSAGE,
-    POST,
+    PUBLISH_POST,
     REPLY,
     NormalizedMessage,
     OutboundRequest,
@@ -27,7 +27,7 @@ class FakeAdapter(WebhookAdapter):
     kind = "fake"
     identity_kind = "webhook"
     capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
-    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
 
     def platform_kind(self, config: dict[str, Any]) -> str:
         return str(config.get("imitates") or self.kind)

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from resonanz.channels.base import (
     DIRECT_MESSAGE,
-    POST,
+    PUBLISH_POST,
     REPLY,
     Author,
     ChannelAdapter,
@@ -130,7 +130,7 @@ class XAdapter(ChannelAdapter):
     capabilities = frozenset(
         {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
     )
-    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
     max_text_length = 280
 
     # --- webhook (Account Activity API) ----------------------------------------------------------------------
@@ -295,7 +295,7 @@ class XAdapter(ChannelAdapter):
         try:
             if request.action == REPLY:
                 return self._send_thread(account, client, request)
-            if request.action == POST:  # a post of our own (an announcement): answers nobody
+            if request.action == PUBLISH_POST:  # a post of our own (an announcement): answers nobody
                 return self._send_thread(account, client, replace(request, in_reply_to_external_id=""))
             if request.action == DIRECT_MESSAGE:
                 return self._send_dm(client, request)

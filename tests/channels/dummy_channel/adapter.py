@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from resonanz.channels.base import (
     DIRECT_MESSAGE,
-    POST,
+    PUBLISH_POST,
     REPLY,
     Author,
     ChannelAdapter,
@@ -48,7 +48,7 @@ class DummyAdapter(ChannelAdapter):
     kind = "dummy"
     identity_kind = "dummy"
     capabilities = frozenset({"inbound_webhook", "inbound_poll", "reply", "direct_message"})
-    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, POST})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
 
     def verify_request(self, account: ChannelAccount, request: HttpRequest) -> None:
         given = request.headers.get(SIGNATURE_HEADER, "")

@@ -252,7 +252,7 @@ def test_an_announcement_is_a_post_of_our_own_that_answers_nobody(fake_x, x_acco
 
     adapter = XAdapter()
     action = adapter.announcement_action(x_account)
-    assert action == "post"
+    assert action == "publish_post"
     result = adapter.send_outbound(
         x_account,
         OutboundRequest(
