@@ -254,6 +254,20 @@ AFTER_INGEST_STEPS: list[str] = env.list(
 # Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
 # reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.
 ROUTING_SNAPSHOT_SECONDS = env.float("RESONANZ_ROUTING_SNAPSHOT_SECONDS", default=2.0)
+# The channel registry (decision 0810): one package per channel, each declaring itself in its `channel.py`
+# (a ChannelSpec: label, configuration, URLs, tasks and pollers, outbound actions, fake platform, docs).
+# A new channel is its package and one line here (docs/tutorials/writing-a-channel.md).
+RESONANZ_CHANNELS = [
+    "resonanz.channels.fake",
+    "resonanz.channels.webhook",
+    "resonanz.channels.app",
+    "resonanz.channels.email",
+    "resonanz.channels.feed",
+    "resonanz.channels.x",
+    "resonanz.channels.facebook",
+    "resonanz.channels.phone",
+]
+
 # The phone channel attaches a call to the conversation routing's CTI lookup would show first.
 PHONE_CONVERSATION_HINT = "resonanz.routing.cti.conversation_for_call"
 

@@ -16,9 +16,9 @@ from resonanz.api.customers import router as customers_router
 from resonanz.api.health import add_to_openapi as add_health_to_openapi
 from resonanz.channels import replies
 from resonanz.channels.access import channel_account_for_webhook
-from resonanz.channels.app.api import address_changes_router, agents_router
 from resonanz.channels.base import MalformedPayload, SignatureInvalid
 from resonanz.channels.ingest import accept_events
+from resonanz.channels.registry import api_routers as channel_api_routers
 from resonanz.channels.registry import get_adapter
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, conversations_for, messages_of
@@ -28,6 +28,7 @@ from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn,
 from resonanz.core.errors import NotFound, ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
 from resonanz.understanding.api import router as understanding_router
+from resonanz.workspaces.api import agents_router
 from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
 
 
@@ -205,20 +206,19 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
 api.add_router("/agents", agents_router)
-api.add_router("/address-changes", address_changes_router)
-api.add_router("/facebook", "resonanz.channels.facebook.api.router")
 
-from resonanz.channels.phone.api import call_notes_router  # noqa: E402
 from resonanz.routing.api import agents_router as presence_router  # noqa: E402
 from resonanz.routing.api import cti_router, routing_router  # noqa: E402
 
 api.add_router("/cti", cti_router)
 api.add_router("/agents", presence_router)
 api.add_router("/conversations", routing_router)
-api.add_router("/conversations", call_notes_router)
 api.add_router("/customers", customers_router)
 api.add_router("/conversations", notes_router)
 api.add_router("/macros", macros_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/understanding", understanding_router)
+# The channels' routers (address changes from the app, Facebook moderation, call notes), from the registry.
+for _prefix, _router in channel_api_routers():
+    api.add_router(_prefix, _router)

@@ -81,7 +81,7 @@ class RawEvent:
 class OutboundRequest:
     delivery_id: int
     idempotency_key: str
-    action: str  # reply | direct_message | hide | acknowledge …
+    action: str  # one of the adapter's outbound_actions: reply, comment, direct_message, email, post, hide…
     text: str
     is_public: bool
     recipient_handle: str = ""
@@ -99,16 +99,63 @@ class SendResult:
     external_ids: list[str]
 
 
-class ChannelAdapter:
-    """Base class. Subclasses set ``key`` and ``capabilities`` and implement what they support."""
+# Outbound actions: the forms a delivery takes on a platform. An adapter lists those it sends in
+# `outbound_actions` and chooses one for a reply (`reply_action`) and for an announcement
+# (`announcement_action`).
+REPLY = "reply"  # a public answer under the customer's post (X reply)
+COMMENT = "comment"  # a public comment under the customer's comment (Facebook)
+DIRECT_MESSAGE = "direct_message"  # a private message to the customer (X DM, Messenger, the app)
+EMAIL = "email"  # an e-mail to the customer, threaded under theirs
+# A public post of our own, answering nobody (an incident announcement): the same name and value as the
+# incidents branch's capability and action (`ChannelAdapter.publish_post`), so their deliveries match.
+PUBLISH_POST = "publish_post"
+HIDE = "hide"  # hide the customer's public post (Facebook comment moderation)
 
-    key: ClassVar[str]
-    name: ClassVar[str]
+
+@dataclass(frozen=True)
+class TextMeasure:
+    """A draft as the platform will count it, for the composer while an agent types."""
+
+    length: int  # as the platform counts it (X: weighted, a URL is 23)
+    limit: int  # the most one post may hold; 0: no limit
+    # The posts a long text becomes on a channel that threads ("thread" capability), when more than one.
+    parts: tuple[str, ...] = ()
+
+
+class ChannelAdapter:
+    """Base class. Subclasses set ``kind``, ``identity_kind`` and ``capabilities`` and implement what they
+    support. The channel's label, configuration, URLs and tasks are in its `channel.py` (a ChannelSpec)."""
+
+    # ChannelAccount.kind of the channel's accounts, and the name of its package.
+    kind: ClassVar[str]
     # The identity kind of authors on this channel (x, facebook, email…).
     identity_kind: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    # What `send_outbound` accepts in `OutboundRequest.action`.
+    outbound_actions: ClassVar[frozenset[str]] = frozenset()
     # Longest text one outbound post may hold; longer replies are split by `format_outbound`.
     max_text_length: ClassVar[int | None] = None
+
+    def reply_action(self, account: ChannelAccount, *, is_public: bool, in_reply_to_external_id: str) -> str:
+        """The form an agent's reply takes: a public reply where the conversation is public, else a direct
+        message. Channels whose replies take another form (an e-mail, a comment) say so here; the caller
+        (`channels.replies`) never decides by channel."""
+        return REPLY if is_public else DIRECT_MESSAGE
+
+    def measure_text(self, text: str, *, signature: str) -> TextMeasure:
+        """How long the draft is on this platform and what it becomes (the composer's counter)."""
+        return TextMeasure(length=len(text), limit=self.max_text_length or 0)
+
+    def platform_kind(self, config: dict[str, Any]) -> str:
+        """The platform an account of this channel stands for, as routing rules, SLAs and badges see it:
+        the channel's kind (the fake channel answers the kind it imitates)."""
+        return self.kind
+
+    def announcement_action(self, account: ChannelAccount) -> str | None:
+        """The action that posts a public text of our own on this channel (an incident update for
+        everyone), or None when the channel cannot post without answering someone."""
+        can = PUBLISH_POST in self.outbound_actions or PUBLISH_POST in self.capabilities
+        return PUBLISH_POST if can else None
 
     def verify_request(self, account: ChannelAccount, request: HttpRequest) -> None:
         """Raise `SignatureInvalid` when the webhook request is not from the platform."""
@@ -126,7 +173,7 @@ class ChannelAdapter:
         raise NotImplementedError
 
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
-        raise PermanentSendError(f"{self.key} cannot send")
+        raise PermanentSendError(f"{self.kind} cannot send")
 
 
 class SignatureInvalid(Exception):

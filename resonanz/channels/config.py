@@ -1,6 +1,7 @@
-"""The typed configuration of each channel kind: which fields a channel account has, which are secret,
-which are required, and how a value is checked. The settings form, the CLI (`resonanz channel add KIND
---set key=value`) and docs/settings.md are built from this one description (decision 0702).
+"""The typed configuration of channel accounts: the field types, how a value is checked, and how a whole
+configuration is cleaned. Each channel package declares its own fields in its `channel.py`
+(`ChannelSpec.config`); the settings form (`channels/forms.py`), the CLI (`resonanz channel add KIND --set
+key=value`) and docs/settings.md are built from that one description (decisions 0702, 0810).
 
 The channel account's ``secret`` (webhook signature key, X consumer secret, app user-token key…) is the
 field ``secret``; every other field is stored in ``config``. Secret fields are write-only: they are never
@@ -44,101 +45,23 @@ class ConfigField:
     help: Any = ""
 
 
+# Fields several channels share.
 SECRET = ConfigField("secret", _("Geheimnis"), secret=True, help=_("leer lassen: wird erzeugt"))
 TIMEOUT = ConfigField("timeout_seconds", _("Zeitlimit (Sekunden)"), NUMBER, default=10)
-
-CHANNEL_CONFIG: dict[str, tuple[ConfigField, ...]] = {
-    "webhook": (
-        SECRET,
-        ConfigField("identity_kind", _("Art der Identität"), default="webhook", help=_("z. B. forum, shop")),
-    ),
-    "app": (
-        SECRET,
-        ConfigField(
-            "allowed_origins", _("Erlaubte Ursprünge"), LIST, help=_("https://www.example.de, kommagetrennt")
-        ),
-        ConfigField("allow_anonymous", _("Anonyme Besucher erlauben"), BOOL, default=True),
-    ),
-    "email": (
-        ConfigField("address", _("Adresse"), EMAIL, required=True),
-        ConfigField("display_name", _("Absendername")),
-        ConfigField("imap_host", _("IMAP-Server"), HOST, required=True),
-        ConfigField("imap_port", _("IMAP-Port"), PORT),
-        ConfigField(
-            "imap_security",
-            _("IMAP-Verschlüsselung"),
-            CHOICE,
-            default="ssl",
-            choices=("ssl", "starttls", "none"),
-        ),
-        ConfigField("imap_username", _("IMAP-Benutzer")),
-        # Required on a new account; older accounts keep the password in ChannelAccount.secret (client.py).
-        ConfigField("imap_password", _("IMAP-Passwort"), secret=True),
-        ConfigField("imap_folder", _("IMAP-Ordner"), default="INBOX"),
-        ConfigField("smtp_host", _("SMTP-Server"), HOST, required=True),
-        ConfigField("smtp_port", _("SMTP-Port"), PORT),
-        ConfigField(
-            "smtp_security",
-            _("SMTP-Verschlüsselung"),
-            CHOICE,
-            default="starttls",
-            choices=("ssl", "starttls", "none"),
-        ),
-        ConfigField("smtp_username", _("SMTP-Benutzer")),
-        ConfigField("smtp_password", _("SMTP-Passwort"), secret=True),
-        TIMEOUT,
-    ),
-    "feed": (
-        ConfigField("url", _("Feed-Adresse"), URL, required=True),
-        TIMEOUT,
-    ),
-    "x": (
-        ConfigField("secret", _("Consumer Secret"), secret=True, required=True),
-        ConfigField("user_id", _("Nutzer-ID des Kontos"), required=True),
-        ConfigField("access_token", _("Zugriffstoken (OAuth 2.0)"), secret=True, required=True),
-        ConfigField("refresh_token", _("Refresh-Token"), secret=True),
-        ConfigField("client_id", _("OAuth-Client-ID (für das Erneuern)")),
-        ConfigField("client_secret", _("OAuth-Client-Secret"), secret=True),
-        ConfigField("bearer_token", _("App-Token (Suche)"), secret=True),
-        ConfigField("api_base_url", _("API-Adresse"), URL, default="https://api.x.com"),
-        ConfigField("poll", _("Erwähnungen abfragen"), BOOL, default=True),
-        TIMEOUT,
-    ),
-    "facebook": (
-        ConfigField("secret", _("App-Secret"), secret=True, required=True),
-        ConfigField("page_id", _("Seiten-ID"), required=True),
-        ConfigField("page_access_token", _("Seiten-Zugriffstoken"), secret=True, required=True),
-        ConfigField("verify_token", _("Verify-Token"), secret=True, required=True),
-        ConfigField("api_base_url", _("API-Adresse"), URL, default="https://graph.facebook.com"),
-        TIMEOUT,
-    ),
-    "phone": (SECRET,),
-    "fake": (
-        SECRET,
-        ConfigField(
-            "imitates",
-            _("Ahmt nach"),
-            CHOICE,
-            default="x",
-            choices=("x", "facebook", "forum", "email", "app", "phone", "webhook"),
-        ),
-    ),
-}
-
-# Channels the platform pushes to: they have a webhook URL and a secret to copy.
-PUSH_KINDS = frozenset({"webhook", "app", "x", "facebook", "phone", "fake"})
 
 _HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def fields_of(kind: str) -> tuple[ConfigField, ...]:
+    """The kind's fields, as its channel package declares them (`channel.py`)."""
+    from resonanz.channels.registry import all_channels, get_channel
+
     try:
-        return CHANNEL_CONFIG[kind]
+        return get_channel(kind).config
     except KeyError:
-        raise InvalidInput(
-            f"unknown channel kind {kind!r}; use one of {', '.join(sorted(CHANNEL_CONFIG))}"
-        ) from None
+        known = ", ".join(sorted(spec.kind for spec in all_channels()))
+        raise InvalidInput(f"unknown channel kind {kind!r}; use one of {known}") from None
 
 
 def _is_host(value: str) -> bool:
@@ -240,5 +163,8 @@ def clean_config(
 
 def public_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     """The configuration without secret values (shown as set / not set)."""
-    secret_keys = {f.key for f in CHANNEL_CONFIG.get(kind, ()) if f.secret}
+    try:
+        secret_keys = {f.key for f in fields_of(kind) if f.secret}
+    except InvalidInput:
+        secret_keys = set(config)  # a removed channel's account: show nothing
     return {key: ("••••" if key in secret_keys and value else value) for key, value in config.items()}

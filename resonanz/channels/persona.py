@@ -2,7 +2,8 @@
 or first name ("… – Mia") as the workspace configures (Workspace.signature_style), and each agent has a
 name and a photo the app widget shows next to their replies.
 
-`sign_text` is pure; `signed_delivery_text` applies it when the send task builds a delivery's request, so
+`sign_text` (with the persona itself in resonanz/workspaces/persona.py) is pure; `signed_delivery_text`
+applies it when the send task builds a delivery's request, so
 the stored message keeps the agent's own words and every (re)try sends the same signed text. Channels that
 split long texts into threads (capability "thread", e.g. X) get the whole signed text and put the signature
 in their last part; the others get the text shortened so that the signature still fits their limit.
@@ -11,64 +12,17 @@ in their last part; the others get the text shortened so that the signature stil
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
-from django.db import transaction
-
 from resonanz.channels.registry import get_adapter
-from resonanz.core.errors import InvalidInput
-from resonanz.core.models import AuditEntry
-from resonanz.workspaces.models import Agent
+from resonanz.workspaces.persona import sign_text
 
 if TYPE_CHECKING:
     from resonanz.channels.models import OutboundDelivery
 
 logger = logging.getLogger("resonanz.channels.persona")
 
-SIGNATURE_STYLES = ("initials", "first_name", "none")
 SPLITS_INTO_THREADS = "thread"
-ELLIPSIS = "…"
-_PHOTO_URL = re.compile(r"^(https?://[^\s\"'<>\\]+|/(?!/)[^\s\"'<>\\]*)$")
-
-
-def signature_for(style: str, *, first_name: str, initials: str) -> str:
-    """ "^MK" for initials, "– Mia" for the first name, "" for none (or when the agent lacks the part)."""
-    if style == "initials" and initials.strip():
-        return "^" + initials.strip()
-    if style == "first_name" and first_name.strip():
-        return "– " + first_name.strip()
-    return ""
-
-
-def sign_text(text: str, *, style: str, first_name: str, initials: str, max_length: int | None = None) -> str:
-    """The reply with the agent's signature at its end. With ``max_length`` the result fits it: the text is
-    shortened at a word boundary (with "…") so the signature is never cut off. A text already ending with
-    the signature (the agent typed it) is not signed twice."""
-    signature = signature_for(style, first_name=first_name, initials=initials)
-    body = text.rstrip()
-    if not signature or body.endswith(signature):
-        return body if max_length is None else _shorten(body, max_length)
-    signed = f"{body} {signature}"
-    if max_length is None or len(signed) <= max_length:
-        return signed
-    room = max_length - len(signature) - 1 - len(ELLIPSIS)
-    if room < 1:
-        return _shorten(body, max_length)  # no room for both: the words matter more than the name
-    return f"{_cut(body, room)}{ELLIPSIS} {signature}"
-
-
-def _cut(text: str, limit: int) -> str:
-    cut = text[:limit]
-    if limit < len(text) and not text[limit].isspace() and " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip()
-
-
-def _shorten(text: str, max_length: int) -> str:
-    if len(text) <= max_length:
-        return text
-    return _cut(text, max(max_length - len(ELLIPSIS), 0)) + ELLIPSIS
 
 
 def signed_delivery_text(delivery: OutboundDelivery, text: str) -> str:
@@ -86,52 +40,3 @@ def signed_delivery_text(delivery: OutboundDelivery, text: str) -> str:
         initials=str(payload.get("agent_initials", "")),
         max_length=None if splits else adapter.max_text_length,
     )
-
-
-# --- Name and photo ------------------------------------------------------------------------------------------
-def check_photo_url(url: str) -> str:
-    url = url.strip()
-    if url and (len(url) > 300 or not _PHOTO_URL.match(url)):
-        raise InvalidInput(
-            "photo_url must be an http(s) URL or a path on this server, at most 300 characters"
-        )
-    return url
-
-
-def do_update_agent_persona(
-    agent: Agent,
-    *,
-    display_name: str | None = None,
-    initials: str | None = None,
-    photo_url: str | None = None,
-) -> Agent:
-    """Change what customers see of an agent: name, initials, photo. Audited."""
-    changes: dict[str, str] = {}
-    if display_name is not None:
-        display_name = " ".join(display_name.split())
-        if not display_name or len(display_name) > 120:
-            raise InvalidInput("display_name needs 1-120 characters")
-        changes["display_name"] = display_name
-    if initials is not None:
-        initials = initials.strip()
-        if not initials or len(initials) > 8 or any(c.isspace() for c in initials):
-            raise InvalidInput("initials need 1-8 characters without spaces")
-        changes["initials"] = initials
-    if photo_url is not None:
-        changes["photo_url"] = check_photo_url(photo_url)
-    changes = {k: v for k, v in changes.items() if getattr(agent, k) != v}
-    if not changes:
-        return agent
-    with transaction.atomic():
-        Agent.objects.filter(pk=agent.pk).update(**changes)
-        for key, value in changes.items():
-            setattr(agent, key, value)
-        AuditEntry.objects.create(
-            workspace_id=agent.workspace_id,
-            actor_id=agent.pk,
-            action="agent.persona_changed",
-            object_type="agent",
-            object_id=agent.pk,
-            data=changes,
-        )
-    return agent

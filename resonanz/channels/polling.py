@@ -1,19 +1,23 @@
-"""Shared by the polling channels (e-mail, feeds): which accounts of a kind are due for a poll, and the poll
+"""Shared by the polling channels (e-mail, feed): which accounts of a kind are due for a poll, and the poll
 lease that keeps it to one poll per account at a time (decision 0525)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db.models import Q
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.core.queue import enqueue
+from resonanz.core.queue import enqueue, task
+from resonanz.core.scheduler import periodic
+
+logger = logging.getLogger("resonanz.channels.polling")
 
 
 def take_poll_lease(account_id: int, seconds: float, token: str = "") -> str | None:
@@ -84,3 +88,66 @@ def enqueue_due_polls(
         enqueue(task_name, account_id, token)
         due.append(account_id)
     return due
+
+
+class Poller:
+    """A polling channel's background work, registered with the queue seam under the names of decision 0811:
+    the task ``channels.<kind>.poll`` polls one account holding its poll lease, and the periodic job
+    ``channels.<kind>.poll_due`` enqueues that task for every account whose interval has passed.
+
+    ``poll(account, renew)`` fetches and stores; it calls ``renew()`` after every stored batch when a poll
+    can outlive ``time_limit_seconds`` (which is also the lease). ``expected_errors`` are the channel's own
+    fetch errors: logged and shown on the account by ``poll`` itself, so the task ends quietly.
+    ``legacy_task_names`` keep tasks already queued under an older name running after an upgrade."""
+
+    def __init__(
+        self,
+        kind: str,
+        poll: Callable[[ChannelAccount, Callable[[], None]], object],
+        *,
+        check_every_seconds: float,
+        default_interval_seconds: float,
+        time_limit_seconds: int,
+        expected_errors: tuple[type[Exception], ...] = (),
+        legacy_task_names: tuple[str, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.poll = poll
+        self.default_interval_seconds = default_interval_seconds
+        self.time_limit_seconds = time_limit_seconds
+        self.expected_errors = expected_errors
+        self.task_name = f"channels.{kind}.poll"
+        self.job_name = f"channels.{kind}.poll_due"
+        # When each account was last handed to the queue (the scheduler runs in exactly one process).
+        self.last_enqueued: dict[int, float] = {}
+        for name in (self.task_name, *legacy_task_names):
+            task(name, time_limit_seconds=time_limit_seconds)(self.poll_once)
+        periodic(self.job_name, every_seconds=check_every_seconds)(self.enqueue_due)
+
+    def poll_once(self, account_id: int, lease_token: str = "") -> bool:
+        """Poll one account, holding its poll lease (the scheduler's, or a new one), renewed after every
+        batch: never two polls of the same account at a time (decision 0525). False if another poll runs
+        (or the account is gone or disabled)."""
+        with poll_lease(account_id, self.time_limit_seconds, lease_token) as held:
+            if held is None:
+                return False
+            account = ChannelAccount.objects.filter(pk=account_id, kind=self.kind).first()
+            if account is None or account.status == ChannelAccount.Status.DISABLED:
+                return False
+            try:
+                self.poll(account, lambda: renew_poll_lease(account_id, self.time_limit_seconds, held))
+            except PollLeaseLost:
+                logger.warning(f"{self.kind}.poll.lease_lost", extra={"channel_account": account_id})
+            except self.expected_errors:
+                pass  # logged and shown on the account; the next poll tries again
+            return True
+
+    def enqueue_due(self) -> list[int]:
+        """Enqueue a poll for every account of the kind whose interval has passed; returns their ids."""
+        return enqueue_due_polls(
+            self.kind,
+            self.task_name,
+            self.default_interval_seconds,
+            self.last_enqueued,
+            self.time_limit_seconds,
+        )

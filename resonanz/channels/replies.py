@@ -1,7 +1,7 @@
 """Replies: an agent's answer stored as an outbound message with its delivery, then sent by a task.
 
-The channel's adapter decides the delivery's form (a public reply, a direct message, an e-mail) from the
-conversation's visibility; the recipient is always the conversation's customer (decision 0501). This lives
+The channel's adapter decides the delivery's form (a public reply, a comment, a direct message, an e-mail:
+`ChannelAdapter.reply_action`) from the conversation's visibility and the message it answers; the recipient is always the conversation's customer (decision 0501). This lives
 in `channels` because a reply is a delivery: conversations, a layer below, know nothing of deliveries."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from resonanz.channels.models import OutboundDelivery
+from resonanz.channels.registry import get_adapter
 from resonanz.conversations.actions import check_reply_text, do_mark_answered, new_agent_message
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput
@@ -125,6 +126,11 @@ def _store_reply(
 ) -> Message:
     last_inbound = reply_target(conversation)
     is_public = conversation.is_public if private is None else not private
+    in_reply_to = last_inbound.external_id if last_inbound else ""
+    account = conversation.channel_account
+    action = get_adapter(account.kind).reply_action(
+        account, is_public=is_public, in_reply_to_external_id=in_reply_to
+    )
     with transaction.atomic():
         message = new_agent_message(
             agent,
@@ -137,7 +143,7 @@ def _store_reply(
         delivery = OutboundDelivery.objects.create(
             channel_account_id=conversation.channel_account_id,
             message=message,
-            action="reply" if is_public else "direct_message",
+            action=action,
             idempotency_key=delivery_key,
             payload={
                 "text": text,
@@ -150,7 +156,7 @@ def _store_reply(
                 "recipient_id": last_inbound.author_identity.external_id
                 if last_inbound and last_inbound.author_identity
                 else "",
-                "in_reply_to_external_id": last_inbound.external_id if last_inbound else "",
+                "in_reply_to_external_id": in_reply_to,
                 "subject": conversation.subject,
                 "agent_name": agent.display_name,
                 "agent_initials": agent.initials,

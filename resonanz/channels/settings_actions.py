@@ -1,25 +1,23 @@
 """Channel accounts as a company sets them up: add, edit, disable, enable, delete, test the connection.
 
-Every change is checked against the kind's typed configuration (resonanz/channels/config.py) before
+Every change is checked against the kind's typed configuration (its ChannelSpec.config, decision 0810) before
 anything is written, and written with an audit entry in one transaction: an invalid setting is refused
 with a message naming the field and nothing is saved half."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from resonanz.channels.config import PUSH_KINDS, clean_config, fields_of, public_config
+from resonanz.channels.config import clean_config, fields_of, public_config
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.registry import get_channel
 from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.workspaces.actions import audit
 from resonanz.workspaces.models import Agent, Workspace
-
-PUBLIC_KINDS = frozenset({"x", "facebook", "feed"})
 
 
 def check_channel_name(workspace: Workspace, name: str, *, exclude_id: int | None = None) -> str:
@@ -40,10 +38,11 @@ def do_add_channel_account(
     workspace: Workspace, *, kind: str, name: str, values: dict[str, Any], actor: Agent | None
 ) -> ChannelAccount:
     fields_of(kind)
+    spec = get_channel(kind)
     name = check_channel_name(workspace, name)
     cleaned = clean_config(kind, values)
-    if kind == "email" and not cleaned.config.get("imap_password") and not cleaned.secret:
-        raise InvalidInput("imap_password: required for a channel of kind email")
+    if spec.check_new is not None:
+        spec.check_new(cleaned.config, cleaned.secret)
     with transaction.atomic():
         account = ChannelAccount.objects.create(
             workspace=workspace,
@@ -51,8 +50,7 @@ def do_add_channel_account(
             name=name,
             config=cleaned.config,
             secret=cleaned.secret if cleaned.secret is not None else secrets.token_urlsafe(32),
-            is_public=kind in PUBLIC_KINDS
-            or bool(cleaned.config.get("imitates") in ("x", "facebook", "forum")),
+            is_public=spec.is_public(cleaned.config),
         )
         audit(
             workspace.pk,
@@ -140,22 +138,23 @@ def access_channel_account_by_id(agent: Agent, account_id: int) -> ChannelAccoun
     return account
 
 
+def receives_webhooks(kind: str) -> bool:
+    """The platform pushes to the account's webhook URL (or takes its shared secret): the settings show both."""
+    try:
+        return get_channel(kind).webhook
+    except KeyError:
+        return False
+
+
 def webhook_path(account: ChannelAccount) -> str:
     return f"/api/channels/{account.pk}/events"
 
 
 def webhook_url(account: ChannelAccount, base_url: str = "") -> str | None:
-    if account.kind not in PUSH_KINDS:
+    if not receives_webhooks(account.kind):
         return None
     base = (base_url or settings.PUBLIC_URL or "http://127.0.0.1:8000").rstrip("/")
     return base + webhook_path(account)
-
-
-@dataclass(frozen=True)
-class ConnectionResult:
-    ok: bool
-    message: str
-    code: str = ""
 
 
 def describe(account: ChannelAccount, base_url: str = "") -> dict[str, Any]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from resonanz.channels import ingest, outbound
-from resonanz.channels.x import tasks as x_tasks  # noqa: F401  (registers the X poller and stream jobs)
+from resonanz.channels import ingest, outbound, registry
 from resonanz.core.queue import task
 from resonanz.core.scheduler import periodic
 
@@ -40,8 +39,5 @@ def sweep_deliveries() -> None:
     outbound.sweep_deliveries()
 
 
-# Channel packages keep their pollers' tasks and periodic jobs in their own tasks modules.
-from resonanz.channels.email import tasks as email_tasks  # noqa: E402
-from resonanz.channels.feeds import tasks as feeds_tasks  # noqa: E402
-
-__all__ = ["email_tasks", "feeds_tasks"]
+# Each channel package keeps its tasks and pollers in its own tasks module, named in its ChannelSpec.
+registry.load_tasks()

@@ -22,11 +22,10 @@ from resonanz.channels.actions import do_create_channel_account
 from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.registry import get_channel
 from resonanz.channels.webhook.payloads import MAX_EVENTS_PER_REQUEST, parse_event
 from resonanz.customers.models import Identity
 from resonanz.workspaces.models import Workspace
-
-PUBLIC_KINDS = ("x", "facebook", "forum")
 
 
 class ReplayError(ValueError):
@@ -102,7 +101,7 @@ def resolve_account(workspace: Workspace, name: str) -> ChannelAccount:
             kind="fake",
             name=f"Fake {Identity.Kind(name).label}",
             config={"imitates": name},
-            is_public=name in PUBLIC_KINDS,
+            is_public=get_channel("fake").is_public({"imitates": name}),
         )
     known = ", ".join(sorted({a.name for a in fakes} | set(Identity.Kind.values)))
     raise ReplayError(f"no fake channel account {name!r}; use one of: {known}")

@@ -586,7 +586,11 @@ def _fan_out_batch(update_id: int, batch: int) -> int:
             OutboundDelivery(
                 channel_account_id=conversation.channel_account_id,
                 message=message,
-                action="reply" if conversation.is_public else "direct_message",
+                action=get_adapter(conversation.channel_account.kind).reply_action(
+                    conversation.channel_account,
+                    is_public=conversation.is_public,
+                    in_reply_to_external_id=last_inbound.get(conversation.pk, ("", ""))[0],
+                ),
                 idempotency_key=f"incident-update-{update.pk}-customer-{customer_id}",
                 payload={
                     "text": text,

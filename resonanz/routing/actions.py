@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from resonanz.channels.registry import get_adapter
+from resonanz.channels.registry import channel_label, get_adapter
 from resonanz.channels.replies import do_send_reply
 from resonanz.conversations.actions import do_apply_sla
 from resonanz.conversations.models import Conversation, Message, Notification, TimelineEntry
@@ -328,9 +328,9 @@ def _move_to_private(actor: Agent | None, conversation: Conversation, *, reason:
 def check_can_move_private(conversation: Conversation) -> None:
     if not conversation.is_public:
         raise Conflict("the conversation is private already")
-    adapter = get_adapter(conversation.channel_account.kind)
-    if "direct_message" not in adapter.capabilities:
-        raise InvalidInput(f"{adapter.name} cannot continue a conversation privately")
+    kind = conversation.channel_account.kind
+    if "direct_message" not in get_adapter(kind).capabilities:
+        raise InvalidInput(f"{channel_label(kind)} cannot continue a conversation privately")
 
 
 def do_move_to_private(actor: Agent, conversation: Conversation) -> Message | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from resonanz.channels.registry import platform_kind
 from resonanz.conversations.models import Conversation
 from resonanz.customers.models import Customer, Identity
 from resonanz.customers.phone import normalize_number
@@ -80,7 +81,7 @@ def open_conversations(customer: Customer) -> list[OpenConversation]:
             status=status,
             priority=priority,
             is_public=is_public,
-            channel_kind=str((config or {}).get("imitates") or kind) if kind == "fake" else kind,
+            channel_kind=platform_kind(kind, config),
             owner_id=owner_id,
             last_message_at=last_message_at,
         )

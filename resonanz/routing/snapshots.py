@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
+from resonanz.channels.registry import platform_kind
 from resonanz.channels.replies import reply_target
 from resonanz.conversations.models import Conversation, Message
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
@@ -148,9 +149,7 @@ def conversation_facts(conversation: Conversation) -> ConversationFacts:
 def _channel_identity_kind(conversation: Conversation) -> str:
     """The channel kind rules match on: the fake channel counts as the platform it imitates."""
     account = conversation.channel_account
-    if account.kind == "fake":
-        return str(account.config.get("imitates") or "fake")
-    return account.kind
+    return platform_kind(account.kind, account.config)
 
 
 def rule_snapshot(rule: RoutingRule) -> dict[str, Any]:

@@ -9,11 +9,12 @@ import pytest
 from resonanz.channels.base import ChannelAdapter
 from resonanz.channels.models import OutboundDelivery
 from resonanz.channels.outbound import request_for
-from resonanz.channels.persona import check_photo_url, do_update_agent_persona, sign_text, signature_for
+from resonanz.channels.spec import ChannelSpec
 from resonanz.core.errors import InvalidInput
 from resonanz.core.models import AuditEntry
 from resonanz.testing.factories import ConversationFactory, MessageFactory
 from resonanz.workspaces.models import Agent
+from resonanz.workspaces.persona import check_photo_url, do_update_agent_persona, sign_text, signature_for
 
 
 @pytest.mark.parametrize(
@@ -74,15 +75,14 @@ def test_sign_text(text, style, max_length, signed):
 
 
 class _ShortChannel(ChannelAdapter):
-    key = "short"
-    name = "Short"
+    kind = "short"
     identity_kind = "x"
     capabilities: ClassVar = frozenset({"reply"})
     max_text_length = 40
 
 
 class _ThreadingChannel(_ShortChannel):
-    key = "threads"
+    kind = "threads"
     capabilities: ClassVar = frozenset({"reply", "thread"})
 
 
@@ -90,9 +90,9 @@ class _ThreadingChannel(_ShortChannel):
 def extra_adapters(monkeypatch):
     from resonanz.channels import registry
 
-    registry._load()
-    monkeypatch.setitem(registry._cache, "short", _ShortChannel())
-    monkeypatch.setitem(registry._cache, "threads", _ThreadingChannel())
+    specs = registry._load()
+    monkeypatch.setitem(specs, "short", ChannelSpec(adapter=_ShortChannel, label="short"))
+    monkeypatch.setitem(specs, "threads", ChannelSpec(adapter=_ThreadingChannel, label="threads"))
 
 
 def delivery_for(account, text: str, *, is_public: bool) -> OutboundDelivery:

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from resonanz.channels.feeds import tasks as feed_tasks
+from resonanz.channels.feed import tasks as feed_tasks
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.polling import poll_lease
 from resonanz.testing.factories import ChannelAccountFactory
@@ -25,7 +25,7 @@ def feed(workspace):
 def enqueued(monkeypatch):
     tasks: list[tuple[int, str]] = []
     monkeypatch.setattr("resonanz.channels.polling.enqueue", lambda name, *args: tasks.append(args))
-    monkeypatch.setattr(feed_tasks, "_last_enqueued", {})
+    monkeypatch.setattr(feed_tasks.POLLER, "last_enqueued", {})
     return tasks
 
 
@@ -38,7 +38,7 @@ def polls(monkeypatch):
 
 
 def next_interval() -> None:
-    feed_tasks._last_enqueued.clear()  # the poll interval has passed
+    feed_tasks.POLLER.last_enqueued.clear()  # the poll interval has passed
 
 
 def test_a_feed_is_not_enqueued_again_while_its_last_poll_has_not_finished(feed, enqueued, polls):

@@ -77,9 +77,9 @@ def _fixture_bodies(adapter: ChannelAdapter) -> list[bytes]:
 
 def _extra_samples(adapter: ChannelAdapter) -> list[RawEvent]:
     samples: list[RawEvent] = []
-    if adapter.key in ("webhook", "fake"):
+    if adapter.kind in ("webhook", "fake"):
         samples.append(RawEvent("t-1", event("t-1", "Router blinkt rot", handle="anna"), "message"))
-    if adapter.key == "x":
+    if adapter.kind == "x":
         from resonanz.channels.x.polling import tweet_events
 
         for body in _fixture_bodies(adapter):
@@ -97,13 +97,13 @@ def _seed_events(adapter: ChannelAdapter, account: Any) -> list[RawEvent]:
     return seeds
 
 
-ADAPTERS = sorted(all_adapters(), key=lambda a: a.key)
-ADAPTER_IDS = [a.key for a in ADAPTERS]
+ADAPTERS = sorted(all_adapters(), key=lambda a: a.kind)
+ADAPTER_IDS = [a.kind for a in ADAPTERS]
 
 
 def _account(adapter: ChannelAdapter) -> Any:
     return ChannelAccountFactory(
-        kind=adapter.key,
+        kind=adapter.kind,
         secret="s3cret",
         config={"user_id": "1500000000000000001", "page_id": "104123456789012", "imitates": "x"},
     )
@@ -170,7 +170,7 @@ def test_parse_inbound_rejects_mutated_fixture_events_cleanly(adapter, data):
     account = _account(adapter)
     seeds = _seed_events(adapter, account)
     if not seeds:
-        pytest.skip(f"{adapter.key} has no JSON fixture events")
+        pytest.skip(f"{adapter.kind} has no JSON fixture events")
     seed = data.draw(st.sampled_from(seeds))
     mutated = _mutate(seed.payload, data)
     _check_parse(adapter, account, RawEvent(seed.external_id, mutated, seed.event_type))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from resonanz.channels.app.payloads import PROBLEM_CATEGORIES, AppEvent, parse_event
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
     Author,
     ChannelAdapter,
     NormalizedMessage,
@@ -38,10 +39,10 @@ def structured_data(event: AppEvent) -> dict[str, Any]:
 
 
 class AppAdapter(ChannelAdapter):
-    key = "app"
-    name = "App / Web-Widget"
+    kind = "app"
     identity_kind = "app"
     capabilities = frozenset({"direct_message", "customer_api"})
+    outbound_actions = frozenset({DIRECT_MESSAGE})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         app_event = parse_event(event.payload)

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
-from pydantic import ConfigDict, Field
 
 from resonanz import __version__
 from resonanz.channels.app.access import (
@@ -42,13 +41,11 @@ from resonanz.channels.app.payloads import (
 )
 from resonanz.channels.app.tokens import verify_user_token, visitor_handle
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.persona import do_update_agent_persona, sign_text
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.clientip import client_ip as trusted_client_ip
 from resonanz.core.errors import NotAuthenticated, NotFound, PermissionDenied, ResonanzError
 from resonanz.workspaces.auth import agent_of
 from resonanz.workspaces.auth import auth as agent_auth
-from resonanz.workspaces.models import Agent
 
 VISITOR_HEADER = "X-Resonanz-Visitor"
 ALLOW_HEADERS = f"Authorization, Content-Type, {VISITOR_HEADER}"
@@ -418,61 +415,6 @@ address_changes_router = Router(tags=["app"], auth=agent_auth)
 def confirm_address_change(request: HttpRequest, message_id: int) -> dict[str, Any]:
     customer = do_confirm_address_change(agent_of(request), message_id)
     return {"customer_id": customer.pk, "postal_code": customer.postal_code, "city": customer.city}
-
-
-# --- The agent persona: GET/PATCH /api/agents/me, mounted in the agent API -----------------------------
-# (Here rather than in resonanz/channels/persona.py so that channel code never imports the API layer.)
-class AgentPersonaOut(Schema):
-    id: int
-    display_name: str
-    first_name: str
-    initials: str
-    photo_url: str
-    signature_style: str
-    signature_example: str
-
-
-class PersonaPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    display_name: str | None = Field(default=None, max_length=200)
-    initials: str | None = Field(default=None, max_length=20)
-    photo_url: str | None = Field(default=None, max_length=1000)
-
-
-def persona_out(agent: Agent) -> dict[str, Any]:
-    style = agent.workspace.signature_style
-    return {
-        "id": agent.pk,
-        "display_name": agent.display_name,
-        "first_name": agent.first_name,
-        "initials": agent.initials,
-        "photo_url": agent.photo_url,
-        "signature_style": style,
-        "signature_example": sign_text(
-            "Wir kümmern uns darum.", style=style, first_name=agent.first_name, initials=agent.initials
-        ),
-    }
-
-
-agents_router = Router(tags=["agents"], auth=agent_auth)
-
-
-@agents_router.get("/me", response=AgentPersonaOut, summary="The calling agent's persona")
-def get_me(request: HttpRequest) -> dict[str, Any]:
-    return persona_out(agent_of(request))
-
-
-@agents_router.patch(
-    "/me",
-    response={200: AgentPersonaOut, 400: ErrorOut},
-    summary="Change the calling agent's name, initials or photo",
-)
-def patch_me(request: HttpRequest, body: PersonaPatch) -> dict[str, Any]:
-    agent = do_update_agent_persona(
-        agent_of(request), display_name=body.display_name, initials=body.initials, photo_url=body.photo_url
-    )
-    return persona_out(agent)
 
 
 # --- The customer API's schema, kept in docs/ and checked by a test ---------------------------------------

@@ -1,5 +1,6 @@
 """URLs of the app channel: the customer API, the widget's files and the demo page.
-Included from resonanz/urls.py before the agent API (both live under /api/)."""
+Named in the app channel's ChannelSpec (`channel.py`); resonanz/urls.py includes the channels' URLs from the
+registry before the agent API (both live under /api/)."""
 
 from __future__ import annotations
 

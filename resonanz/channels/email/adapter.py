@@ -25,6 +25,9 @@ from django.apps import apps
 from django.utils import timezone
 
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
+    EMAIL,
+    REPLY,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -118,10 +121,10 @@ def normalized_from_mail(
 
 
 class EmailAdapter(ChannelAdapter):
-    key = "email"
-    name = "E-Mail"
+    kind = "email"
     identity_kind = IDENTITY_KIND
     capabilities = frozenset({"inbound_poll", "inbound_idle", "reply", "direct_message", "attachments"})
+    outbound_actions = frozenset({EMAIL, REPLY, DIRECT_MESSAGE})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         truncated = event.payload.get("truncated") if isinstance(event.payload, dict) else None
@@ -146,6 +149,9 @@ class EmailAdapter(ChannelAdapter):
             raise PermanentSendError(f"invalid SMTP settings: {error}") from None
         send_mail(settings, message)
         return SendResult(external_ids=[str(message["Message-ID"])])
+
+    def reply_action(self, account: ChannelAccount, *, is_public: bool, in_reply_to_external_id: str) -> str:
+        return EMAIL  # an e-mail is an e-mail, threaded under the customer's by its headers
 
     def build_message(self, account: ChannelAccount, request: OutboundRequest) -> EmailMessage:
         sender = own_address(account)

@@ -1,52 +1,34 @@
-"""E-mail tasks: a periodic job enqueues one poll per mailbox that is due; the poll task reads it."""
+"""E-mail tasks: `channels.email.poll_due` enqueues one `channels.email.poll` per mailbox that is due; the
+poll task reads it (decision 0811 names them)."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 
 from resonanz.channels.email.client import MailboxError
 from resonanz.channels.email.poller import poll_mailbox
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.polling import PollLeaseLost, enqueue_due_polls, poll_lease, renew_poll_lease
-from resonanz.core.queue import task
-from resonanz.core.scheduler import periodic
+from resonanz.channels.polling import Poller
 
-logger = logging.getLogger("resonanz.channels.email")
-
-POLL_TASK = "email.poll_mailbox"
 DEFAULT_POLL_SECONDS = 60
 POLL_TIME_LIMIT_SECONDS = 900  # also the poll lease, renewed after every batch
-# When each mailbox was last handed to the queue (the scheduler runs in exactly one process).
-_last_enqueued: dict[int, float] = {}
 
 
-@task(POLL_TASK, time_limit_seconds=POLL_TIME_LIMIT_SECONDS)
-def poll_mailbox_task(account_id: int, lease_token: str = "") -> None:
-    poll_mailbox_once(account_id, lease_token)
+def _poll(account: ChannelAccount, renew: Callable[[], None]) -> None:
+    poll_mailbox(account, renew=renew)
 
 
-def poll_mailbox_once(account_id: int, lease_token: str = "") -> bool:
-    """Poll one mailbox, holding its poll lease (the scheduler's, or a new one), renewed after every
-    batch: never two polls of the same mailbox at a time (decision 0525). False if another poll runs (or
-    the account is gone or disabled)."""
-    with poll_lease(account_id, POLL_TIME_LIMIT_SECONDS, lease_token) as held:
-        if held is None:
-            return False
-        account = ChannelAccount.objects.filter(pk=account_id, kind="email").first()
-        if account is None or account.status == ChannelAccount.Status.DISABLED:
-            return False
-        try:
-            poll_mailbox(account, renew=lambda: renew_poll_lease(account_id, POLL_TIME_LIMIT_SECONDS, held))
-        except MailboxError:
-            pass  # logged and shown on the account; the next poll tries again
-        except PollLeaseLost:
-            logger.warning("email.poll.lease_lost", extra={"channel_account": account_id})
-        return True
-
-
-@periodic("email.poll_mailboxes", every_seconds=15)
-def poll_mailboxes() -> list[int]:
-    """Enqueue a poll for every e-mail account whose interval has passed; returns their ids."""
-    return enqueue_due_polls(
-        "email", POLL_TASK, DEFAULT_POLL_SECONDS, _last_enqueued, POLL_TIME_LIMIT_SECONDS
-    )
+POLLER = Poller(
+    "email",
+    _poll,
+    check_every_seconds=15,
+    default_interval_seconds=DEFAULT_POLL_SECONDS,
+    time_limit_seconds=POLL_TIME_LIMIT_SECONDS,
+    expected_errors=(MailboxError,),
+    legacy_task_names=("email.poll_mailbox",),
+)
+POLL_TASK = POLLER.task_name
+# `resonanz imapidle` polls a mailbox when IDLE says new mail arrived.
+poll_mailbox_once = POLLER.poll_once
+poll_mailbox_task = POLLER.poll_once
+poll_mailboxes = POLLER.enqueue_due

@@ -23,6 +23,10 @@ from django.http import HttpResponse
 from pydantic import ValidationError
 
 from resonanz.channels.base import (
+    COMMENT,
+    DIRECT_MESSAGE,
+    HIDE,
+    REPLY,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -84,10 +88,10 @@ def _normal(text: str) -> str:
 
 
 class FacebookAdapter(ChannelAdapter):
-    key = "facebook"
-    name = "Facebook-Seite"
+    kind = "facebook"
     identity_kind = "facebook"
     capabilities = frozenset({"inbound_webhook", "reply", "direct_message", "hide"})
+    outbound_actions = frozenset({COMMENT, DIRECT_MESSAGE, HIDE, REPLY})
     max_text_length = 8000
 
     # --- webhook --------------------------------------------------------------------------------------------
@@ -255,17 +259,24 @@ class FacebookAdapter(ChannelAdapter):
         )
 
     # --- sending --------------------------------------------------------------------------------------------
+    def reply_action(self, account: ChannelAccount, *, is_public: bool, in_reply_to_external_id: str) -> str:
+        """A public answer to a comment is a comment under it; everything else goes by Messenger."""
+        if is_public and COMMENT_ID_RE.match(in_reply_to_external_id):
+            return COMMENT
+        return DIRECT_MESSAGE
+
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         client = client_for(account)
         page_id = str(account.config.get("page_id") or "")
         try:
-            if request.action == "hide":
+            if request.action == HIDE:
                 target = str(request.extra.get("comment_id") or request.in_reply_to_external_id)
                 client.hide_comment(target)
                 return SendResult(external_ids=[])
-            if request.action == "reply" and COMMENT_ID_RE.match(request.in_reply_to_external_id):
+            # "reply": deliveries stored before the adapter chose the action (decision 0810).
+            if request.action in (COMMENT, REPLY) and COMMENT_ID_RE.match(request.in_reply_to_external_id):
                 return self._reply_in_public(client, page_id, request)
-            if request.action in ("reply", "direct_message"):
+            if request.action in (COMMENT, REPLY, DIRECT_MESSAGE):
                 return self._reply_in_private(client, page_id, request)
         except GraphError as error:
             raise self._send_error(account, error) from None

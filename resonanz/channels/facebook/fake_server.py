@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 import time
 from typing import Any
 
@@ -284,3 +285,38 @@ class FakeFacebook(FakePlatformServer):
         if not messages:
             return FakeResponse(200, {"data": []})
         return FakeResponse(200, {"data": [{"id": f"t_{psid}", "messages": {"data": messages}}]})
+
+
+# --- `resonanz fakeplatform facebook` (ChannelSpec.fake_platform) -------------------------------------------
+def start_fake(host: str, port: int) -> FakeFacebook:
+    server = FakeFacebook(host, port)
+    server.add_post("Heute Nacht Wartungsarbeiten in Köln, 2–4 Uhr.")
+    return server
+
+
+def connect_config(server: FakeFacebook) -> tuple[dict[str, Any], str]:
+    """How a channel account points at the fake Graph API; its webhooks go to the account's URL."""
+    return (
+        {
+            "api_base_url": server.api_base_url,
+            "page_id": server.page_id,
+            "page_access_token": server.token,
+            "verify_token": secrets.token_urlsafe(16),
+        },
+        "fake-app-secret",
+    )
+
+
+def chatter(
+    server: FakeFacebook, webhook_url: str, secret: str, turn: int, text: str, username: str, name: str
+) -> None:
+    """A customer writes: a comment under the page's post, now and then a Messenger message."""
+    if not webhook_url:
+        return
+    if turn % 3 == 2:
+        body = server.messenger_webhook(f"74125896300{turn:05d}", text)
+    else:
+        post_id = next(iter(server.posts)) if server.posts else server.add_post("Neuigkeiten")["id"]
+        comment = server.add_comment(post_id, text, from_id=f"5551{turn:09d}", from_name=name)
+        body = server.comment_webhook(comment)
+    server.deliver(webhook_url, secret, body)

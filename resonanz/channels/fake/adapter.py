@@ -4,9 +4,12 @@ recording the delivery and returning a stable id, so every path from inbox to ou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
+    PUBLISH_POST,
+    REPLY,
     NormalizedMessage,
     OutboundRequest,
     PermanentSendError,
@@ -21,10 +24,13 @@ if TYPE_CHECKING:
 
 
 class FakeAdapter(WebhookAdapter):
-    key = "fake"
-    name = "Fake (Test und Demo)"
+    kind = "fake"
     identity_kind = "webhook"
     capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
+
+    def platform_kind(self, config: dict[str, Any]) -> str:
+        return str(config.get("imitates") or self.kind)
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         generic = parse_event(event.payload)

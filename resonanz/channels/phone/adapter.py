@@ -66,8 +66,7 @@ def _number(call: CallEvent) -> str:
 
 
 class PhoneAdapter(ChannelAdapter):
-    key = "phone"
-    name = "Telefon (CTI)"
+    kind = "phone"
     identity_kind = "phone"
     capabilities = frozenset({"inbound_webhook"})
 

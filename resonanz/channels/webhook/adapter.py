@@ -65,8 +65,7 @@ def normalized_from_generic(event: GenericEvent, default_kind: str, *, public: b
 
 
 class WebhookAdapter(ChannelAdapter):
-    key = "webhook"
-    name = "Webhook"
+    kind = "webhook"
     identity_kind = "webhook"
     capabilities = frozenset({"inbound_webhook"})
 

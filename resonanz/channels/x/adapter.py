@@ -20,12 +20,16 @@ import hmac
 import html
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, JsonResponse
 from pydantic import ValidationError
 
 from resonanz.channels.base import (
+    DIRECT_MESSAGE,
+    PUBLISH_POST,
+    REPLY,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -36,17 +40,20 @@ from resonanz.channels.base import (
     RawEvent,
     SendResult,
     SignatureInvalid,
+    TextMeasure,
     TransientSendError,
 )
 from resonanz.channels.x.client import DEFAULT_BASE_URL, NetworkError, RateLimited, XApiError, XClient
 from resonanz.channels.x.oauth import refresh_if_needed
 from resonanz.channels.x.payloads import (
+    MAX_WEIGHT,
     DMEvent,
     load_json_object,
     mask_urls,
     parse_dm_envelope,
     parse_tweet_envelope,
     split_thread,
+    weighted_length,
 )
 from resonanz.core.compare import constant_time_equal
 
@@ -118,12 +125,12 @@ def _replied_to(tweet: dict[str, Any]) -> str:
 
 
 class XAdapter(ChannelAdapter):
-    key = "x"
-    name = "X (Twitter)"
+    kind = "x"
     identity_kind = "x"
     capabilities = frozenset(
         {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
     )
+    outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
     max_text_length = 280
 
     # --- webhook (Account Activity API) ----------------------------------------------------------------------
@@ -275,12 +282,22 @@ class XAdapter(ChannelAdapter):
         )
 
     # --- sending --------------------------------------------------------------------------------------------
+    def measure_text(self, text: str, *, signature: str) -> TextMeasure:
+        """Weighted as X counts (a URL is 23, CJK counts double); a longer text becomes a numbered thread."""
+        if not text.strip():
+            return TextMeasure(length=0, limit=MAX_WEIGHT)
+        parts = split_thread(text, signature=signature)
+        weight = weighted_length(" ".join(text.split()) + (f" {signature}" if signature else ""))
+        return TextMeasure(length=weight, limit=MAX_WEIGHT, parts=tuple(parts) if len(parts) > 1 else ())
+
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         client = client_for(account)
         try:
-            if request.action == "reply":
+            if request.action == REPLY:
                 return self._send_thread(account, client, request)
-            if request.action == "direct_message":
+            if request.action == PUBLISH_POST:  # a post of our own (an announcement): answers nobody
+                return self._send_thread(account, client, replace(request, in_reply_to_external_id=""))
+            if request.action == DIRECT_MESSAGE:
                 return self._send_dm(client, request)
         except RateLimited as error:
             raise TransientSendError(str(error), status_code=429, retry_after=error.retry_after) from None

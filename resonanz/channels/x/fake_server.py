@@ -337,3 +337,33 @@ class FakeX(FakePlatformServer):
                 yield f"{item}\r\n"
 
         return FakeResponse(200, stream=lines())
+
+
+# --- `resonanz fakeplatform x` (ChannelSpec.fake_platform) --------------------------------------------------
+def start_fake(host: str, port: int) -> FakeX:
+    return FakeX(host, port)
+
+
+def connect_config(server: FakeX) -> tuple[dict[str, Any], str]:
+    """How a channel account points at the fake X: polled every 10 s."""
+    return (
+        {
+            "api_base_url": server.base_url,
+            "user_id": server.own_user_id,
+            "username": "netzwelt_hilft",
+            "access_token": server.token,
+            "poll_every_seconds": 10,
+        },
+        "fake-consumer-secret",
+    )
+
+
+def chatter(
+    server: FakeX, webhook_url: str, secret: str, turn: int, text: str, username: str, name: str
+) -> None:
+    """A customer writes: a mention, now and then a DM by the Account Activity webhook."""
+    if webhook_url and turn % 3 == 2:
+        server.user_named(username)
+        server.deliver_dm(webhook_url, secret, text, username)
+    else:
+        server.add_mention(text, username)

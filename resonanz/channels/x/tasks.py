@@ -1,4 +1,4 @@
-"""X background work: a periodic job hands each X channel account whose poll time has come to the poll
+"""X background work (task names: decision 0811): a periodic job hands each X channel account whose poll time has come to the poll
 task; another keeps the filtered-stream threads alive in the scheduler process."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from resonanz.core.scheduler import periodic
 
 logger = logging.getLogger("resonanz.channels.x")
 
-POLL_TASK = "channels.x.poll_mentions"
+POLL_TASK = "channels.x.poll"  # decision 0811: channels.<kind>.<verb>
 
 
+@task("channels.x.poll_mentions", time_limit_seconds=120)  # queued before the rename
 @task(POLL_TASK, time_limit_seconds=120)
 def poll_mentions(account_id: int) -> None:
     account = ChannelAccount.objects.filter(pk=account_id, kind="x").first()

@@ -11,21 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
+from resonanz.channels.registry import kind_badge, platform_kind
 from resonanz.conversations.models import Notification, TimelineEntry
 from resonanz.core.models import AuditEntry
 from resonanz.understanding.models import Topic
 
 register = template.Library()
 
-_KIND_LABELS = {
-    "x": "X",
-    "facebook": "Facebook",
+# Identity kinds that are no channel of their own (a forum posts through the webhook channel); every
+# channel's badge comes from its package (ChannelSpec.badge).
+_IDENTITY_LABELS = {
     "forum": gettext_lazy("Forum"),
-    "email": gettext_lazy("E-Mail"),
-    "app": gettext_lazy("App"),
-    "phone": gettext_lazy("Telefon"),
-    "feed": gettext_lazy("Blog/Feed"),
-    "webhook": gettext_lazy("Webhook"),
 }
 _SENTIMENT_LABELS = {
     "negative": gettext_lazy("negativ"),
@@ -40,14 +36,12 @@ def channel_kind(account: ChannelAccount | None) -> str:
     """The platform a channel account stands for: its adapter, or what a fake account imitates."""
     if account is None:
         return ""
-    if account.kind == "fake":
-        return str(account.config.get("imitates") or "fake")
-    return account.kind
+    return platform_kind(account.kind, account.config)
 
 
 @register.filter
 def kind_label(kind: str) -> str:
-    return str(_KIND_LABELS.get(kind, kind))
+    return kind_badge(kind) or str(_IDENTITY_LABELS.get(kind, kind))
 
 
 @register.filter

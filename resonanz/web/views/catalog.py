@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from resonanz.channels.registry import all_channels
 from resonanz.conversations.models import Conversation, Macro, SlaPolicy
 from resonanz.conversations.settings_actions import (
     do_add_macro,
@@ -91,7 +92,10 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 # --- Macros ---------------------------------------------------------------------------------------------
 # The channel kinds a macro can be limited to, as customers see them (a fake account counts as what it imitates).
-MACRO_CHANNEL_KINDS = ("x", "facebook", "email", "app", "phone", "forum", "feed", "webhook")
+# From the channel registry, plus the forum (an identity kind posting through the webhook channel).
+def macro_channel_kinds() -> tuple[str, ...]:
+    kinds = [spec.kind for spec in all_channels() if spec.offered]
+    return tuple(dict.fromkeys([*kinds, "forum"]))
 
 
 def _macro(agent: Agent, macro_id: int) -> Macro:
@@ -129,7 +133,7 @@ def macros(request: HttpRequest) -> HttpResponse:
         editing=editing,
         error=error,
         languages=agent.workspace.languages,
-        channel_kinds=MACRO_CHANNEL_KINDS,
+        channel_kinds=macro_channel_kinds(),
         values=(
             {**request.POST.dict(), "channel_kinds": request.POST.getlist("channel_kinds")}
             if error

@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from resonanz.channels.persona import signature_for
+from resonanz.channels.persona import SPLITS_INTO_THREADS
 from resonanz.channels.phone.actions import do_add_call_note
 from resonanz.channels.registry import get_adapter
-from resonanz.channels.x.payloads import MAX_WEIGHT, split_thread, weighted_length
 from resonanz.conversations import actions
 from resonanz.conversations.access import access_conversation_by_id, access_macro_by_id, macros_for
 from resonanz.conversations.macros import incident_status_for, variables_for
@@ -35,6 +34,7 @@ from resonanz.web.permissions import requires
 from resonanz.web.templatetags.resonanz_web import channel_kind
 from resonanz.workspaces.models import Agent, Team
 from resonanz.workspaces.permissions import has_perm
+from resonanz.workspaces.persona import signature_for
 
 # The annotations shown on every message, in this order; those in CORRECTABLE get a one-click correction.
 SHOWN_ANNOTATIONS = ("language", "sentiment", "topic", "urgency", "sensitivity", "region")
@@ -113,8 +113,6 @@ def conversation_extras(agent: Agent, conversation: Conversation, thread: list[M
         "can_move_private": can_move_private,
         "acknowledgement": acknowledgement,
         "composer_kind": kind,
-        "counts_weight": kind == "x",
-        "max_weight": MAX_WEIGHT,
         "is_sensitive": any(labels.get(m.pk, {}).get("sensitivity") == "private" for m in thread),
         "can_update": has_perm(agent, "conversations.update"),
         "can_correct": has_perm(agent, "annotations.correct"),
@@ -264,19 +262,20 @@ def compose_preview(request: HttpRequest, conversation_id: int) -> HttpResponse:
         signature = signature_for(
             agent.workspace.signature_style, first_name=agent.first_name, initials=agent.initials
         )
-    context: dict[str, Any] = {"kind": kind, "text": text, "signature": signature, "max_weight": MAX_WEIGHT}
-    if kind == "x":
-        parts = split_thread(text, signature=signature) if text.strip() else []
-        context.update(
-            weight=weighted_length(" ".join(text.split()) + (f" {signature}" if signature else ""))
-            if text.strip()
-            else 0,
-            parts=parts if len(parts) > 1 else [],
-        )
-    else:
-        context.update(weight=len(text), parts=[])
-        try:
-            context["limit"] = get_adapter(conversation.channel_account.kind).max_text_length or 0
-        except (AttributeError, KeyError):
-            context["limit"] = 0
+    # The platform counts (X weighs, a long X text becomes a thread): its adapter measures, no switch here.
+    account = conversation.channel_account
+    try:
+        adapter = get_adapter(kind)  # a fake account counts as the platform it imitates
+    except KeyError:
+        adapter = get_adapter(account.kind)
+    measure = adapter.measure_text(text, signature=signature)
+    context: dict[str, Any] = {
+        "kind": kind,
+        "text": text,
+        "signature": signature,
+        "threads": SPLITS_INTO_THREADS in adapter.capabilities,
+        "weight": measure.length,
+        "limit": measure.limit,
+        "parts": list(measure.parts),
+    }
     return render(request, "web/conversation/_compose_preview.html", context)

@@ -17,16 +17,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resonanz.channels.config import CHANNEL_CONFIG, PUSH_KINDS, ConfigField, fields_of
 from resonanz.channels.connection import test_connection
+from resonanz.channels.forms import ChannelAccountForm
 from resonanz.channels.models import ChannelAccount, InboundEvent
-from resonanz.channels.registry import get_adapter
+from resonanz.channels.registry import all_channels, get_channel
 from resonanz.channels.settings_actions import (
     access_channel_account_by_id,
     do_add_channel_account,
     do_delete_channel_account,
     do_set_channel_enabled,
     do_update_channel_account,
+    receives_webhooks,
     webhook_url,
 )
 from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
@@ -72,36 +73,7 @@ def _or_404(error: NotFound) -> Http404:
     return Http404(error.message)
 
 
-# --- Channel accounts -------------------------------------------------------------------------------------
-def _field_rows(kind: str, values: dict[str, Any], existing: dict[str, Any] | None) -> list[dict[str, Any]]:
-    rows = []
-    for field in fields_of(kind):
-        current = values.get(field.key)
-        if current is None and not field.secret and existing is not None:
-            current = existing.get(field.key, "")
-        if isinstance(current, list):
-            current = ", ".join(str(item) for item in current)
-        is_set = bool(existing and (existing.get(field.key) if field.key != "secret" else True))
-        rows.append(
-            {
-                "field": field,
-                "value": "" if field.secret else (current if current is not None else ""),
-                "is_set": is_set,
-            }
-        )
-    return rows
-
-
-def _posted_values(request: HttpRequest, fields: tuple[ConfigField, ...]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in fields:
-        if field.type == "bool":
-            values[field.key] = request.POST.get(field.key) == "on"
-        elif field.key in request.POST:
-            values[field.key] = request.POST.get(field.key, "")
-    return values
-
-
+# --- Channel accounts: the form is generated from the channel's ChannelSpec (resonanz/channels/forms.py) -
 @requires("settings.manage")
 def channels(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
@@ -113,7 +85,7 @@ def channels(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    kinds = [(kind, get_adapter(kind).name) for kind in CHANNEL_CONFIG if kind != "fake"]
+    kinds = [(spec.kind, spec.label) for spec in all_channels() if spec.offered]
     return render(
         request, "settings/channels.html", _context(request, "channels", accounts=accounts, kinds=kinds)
     )
@@ -122,37 +94,27 @@ def channels(request: HttpRequest) -> HttpResponse:
 @requires("settings.manage")
 def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
     agent = _agent(request)
-    if kind not in CHANNEL_CONFIG:
-        raise Http404("no such channel kind")
-    fields = fields_of(kind)
-    values: dict[str, Any] = {}
-    name = ""
+    try:
+        spec = get_channel(kind)
+    except KeyError:
+        raise Http404("no such channel kind") from None
+    form = ChannelAccountForm(kind, request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST":
-        name = request.POST.get("name", "")
-        values = _posted_values(request, fields)
         try:
             account = do_add_channel_account(
-                agent.workspace, kind=kind, name=name, values=values, actor=agent
+                agent.workspace, kind=kind, name=form.posted_name(), values=form.values(), actor=agent
             )
         except ResonanzError as problem:
             error = problem.message
+            form.refuse(error)
         else:
             request.session["shown_once_secret"] = {"account": account.pk, "secret": account.secret}
             return redirect("web:settings_channel", account_id=account.pk)
     return render(
         request,
         "settings/channel_form.html",
-        _context(
-            request,
-            "channels",
-            kind=kind,
-            kind_name=get_adapter(kind).name,
-            name=name,
-            rows=_field_rows(kind, {k: v for k, v in values.items() if k != "secret"}, None),
-            error=error,
-            account=None,
-        ),
+        _context(request, "channels", kind=kind, kind_name=spec.label, form=form, error=error, account=None),
         status=400 if error else 200,
     )
 
@@ -164,29 +126,26 @@ def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         account = access_channel_account_by_id(agent, account_id)
     except NotFound as missing:
         raise _or_404(missing) from None
+    spec = get_channel(account.kind)
     error = ""
     saved = False
-    values: dict[str, Any] = {}
+    form = ChannelAccountForm(account.kind, account=account)
     if request.method == "POST":
-        values = _posted_values(request, fields_of(account.kind))
+        posted = ChannelAccountForm(account.kind, request.POST, account=account)
         try:
             do_update_channel_account(
-                account, name=request.POST.get("name", account.name), values=values, actor=agent
+                account, name=request.POST.get("name", account.name), values=posted.values(), actor=agent
             )
             saved = True
-            values = {}
+            form = ChannelAccountForm(account.kind, account=account)
         except ResonanzError as problem:
             error = problem.message
             account.refresh_from_db()
+            posted.refuse(error)
+            form = posted
     shown = request.session.pop("shown_once_secret", None)
     secret = shown["secret"] if shown and shown.get("account") == account.pk else ""
     base = request.build_absolute_uri("/")
-    url = webhook_url(account, base)
-    snippet = (
-        f'<script src="{base}widget/widget.js" data-account="{account.pk}" data-api="{base}" defer></script>'
-        if account.kind == "app"
-        else ""
-    )
     return render(
         request,
         "settings/channel_form.html",
@@ -195,17 +154,14 @@ def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "channels",
             account=account,
             kind=account.kind,
-            kind_name=get_adapter(account.kind).name,
-            name=account.name,
-            rows=_field_rows(
-                account.kind, {k: v for k, v in values.items() if k != "secret"}, account.config
-            ),
+            kind_name=spec.label,
+            form=form,
             error=error,
             saved=saved,
-            webhook_url=url,
-            is_push=account.kind in PUSH_KINDS,
+            webhook_url=webhook_url(account, base),
+            is_push=receives_webhooks(account.kind),
             secret=secret,
-            snippet=snippet,
+            snippet=spec.setup_snippet(account, base) if spec.setup_snippet else "",
             test_result=request.session.pop("channel_test", None),
         ),
         status=400 if error else 200,

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from resonanz.channels.email import tasks as email_tasks
 from resonanz.channels.email.client import MailboxError
 from resonanz.channels.email.poller import poll_mailbox
 from resonanz.channels.email.tasks import POLL_TASK, poll_mailboxes
@@ -222,7 +223,7 @@ def test_periodic_job_enqueues_one_poll_per_due_mailbox(
     monkeypatch.setattr(
         "resonanz.channels.polling.enqueue", lambda name, *args: enqueued.append((name, args))
     )
-    monkeypatch.setattr("resonanz.channels.email.tasks._last_enqueued", {})
+    monkeypatch.setattr(email_tasks.POLLER, "last_enqueued", {})
     assert poll_mailboxes() == [email_account.pk]
     assert poll_mailboxes() == []  # not due again within poll_every_seconds
     [(name, (account_id, lease_token))] = enqueued

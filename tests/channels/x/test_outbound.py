@@ -244,3 +244,26 @@ def test_customer_answering_the_last_part_of_our_thread_stays_in_the_conversatio
         poll_mentions(x_account)
     assert Message.objects.get(external_id=answer["id"]).conversation == mention.conversation
     assert Conversation.objects.count() == 2
+
+
+def test_an_announcement_is_a_post_of_our_own_that_answers_nobody(fake_x, x_account):
+    from resonanz.channels.base import OutboundRequest
+    from resonanz.channels.x.adapter import XAdapter
+
+    adapter = XAdapter()
+    action = adapter.announcement_action(x_account)
+    assert action == "publish_post"
+    result = adapter.send_outbound(
+        x_account,
+        OutboundRequest(
+            delivery_id=2,
+            idempotency_key="announcement-1",
+            action=action,
+            text="Störung in Köln behoben.",
+            is_public=True,
+            in_reply_to_external_id="1861000000000000101",  # ignored: a post answers nobody
+        ),
+    )
+    [post] = fake_x.own_posts()
+    assert (post["text"], "referenced_tweets" in post) == ("Störung in Köln behoben.", False)
+    assert result.external_ids == [post["id"]]

@@ -1,4 +1,5 @@
-"""`resonanz channel add|list|show|test|disable|enable`: channel accounts from the shell.
+"""`resonanz channel add|list|show|test|disable|enable|kinds`: channel accounts from the shell; `kinds` lists
+the channel kinds of the registry with their configuration fields.
 
     resonanz channel add webhook --name "Shop-Formular" --json
     resonanz channel add email --name Support --set address=support@example.de --set imap_host=imap.example.de \\
@@ -11,10 +12,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resonanz.channels.config import CHANNEL_CONFIG, PUSH_KINDS
 from resonanz.channels.connection import test_connection
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.settings_actions import describe, do_add_channel_account, do_set_channel_enabled
+from resonanz.channels.registry import all_channels
+from resonanz.channels.settings_actions import (
+    describe,
+    do_add_channel_account,
+    do_set_channel_enabled,
+    receives_webhooks,
+)
 from resonanz.cli.common import add_common, emit, parse_settings, refusing, table, workspace_of
 
 
@@ -24,20 +30,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="add a channel account")
-        add.add_argument("kind", choices=sorted(CHANNEL_CONFIG))
+        add.add_argument("kind", choices=sorted(spec.kind for spec in all_channels()))
         add.add_argument("--name", required=True)
         add.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE")
         add_common(add)
         add_common(sub.add_parser("list", help="list the channel accounts"))
+        add_common(sub.add_parser("kinds", help="the channel kinds `add` takes, with their fields"))
         for action in ("show", "test", "disable", "enable"):
             one = sub.add_parser(action, help=f"{action} one channel account")
             one.add_argument("id", type=int)
             add_common(one)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workspace = workspace_of(options["workspace"])
         action = options["action"]
         as_json = options["json"]
+        if action == "kinds":
+            emit(self.stdout, as_json, kinds(), _kinds)
+            return
+        workspace = workspace_of(options["workspace"])
         if action == "add":
             with refusing():
                 account = do_add_channel_account(
@@ -48,7 +58,7 @@ class Command(BaseCommand):
                     actor=None,
                 )
             data = describe(account)
-            if account.kind in PUSH_KINDS:
+            if receives_webhooks(account.kind):
                 # Shown here once so the platform can be configured; `show` never prints it again.
                 data["secret"] = account.secret
             emit(self.stdout, as_json, data, _added)
@@ -82,6 +92,43 @@ class Command(BaseCommand):
                 describe(account),
                 lambda d: f"channel account {d['id']} is {d['status']}",
             )
+
+
+def kinds() -> list[dict[str, Any]]:
+    """Every channel the settings offer, from the registry: its label, webhook and configuration fields."""
+    return [
+        {
+            "kind": spec.kind,
+            "label": str(spec.label),
+            "webhook": spec.webhook,
+            "docs": spec.docs,
+            "fields": [
+                {
+                    "key": field.key,
+                    "type": field.type,
+                    "required": field.required,
+                    "secret": field.secret,
+                    "default": field.default,
+                    "choices": list(field.choices),
+                }
+                for field in spec.config
+            ],
+        }
+        for spec in all_channels()
+        if spec.offered
+    ]
+
+
+def _kinds(rows: list[dict[str, Any]]) -> str:
+    """One line per kind: `email  E-Mail  address*, imap_password (secret), …`."""
+    lines = []
+    for row in rows:
+        fields = ", ".join(
+            f["key"] + ("*" if f["required"] else "") + (" (secret)" if f["secret"] else "")
+            for f in row["fields"]
+        )
+        lines.append(f"{row['kind']:<10} {row['label']:<20} {fields}")
+    return "\n".join(lines)
 
 
 def _added(data: dict[str, Any]) -> str:

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import secrets
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
 
 from resonanz.channels.actions import do_create_channel_account
-from resonanz.channels.facebook.fake_server import FakeFacebook
 from resonanz.channels.models import ChannelAccount
-from resonanz.channels.x.fake_server import FakeX
+from resonanz.channels.registry import all_channels, get_channel
+from resonanz.channels.spec import FakePlatform
+from resonanz.channels.testing import FakePlatformServer
 from resonanz.core import http
 from resonanz.workspaces.models import Workspace
 
@@ -41,11 +43,16 @@ VOICES = [
 ]
 
 
+def platforms() -> list[str]:
+    """The channels that ship a fake platform (`ChannelSpec.fake_platform`)."""
+    return sorted(spec.kind for spec in all_channels() if spec.fake_platform is not None)
+
+
 class Command(BaseCommand):
-    help = "Run a local fake X or Facebook platform (for the demo) until Ctrl-C."
+    help = "Run a local fake platform (X, Facebook…) for the demo until Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("platform", choices=["x", "facebook"])
+        parser.add_argument("platform", choices=platforms())
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=0, help="default: a free port")
         parser.add_argument("--connect", action="store_true", help="create/re-point a channel account")
@@ -58,14 +65,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         platform = options["platform"]
-        server: FakeX | FakeFacebook
-        if platform == "x":
-            server = FakeX(options["host"], options["port"])
-        else:
-            server = FakeFacebook(options["host"], options["port"])
+        fake = get_channel(platform).fake_platform
+        assert fake is not None
+        server: FakePlatformServer = import_string(fake.server)(options["host"], options["port"])
         server.start()
-        config, secret = self._config(server)
-        account = self._connect(platform, config, secret, options) if options["connect"] else None
+        config, secret = import_string(fake.connect)(server)
+        account = self._connect(platform, fake, config, secret, options) if options["connect"] else None
         self.stdout.write(f"fake {platform} listening on {server.base_url}")
         self.stdout.write("channel account config: " + json.dumps(config))
         if account is not None:
@@ -81,7 +86,10 @@ class Command(BaseCommand):
         if options["run_seconds"] > 0:
             threading.Timer(options["run_seconds"], stop.set).start()
         try:
-            self._chatter(server, account, options, stop)
+            if fake.chatter:
+                self._chatter(import_string(fake.chatter), server, account, options, stop)
+            else:
+                stop.wait(options["run_seconds"] or None)
         except KeyboardInterrupt:
             pass
         finally:
@@ -89,30 +97,8 @@ class Command(BaseCommand):
             server.stop()
             self.stdout.write(f"fake {platform} stopped")
 
-    def _config(self, server: FakeX | FakeFacebook) -> tuple[dict[str, Any], str]:
-        if isinstance(server, FakeX):
-            return (
-                {
-                    "api_base_url": server.base_url,
-                    "user_id": server.own_user_id,
-                    "username": "netzwelt_hilft",
-                    "access_token": server.token,
-                    "poll_every_seconds": 10,
-                },
-                "fake-consumer-secret",
-            )
-        return (
-            {
-                "api_base_url": server.api_base_url,
-                "page_id": server.page_id,
-                "page_access_token": server.token,
-                "verify_token": secrets.token_urlsafe(16),
-            },
-            "fake-app-secret",
-        )
-
     def _connect(
-        self, platform: str, config: dict[str, Any], secret: str, options: dict[str, Any]
+        self, platform: str, fake: FakePlatform, config: dict[str, Any], secret: str, options: dict[str, Any]
     ) -> ChannelAccount:
         slug = options["workspace"]
         workspace = (
@@ -125,10 +111,10 @@ class Command(BaseCommand):
             return do_create_channel_account(
                 workspace,
                 kind=platform,
-                name="@netzwelt_hilft (Demo)" if platform == "x" else "Netzwelt auf Facebook (Demo)",
+                name=fake.account_name,
                 config=config,
                 secret=secret,
-                is_public=True,
+                is_public=get_channel(platform).is_public(config),
             )
         # Re-point the demo account at this run's port; the poll cursor belongs to the old fake.
         ChannelAccount.objects.filter(pk=existing.pk).update(
@@ -142,18 +128,14 @@ class Command(BaseCommand):
 
     def _chatter(
         self,
-        server: FakeX | FakeFacebook,
+        chatter: Callable[..., None],
+        server: FakePlatformServer,
         account: ChannelAccount | None,
         options: dict[str, Any],
         stop: threading.Event,
     ) -> None:
         every = options["chatter"]
         webhook = f"{options['resonanz_url'].rstrip('/')}/api/channels/{account.pk}/events" if account else ""
-        post_id = (
-            server.add_post("Heute Nacht Wartungsarbeiten in Köln, 2–4 Uhr.")["id"]
-            if isinstance(server, FakeFacebook)
-            else ""
-        )
         for turn in itertools.count():
             if stop.wait(every if every > 0 else 3600):
                 return
@@ -164,19 +146,7 @@ class Command(BaseCommand):
             username, name = CUSTOMERS[turn % len(CUSTOMERS)]
             text = VOICES[turn % len(VOICES)]
             try:
-                if isinstance(server, FakeX):
-                    if webhook and turn % 3 == 2:
-                        server.user_named(username)
-                        server.deliver_dm(webhook, account.secret if account else "", text, username)
-                    else:
-                        server.add_mention(text, username)
-                elif webhook:
-                    if turn % 3 == 2:
-                        body = server.messenger_webhook(f"74125896300{turn:05d}", text)
-                    else:
-                        comment = server.add_comment(post_id, text, from_id=f"5551{turn:09d}", from_name=name)
-                        body = server.comment_webhook(comment)
-                    server.deliver(webhook, account.secret if account else "", body)
+                chatter(server, webhook, account.secret if account else "", turn, text, username, name)
                 self.stdout.write(f"{username}: {text}")
             except Exception as error:  # the demo goes on when Resonanz is briefly down
                 self.stderr.write(f"could not deliver: {error}")

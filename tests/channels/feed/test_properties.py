@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resonanz.channels.base import MalformedPayload, NormalizedMessage, RawEvent
-from resonanz.channels.feeds.adapter import FeedAdapter
-from resonanz.channels.feeds.payloads import Feed, KeywordRules, entry_external_id, parse_feed
+from resonanz.channels.feed.adapter import FeedAdapter
+from resonanz.channels.feed.payloads import Feed, KeywordRules, entry_external_id, parse_feed
 from resonanz.channels.models import ChannelAccount
-from tests.channels.feeds.conftest import FIXTURES
+from tests.channels.feed.conftest import FIXTURES
 
 FIXTURE_FEEDS = [path.read_bytes() for path in sorted(FIXTURES.glob("*.xml"))]
 ACCOUNT = ChannelAccount(kind="feed", name="Feed", config={})

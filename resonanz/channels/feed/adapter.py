@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from resonanz.channels.base import Author, ChannelAdapter, MalformedPayload, NormalizedMessage, RawEvent
 from resonanz.channels.email.html import html_to_text
-from resonanz.channels.feeds.payloads import entry_external_id, host_of
+from resonanz.channels.feed.payloads import entry_external_id, host_of
 
 if TYPE_CHECKING:
     from resonanz.channels.models import ChannelAccount
@@ -45,8 +45,7 @@ def entry_text(entry: dict[str, Any]) -> str:
 
 
 class FeedAdapter(ChannelAdapter):
-    key = "feed"
-    name = "Feed (RSS/Atom)"
+    kind = "feed"
     identity_kind = IDENTITY_KIND
     capabilities = frozenset({"inbound_poll", "listening"})
 

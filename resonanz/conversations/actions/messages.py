@@ -1,11 +1,9 @@
-"""Writes on conversations and messages. Views, tasks, the API and the CLI call these; nothing else saves
-a conversation or a message."""
+"""Writes on conversations and messages: an inbound message stored and threaded (the single-event path;
+the batch path is conversations/inbound.py), an agent's message, the SLA fields, answered."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,29 +11,23 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
-from resonanz.conversations.macros import check_channel_kinds, check_macro_text
 from resonanz.conversations.models import (
     Attachment,
     Conversation,
-    Macro,
-    Mention,
     Message,
-    Notification,
     TimelineEntry,
 )
 from resonanz.conversations.normalized import InboundAttachment, NormalizedMessage
-from resonanz.core.errors import Conflict, InvalidInput
+from resonanz.core.errors import InvalidInput
 from resonanz.core.text import clean_text, one_line
 from resonanz.customers.actions import do_resolve_identity
 from resonanz.customers.models import Identity
-from resonanz.workspaces.models import Agent, Workspace
-
-logger = logging.getLogger("resonanz.conversations")
+from resonanz.workspaces.models import Agent
 
 MAX_REPLY_LENGTH = 20_000
 
@@ -262,204 +254,3 @@ def do_mark_answered(conversation_id: int, answered_at: dt.datetime) -> int:
         message.response_seconds = max(int((answered_at - message.created_at).total_seconds()), 0)
     Message.objects.bulk_update(pending, ["answered_at", "response_seconds"])
     return len(pending)
-
-
-def do_change_status(
-    agent: Agent | None, conversation: Conversation, status: str, *, now: dt.datetime | None = None
-) -> None:
-    if status not in Conversation.Status.values:
-        raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(Conversation.Status.values)}")
-    if conversation.status == status:
-        return
-    with transaction.atomic():
-        old = conversation.status
-        updates: dict[str, Any] = {"status": status}
-        now = timezone.now() if now is None else now
-        if status == Conversation.Status.PENDING:
-            updates["sla_paused_at"] = now  # pending on the customer: the clocks stop
-        elif old == Conversation.Status.PENDING:
-            updates.update(sla.resumed_fields(sla.calendar_for(conversation.workspace), conversation, now))
-        Conversation.objects.filter(pk=conversation.pk).update(**updates)
-        for name, value in updates.items():
-            setattr(conversation, name, value)
-        TimelineEntry.objects.create(
-            conversation=conversation, actor=agent, kind="status_changed", data={"from": old, "to": status}
-        )
-
-
-# --- SLA watch ------------------------------------------------------------------------------------------
-
-_RUNNING = (Conversation.Status.NEW, Conversation.Status.OPEN)  # pending: paused; solved/closed: stopped
-
-
-def do_record_sla_events(now: dt.datetime | None = None, *, limit: int = 500) -> int:
-    """Write a TimelineEntry "sla_breached" for every running clock past its due moment and "sla_warning"
-    for every one past its warning moment; each at most once (the moment is cleared or the breach stamped
-    in the same transaction). Breaches first: a clock found already past due gets no late warning."""
-    now = timezone.now() if now is None else now
-    steps: list[tuple[str, str, Q, dict[str, Any]]] = [
-        (
-            sla.FIRST_RESPONSE,
-            sla.BREACHED,
-            Q(
-                first_responded_at__isnull=True,
-                first_response_due_at__lte=now,
-                first_response_breached_at__isnull=True,
-            ),
-            {"first_response_breached_at": F("first_response_due_at"), "first_response_warn_at": None},
-        ),
-        (
-            sla.RESOLUTION,
-            sla.BREACHED,
-            Q(resolution_due_at__lte=now, resolution_breached_at__isnull=True),
-            {"resolution_breached_at": F("resolution_due_at"), "resolution_warn_at": None},
-        ),
-        (
-            sla.FIRST_RESPONSE,
-            sla.WARNING,
-            Q(first_responded_at__isnull=True, first_response_warn_at__lte=now),
-            {"first_response_warn_at": None},
-        ),
-        (sla.RESOLUTION, sla.WARNING, Q(resolution_warn_at__lte=now), {"resolution_warn_at": None}),
-    ]
-    recorded = 0
-    for target, kind, condition, update in steps:
-        due_field = f"{target}_due_at"
-        with transaction.atomic():
-            rows = list(
-                Conversation.objects.select_for_update(skip_locked=True)
-                .filter(condition, status__in=_RUNNING)
-                .values_list("id", due_field, "owner_id", "workspace_id")[:limit]
-            )
-            if not rows:
-                continue
-            Conversation.objects.filter(id__in=[row[0] for row in rows]).update(**update)
-            TimelineEntry.objects.bulk_create(
-                [
-                    TimelineEntry(
-                        conversation_id=conversation_id,
-                        kind=kind,
-                        data={"target": target, "due_at": due_at.isoformat() if due_at else None},
-                    )
-                    for conversation_id, due_at, _owner_id, _workspace_id in rows
-                ]
-            )
-            # The owner's bell: a warning or breach on one of their conversations.
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        workspace_id=workspace_id,
-                        agent_id=owner_id,
-                        kind=kind,
-                        conversation_id=conversation_id,
-                        data={"target": target, "due_at": due_at.isoformat() if due_at else None},
-                    )
-                    for conversation_id, due_at, owner_id, workspace_id in rows
-                    if owner_id is not None
-                ]
-            )
-        recorded += len(rows)
-        logger.info("conversations.sla.recorded", extra={"kind": kind, "target": target, "count": len(rows)})
-    return recorded
-
-
-# --- Internal notes and mentions ------------------------------------------------------------------------
-
-# "@mia.k" mentions the agent whose login is "mia.k"; an e-mail address ("a@b.de") is no mention.
-MENTION_PATTERN = re.compile(r"(?<![\w@.])@([\w][\w.+-]*)")
-
-
-def mentioned_usernames(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for match in MENTION_PATTERN.finditer(text):
-        seen.setdefault(match.group(1).rstrip(".-+"), None)
-    return list(seen)
-
-
-def do_add_note(agent: Agent, conversation: Conversation, text: str) -> Message:
-    """An internal note: stored as a message with visibility "note", never delivered to a channel.
-    Every @username of a colleague in the same workspace gets a Mention and a Notification."""
-    text = check_reply_text(text)
-    if conversation.workspace_id != agent.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
-    with transaction.atomic():
-        message = new_agent_message(agent, conversation, text, visibility=Message.Visibility.NOTE)
-        names = mentioned_usernames(text)
-        colleagues = (
-            list(
-                Agent.objects.filter(workspace_id=agent.workspace_id, user__username__in=names)
-                .exclude(pk=agent.pk)
-                .order_by("id")
-            )
-            if names
-            else []
-        )
-        Mention.objects.bulk_create([Mention(message=message, agent=colleague) for colleague in colleagues])
-        excerpt = one_line(text, 140)
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    workspace_id=conversation.workspace_id,
-                    agent=colleague,
-                    kind="mention",
-                    conversation=conversation,
-                    message=message,
-                    data={"by_agent_id": agent.pk, "by": agent.display_name, "excerpt": excerpt},
-                )
-                for colleague in colleagues
-            ]
-        )
-        Conversation.objects.filter(pk=conversation.pk).update(message_count=F("message_count") + 1)
-        TimelineEntry.objects.create(
-            conversation=conversation,
-            actor=agent,
-            kind="note_added",
-            data={"message_id": message.pk, "mentioned_agent_ids": [c.pk for c in colleagues]},
-        )
-    logger.info("conversations.note.added", extra={"message_id": message.pk, "mentions": len(colleagues)})
-    return message
-
-
-def do_notify_agents(
-    agents: list[Agent], kind: str, data: dict[str, Any], *, conversation: Conversation | None = None
-) -> int:
-    """One Notification per agent (team alerts, e.g. the response-rate watch)."""
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                workspace_id=a.workspace_id, agent=a, kind=kind, conversation=conversation, data=data
-            )
-            for a in agents
-        ]
-    )
-    return len(agents)
-
-
-def do_mark_notifications_read(agent: Agent, ids: list[int] | None = None) -> int:
-    """Mark the agent's notifications read: those with ``ids``, or all unread ones."""
-    unread = Notification.objects.filter(agent=agent, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
-
-
-# --- Macros ---------------------------------------------------------------------------------------------
-
-
-def do_create_macro(
-    workspace: Workspace, name: str, language: str, text: str, channel_kinds: Sequence[str] = ()
-) -> Macro:
-    name = one_line(name, 120).strip()
-    if not name:
-        raise InvalidInput("a macro needs a name")
-    if language not in workspace.languages:
-        raise InvalidInput(f"language must be one of {', '.join(workspace.languages)}")
-    text = check_macro_text(text)
-    kinds = check_channel_kinds(channel_kinds)
-    try:
-        with transaction.atomic():
-            return Macro.objects.create(
-                workspace=workspace, name=name, language=language, text=text, channel_kinds=kinds
-            )
-    except IntegrityError:
-        raise Conflict(f"a macro {name!r} in {language!r} exists already") from None

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from resonanz.testing.factories import ChannelAccountFactory
-from tests.channels.feeds.server import FeedServer, Resource
+from tests.channels.feed.server import FeedServer, Resource
 
-FIXTURES = Path(__file__).resolve().parents[3] / "resonanz" / "channels" / "feeds" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "resonanz" / "channels" / "feed" / "fixtures"
 BLOG_ETAG = '"blog-v1"'
 BLOG_MODIFIED = "Mon, 23 Nov 2026 11:00:00 GMT"
 

@@ -15,12 +15,12 @@ from django.utils import timezone
 from resonanz.channels.actions import do_mark_channel_health
 from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.email.html import html_to_text
-from resonanz.channels.feeds.client import TIMEOUT_SECONDS, FeedFetchError, fetch_feed
-from resonanz.channels.feeds.payloads import EVENT_TYPE, KeywordRules, entry_external_id, parse_feed
+from resonanz.channels.feed.client import TIMEOUT_SECONDS, FeedFetchError, fetch_feed
+from resonanz.channels.feed.payloads import EVENT_TYPE, KeywordRules, entry_external_id, parse_feed
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
 
-logger = logging.getLogger("resonanz.channels.feeds")
+logger = logging.getLogger("resonanz.channels.feed")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class FeedPollResult:
 
 def _fail(account: ChannelAccount, detail: str) -> None:
     do_mark_channel_health(account, healthy=False, detail=detail)
-    logger.warning("feeds.poll.failed", extra={"channel_account": account.pk, "error": detail})
+    logger.warning("feed.poll.failed", extra={"channel_account": account.pk, "error": detail})
 
 
 def poll_feed(account: ChannelAccount) -> FeedPollResult:
@@ -77,7 +77,7 @@ def poll_feed(account: ChannelAccount) -> FeedPollResult:
         except Exception as error:  # one bad entry is logged and skipped, the rest are stored
             skipped += 1
             logger.warning(
-                "feeds.poll.bad_entry",
+                "feed.poll.bad_entry",
                 extra={"channel_account": account.pk, "index": index, "error": str(error)},
             )
             continue

@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from resonanz.channels.feeds.client import FeedFetchError
-from resonanz.channels.feeds.poller import poll_feed
-from resonanz.channels.feeds.tasks import POLL_TASK, poll_feeds
+from resonanz.channels.feed import tasks as feed_tasks
+from resonanz.channels.feed.client import FeedFetchError
+from resonanz.channels.feed.poller import poll_feed
+from resonanz.channels.feed.tasks import POLL_TASK, poll_feeds
 from resonanz.channels.models import InboundEvent
 from resonanz.conversations.models import Message
 from resonanz.customers.models import Identity
-from tests.channels.feeds.conftest import BLOG_ETAG, BLOG_MODIFIED, fixture_feed
-from tests.channels.feeds.server import Resource
+from tests.channels.feed.conftest import BLOG_ETAG, BLOG_MODIFIED, fixture_feed
+from tests.channels.feed.server import Resource
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_periodic_job_enqueues_one_poll_per_due_feed(make_feed_account, monkeypa
     monkeypatch.setattr(
         "resonanz.channels.polling.enqueue", lambda name, *args: enqueued.append((name, args))
     )
-    monkeypatch.setattr("resonanz.channels.feeds.tasks._last_enqueued", {})
+    monkeypatch.setattr(feed_tasks.POLLER, "last_enqueued", {})
     assert poll_feeds() == [account.pk]
     assert poll_feeds() == []
     [(name, (account_id, lease_token))] = enqueued
@@ -152,7 +153,7 @@ def test_periodic_job_enqueues_one_poll_per_due_feed(make_feed_account, monkeypa
 
 
 def test_poll_task_stores_the_feed(make_feed_account, django_capture_on_commit_callbacks):
-    from resonanz.channels.feeds.tasks import poll_feed_task
+    from resonanz.channels.feed.tasks import poll_feed_task
 
     account = make_feed_account("/blog.rss", **KEYWORDS)
     with django_capture_on_commit_callbacks(execute=True):

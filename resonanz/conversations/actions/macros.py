@@ -1,0 +1,34 @@
+"""Macros: canned answers with placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+
+from resonanz.conversations.macros import check_channel_kinds, check_macro_text
+from resonanz.conversations.models import (
+    Macro,
+)
+from resonanz.core.errors import Conflict, InvalidInput
+from resonanz.core.text import one_line
+from resonanz.workspaces.models import Workspace
+
+
+def do_create_macro(
+    workspace: Workspace, name: str, language: str, text: str, channel_kinds: Sequence[str] = ()
+) -> Macro:
+    name = one_line(name, 120).strip()
+    if not name:
+        raise InvalidInput("a macro needs a name")
+    if language not in workspace.languages:
+        raise InvalidInput(f"language must be one of {', '.join(workspace.languages)}")
+    text = check_macro_text(text)
+    kinds = check_channel_kinds(channel_kinds)
+    try:
+        with transaction.atomic():
+            return Macro.objects.create(
+                workspace=workspace, name=name, language=language, text=text, channel_kinds=kinds
+            )
+    except IntegrityError:
+        raise Conflict(f"a macro {name!r} in {language!r} exists already") from None
