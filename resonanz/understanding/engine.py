@@ -41,7 +41,7 @@ class Understanding:
     def __init__(self, config: WorkspaceConfig) -> None:
         self.config = config
         self.models = WorkspaceModels(config)
-        self.annotators: list[Annotator] = [cls(config, self.models) for cls in registry.REGISTRY]  # type: ignore[call-arg]
+        self.annotators: list[Annotator] = [cls(config, self.models) for cls in registry.REGISTRY]
         self.registry = registry.fingerprint()
         self._embedding_consumers = [
             a for a in self.annotators if "embedding" in a.inputs and hasattr(a, "needs_embedding")

@@ -16,12 +16,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from resonanz.understanding.classifier import TextClassifier
+    from resonanz.understanding.annotators.models import WorkspaceModels
     from resonanz.understanding.topics import TopicSpec
 
 INPUTS = ("text", "profile", "embedding")
@@ -142,11 +142,13 @@ class Annotator(Protocol):
     """One kind of annotation. Instances are built once per workspace configuration and process
     (`Annotator(config, models)`), so models load once; `annotate` is called once per batch."""
 
-    name: ClassVar[str]
-    version: ClassVar[str]
-    inputs: ClassVar[tuple[str, ...]]
-    outputs: ClassVar[tuple[str, ...]]
-    correctable: ClassVar[bool]
+    name: str
+    version: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    correctable: bool
+
+    def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None: ...
 
     def annotate(self, batch: Batch) -> None: ...
 
@@ -157,11 +159,3 @@ class NeedsEmbedding(Protocol):
     annotator, which runs before it, computes vectors for those only."""
 
     def needs_embedding(self, batch: Batch, i: int) -> bool: ...
-
-
-class Models(Protocol):
-    """The trained models of a workspace (loaded once per process)."""
-
-    sentiment: TextClassifier | None
-    relevance: TextClassifier | None
-    topic_model: TextClassifier | None

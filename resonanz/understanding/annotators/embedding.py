@@ -12,8 +12,8 @@ from resonanz.understanding.embedding import VERSION
 class EmbeddingAnnotator:
     name = "embedding"
     version = VERSION
-    inputs = ("text", "language")
-    outputs = ("usem3",)
+    inputs: tuple[str, ...] = ("text", "language")
+    outputs: tuple[str, ...] = ("usem3",)
     correctable = False
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

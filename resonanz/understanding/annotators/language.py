@@ -18,8 +18,8 @@ def has_words(batch: Batch, i: int) -> bool:
 class LanguageAnnotator:
     name = "language"
     version = VERSION
-    inputs = ("text",)
-    outputs = ()  # the workspace's language codes, or "other"
+    inputs: tuple[str, ...] = ("text",)
+    outputs: tuple[str, ...] = ()  # the workspace's language codes, or "other"
     correctable = False
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

@@ -13,8 +13,8 @@ VERSION = "gazetteer-1"
 class RegionAnnotator:
     name = "region"
     version = VERSION
-    inputs = ("text", "profile")
-    outputs = ()  # the German name of a federal state
+    inputs: tuple[str, ...] = ("text", "profile")
+    outputs: tuple[str, ...] = ()  # the German name of a federal state
     correctable = False
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

@@ -10,8 +10,8 @@ from resonanz.understanding.annotators.models import WorkspaceModels
 class RelevanceAnnotator:
     name = "relevance"
     version = "direct-1"  # or the installed model's version, or "none-1"
-    inputs = ("text", "profile", "language", "embedding")
-    outputs = ("true", "false")
+    inputs: tuple[str, ...] = ("text", "profile", "language", "embedding")
+    outputs: tuple[str, ...] = ("true", "false")
     correctable = True
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

@@ -16,8 +16,8 @@ VERSION = "rules-1"
 class SensitivityAnnotator:
     name = "sensitivity"
     version = VERSION
-    inputs = ("text", "profile", "topic")
-    outputs = ("public", "private")
+    inputs: tuple[str, ...] = ("text", "profile", "topic")
+    outputs: tuple[str, ...] = ("public", "private")
     correctable = True
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

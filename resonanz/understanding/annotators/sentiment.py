@@ -31,8 +31,8 @@ def _fallback() -> Result:
 class SentimentAnnotator:
     name = "sentiment"
     version = "lexicon-1"  # or the workspace model's version; "emoji-1", "fallback-1" without words
-    inputs = ("text", "language", "embedding")
-    outputs = ("negative", "neutral", "positive")
+    inputs: tuple[str, ...] = ("text", "language", "embedding")
+    outputs: tuple[str, ...] = ("negative", "neutral", "positive")
     correctable = True
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

@@ -18,8 +18,8 @@ MIN_WORDS_FOR_EMBEDDING = 3
 class TopicAnnotator:
     name = "topic"
     version = "topics-"  # + the configuration's fingerprint
-    inputs = ("text", "profile", "language", "embedding")
-    outputs = ()  # the workspace's topic slugs, or "other"
+    inputs: tuple[str, ...] = ("text", "profile", "language", "embedding")
+    outputs: tuple[str, ...] = ()  # the workspace's topic slugs, or "other"
     correctable = True
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:

@@ -15,8 +15,8 @@ _COMPLAINT = frozenset({"outage", "legal_threat", "cancellation_threat", "repeat
 class UrgencyAnnotator:
     name = "urgency"
     version = VERSION
-    inputs = ("text", "profile", "sentiment", "topic")
-    outputs = rules.URGENCY_LEVELS
+    inputs: tuple[str, ...] = ("text", "profile", "sentiment", "topic")
+    outputs: tuple[str, ...] = rules.URGENCY_LEVELS
     correctable = True
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:
