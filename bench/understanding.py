@@ -90,13 +90,13 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from resonanz.conversations.models import Message
     from resonanz.testing.factories import (
         ChannelAccountFactory,
         ConversationFactory,
         MessageFactory,
         WorkspaceFactory,
     )
-    from resonanz.conversations.models import Message
     from resonanz.understanding.actions import do_ensure_default_topics
     from resonanz.understanding.engine import MessageInput
     from resonanz.understanding.models import Annotation
@@ -155,7 +155,11 @@ def main() -> None:
 
         profile = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
         profile.runcall(annotate_messages, ids)
-        sort = os.environ["BENCH_PROFILE"] if os.environ["BENCH_PROFILE"] in ("cumulative", "tottime") else "tottime"
+        sort = (
+            os.environ["BENCH_PROFILE"]
+            if os.environ["BENCH_PROFILE"] in ("cumulative", "tottime")
+            else "tottime"
+        )
         pstats.Stats(profile, stream=sys.stderr).sort_stats(sort).print_stats(40)
     else:
         annotate_messages(ids)

@@ -65,9 +65,8 @@ def test_an_annotator_that_reads_a_later_one_is_refused():
         name = "early"
         inputs = ("text", "region")
 
-    with pytest.raises(ValueError, match="region"):
-        with annotators.registered(Early, after="language"):
-            pass
+    with pytest.raises(ValueError, match="region"), annotators.registered(Early, after="language"):
+        pass
     assert "early" not in [a.name for a in annotators.REGISTRY]
 
 
