@@ -5,7 +5,7 @@ models; `pipeline.py` loads messages, calls it in batches and stores results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,8 +43,11 @@ class Understanding:
         self.models = WorkspaceModels(config)
         self.annotators: list[Annotator] = [cls(config, self.models) for cls in registry.REGISTRY]
         self.registry = registry.fingerprint()
-        self._embedding_consumers = [
-            a for a in self.annotators if "embedding" in a.inputs and hasattr(a, "needs_embedding")
+        # Per annotator that reads vectors: whether message i needs one (asked by the embedding annotator).
+        self._needs_embedding: list[Callable[[Batch, int], bool]] = [
+            a.needs_embedding
+            for a in self.annotators
+            if "embedding" in a.inputs and isinstance(a, NeedsEmbedding)
         ]
 
     def annotate(
@@ -59,11 +62,7 @@ class Understanding:
         if not messages:
             return {}
         batch = Batch(self.config, messages, embeddings, embed=embed)
-        batch.embedding_consumers = [
-            consumer.needs_embedding
-            for consumer in self._embedding_consumers
-            if isinstance(consumer, NeedsEmbedding)
-        ]
+        batch.embedding_consumers = self._needs_embedding
         for annotator in self.annotators:
             annotator.annotate(batch)
         return {m.id: list(batch.results[i].values()) for i, m in enumerate(batch.messages)}
