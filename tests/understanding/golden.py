@@ -113,7 +113,11 @@ if __name__ == "__main__":
     django.setup()
     current = outputs(Understanding(config()), sample())
     if "--write" in sys.argv:
-        GOLDEN.write_text(json.dumps(current, ensure_ascii=False, indent=0, sort_keys=True) + "\n")
+        lines = [
+            f"{json.dumps(k)}: {json.dumps(current[k], ensure_ascii=False, sort_keys=True)}"
+            for k in sorted(current, key=int)
+        ]
+        GOLDEN.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")  # a message a line
         print(f"wrote {len(current)} messages to {GOLDEN}")
     else:
         print(json.dumps(current, ensure_ascii=False)[:2000])
