@@ -11,7 +11,7 @@ from django.utils import timezone
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput
 from resonanz.incidents.models import Announcement, Incident, IncidentMember
-from resonanz.understanding.models import Annotation
+from resonanz.understanding.access import newest_annotation_in_conversation
 from resonanz.workspaces.models import Agent, Workspace
 
 # A resolved incident is still news for this long (the status page and {incident_status} mention it).
@@ -137,15 +137,9 @@ def current_status_for_region(
 
 def region_of_conversation(conversation: Conversation) -> str | None:
     """The customer's city: from the newest region annotation of their messages, else their profile."""
-    row = (
-        Annotation.objects.filter(message__conversation=conversation, annotator="region")
-        .order_by("-message__created_at")
-        .values_list("label", "data")
-        .first()
-    )
-    if row is not None:
-        label, data = row
-        return str((data or {}).get("city") or label or "") or None
+    region = newest_annotation_in_conversation(conversation.pk, "region")
+    if region is not None:
+        return str(region.data.get("city") or region.label or "") or None
     customer = conversation.customer
     return customer.city or customer.region or None
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from resonanz.conversations.models import Message
 from resonanz.incidents.actions import DetectorInput, do_detect
 from resonanz.incidents.models import ObservedMessage
-from resonanz.understanding.models import Annotation
+from resonanz.understanding.access import current_annotations
 from resonanz.workspaces.models import Workspace
 
 logger = logging.getLogger("resonanz.incidents")
@@ -34,12 +34,11 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[DetectorInput]]:
     ids = [row[0] for row in rows]
     regions: dict[int, tuple[str, str]] = {}
     off_topic: set[int] = set()
-    for message_id, annotator, label, data in Annotation.objects.filter(
-        message_id__in=ids, annotator__in=("region", "relevance")
-    ).values_list("message_id", "annotator", "label", "data"):
-        if annotator == "region":
-            regions[message_id] = (str((data or {}).get("city", "")), label)
-        elif label == "false":
+    for message_id, current in current_annotations(ids, ("region", "relevance")).items():
+        region, relevance = current.get("region"), current.get("relevance")
+        if region is not None:
+            regions[message_id] = (str(region.data.get("city", "")), region.label)
+        if relevance is not None and relevance.label == "false":
             off_topic.add(message_id)
     out: dict[int, list[DetectorInput]] = {}
     for message_id, workspace_id, created_at, text, conversation_id, customer_id in rows:

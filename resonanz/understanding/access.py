@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from django.db.models import OuterRef, Subquery
 
 from resonanz.conversations.models import Message
 from resonanz.core.errors import NotFound
@@ -14,36 +17,60 @@ from resonanz.understanding.models import Annotation, Topic
 from resonanz.workspaces.models import Agent
 
 
-def labels_for(message_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-    """{message id: {annotator: label}}: an agent's correction first, else the newest version."""
+@dataclass(frozen=True)
+class CurrentAnnotation:
+    """One annotator's current word on one message: an agent's correction, else the newest version."""
+
+    annotator: str
+    label: str
+    score: float | None
+    version: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_correction(self) -> bool:
+        return self.version == CORRECTION_VERSION
+
+
+def current_annotations(
+    message_ids: Iterable[int], annotators: Iterable[str] | None = None, *, with_data: bool = True
+) -> dict[int, dict[str, CurrentAnnotation]]:
+    """The one read of annotations for other subsystems (routing, the UI, incidents): {message id:
+    {annotator: CurrentAnnotation}} for the given annotators (default: all but the embedding vectors), an
+    agent's correction first, else the newest version; messages without any are present and empty.
+    `with_data=False` leaves `data` empty (labels only: a lighter query)."""
     ids = list(message_ids)
-    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    out: dict[int, dict[str, CurrentAnnotation]] = {i: {} for i in ids}
     if not ids:
         return out
-    corrected: set[tuple[int, str]] = set()
-    rows = (
-        Annotation.objects.filter(message_id__in=ids)
-        .exclude(annotator="embedding")
-        .order_by("id")
-        .values_list("message_id", "annotator", "version", "label")
-    )
-    for message_id, annotator, version, label in rows:
-        if (message_id, annotator) in corrected:
+    rows = Annotation.objects.filter(message_id__in=ids)
+    if annotators is None:
+        rows = rows.exclude(annotator="embedding")
+    else:
+        rows = rows.filter(annotator__in=list(annotators))
+    fields = ["message_id", "annotator", "version", "label", "score"] + (["data"] if with_data else [])
+    for row in rows.order_by("id").values_list(*fields):
+        message_id, annotator, version = row[0], row[1], row[2]
+        current = out[message_id].get(annotator)
+        if current is not None and current.version == CORRECTION_VERSION:
             continue
-        out[message_id][annotator] = label
-        if version == CORRECTION_VERSION:
-            corrected.add((message_id, annotator))
+        out[message_id][annotator] = CurrentAnnotation(
+            annotator, row[3], row[4], version, dict(row[5] or {}) if with_data else {}
+        )
     return out
 
 
-def annotations_for(message_id: int) -> dict[str, Annotation]:
+def labels_for(message_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """{message id: {annotator: label}}: an agent's correction first, else the newest version."""
+    return {
+        message_id: {annotator: a.label for annotator, a in current.items()}
+        for message_id, current in current_annotations(message_ids, with_data=False).items()
+    }
+
+
+def annotations_for(message_id: int) -> dict[str, CurrentAnnotation]:
     """The current annotation per annotator of one message, with score and data (reasons, city…)."""
-    current: dict[str, Annotation] = {}
-    for row in Annotation.objects.filter(message_id=message_id).exclude(annotator="embedding").order_by("id"):
-        if current.get(row.annotator) is not None and current[row.annotator].version == CORRECTION_VERSION:
-            continue
-        current[row.annotator] = row
-    return current
+    return current_annotations([message_id])[message_id]
 
 
 def embeddings_for(message_ids: Iterable[int]) -> dict[int, np.ndarray]:
@@ -68,3 +95,33 @@ def access_message_by_id(agent: Agent, message_id: int) -> Message:
         return Message.objects.get(pk=message_id, workspace_id=agent.workspace_id)
     except Message.DoesNotExist:
         raise NotFound(f"message {message_id} not found") from None
+
+
+def newest_annotation_in_conversation(conversation_id: int, annotator: str) -> CurrentAnnotation | None:
+    """The current annotation of the conversation's newest message that has one from `annotator`."""
+    message_id = (
+        Annotation.objects.filter(message__conversation_id=conversation_id, annotator=annotator)
+        .order_by("-message__created_at", "-message_id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if message_id is None:
+        return None
+    return current_annotations([message_id], (annotator,))[message_id].get(annotator)
+
+
+def customer_has_label(customer_id: int, annotator: str, label: str) -> bool:
+    """Whether any message of the customer was ever given `label` by `annotator` (e.g. judged private)."""
+    return Annotation.objects.filter(
+        message__conversation__customer_id=customer_id, annotator=annotator, label=label
+    ).exists()
+
+
+def latest_label_subquery(annotator: str, conversation_ref: str = "pk") -> Subquery:
+    """For list queries: the label of `annotator` on the conversation's newest annotated message, as a
+    subquery over the outer conversation (`conversation_ref` names its id)."""
+    return Subquery(
+        Annotation.objects.filter(message__conversation=OuterRef(conversation_ref), annotator=annotator)
+        .order_by("-message__created_at", "-id")
+        .values("label")[:1]
+    )

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
 from resonanz.core.queue import enqueue
+from resonanz.understanding.annotators import correctable
 from resonanz.understanding.classifier import TextClassifier
 from resonanz.understanding.engine import Result
 from resonanz.understanding.models import Annotation, Correction, Topic, WorkspaceModel
@@ -24,13 +25,8 @@ logger = logging.getLogger("resonanz.understanding")
 
 CORRECTION_VERSION = "agent"
 # Which labels an agent may set, per annotator (topic: the workspace's slugs, checked separately).
-CORRECTABLE: dict[str, tuple[str, ...]] = {
-    "relevance": ("true", "false"),
-    "sentiment": ("negative", "neutral", "positive"),
-    "urgency": ("low", "normal", "high", "urgent"),
-    "sensitivity": ("public", "private"),
-    "topic": (),
-}
+# Declared by each annotator (`correctable`, `outputs`) in the registry.
+CORRECTABLE: dict[str, tuple[str, ...]] = correctable()
 
 
 def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, str]) -> int:

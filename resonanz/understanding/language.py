@@ -266,6 +266,11 @@ _FUNCTION_WORDS = {
     code: frozenset(w for w in words if len(w) > 1 and (code in ("de", "en") or w not in _SHARED))
     for code, words in _FUNCTION_WORDS.items()
 }
+# Word → the languages it is a function word of (one lookup per word instead of one per language).
+_CODES_OF: dict[str, tuple[str, ...]] = {}
+for _code, _words in _FUNCTION_WORDS.items():
+    for _word in _words:
+        _CODES_OF[_word] = (*_CODES_OF.get(_word, ()), _code)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _STRIP = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|<[^>]{0,200}>")
 _LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ]")
@@ -318,9 +323,11 @@ class LanguageDetector:
         if latin < letters / 2:
             return LanguageResult(OTHER, 0.9, "script")
         hits = dict.fromkeys(_FUNCTION_WORDS, 0)
+        codes_of = _CODES_OF.get
         for word in words[:200]:
-            for code, vocabulary in _FUNCTION_WORDS.items():
-                if word in vocabulary:
+            codes = codes_of(word)
+            if codes is not None:
+                for code in codes:
                     hits[code] += 1
         ranked = sorted(hits.items(), key=lambda item: item[1], reverse=True)
         (best, best_hits), (_, second_hits) = ranked[0], ranked[1]

@@ -70,8 +70,10 @@ def workspace_config(workspace: Workspace) -> WorkspaceConfig:
 
 
 def understanding_for(workspace: Workspace) -> Understanding:
+    from resonanz.understanding.annotators import fingerprint
+
     config = workspace_config(workspace)
-    key = (workspace.pk, config.fingerprint())
+    key = (workspace.pk, config.fingerprint() + fingerprint())
     with _lock:
         engine = _engines.get(key)
         if engine is None:

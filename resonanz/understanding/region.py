@@ -163,12 +163,22 @@ def from_postal_code(code: str, city_hint: str = "") -> Region | None:
     return Region(state=state, city=city, postal_code=code, source="postal_code")
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first word of every place name: a token that is none (stripped or not) starts no name."""
+    return frozenset(name.split(" ")[0] for name in places())
+
+
 def _place_names(text: str) -> Region | None:
     tokens = _TOKEN.findall(text)
     gazetteer = places()
+    first_words = _first_words()
     best: tuple[int, Region] | None = None
     for i, token in enumerate(tokens):
         if not token[:1].isupper():
+            continue
+        head = token.split(" ")[0]
+        if head not in first_words and head.rstrip(".,-") not in first_words:
             continue
         previous = tokens[i - 1].lower() if i else ""
         for length in (3, 2, 1):

@@ -283,16 +283,24 @@ class TopicIndex:
         n = max(1, len(self.topics))
         for found in topic_stems:
             self._stems.append({s: 1.0 + math.log(n / document_frequency[s]) for s in found})
+        # Stem → (topic, weight) pairs: a message's score adds up only the stems some topic has, in the
+        # message's stem order (the same sums as per topic over every stem, in a fraction of the time).
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, weights in enumerate(self._stems):
+            for stem, weight in weights.items():
+                self._postings.setdefault(stem, []).append((index, weight))
         self._vectors: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.topics)
 
     def lexical(self, text: str) -> np.ndarray:
-        found = stems(text[:3000])
-        return np.array(
-            [sum(weights.get(s, 0.0) for s in found) for weights in self._stems], dtype=np.float32
-        )
+        scores = [0.0] * len(self._stems)
+        postings = self._postings.get
+        for stem in stems(text[:3000]):
+            for index, weight in postings(stem, ()):
+                scores[index] += weight
+        return np.array(scores, dtype=np.float32)
 
     def decided(self, scores: np.ndarray) -> int | None:
         """The topic the words alone decide, or None when the embedding must help."""

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from resonanz.channels.models import ChannelAccount
 from resonanz.conversations.access import conversations_for
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
-from resonanz.understanding.models import Annotation
+from resonanz.understanding.access import latest_label_subquery
 from resonanz.workspaces.models import Agent, Team
 from resonanz.workspaces.permissions import has_perm
 
@@ -46,14 +46,6 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _latest_label(annotator: str) -> Subquery:
-    return Subquery(
-        Annotation.objects.filter(message__conversation=OuterRef("pk"), annotator=annotator)
-        .order_by("-message__created_at", "-id")
-        .values("label")[:1]
-    )
 
 
 def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
@@ -100,7 +92,7 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
         .values("text")[:1]
     )
     queryset = queryset.annotate(
-        last_text=last_text, **{f"{name}_label": _latest_label(name) for name in SHOWN_ANNOTATORS}
+        last_text=last_text, **{f"{name}_label": latest_label_subquery(name) for name in SHOWN_ANNOTATORS}
     )
     if selection.topic:
         queryset = queryset.filter(**{"topic_label": selection.topic})  # the annotation above

@@ -23,7 +23,7 @@ from resonanz.customers.access import (
     customers_for,
 )
 from resonanz.customers.models import Customer, CustomerMerge, Identity
-from resonanz.understanding.models import Annotation
+from resonanz.understanding.access import customer_has_label
 from resonanz.web import queries
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
@@ -88,9 +88,7 @@ def _customer_page(
             "merges": merges,
             "can_merge": can_merge,
             # Sensitive: a message of this customer was judged private (bank details, health, an address…).
-            "is_sensitive": Annotation.objects.filter(
-                message__conversation__customer=customer, annotator="sensitivity", label="private"
-            ).exists(),
+            "is_sensitive": customer_has_label(customer.pk, "sensitivity", "private"),
             "error": error,
             "is_admin": queries.is_admin(agent),
         },
