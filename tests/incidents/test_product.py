@@ -4,7 +4,6 @@ and merge them, and one update reaches every affected customer exactly once."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any, cast
 
 import pytest
@@ -247,7 +246,9 @@ def test_an_update_needs_a_known_status_and_text(fake_account, agent) -> None:
         do_post_incident_update(agent, incident, "identified", "   ")
 
 
-def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, agent, monkeypatch) -> None:
+@pytest.mark.slow
+def test_an_update_to_ten_thousand_customers_is_queued_once_each(fake_account, agent, monkeypatch) -> None:
+    # Correctness only; how fast it is queued is measured by bench/incidents.py (fanout_10000_queue_s).
     workspace = fake_account.workspace
     incident = Incident.objects.create(workspace=workspace, title="Großstörung", status="investigating")
     now = timezone.now()
@@ -266,16 +267,16 @@ def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, age
         for conv in conversations
     )
     queued: list[Any] = []
-    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append(args))
+    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append((name, args)))
     update = do_post_incident_update(agent, incident, "identified", "Ein Bagger hat ein Kabel getroffen.")
-    # CPU time: the machine is shared, and waiting for another process's turn is not the fan-out's cost.
-    started, wall = time.process_time(), time.perf_counter()
     assert do_fan_out(update.pk) == 10_000
-    seconds, wall = time.process_time() - started, time.perf_counter() - wall
-    print(f"fan-out of 10,000 customers: {seconds:.2f} s CPU, {wall:.2f} s wall")
+    assert do_fan_out(update.pk) == 0  # a second run (the sweeper, a retry) sends nobody anything again
     assert OutboundDelivery.objects.filter(status="pending").count() == 10_000
-    assert len(queued) == 10_001  # the fan-out task itself and one send per delivery
-    assert seconds <= 5.0, seconds
+    notices = IncidentNotice.objects.filter(update=update)
+    assert notices.count() == 10_000
+    assert notices.values("customer_id").distinct().count() == 10_000
+    sends = [args for name, args in queued if name == "channels.send_delivery"]
+    assert len(sends) == 10_000 and len({args[0] for args in sends}) == 10_000
 
 
 def test_the_incident_status_placeholder_renders_the_real_status_by_default(fake_account, agent) -> None:
