@@ -4,6 +4,7 @@ and merge them, and one update reaches every affected customer exactly once."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any, cast
 
 import pytest
@@ -288,3 +289,32 @@ def test_the_incident_status_placeholder_renders_the_real_status_by_default(fake
     assert member is not None
     status = incident_status_for(member.conversation_id, "de")
     assert status is not None and status.startswith("Wir untersuchen eine Störung in Köln")
+
+
+def test_koeln_and_bonn_at_the_same_time_are_two_incidents_without_mixed_members(fake_account) -> None:
+    words = (
+        "Rechnung Vertrag Router Tarif Techniker Termin Kündigung Handy Glasfaser Umzug Passwort Rufnummer "
+        "Gutschrift Mahnung Lastschrift Kundenkonto Adresse Bestellung Lieferung Sendung Retoure Gerät "
+        "Display Akku Ladekabel Fernseher Receiver Sender Aufnahme Mediathek Datenvolumen Roaming Ausland "
+        "Prepaid Aufladung Guthaben Rabatt Gutschein Tarifwechsel Bankverbindung Einzugsermächtigung "
+        "Sprachbox Mailbox Festnetz Anschluss Portierung Sperre Entsperrung Hotline Filiale Beratung"
+    ).split()
+    rng = random.Random(5)
+    messages = [  # ordinary traffic of the hours before: the baseline the burst is measured against
+        report(fake_account, " ".join(rng.sample(words, 3)), 600 - 5 * i) for i in range(100)
+    ]
+    Annotation.objects.filter(message__in=messages).delete()  # from no known place
+    city_of = {}
+    for i in range(8):
+        for city in ("Köln", "Bonn"):  # the same words; the place is the customer's postal code's
+            message = report(fake_account, "Kein Internet seit einer Stunde!", 30 - i)
+            Annotation.objects.filter(message=message).update(data={"city": city})
+            messages.append(message)
+            city_of[message.conversation_id] = city
+    detect_incidents([m.pk for m in messages])
+    incidents = list(Incident.objects.order_by("pk"))
+    assert sorted(tuple(i.cities) for i in incidents) == [("Bonn",), ("Köln",)]
+    for incident in incidents:
+        members = IncidentMember.objects.filter(incident=incident).values_list("conversation_id", flat=True)
+        assert {city_of[c] for c in members} == set(incident.cities)
+        assert len(members) == 8
