@@ -27,6 +27,7 @@ from resonanz.conversations.models import Conversation, Message
 from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
 from resonanz.core.errors import NotFound, ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
+from resonanz.incidents.api import router as incidents_router
 from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
 
@@ -206,6 +207,7 @@ api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
 api.add_router("/agents", agents_router)
 api.add_router("/address-changes", address_changes_router)
+api.add_router("/incidents", incidents_router)
 api.add_router("/facebook", "resonanz.channels.facebook.api.router")
 
 from resonanz.channels.phone.api import call_notes_router  # noqa: E402

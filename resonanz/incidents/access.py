@@ -202,3 +202,45 @@ def growth(incident: Incident, buckets: int = 24) -> list[tuple[dt.datetime, int
         counts[int((at - start) / width)] = counts.get(int((at - start) / width), 0) + 1
     last = max(counts)
     return [(start + width * i, counts.get(i, 0)) for i in range(last + 1)]
+
+
+def regions_of_messages(message_ids: list[int]) -> dict[int, str]:
+    """The city (else the federal state) of each message, from its region annotation."""
+    found: dict[int, str] = {}
+    for message_id, label, data in Annotation.objects.filter(
+        annotator="region", message_id__in=message_ids
+    ).values_list("message_id", "label", "data"):
+        found[message_id] = str((data or {}).get("city") or label or "")
+    return found
+
+
+def regions_over_time(incident: Incident, buckets: int = 8, places: int = 5) -> dict[str, object]:
+    """Member reports by place over time: the `places` places with most reports (the rest as "other"), in
+    up to `buckets` time slices from the first report to the last. Returns {"places": [...], "rows":
+    [(slice start, [count per place])]}."""
+    rows = list(
+        IncidentMember.objects.filter(incident=incident)
+        .order_by("reported_at")
+        .values_list("reported_at", "message_id")
+    )
+    if not rows:
+        return {"places": [], "rows": []}
+    where = regions_of_messages([m for _, m in rows if m is not None])
+    totals: dict[str, int] = {}
+    for _, message_id in rows:
+        place = where.get(message_id or 0, "")
+        totals[place] = totals.get(place, 0) + 1
+    named = [p for p, _ in sorted(totals.items(), key=lambda kv: -kv[1]) if p][:places]
+    columns = [*named, ""] if len(named) < len(totals) else named
+    start, end = rows[0][0], rows[-1][0]
+    width = max((end - start) / buckets, dt.timedelta(minutes=1))
+    table: dict[int, list[int]] = {}
+    for at, message_id in rows:
+        place = where.get(message_id or 0, "")
+        column = columns.index(place) if place in columns else len(columns) - 1
+        row = table.setdefault(int((at - start) / width), [0] * len(columns))
+        row[column] += 1
+    return {
+        "places": columns,
+        "rows": [(start + width * i, table[i]) for i in sorted(table)],
+    }

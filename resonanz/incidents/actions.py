@@ -36,6 +36,7 @@ from resonanz.incidents.models import (
     IncidentUpdate,
     ObservedMessage,
 )
+from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.incidents")
@@ -470,6 +471,71 @@ def do_merge_incidents(agent: Agent, keep: Incident, other: Incident) -> int:
         keep_key, other_key = keep.detector_key, other.detector_key
         with_detector(keep.workspace, lambda state, config: detector.merge(state, keep_key, other_key))
     return moved
+
+
+def do_split_incident(
+    agent: Agent, incident: Incident, conversation_ids: Sequence[int], title: str = ""
+) -> Incident:
+    """Some members are another problem: they move (once each) into a new incident of the same status, with
+    a timeline entry on each moved conversation and an audit entry on both incidents. The new incident has
+    no detector key: the detector goes on growing the old one, agents the new one."""
+    _same_workspace(agent, incident)
+    if not incident.is_active:
+        raise InvalidInput("only an active incident can be split")
+    wanted = {int(c) for c in conversation_ids}
+    if not wanted:
+        raise InvalidInput("choose the member conversations to split off")
+    with transaction.atomic():
+        members = IncidentMember.objects.select_for_update().filter(incident=incident)
+        moving = list(members.filter(conversation_id__in=wanted).values_list("pk", "conversation_id"))
+        if len(moving) != len(wanted):
+            raise InvalidInput("only member conversations of this incident can be split off")
+        if len(moving) == members.count():
+            raise InvalidInput("an incident cannot be split into all of its members; leave at least one")
+        title = (title or "").strip()[:200] or f"{incident.title[:180]} (abgespalten)"
+        new = Incident.objects.create(
+            workspace_id=incident.workspace_id,
+            title=title,
+            status=incident.status,
+            public_text=incident.public_text,
+            created_by=agent,
+            detected_at=timezone.now(),
+        )
+        IncidentMember.objects.filter(pk__in=[pk for pk, _ in moving]).update(incident=new)
+        TimelineEntry.objects.bulk_create(
+            TimelineEntry(
+                conversation_id=conversation_id,
+                actor=agent,
+                kind="incident_linked",
+                data={"incident_id": new.pk, "title": new.title, "split_from": incident.pk},
+            )
+            for _, conversation_id in moving
+        )
+        for each in (incident, new):
+            _recount(each)
+            _count_member_regions(each)
+        _audit(agent, incident, "incident.split", new=new.pk, moved=len(moving))
+        _audit(agent, new, "incident.split", split_from=incident.pk, moved=len(moving))
+    return new
+
+
+def _count_member_regions(incident: Incident) -> None:
+    """Cities and federal states of the members' messages, from their region annotations."""
+    cities: dict[str, int] = {}
+    states: dict[str, int] = {}
+    for label, data in Annotation.objects.filter(
+        annotator="region",
+        message_id__in=IncidentMember.objects.filter(incident=incident, message__isnull=False).values(
+            "message_id"
+        ),
+    ).values_list("label", "data"):
+        city = str((data or {}).get("city") or "")
+        if city:
+            cities[city] = cities.get(city, 0) + 1
+        if label:
+            states[str(label)] = states.get(str(label), 0) + 1
+    Incident.objects.filter(pk=incident.pk).update(cities=cities, states=states)
+    incident.cities, incident.states = cities, states
 
 
 def _detector_forget(incident: Incident) -> None:

@@ -23,7 +23,9 @@ from resonanz.incidents.actions import (
     do_fan_out,
     do_merge_incidents,
     do_post_incident_update,
+    do_split_incident,
 )
+from resonanz.core.models import AuditEntry
 from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, IncidentNotice
 from resonanz.incidents.pipeline import detect_incidents
 from resonanz.testing.factories import AgentFactory, ConversationFactory, CustomerFactory, MessageFactory
@@ -318,3 +320,42 @@ def test_koeln_and_bonn_at_the_same_time_are_two_incidents_without_mixed_members
         members = IncidentMember.objects.filter(incident=incident).values_list("conversation_id", flat=True)
         assert {city_of[c] for c in members} == set(incident.cities)
         assert len(members) == 8
+
+
+def test_splitting_moves_the_chosen_members_into_a_new_incident_with_timeline_and_audit(
+    fake_account, agent
+) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    incident = Incident.objects.get()
+    do_confirm_incident(agent, incident)
+    bonn = list(IncidentMember.objects.filter(incident=incident).order_by("id")[:3])
+    Annotation.objects.filter(message_id__in=[m.message_id for m in bonn]).update(data={"city": "Bonn"})
+    new = do_split_incident(agent, incident, [m.conversation_id for m in bonn], "Kein Internet in Bonn")
+    incident.refresh_from_db()
+    assert new.status == "investigating" and new.title == "Kein Internet in Bonn"
+    assert set(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == {
+        m.conversation_id for m in bonn
+    }
+    assert (new.member_count, new.customer_count, incident.member_count) == (3, 3, 5)
+    assert new.cities == {"Bonn": 3} and incident.cities == {"Köln": 5}
+    for member in bonn:
+        entry = TimelineEntry.objects.filter(conversation_id=member.conversation_id).order_by("-id").first()
+        assert entry is not None and entry.kind == "incident_linked"
+        assert entry.data == {"incident_id": new.pk, "title": new.title, "split_from": incident.pk}
+    audits = AuditEntry.objects.filter(action="incident.split")
+    assert sorted(audits.values_list("object_id", flat=True)) == sorted([incident.pk, new.pk])
+    # Each of the moved conversations now shows the new incident; an update of the new one reaches only them.
+    update = do_post_incident_update(agent, new, "identified", "Ein Kabel in Bonn ist beschädigt.")
+    assert do_fan_out(update.pk) == 3
+
+
+def test_a_split_needs_members_of_this_incident_and_leaves_one(fake_account, agent) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    incident = Incident.objects.get()
+    everyone = list(IncidentMember.objects.filter(incident=incident).values_list("conversation_id", flat=True))
+    stranger = cast(Conversation, ConversationFactory(channel_account=fake_account))
+    for chosen in ([], everyone, [everyone[0], stranger.pk]):
+        with pytest.raises(InvalidInput):
+            do_split_incident(agent, incident, chosen)
+    assert Incident.objects.count() == 1
+    assert IncidentMember.objects.filter(incident=incident).count() == len(everyone)

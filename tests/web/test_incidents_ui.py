@@ -121,3 +121,47 @@ def test_a_customer_of_another_region_sees_no_incident(incident) -> None:
         "Wir untersuchen eine Störung in Köln: Wir arbeiten an einer Störung in Köln."
     )
     assert current_status_for_region(incident.workspace, "München", "de") is None
+
+
+def _second_member(incident: Incident) -> int:
+    conversation = cast(Conversation, ConversationFactory(channel_account=Conversation.objects.get().channel_account))
+    IncidentMember.objects.create(
+        incident=incident, conversation=conversation, customer=conversation.customer, reported_at=timezone.now()
+    )
+    return conversation.pk
+
+
+def test_an_agent_splits_members_off_on_the_page(agent_client: Client, incident) -> None:
+    second = _second_member(incident)
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'name="conversation_ids"' in page and "abspalten" in page
+    response = agent_client.post(
+        f"/incidents/{incident.pk}/action",
+        {"action": "split", "conversation_ids": [str(second)], "title": "Kein Internet in Bonn"},
+    )
+    new = Incident.objects.get(title="Kein Internet in Bonn")
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{new.pk}/"
+    assert list(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == [second]
+    refused = agent_client.post(f"/incidents/{new.pk}/action", {"action": "split", "conversation_ids": [str(second)]})
+    assert refused.status_code == 422  # not all of its members
+
+
+def test_the_api_lists_reads_and_splits_incidents(agent_client: Client, incident) -> None:
+    second = _second_member(incident)
+    listed = agent_client.get("/api/incidents").json()
+    assert [row["id"] for row in listed] == [incident.pk]
+    read = agent_client.get(f"/api/incidents/{incident.pk}").json()
+    assert read["status"] == "investigating" and second in read["conversation_ids"]
+    response = agent_client.post(
+        f"/api/incidents/{incident.pk}/split",
+        json.dumps({"conversation_ids": [second], "title": "Bonn"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["conversation_ids"] == [second] and response.json()["title"] == "Bonn"
+    assert agent_client.get(f"/api/incidents/{incident.pk}").json()["member_count"] == 1
+    bad = agent_client.post(
+        f"/api/incidents/{incident.pk}/split", json.dumps({"conversation_ids": [second]}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400

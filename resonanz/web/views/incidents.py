@@ -82,6 +82,14 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
     growth = access.growth(incident)
     peak = max((n for _, n in growth), default=1) or 1
     others = access.active_incidents(agent.workspace_id).exclude(pk=incident.pk)
+    members = list(
+        IncidentMember.objects.filter(incident=incident)
+        .select_related("conversation", "customer", "message")
+        .order_by("reported_at")[:MEMBERS_SHOWN]
+    )
+    where = access.regions_of_messages([m.message_id for m in members if m.message_id])
+    for member in members:
+        member.region = where.get(member.message_id or 0, "")  # type: ignore[attr-defined]
     return render(
         request,
         "web/incidents/detail.html",
@@ -89,9 +97,8 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
             "agent": agent,
             "is_admin": queries.is_admin(agent),
             "incident": incident,
-            "members": IncidentMember.objects.filter(incident=incident)
-            .select_related("conversation", "customer", "message")
-            .order_by("reported_at")[:MEMBERS_SHOWN],
+            "members": members,
+            "regions_over_time": access.regions_over_time(incident),
             "growth": [(at, n, round(100 * n / peak)) for at, n in growth],
             "progress": _fan_out_progress(incident),
             "others": others,
@@ -128,6 +135,14 @@ def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
         elif what == "merge":
             other = access.access_incident_by_id(agent, int(request.POST.get("other", "0") or 0))
             actions.do_merge_incidents(agent, incident, other)
+        elif what == "split":
+            new = actions.do_split_incident(
+                agent,
+                incident,
+                [int(c) for c in request.POST.getlist("conversation_ids")],
+                request.POST.get("title", ""),
+            )
+            return redirect("web:incident", incident_id=new.pk)
         else:
             raise InvalidInput("unknown action")
     except (InvalidInput, ValueError) as error:
