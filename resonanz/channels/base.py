@@ -68,6 +68,10 @@ class PermanentSendError(Exception):
         self.status_code = status_code
 
 
+# The capability and delivery action of a post of the account's own (`ChannelAdapter.publish_post`).
+PUBLISH_POST = "publish_post"
+
+
 @dataclass(frozen=True)
 class RawEvent:
     """One raw event as received; ``external_id`` is the platform's stable id for idempotency."""
@@ -127,6 +131,12 @@ class ChannelAdapter:
 
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         raise PermanentSendError(f"{self.key} cannot send")
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        """Publish `request.text` as a post of the account's own (an announcement on its timeline or page),
+        not a reply to anyone. Adapters that can declare the capability PUBLISH_POST; the send task calls
+        this for deliveries whose action is PUBLISH_POST, with the same retries and rate-limit handling."""
+        raise PermanentSendError(f"{self.key} cannot publish a post")
 
 
 class SignatureInvalid(Exception):

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
-from resonanz.channels.models import OutboundDelivery
+from resonanz.channels.base import PUBLISH_POST
+from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.channels.registry import get_adapter
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
@@ -702,7 +703,10 @@ def do_create_announcement(
     regions: Sequence[str],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
+    publish: bool = True,
 ) -> Announcement:
+    """Store an announcement (the status page and every agent's banner show it while it is current) and,
+    with `publish`, post it once on every connected public channel that can publish a post."""
     if kind not in Announcement.Kind.values:
         raise InvalidInput(f"kind must be one of {', '.join(Announcement.Kind.values)}")
     title = (title or "").strip()
@@ -730,4 +734,71 @@ def do_create_announcement(
             object_id=announcement.pk,
             data={"title": announcement.title, "regions": announcement.regions},
         )
+        if publish:
+            do_publish_announcement(agent, announcement)
     return announcement
+
+
+def publishing_accounts(workspace_id: int) -> list[ChannelAccount]:
+    """The workspace's connected public channels whose adapter can publish a post of its own."""
+    accounts = ChannelAccount.objects.filter(workspace_id=workspace_id, is_public=True).exclude(
+        status=ChannelAccount.Status.DISABLED
+    )
+    found = []
+    for account in accounts.order_by("pk"):
+        try:
+            adapter = get_adapter(account.kind)
+        except KeyError:
+            continue
+        if PUBLISH_POST in adapter.capabilities:
+            found.append(account)
+    return found
+
+
+def announcement_post_key(announcement_id: int, account_id: int) -> str:
+    return f"announcement-{announcement_id}-account-{account_id}"
+
+
+def do_publish_announcement(agent: Agent | None, announcement: Announcement) -> int:
+    """Post the announcement once on each publishing public channel: one persisted delivery per account
+    (its idempotency key makes a second call create nothing), sent by the send task like every delivery,
+    with the platform's rate limits and retries. Returns how many posts were queued now."""
+    text = f"{announcement.title}: {announcement.public_text}"
+    created: list[OutboundDelivery] = []
+    with transaction.atomic():
+        for account in publishing_accounts(announcement.workspace_id):
+            delivery, new = OutboundDelivery.objects.get_or_create(
+                idempotency_key=announcement_post_key(announcement.pk, account.pk),
+                defaults={
+                    "channel_account": account,
+                    "action": PUBLISH_POST,
+                    "payload": {
+                        "text": notice_text(text, _limit_of(account.kind, account.config or {})),
+                        "is_public": True,
+                        "announcement_id": announcement.pk,
+                    },
+                },
+            )
+            if new:
+                created.append(delivery)
+        if created:
+            AuditEntry.objects.create(
+                workspace_id=announcement.workspace_id,
+                actor_id=agent.pk if agent else None,
+                action="announcement.posted",
+                object_type="announcement",
+                object_id=announcement.pk,
+                data={"channel_accounts": [d.channel_account_id for d in created]},
+            )
+        for delivery in created:
+            enqueue("channels.send_delivery", delivery.pk)
+    return len(created)
+
+
+def announcement_posts(announcement: Announcement) -> list[OutboundDelivery]:
+    """The announcement's posts on the public channels, with their delivery status."""
+    return list(
+        OutboundDelivery.objects.filter(idempotency_key__startswith=f"announcement-{announcement.pk}-account-")
+        .select_related("channel_account")
+        .order_by("pk")
+    )

@@ -359,3 +359,42 @@ def test_a_split_needs_members_of_this_incident_and_leaves_one(fake_account, age
             do_split_incident(agent, incident, chosen)
     assert Incident.objects.count() == 1
     assert IncidentMember.objects.filter(incident=incident).count() == len(everyone)
+
+
+def test_an_announcement_is_posted_once_on_every_connected_public_channel(fake_account, agent) -> None:
+    from resonanz.channels.outbound import send_delivery
+    from resonanz.incidents.actions import do_publish_announcement
+    from resonanz.testing.factories import ChannelAccountFactory
+
+    workspace = fake_account.workspace
+    facebook = ChannelAccountFactory(workspace=workspace, name="Fake Facebook", config={"imitates": "facebook"})
+    ChannelAccountFactory(workspace=workspace, name="Privat", is_public=False)
+    ChannelAccountFactory(workspace=workspace, name="Aus", status=ChannelAccount.Status.DISABLED)
+    now = timezone.now()
+    announcement = do_create_announcement(
+        agent,
+        kind="maintenance",
+        title="Wartung in Leipzig und Dresden",
+        public_text="Am Samstag zwischen 2 und 5 Uhr arbeiten wir am Netz. " * 8,
+        regions=["Leipzig", "Dresden"],
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=3),
+    )
+    posts = OutboundDelivery.objects.filter(action="publish_post").order_by("channel_account_id")
+    assert [p.channel_account_id for p in posts] == [fake_account.pk, facebook.pk]  # type: ignore[attr-defined]
+    x_post = posts[0]
+    assert x_post.payload["text"].startswith("Wartung in Leipzig und Dresden: Am Samstag")
+    assert len(x_post.payload["text"]) <= 280  # the X form (the fake account imitates X)
+    assert do_publish_announcement(agent, announcement) == 0  # exactly once
+    assert send_delivery(x_post.pk) in ("sent", "gone")
+    assert OutboundDelivery.objects.get(pk=x_post.pk).status == "sent"
+    assert AuditEntry.objects.filter(action="announcement.posted", object_id=announcement.pk).count() == 1
+
+
+def test_an_announcement_can_stay_off_the_channels(fake_account, agent) -> None:
+    now = timezone.now()
+    do_create_announcement(
+        agent, kind="launch", title="Neuer Tarif", public_text="Ab Montag.", regions=[], starts_at=now,
+        ends_at=now + dt.timedelta(days=1), publish=False,
+    )  # fmt: skip
+    assert not OutboundDelivery.objects.filter(action="publish_post").exists()

@@ -23,6 +23,7 @@ from django.http import HttpResponse
 from pydantic import ValidationError
 
 from resonanz.channels.base import (
+    PUBLISH_POST,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -87,7 +88,7 @@ class FacebookAdapter(ChannelAdapter):
     key = "facebook"
     name = "Facebook-Seite"
     identity_kind = "facebook"
-    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", "hide"})
+    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", "hide", PUBLISH_POST})
     max_text_length = 8000
 
     # --- webhook --------------------------------------------------------------------------------------------
@@ -267,6 +268,11 @@ class FacebookAdapter(ChannelAdapter):
                 return self._reply_in_public(client, page_id, request)
             if request.action in ("reply", "direct_message"):
                 return self._reply_in_private(client, page_id, request)
+            if request.action == PUBLISH_POST:  # a post on the page's own feed
+                answer = client.request("POST", f"{page_id}/feed", json={"message": self._text(request)})
+                if not answer.get("id"):
+                    raise TransientSendError("Graph answered without an id")
+                return SendResult(external_ids=[str(answer["id"])])
         except GraphError as error:
             raise self._send_error(account, error) from None
         raise PermanentSendError(f"Facebook cannot {request.action!r}")
@@ -349,3 +355,6 @@ class FacebookAdapter(ChannelAdapter):
                 ):
                     return str(message.get("id"))
         return ""
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resonanz.channels.base import (
+    PUBLISH_POST,
     NormalizedMessage,
     OutboundRequest,
     PermanentSendError,
@@ -24,7 +25,7 @@ class FakeAdapter(WebhookAdapter):
     key = "fake"
     name = "Fake (Test und Demo)"
     identity_kind = "webhook"
-    capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
+    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", PUBLISH_POST})
 
     def parse_inbound(self, account: ChannelAccount, event: RawEvent) -> list[NormalizedMessage]:
         generic = parse_event(event.payload)
@@ -35,3 +36,6 @@ class FakeAdapter(WebhookAdapter):
         if account.config.get("fail_sends"):
             raise PermanentSendError("fake platform refuses sends (config fail_sends)", status_code=403)
         return SendResult(external_ids=[f"fake-out-{request.idempotency_key}"])
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

@@ -20,12 +20,14 @@ import hmac
 import html
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, JsonResponse
 from pydantic import ValidationError
 
 from resonanz.channels.base import (
+    PUBLISH_POST,
     Author,
     ChannelAdapter,
     IgnoredEvent,
@@ -122,7 +124,7 @@ class XAdapter(ChannelAdapter):
     name = "X (Twitter)"
     identity_kind = "x"
     capabilities = frozenset(
-        {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
+        {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread", PUBLISH_POST}
     )
     max_text_length = 280
 
@@ -282,6 +284,8 @@ class XAdapter(ChannelAdapter):
                 return self._send_thread(account, client, request)
             if request.action == "direct_message":
                 return self._send_dm(client, request)
+            if request.action == PUBLISH_POST:  # a post on our own timeline: a thread that replies to nobody
+                return self._send_thread(account, client, replace(request, in_reply_to_external_id=""))
         except RateLimited as error:
             raise TransientSendError(str(error), status_code=429, retry_after=error.retry_after) from None
         except NetworkError as error:
@@ -372,3 +376,6 @@ class XAdapter(ChannelAdapter):
         if not isinstance(data, dict) or not data.get("dm_event_id"):
             raise TransientSendError("DM answer without dm_event_id")
         return SendResult(external_ids=[str(data["dm_event_id"])])
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

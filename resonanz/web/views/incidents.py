@@ -46,7 +46,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "agent": agent,
             "is_admin": queries.is_admin(agent),
             "incidents": incidents,
-            "announcements": access.active_announcements(agent.workspace_id),
+            "announcements": [
+                (a, actions.announcement_posts(a)) for a in access.active_announcements(agent.workspace_id)
+            ],
+            "publishing_accounts": actions.publishing_accounts(agent.workspace_id),
             "kinds": Announcement.Kind.choices,
             "error": request.GET.get("error", ""),
         },
@@ -171,6 +174,7 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
             regions=[r for r in request.POST.get("regions", "").split(",") if r.strip()],
             starts_at=starts,
             ends_at=ends,
+            publish=request.POST.get("publish", "") == "on",
         )
     except (InvalidInput, ValueError) as error:
         return redirect(f"/incidents/?error={getattr(error, 'message', str(error))}")
