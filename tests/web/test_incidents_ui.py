@@ -165,3 +165,35 @@ def test_the_api_lists_reads_and_splits_incidents(agent_client: Client, incident
         content_type="application/json",
     )
     assert bad.status_code == 400
+
+
+def test_the_status_page_draws_the_map_of_germany_by_federal_state(client: Client, incident, fake_account) -> None:
+    now = timezone.now()
+    Announcement.objects.create(
+        workspace=fake_account.workspace, title="Wartung Leipzig und Dresden", public_text="Heute Nacht.",
+        regions=["Leipzig", "Dresden"], starts_at=now, ends_at=now + dt.timedelta(hours=4),
+    )  # fmt: skip
+    page = client.get(f"/status/{fake_account.workspace.slug}/").content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert svg.count("<path ") == 16
+    assert 'data-state="DE-NW" data-condition="incident"' in svg
+    assert 'data-state="DE-SN" data-condition="maintenance"' in svg
+    assert 'data-state="DE-BY" data-condition="normal"' in svg
+    assert "<title>Nordrhein-Westfalen: Störung – Kein Internet in Köln</title>" in svg
+    # The same in words, for screen readers and without colour, and the map data's attribution.
+    assert "<strong>Sachsen</strong>: Wartung – Wartung Leipzig und Dresden" in page
+    assert "© GeoBasis-DE / BKG" in page
+    assert "<script" not in page and "//cdn" not in page
+    english = client.get(f"/status/{fake_account.workspace.slug}/?lang=en").content.decode()
+    assert "<strong>Nordrhein-Westfalen</strong>: Incident" in english and "Map of Germany" in english
+
+
+def test_a_hostile_title_is_escaped_in_the_map(client: Client, incident) -> None:
+    Incident.objects.filter(pk=incident.pk).update(title='<script>alert(1)</script>"><svg onload=x>')
+    page = client.get(f"/status/{incident.workspace.slug}/").content.decode()
+    assert "<script>alert(1)" not in page and "<svg onload" not in page
+
+
+def test_the_incident_page_shows_its_states_on_the_map(agent_client: Client, incident) -> None:
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-state="DE-NW" data-condition="incident"' in page

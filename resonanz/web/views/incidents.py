@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from resonanz.channels.models import OutboundDelivery
 from resonanz.core.errors import InvalidInput
 from resonanz.incidents import access, actions
+from resonanz.incidents.germany_map import germany_map
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.web import queries
 from resonanz.web.permissions import requires
@@ -102,6 +103,7 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
             "incident": incident,
             "members": members,
             "regions_over_time": access.regions_over_time(incident),
+            "map": germany_map([incident] if incident.status in Incident.PUBLIC or incident.is_active else [], []),
             "growth": [(at, n, round(100 * n / peak)) for at, n in growth],
             "progress": _fan_out_progress(incident),
             "others": others,
@@ -219,6 +221,7 @@ def _public(slug: str, language: str) -> dict[str, Any]:
                 states[state] = incident.status
     return {
         "workspace": workspace,
+        "map": germany_map(incidents, announcements),
         "incidents": incidents,
         "announcements": announcements,
         "history": list(access.incident_history(workspace.pk, 20)),
