@@ -142,7 +142,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=1000.0, help="messages per second of stream time")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--fanout", type=int, default=10_000, help="affected customers of one update (0: skip)")
+    parser.add_argument(
+        "--fanout", type=int, default=10_000, help="affected customers of one update (0: skip)"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     words = vocabulary()

@@ -76,7 +76,9 @@ def simplify_ring(ring: list[Point], tolerance: float) -> list[Point]:
 
 
 def area(ring: list[Point]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))) / 2
+    return (
+        abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+    )
 
 
 def main(source: str) -> None:
@@ -110,9 +112,7 @@ def main(source: str) -> None:
                     continue
                 if ring_index == 0 and size > biggest[0]:
                     biggest = (size, points)
-                parts.append(
-                    "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points[:-1]) + "Z"
-                )
+                parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points[:-1]) + "Z")
         assert biggest[1], name
         xs, ys = [x for x, _ in biggest[1]], [y for _, y in biggest[1]]
         result.append(

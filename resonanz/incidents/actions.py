@@ -798,7 +798,9 @@ def do_publish_announcement(agent: Agent | None, announcement: Announcement) -> 
 def announcement_posts(announcement: Announcement) -> list[OutboundDelivery]:
     """The announcement's posts on the public channels, with their delivery status."""
     return list(
-        OutboundDelivery.objects.filter(idempotency_key__startswith=f"announcement-{announcement.pk}-account-")
+        OutboundDelivery.objects.filter(
+            idempotency_key__startswith=f"announcement-{announcement.pk}-account-"
+        )
         .select_related("channel_account")
         .order_by("pk")
     )

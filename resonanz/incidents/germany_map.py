@@ -49,7 +49,9 @@ def state_of_region(region: str) -> str:
     return found[0] if found else ""
 
 
-def conditions(incidents: list[Incident], announcements: list[Announcement]) -> dict[str, tuple[str, list[str]]]:
+def conditions(
+    incidents: list[Incident], announcements: list[Announcement]
+) -> dict[str, tuple[str, list[str]]]:
     """Per federal state: the worst condition and the titles of what causes it."""
     found: dict[str, tuple[str, list[str]]] = {}
 

@@ -150,7 +150,10 @@ def test_known_regions_keep_koeln_and_bonn_at_the_same_time_apart(tmp_path: Path
             }
         )
     )  # fmt: skip
-    known = {b["id"]: b for b in run("--stream", str(stream), "--inject", str(spec), "--region-known", "1")["bursts"]}
+    known = {
+        b["id"]: b
+        for b in run("--stream", str(stream), "--inject", str(spec), "--region-known", "1")["bursts"]
+    }
     assert all(b["detected"] and b["precision"] == 1.0 and b["recall"] >= 0.9 for b in known.values()), known
     unknown = run("--stream", str(stream), "--inject", str(spec))["bursts"]
     assert all(b["precision"] >= 0.5 for b in unknown if b["detected"])  # from the text alone: what it can

@@ -124,9 +124,14 @@ def test_a_customer_of_another_region_sees_no_incident(incident) -> None:
 
 
 def _second_member(incident: Incident) -> int:
-    conversation = cast(Conversation, ConversationFactory(channel_account=Conversation.objects.get().channel_account))
+    conversation = cast(
+        Conversation, ConversationFactory(channel_account=Conversation.objects.get().channel_account)
+    )
     IncidentMember.objects.create(
-        incident=incident, conversation=conversation, customer=conversation.customer, reported_at=timezone.now()
+        incident=incident,
+        conversation=conversation,
+        customer=conversation.customer,
+        reported_at=timezone.now(),
     )
     return conversation.pk
 
@@ -141,8 +146,12 @@ def test_an_agent_splits_members_off_on_the_page(agent_client: Client, incident)
     )
     new = Incident.objects.get(title="Kein Internet in Bonn")
     assert response.status_code == 302 and response["Location"] == f"/incidents/{new.pk}/"
-    assert list(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == [second]
-    refused = agent_client.post(f"/incidents/{new.pk}/action", {"action": "split", "conversation_ids": [str(second)]})
+    assert list(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == [
+        second
+    ]
+    refused = agent_client.post(
+        f"/incidents/{new.pk}/action", {"action": "split", "conversation_ids": [str(second)]}
+    )
     assert refused.status_code == 422  # not all of its members
 
 
@@ -161,13 +170,16 @@ def test_the_api_lists_reads_and_splits_incidents(agent_client: Client, incident
     assert response.json()["conversation_ids"] == [second] and response.json()["title"] == "Bonn"
     assert agent_client.get(f"/api/incidents/{incident.pk}").json()["member_count"] == 1
     bad = agent_client.post(
-        f"/api/incidents/{incident.pk}/split", json.dumps({"conversation_ids": [second]}),
+        f"/api/incidents/{incident.pk}/split",
+        json.dumps({"conversation_ids": [second]}),
         content_type="application/json",
     )
     assert bad.status_code == 400
 
 
-def test_the_status_page_draws_the_map_of_germany_by_federal_state(client: Client, incident, fake_account) -> None:
+def test_the_status_page_draws_the_map_of_germany_by_federal_state(
+    client: Client, incident, fake_account
+) -> None:
     now = timezone.now()
     Announcement.objects.create(
         workspace=fake_account.workspace, title="Wartung Leipzig und Dresden", public_text="Heute Nacht.",

@@ -124,7 +124,15 @@ class XAdapter(ChannelAdapter):
     name = "X (Twitter)"
     identity_kind = "x"
     capabilities = frozenset(
-        {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread", PUBLISH_POST}
+        {
+            "inbound_poll",
+            "inbound_stream",
+            "inbound_webhook",
+            "reply",
+            "direct_message",
+            "thread",
+            PUBLISH_POST,
+        }
     )
     max_text_length = 280
 

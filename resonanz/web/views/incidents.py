@@ -103,7 +103,9 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
             "incident": incident,
             "members": members,
             "regions_over_time": access.regions_over_time(incident),
-            "map": germany_map([incident] if incident.status in Incident.PUBLIC or incident.is_active else [], []),
+            "map": germany_map(
+                [incident] if incident.status in Incident.PUBLIC or incident.is_active else [], []
+            ),
             "growth": [(at, n, round(100 * n / peak)) for at, n in growth],
             "progress": _fan_out_progress(incident),
             "others": others,
