@@ -32,6 +32,8 @@ CODES = {
 }  # fmt: skip
 
 Point = tuple[float, float]
+# Labels that the mean of the outline puts on a neighbour (Brandenburg's on Berlin, inside its ring).
+LABEL_SHIFT = {"Brandenburg": (22.0, 30.0)}
 
 
 def features(data: list[dict]) -> list[dict]:
@@ -120,7 +122,10 @@ def main(source: str) -> None:
                 "name": name,
                 "code": f"DE-{CODES[name]}",
                 "path": "".join(parts),
-                "label": [round(sum(xs) / len(xs), 1), round(sum(ys) / len(ys), 1)],
+                "label": [
+                    round(sum(xs) / len(xs) + LABEL_SHIFT.get(name, (0.0, 0.0))[0], 1),
+                    round(sum(ys) / len(ys) + LABEL_SHIFT.get(name, (0.0, 0.0))[1], 1),
+                ],
             }
         )
     OUT.parent.mkdir(parents=True, exist_ok=True)
