@@ -58,7 +58,7 @@ def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_noth
     from resonanz.incidents.models import Announcement, Incident
 
     koeln = Incident.objects.get(cities__has_key="Köln")
-    assert koeln.status == "investigating" and koeln.member_count >= 20
+    assert koeln.status == "identified" and koeln.member_count >= 20  # confirmed, with its first update
     announcement = Announcement.objects.get(regions=["Leipzig", "Dresden"])
     posts = OutboundDelivery.objects.filter(action="publish_post", payload__announcement_id=announcement.pk)
     assert sorted(p.channel_account.config["imitates"] for p in posts) == ["facebook", "forum", "x"]
