@@ -209,3 +209,44 @@ def test_a_hostile_title_is_escaped_in_the_map(client: Client, incident) -> None
 def test_the_incident_page_shows_its_states_on_the_map(agent_client: Client, incident) -> None:
     page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
     assert 'data-state="DE-NW" data-condition="incident"' in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/customers/",
+        "/notifications/",
+        "/team/",
+        "/wissen/",
+        "/community/moderation/",
+        "/incidents/",
+        "/settings/channels/",
+        "/settings/audit/",
+    ],
+)
+def test_every_agent_screen_loads_the_banner(admin_client_of_workspace: Client, path: str) -> None:
+    page = admin_client_of_workspace.get(path)
+    assert page.status_code == 200, path
+    assert 'id="incident-banner"' in page.content.decode(), path
+
+
+@pytest.fixture
+def admin_client_of_workspace(workspace) -> Client:
+    from resonanz.testing.factories import PASSWORD, AgentFactory
+    from resonanz.workspaces.models import Agent
+
+    agent = AgentFactory(workspace=workspace, role=Agent.Role.ADMIN)
+    client = Client()
+    assert client.login(username=agent.user.username, password=PASSWORD)
+    return client
+
+
+def test_the_banner_shows_the_announcement_text_to_every_agent(agent_client: Client, fake_account) -> None:
+    now = timezone.now()
+    Announcement.objects.create(
+        workspace=fake_account.workspace, kind="launch", title="Neuer Tarif", public_text="Ab Montag <b>50 %</b>.",
+        regions=[], starts_at=now, ends_at=now + dt.timedelta(days=3),
+    )  # fmt: skip
+    banner = agent_client.get("/incidents/banner").content.decode()
+    assert "Neuer Tarif" in banner and "Ab Montag &lt;b&gt;50 %&lt;/b&gt;." in banner
