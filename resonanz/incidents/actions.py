@@ -487,7 +487,9 @@ def do_split_incident(
     if not wanted:
         raise InvalidInput("choose the member conversations to split off")
     with transaction.atomic():
-        members = IncidentMember.objects.select_for_update().filter(incident=incident)
+        # The incident's row lock serializes two agents splitting (or merging) the same incident.
+        Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").first()
+        members = IncidentMember.objects.filter(incident=incident)
         moving = list(members.filter(conversation_id__in=wanted).values_list("pk", "conversation_id"))
         if len(moving) != len(wanted):
             raise InvalidInput("only member conversations of this incident can be split off")
