@@ -3,29 +3,39 @@ JSON object:
 
     messages_per_s     messages through `observe` per second of this process's CPU time (wall time with
                        `wall_messages_per_s`; load_average says how busy the shared machine was)
-    memory_mb          peak resident memory of this process
+    memory_mb          peak resident memory of this process after the detector run (before the fan-out)
     clusters           active clusters at the end (bounded by `max_clusters`, not by the history)
     state_kb           size of the persisted state (`dumps`) at the end
     dumps_ms           time to write the state once (the product does it once per batch)
+    fanout_10000_queue_s  CPU seconds to queue one incident update to `--fanout` (10,000) affected customers:
+                       messages, deliveries and notices written, one send task per delivery handed to the
+                       queue (collected, not run), on a fresh SQLite database (`resonanz init` in a temporary
+                       data folder); wall time with `fanout_10000_queue_wall_s`. `--fanout 0` skips it.
 
 The stream: `--messages` texts built from the words of real customer tweets (../shared/data/twcs when
 present, else a fixed word list), each from its own customer, `--rate` messages per second of stream time,
 with one outage burst of 200 customers in the middle that must be detected.
 
-Usage: .venv/bin/python bench/incidents.py [--messages 100000] [--rate 1000]
+Usage: .venv/bin/python bench/incidents.py [--messages 100000] [--rate 1000] [--fanout 10000]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import json
 import os
 import random
 import resource
+import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -54,11 +64,87 @@ def vocabulary() -> list[str]:
     )
 
 
+def fanout(customers: int) -> dict[str, float]:
+    """Queue one update to `customers` affected customers (the product's `do_fan_out`) on a fresh database."""
+    data_dir = tempfile.mkdtemp(prefix="resonanz-bench-incidents-")
+    env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, RESONANZ_LOG_LEVEL="WARNING")
+    env.setdefault("RESONANZ_SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("RESONANZ_ENCRYPTION_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    env["RESONANZ_AFTER_INGEST_STEPS"] = ""
+    env.pop("DATABASE_URL", None)
+    env.pop("BROKER_URL", None)
+    try:
+        subprocess.run(
+            [str(Path(sys.executable).parent / "resonanz"), "init", "--workspace", "Bench"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        os.environ.update({k: v for k, v in env.items() if k.startswith("RESONANZ_")})
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
+        import django
+
+        django.setup()
+        from django.utils import timezone
+
+        from resonanz.channels.models import OutboundDelivery
+        from resonanz.conversations.models import Conversation
+        from resonanz.customers.models import Customer
+        from resonanz.incidents import actions
+        from resonanz.incidents.models import Incident, IncidentMember, IncidentNotice
+        from resonanz.testing.factories import AgentFactory, ChannelAccountFactory
+        from resonanz.workspaces.models import Workspace
+
+        workspace = Workspace.objects.order_by("pk").first()
+        account: Any = ChannelAccountFactory(workspace=workspace)
+        agent: Any = AgentFactory(workspace=workspace, user__username="bench-incidents")
+        incident = Incident.objects.create(workspace=workspace, title="Großstörung", status="investigating")
+        now = timezone.now()
+        rows = Customer.objects.bulk_create(
+            Customer(workspace=workspace, display_name=f"Kunde {i}") for i in range(customers)
+        )
+        conversations = Conversation.objects.bulk_create(
+            Conversation(
+                workspace=workspace, customer=c, channel_account=account, is_public=True, created_at=now,
+                last_message_at=now,
+            )
+            for c in rows
+        )  # fmt: skip
+        IncidentMember.objects.bulk_create(
+            IncidentMember(incident=incident, conversation=c, customer_id=c.customer_id, reported_at=now)
+            for c in conversations
+        )
+        queued: list[Any] = []
+        actions.enqueue = lambda name, *args: queued.append((name, args))  # type: ignore[assignment]
+        update = actions.do_post_incident_update(agent, incident, "identified", "Ein Bagger traf ein Kabel.")
+        cpu, wall = time.process_time(), time.perf_counter()
+        notices = actions.do_fan_out(update.pk)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        sends = sum(1 for name, _ in queued if name == "channels.send_delivery")
+        if not (
+            notices == customers
+            and sends == customers
+            and IncidentNotice.objects.filter(update=update).count() == customers
+            and OutboundDelivery.objects.filter(status="pending").count() == customers
+        ):
+            raise SystemExit(f"fan-out queued {notices} notices and {sends} sends, expected {customers}")
+        return {
+            f"fanout_{customers}_queue_s": round(cpu, 2),
+            f"fanout_{customers}_queue_wall_s": round(wall, 2),
+        }
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=1000.0, help="messages per second of stream time")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--fanout", type=int, default=10_000, help="affected customers of one update (0: skip)"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     words = vocabulary()
@@ -83,13 +169,16 @@ def main() -> None:
     started = time.perf_counter()
     blob = detector.dumps(state)
     dumps_ms = (time.perf_counter() - started) * 1000
+    memory_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # the detector's, before
+    fanned = fanout(args.fanout) if args.fanout else {}
     print(
         json.dumps(
             {
+                **fanned,
                 "messages": args.messages,
                 "messages_per_s": round(args.messages / cpu),
                 "wall_messages_per_s": round(args.messages / wall),
-                "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "memory_mb": memory_mb,
                 "clusters": len(state.clusters),
                 "incidents_opened": opened,
                 "state_kb": round(len(blob) / 1024, 1),

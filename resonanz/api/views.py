@@ -27,6 +27,7 @@ from resonanz.conversations.models import Conversation, Message
 from resonanz.conversations.schemas import ConversationOut, MessageOut, ReplyIn, StatusIn
 from resonanz.core.errors import NotFound, ResonanzError
 from resonanz.core.schemas import AcceptedOut, ErrorOut
+from resonanz.incidents.api import router as incidents_router
 from resonanz.understanding.api import router as understanding_router
 from resonanz.workspaces.api import agents_router
 from resonanz.workspaces.auth import agent_of, auth, ingest_token_admits
@@ -206,6 +207,7 @@ def verify_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 api.add_router("/conversations", conversations_router)
 api.add_router("/channels", channels_router)
 api.add_router("/agents", agents_router)
+api.add_router("/incidents", incidents_router)
 
 from resonanz.routing.api import agents_router as presence_router  # noqa: E402
 from resonanz.routing.api import cti_router, routing_router  # noqa: E402

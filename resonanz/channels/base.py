@@ -106,8 +106,7 @@ REPLY = "reply"  # a public answer under the customer's post (X reply)
 COMMENT = "comment"  # a public comment under the customer's comment (Facebook)
 DIRECT_MESSAGE = "direct_message"  # a private message to the customer (X DM, Messenger, the app)
 EMAIL = "email"  # an e-mail to the customer, threaded under theirs
-# A public post of our own, answering nobody (an incident announcement): the same name and value as the
-# incidents branch's capability and action (`ChannelAdapter.publish_post`), so their deliveries match.
+# A public post of our own, answering nobody (an announcement); sent by `ChannelAdapter.publish_post`.
 PUBLISH_POST = "publish_post"
 HIDE = "hide"  # hide the customer's public post (Facebook comment moderation)
 
@@ -174,6 +173,12 @@ class ChannelAdapter:
 
     def send_outbound(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
         raise PermanentSendError(f"{self.kind} cannot send")
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        """Publish `request.text` as a post of the account's own (an announcement on its timeline or page),
+        not a reply to anyone. Adapters that can declare the capability PUBLISH_POST; the send task calls
+        this for deliveries whose action is PUBLISH_POST, with the same retries and rate-limit handling."""
+        raise PermanentSendError(f"{self.kind} cannot publish a post")
 
 
 class SignatureInvalid(Exception):

@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from resonanz.channels.base import OutboundRequest, PermanentSendError, TransientSendError
+from resonanz.channels.base import PUBLISH_POST, OutboundRequest, PermanentSendError, TransientSendError
 from resonanz.channels.models import ChannelAccount, DeliveryAttempt, OutboundDelivery
 from resonanz.channels.persona import signed_delivery_text
 from resonanz.channels.registry import get_adapter
@@ -79,7 +79,9 @@ def send_delivery(delivery_id: int) -> str:
     account = delivery.channel_account
     attempt = DeliveryAttempt(delivery=delivery, started_at=now, outcome="sent")
     try:
-        result = get_adapter(account.kind).send_outbound(account, request_for(delivery))
+        adapter = get_adapter(account.kind)
+        send = adapter.publish_post if delivery.action == PUBLISH_POST else adapter.send_outbound
+        result = send(account, request_for(delivery))
     except TransientSendError as error:
         attempt.status_code = error.status_code
         attempt.error = str(error)[:2000]

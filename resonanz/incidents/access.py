@@ -11,7 +11,7 @@ from django.utils import timezone
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput
 from resonanz.incidents.models import Announcement, Incident, IncidentMember
-from resonanz.understanding.access import newest_annotation_in_conversation
+from resonanz.understanding.access import current_annotations, newest_annotation_in_conversation
 from resonanz.workspaces.models import Agent, Workspace
 
 # A resolved incident is still news for this long (the status page and {incident_status} mention it).
@@ -196,3 +196,45 @@ def growth(incident: Incident, buckets: int = 24) -> list[tuple[dt.datetime, int
         counts[int((at - start) / width)] = counts.get(int((at - start) / width), 0) + 1
     last = max(counts)
     return [(start + width * i, counts.get(i, 0)) for i in range(last + 1)]
+
+
+def regions_of_messages(message_ids: list[int]) -> dict[int, str]:
+    """The city (else the federal state) of each message, from its region annotation."""
+    found: dict[int, str] = {}
+    for message_id, current in current_annotations(message_ids, ["region"]).items():
+        region = current.get("region")
+        if region is not None:
+            found[message_id] = str(region.data.get("city") or region.label or "")
+    return found
+
+
+def regions_over_time(incident: Incident, buckets: int = 8, places: int = 5) -> dict[str, object]:
+    """Member reports by place over time: the `places` places with most reports (the rest as "other"), in
+    up to `buckets` time slices from the first report to the last. Returns {"places": [...], "rows":
+    [(slice start, [count per place])]}."""
+    rows = list(
+        IncidentMember.objects.filter(incident=incident)
+        .order_by("reported_at")
+        .values_list("reported_at", "message_id")
+    )
+    if not rows:
+        return {"places": [], "rows": []}
+    where = regions_of_messages([m for _, m in rows if m is not None])
+    totals: dict[str, int] = {}
+    for _, message_id in rows:
+        place = where.get(message_id or 0, "")
+        totals[place] = totals.get(place, 0) + 1
+    named = [p for p, _ in sorted(totals.items(), key=lambda kv: -kv[1]) if p][:places]
+    columns = [*named, ""] if len(named) < len(totals) else named
+    start, end = rows[0][0], rows[-1][0]
+    width = max((end - start) / buckets, dt.timedelta(minutes=1))
+    table: dict[int, list[int]] = {}
+    for at, message_id in rows:
+        place = where.get(message_id or 0, "")
+        column = columns.index(place) if place in columns else len(columns) - 1
+        row = table.setdefault(int((at - start) / width), [0] * len(columns))
+        row[column] += 1
+    return {
+        "places": columns,
+        "rows": [(start + width * i, table[i]) for i in sorted(table)],
+    }

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
-from resonanz.channels.models import OutboundDelivery
+from resonanz.channels.base import PUBLISH_POST
+from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.channels.registry import get_adapter
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
@@ -36,6 +37,7 @@ from resonanz.incidents.models import (
     IncidentUpdate,
     ObservedMessage,
 )
+from resonanz.understanding.models import Annotation
 from resonanz.workspaces.models import Agent, Workspace
 
 logger = logging.getLogger("resonanz.incidents")
@@ -472,6 +474,73 @@ def do_merge_incidents(agent: Agent, keep: Incident, other: Incident) -> int:
     return moved
 
 
+def do_split_incident(
+    agent: Agent, incident: Incident, conversation_ids: Sequence[int], title: str = ""
+) -> Incident:
+    """Some members are another problem: they move (once each) into a new incident of the same status, with
+    a timeline entry on each moved conversation and an audit entry on both incidents. The new incident has
+    no detector key: the detector goes on growing the old one, agents the new one."""
+    _same_workspace(agent, incident)
+    if not incident.is_active:
+        raise InvalidInput("only an active incident can be split")
+    wanted = {int(c) for c in conversation_ids}
+    if not wanted:
+        raise InvalidInput("choose the member conversations to split off")
+    with transaction.atomic():
+        # The incident's row lock serializes two agents splitting (or merging) the same incident.
+        Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").first()
+        members = IncidentMember.objects.filter(incident=incident)
+        moving = list(members.filter(conversation_id__in=wanted).values_list("pk", "conversation_id"))
+        if len(moving) != len(wanted):
+            raise InvalidInput("only member conversations of this incident can be split off")
+        if len(moving) == members.count():
+            raise InvalidInput("an incident cannot be split into all of its members; leave at least one")
+        title = (title or "").strip()[:200] or f"{incident.title[:180]} (abgespalten)"
+        new = Incident.objects.create(
+            workspace_id=incident.workspace_id,
+            title=title,
+            status=incident.status,
+            public_text=incident.public_text,
+            created_by=agent,
+            detected_at=timezone.now(),
+        )
+        IncidentMember.objects.filter(pk__in=[pk for pk, _ in moving]).update(incident=new)
+        TimelineEntry.objects.bulk_create(
+            TimelineEntry(
+                conversation_id=conversation_id,
+                actor=agent,
+                kind="incident_linked",
+                data={"incident_id": new.pk, "title": new.title, "split_from": incident.pk},
+            )
+            for _, conversation_id in moving
+        )
+        for each in (incident, new):
+            _recount(each)
+            _count_member_regions(each)
+        _audit(agent, incident, "incident.split", new=new.pk, moved=len(moving))
+        _audit(agent, new, "incident.split", split_from=incident.pk, moved=len(moving))
+    return new
+
+
+def _count_member_regions(incident: Incident) -> None:
+    """Cities and federal states of the members' messages, from their region annotations."""
+    cities: dict[str, int] = {}
+    states: dict[str, int] = {}
+    for label, data in Annotation.objects.filter(
+        annotator="region",
+        message_id__in=IncidentMember.objects.filter(incident=incident, message__isnull=False).values(
+            "message_id"
+        ),
+    ).values_list("label", "data"):
+        city = str((data or {}).get("city") or "")
+        if city:
+            cities[city] = cities.get(city, 0) + 1
+        if label:
+            states[str(label)] = states.get(str(label), 0) + 1
+    Incident.objects.filter(pk=incident.pk).update(cities=cities, states=states)
+    incident.cities, incident.states = cities, states
+
+
 def _detector_forget(incident: Incident) -> None:
     key = incident.detector_key
     if key is not None:
@@ -640,7 +709,10 @@ def do_create_announcement(
     regions: Sequence[str],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
+    publish: bool = True,
 ) -> Announcement:
+    """Store an announcement (the status page and every agent's banner show it while it is current) and,
+    with `publish`, post it once on every connected public channel that can publish a post."""
     if kind not in Announcement.Kind.values:
         raise InvalidInput(f"kind must be one of {', '.join(Announcement.Kind.values)}")
     title = (title or "").strip()
@@ -668,4 +740,73 @@ def do_create_announcement(
             object_id=announcement.pk,
             data={"title": announcement.title, "regions": announcement.regions},
         )
+        if publish:
+            do_publish_announcement(agent, announcement)
     return announcement
+
+
+def publishing_accounts(workspace_id: int) -> list[ChannelAccount]:
+    """The workspace's connected public channels whose adapter can publish a post of its own."""
+    accounts = ChannelAccount.objects.filter(workspace_id=workspace_id, is_public=True).exclude(
+        status=ChannelAccount.Status.DISABLED
+    )
+    found = []
+    for account in accounts.order_by("pk"):
+        try:
+            adapter = get_adapter(account.kind)
+        except KeyError:
+            continue
+        if adapter.announcement_action(account) == PUBLISH_POST:
+            found.append(account)
+    return found
+
+
+def announcement_post_key(announcement_id: int, account_id: int) -> str:
+    return f"announcement-{announcement_id}-account-{account_id}"
+
+
+def do_publish_announcement(agent: Agent | None, announcement: Announcement) -> int:
+    """Post the announcement once on each publishing public channel: one persisted delivery per account
+    (its idempotency key makes a second call create nothing), sent by the send task like every delivery,
+    with the platform's rate limits and retries. Returns how many posts were queued now."""
+    text = f"{announcement.title}: {announcement.public_text}"
+    created: list[OutboundDelivery] = []
+    with transaction.atomic():
+        for account in publishing_accounts(announcement.workspace_id):
+            delivery, new = OutboundDelivery.objects.get_or_create(
+                idempotency_key=announcement_post_key(announcement.pk, account.pk),
+                defaults={
+                    "channel_account": account,
+                    "action": PUBLISH_POST,
+                    "payload": {
+                        "text": notice_text(text, _limit_of(account.kind, account.config or {})),
+                        "is_public": True,
+                        "announcement_id": announcement.pk,
+                    },
+                },
+            )
+            if new:
+                created.append(delivery)
+        if created:
+            AuditEntry.objects.create(
+                workspace_id=announcement.workspace_id,
+                actor_id=agent.pk if agent else None,
+                action="announcement.posted",
+                object_type="announcement",
+                object_id=announcement.pk,
+                data={"channel_accounts": [d.channel_account_id for d in created]},
+            )
+        for delivery in created:
+            enqueue("channels.send_delivery", delivery.pk)
+    return len(created)
+
+
+def announcement_posts(announcement: Announcement) -> list[OutboundDelivery]:
+    """The announcement's posts on the public channels, with their delivery status."""
+    return list(
+        OutboundDelivery.objects.filter(
+            idempotency_key__startswith=f"announcement-{announcement.pk}-account-"
+        )
+        .select_related("channel_account")
+        .order_by("pk")
+    )

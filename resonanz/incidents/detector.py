@@ -332,6 +332,26 @@ def _other_city(city: str, profile: Profile) -> bool:
     return bool(city) and bool(profile.cities) and city != profile.city()
 
 
+def _twin_elsewhere(state: DetectorState, tracked: Tracked, config: DetectorConfig) -> bool:
+    """Is another open incident, of another city, the same words (or meaning) as `tracked`? Then a message
+    or cluster from no known place cannot be told to belong to either (Köln and Bonn at the same time)."""
+    city = tracked.profile.city()
+    if not city:
+        return False
+    for other in state.incidents.values():
+        if other is tracked or not other.profile.cities or other.profile.city() == city:
+            continue
+        if tracked.profile.lexical(_normalized(other.profile.grams)) >= config.incident_join:
+            return True
+        if (
+            tracked.meaning is not None
+            and other.meaning is not None
+            and float(tracked.meaning @ other.meaning) >= config.coburst_semantic
+        ):
+            return True
+    return False
+
+
 def _region_adjustment(profile: Profile, city: str, region_state: str, config: DetectorConfig) -> float:
     if not (city or region_state) or not (profile.cities or profile.states):
         return 0.0
@@ -415,10 +435,13 @@ def observe(
     # An open incident takes a similar message first.
     best_incident: Tracked | None = None
     best = 1.0
+    places: set[str] = set()  # the cities of everything the message is like enough to join
     for tracked in state.incidents.values():
         if _other_city(observation.city, tracked.profile):
             continue
         score = _score(tracked.profile, weights, observation, config, incident=True)
+        if score >= 1.0 and tracked.profile.cities:
+            places.add(tracked.profile.city())
         if score >= best:
             best_incident, best = tracked, score
     cluster: Cluster | None = None
@@ -437,8 +460,18 @@ def observe(
             if _other_city(observation.city, candidate.profile):
                 continue
             score = _score(candidate.profile, weights, observation, config)
+            if score >= 1.0 and candidate.profile.cities:
+                places.add(candidate.profile.city())
             if score >= best:
                 cluster, best = candidate, score
+    if not observation.city and (
+        len(places) > 1 or (best_incident is not None and _twin_elsewhere(state, best_incident, config))
+    ):
+        # Like two places' outages at once and from no known place: it cannot be told which one it is part
+        # of, and joining either would mix the two (Köln and Bonn at the same time). It counts for the
+        # word statistics only.
+        _learn(state, at, words, gram_set)
+        return events
     if cluster is None:
         cluster = Cluster(id=state.next_id, created=at, last=at)
         state.next_id += 1
@@ -583,7 +616,10 @@ def _pool(
             continue
         if len({customer for _, _, customer in _window(other, at, config)}) < 2:
             continue
-        if city and city == other.profile.city():
+        other_city = other.profile.city()
+        if city and other_city and other_city != city:
+            continue  # another city's outage is another incident, however alike the words
+        if city and city == other_city:
             group.append(other)
             continue
         if other.meaning is None:
@@ -594,6 +630,7 @@ def _pool(
             and float(cluster.meaning @ other.meaning) >= config.coburst_semantic
         ):
             group.append(other)
+            city = city or other_city
     return group
 
 
@@ -643,6 +680,8 @@ def _consider(
         if _score(tracked.profile, weights, probe, config, incident=True) >= 1.0 or _same_burst(
             tracked, cluster, at, config, embed
         ):
+            if not probe.city and _twin_elsewhere(state, tracked, config):
+                return []  # from no known place, like the outages of two cities: part of neither
             return [_attach(tracked, member, at, config) for member in group]
     key = state.next_id
     state.next_id += 1
@@ -674,6 +713,8 @@ def _absorb(state: DetectorState, tracked: Tracked, at: float, config: DetectorC
         if cluster.incident is not None or cluster.suppressed or cluster.last < since or not cluster.recent:
             continue
         if _other_city(cluster.profile.city(), tracked.profile):
+            continue
+        if not cluster.profile.cities and _twin_elsewhere(state, tracked, config):
             continue
         probe = Observation(
             0, at, "", "", cluster.profile.city(), cluster.profile.state(), _unit(cluster.profile.vector)

@@ -159,8 +159,15 @@ def vary(text: str, region: str | None, rng: random.Random) -> str:
     return out
 
 
-def inject(stream: list[StreamMessage], bursts: Sequence[Burst], seed: int) -> list[StreamMessage]:
+def inject(
+    stream: list[StreamMessage], bursts: Sequence[Burst], seed: int, region_known: float = 0.0
+) -> list[StreamMessage]:
+    """The stream with the bursts' messages. `region_known`: the share of a regional burst's customers whose
+    region the product knows without the text (their postal code: the region annotation); 0 means only
+    what the text says, as in a stream of tweets. Drawn from a random source of its own, so the bursts'
+    times and texts do not change with it."""
     rng = random.Random(seed)
+    known = random.Random(seed + 1)
     next_id = max((m.message_id for m in stream), default=0) + 1
     extra: list[StreamMessage] = []
     for burst in bursts:
@@ -172,7 +179,7 @@ def inject(stream: list[StreamMessage], bursts: Sequence[Burst], seed: int) -> l
                     at=at,
                     text=vary(rng.choice(burst.texts), burst.region, rng),
                     customer=f"b:{burst.id}:{i}",
-                    region="",
+                    region=burst.region if burst.region and known.random() < region_known else "",
                     burst=burst.id,
                 )
             )
@@ -310,12 +317,13 @@ def evaluate(
     embed: Embed | None = None,
     embed_every_message: bool = False,
     timings: dict[str, float] | None = None,
+    region_known: float = 0.0,
 ) -> dict[str, Any]:
     """The report of the issue's contract (exactly its keys); `timings` is filled with how long it took."""
     timings = {} if timings is None else timings
     stream = read_stream(stream_path)
     bursts = read_bursts(inject_path) if inject_path else []
-    messages = inject(stream, bursts, seed)
+    messages = inject(stream, bursts, seed, region_known)
     vectors = None
     started = time.perf_counter()
     if embed is not None and embed_every_message:

@@ -53,6 +53,15 @@ def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_noth
     assert Conversation.objects.filter(status="new").count() >= 50
     assert Conversation.objects.filter(customer__is_vip=True).exists()
     assert "log in as 'demo' with password 'demo-resonanz'" in out.getvalue()
+    # Issue 15: the Köln outage is an incident with its members; Leipzig/Dresden is an announcement, posted
+    # once on each public channel (X, Facebook, forum).
+    from resonanz.incidents.models import Announcement, Incident
+
+    koeln = Incident.objects.get(cities__has_key="Köln")
+    assert koeln.status == "identified" and koeln.member_count >= 20  # confirmed, with its first update
+    announcement = Announcement.objects.get(regions=["Leipzig", "Dresden"])
+    posts = OutboundDelivery.objects.filter(action="publish_post", payload__announcement_id=announcement.pk)
+    assert sorted(p.channel_account.config["imitates"] for p in posts) == ["facebook", "forum", "x"]
 
     messages_before = Message.objects.count()
     again = StringIO()

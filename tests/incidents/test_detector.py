@@ -250,3 +250,43 @@ def test_the_same_words_in_two_cities_are_two_incidents() -> None:
             events += observe(state, observation, CONFIG)
     opened = events_of(events, Opened)
     assert sorted(tuple(e.cities) for e in opened) == [("Bonn",), ("Köln",)]
+
+
+def _members(events: list[Event]) -> dict[int, set[int]]:
+    members: dict[int, set[int]] = {}
+    for event in events:
+        if isinstance(event, (Opened, Grew)):
+            members.setdefault(event.key, set()).update(event.message_ids)
+    return members
+
+
+def test_koeln_and_bonn_at_the_same_time_keep_their_members_apart() -> None:
+    # The same words without a place in the text; the region is the customer's (postal code), as in the
+    # product. A third of the customers have no known region: once both outages are open, such a message
+    # cannot be told to belong to either and joins neither (before, it joins the one outage there is).
+    state = DetectorState()
+    at, _ = background(state, 24 * 3)
+    texts = ["Kein Netz seit 15 Uhr", "kein netz mehr seit 15 uhr!!", "Handy hat keinen Empfang mehr"]
+    rng = random.Random(3)
+    events: list[Event] = []
+    city_of: dict[int, str] = {}
+    written: dict[int, float] = {}
+    for i in range(40):
+        for n, (city, region_state) in enumerate(
+            (("Köln", "Nordrhein-Westfalen"), ("Bonn", "Nordrhein-Westfalen"), ("", ""))
+        ):
+            message_id = 3 * i + n + 1
+            city_of[message_id] = city
+            written[message_id] = at + 30 * i + n
+            observation = Observation(
+                message_id, at + 30 * i + n, rng.choice(texts), f"{city or 'x'}{i}", city, region_state
+            )
+            events += observe(state, observation, CONFIG)
+    opened = events_of(events, Opened)
+    assert sorted(tuple(e.cities) for e in opened) == [("Bonn",), ("Köln",)]
+    both_open = max(e.at for e in opened)
+    for ids in _members(events).values():
+        placed = {city_of[i] for i in ids} - {""}
+        assert len(placed) == 1, placed  # never a member from the other city
+        assert sum(1 for i in ids if city_of[i]) >= 35  # nearly all of its own city's 40
+        assert all(written[i] <= both_open for i in ids if not city_of[i])

@@ -4,7 +4,7 @@ and merge them, and one update reaches every affected customer exactly once."""
 from __future__ import annotations
 
 import datetime as dt
-import time
+import random
 from typing import Any, cast
 
 import pytest
@@ -13,6 +13,7 @@ from django.utils import timezone
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
+from resonanz.core.models import AuditEntry
 from resonanz.customers.models import Customer
 from resonanz.incidents import actions
 from resonanz.incidents.access import current_status_for_region, status_for_conversation
@@ -23,6 +24,7 @@ from resonanz.incidents.actions import (
     do_fan_out,
     do_merge_incidents,
     do_post_incident_update,
+    do_split_incident,
 )
 from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, IncidentNotice
 from resonanz.incidents.pipeline import detect_incidents
@@ -247,7 +249,9 @@ def test_an_update_needs_a_known_status_and_text(fake_account, agent) -> None:
         do_post_incident_update(agent, incident, "identified", "   ")
 
 
-def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, agent, monkeypatch) -> None:
+@pytest.mark.slow
+def test_an_update_to_ten_thousand_customers_is_queued_once_each(fake_account, agent, monkeypatch) -> None:
+    # Correctness only; how fast it is queued is measured by bench/incidents.py (fanout_10000_queue_s).
     workspace = fake_account.workspace
     incident = Incident.objects.create(workspace=workspace, title="Großstörung", status="investigating")
     now = timezone.now()
@@ -266,16 +270,16 @@ def test_ten_thousand_customers_are_queued_within_five_seconds(fake_account, age
         for conv in conversations
     )
     queued: list[Any] = []
-    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append(args))
+    monkeypatch.setattr(actions, "enqueue", lambda name, *args: queued.append((name, args)))
     update = do_post_incident_update(agent, incident, "identified", "Ein Bagger hat ein Kabel getroffen.")
-    # CPU time: the machine is shared, and waiting for another process's turn is not the fan-out's cost.
-    started, wall = time.process_time(), time.perf_counter()
     assert do_fan_out(update.pk) == 10_000
-    seconds, wall = time.process_time() - started, time.perf_counter() - wall
-    print(f"fan-out of 10,000 customers: {seconds:.2f} s CPU, {wall:.2f} s wall")
+    assert do_fan_out(update.pk) == 0  # a second run (the sweeper, a retry) sends nobody anything again
     assert OutboundDelivery.objects.filter(status="pending").count() == 10_000
-    assert len(queued) == 10_001  # the fan-out task itself and one send per delivery
-    assert seconds <= 5.0, seconds
+    notices = IncidentNotice.objects.filter(update=update)
+    assert notices.count() == 10_000
+    assert notices.values("customer_id").distinct().count() == 10_000
+    sends = [args for name, args in queued if name == "channels.send_delivery"]
+    assert len(sends) == 10_000 and len({args[0] for args in sends}) == 10_000
 
 
 def test_the_incident_status_placeholder_renders_the_real_status_by_default(fake_account, agent) -> None:
@@ -287,3 +291,160 @@ def test_the_incident_status_placeholder_renders_the_real_status_by_default(fake
     assert member is not None
     status = incident_status_for(member.conversation_id, "de")
     assert status is not None and status.startswith("Wir untersuchen eine Störung in Köln")
+
+
+def test_koeln_and_bonn_at_the_same_time_are_two_incidents_without_mixed_members(fake_account) -> None:
+    words = [
+        "Rechnung",
+        "Vertrag",
+        "Router",
+        "Tarif",
+        "Techniker",
+        "Termin",
+        "Kündigung",
+        "Handy",
+        "Glasfaser",
+        "Umzug",
+        "Passwort",
+        "Rufnummer",
+        "Gutschrift",
+        "Mahnung",
+        "Lastschrift",
+        "Kundenkonto",
+        "Adresse",
+        "Bestellung",
+        "Lieferung",
+        "Sendung",
+        "Retoure",
+        "Gerät",
+        "Display",
+        "Akku",
+        "Ladekabel",
+        "Fernseher",
+        "Receiver",
+        "Sender",
+        "Aufnahme",
+        "Mediathek",
+        "Datenvolumen",
+        "Roaming",
+        "Ausland",
+        "Prepaid",
+        "Aufladung",
+        "Guthaben",
+        "Rabatt",
+        "Gutschein",
+        "Tarifwechsel",
+        "Bankverbindung",
+        "Einzugsermächtigung",
+        "Sprachbox",
+        "Mailbox",
+        "Festnetz",
+        "Anschluss",
+        "Portierung",
+        "Sperre",
+        "Entsperrung",
+        "Hotline",
+        "Filiale",
+        "Beratung",
+    ]
+    rng = random.Random(5)
+    messages = [  # ordinary traffic of the hours before: the baseline the burst is measured against
+        report(fake_account, " ".join(rng.sample(words, 3)), 600 - 5 * i) for i in range(100)
+    ]
+    Annotation.objects.filter(message__in=messages).delete()  # from no known place
+    city_of = {}
+    for i in range(8):
+        for city in ("Köln", "Bonn"):  # the same words; the place is the customer's postal code's
+            message = report(fake_account, "Kein Internet seit einer Stunde!", 30 - i)
+            Annotation.objects.filter(message=message).update(data={"city": city})
+            messages.append(message)
+            city_of[message.conversation_id] = city
+    detect_incidents([m.pk for m in messages])
+    incidents = list(Incident.objects.order_by("pk"))
+    assert sorted(tuple(i.cities) for i in incidents) == [("Bonn",), ("Köln",)]
+    for incident in incidents:
+        members = IncidentMember.objects.filter(incident=incident).values_list("conversation_id", flat=True)
+        assert {city_of[c] for c in members} == set(incident.cities)
+        assert len(members) == 8
+
+
+def test_splitting_moves_the_chosen_members_into_a_new_incident_with_timeline_and_audit(
+    fake_account, agent
+) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    incident = Incident.objects.get()
+    do_confirm_incident(agent, incident)
+    bonn = list(IncidentMember.objects.filter(incident=incident).order_by("id")[:3])
+    Annotation.objects.filter(message_id__in=[m.message_id for m in bonn]).update(data={"city": "Bonn"})
+    new = do_split_incident(agent, incident, [m.conversation_id for m in bonn], "Kein Internet in Bonn")
+    incident.refresh_from_db()
+    assert new.status == "investigating" and new.title == "Kein Internet in Bonn"
+    assert set(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == {
+        m.conversation_id for m in bonn
+    }
+    assert (new.member_count, new.customer_count, incident.member_count) == (3, 3, 5)
+    assert new.cities == {"Bonn": 3} and incident.cities == {"Köln": 5}
+    for member in bonn:
+        entry = TimelineEntry.objects.filter(conversation_id=member.conversation_id).order_by("-id").first()
+        assert entry is not None and entry.kind == "incident_linked"
+        assert entry.data == {"incident_id": new.pk, "title": new.title, "split_from": incident.pk}
+    audits = AuditEntry.objects.filter(action="incident.split")
+    assert sorted(audits.values_list("object_id", flat=True)) == sorted([incident.pk, new.pk])
+    # Each of the moved conversations now shows the new incident; an update of the new one reaches only them.
+    update = do_post_incident_update(agent, new, "identified", "Ein Kabel in Bonn ist beschädigt.")
+    assert do_fan_out(update.pk) == 3
+
+
+def test_a_split_needs_members_of_this_incident_and_leaves_one(fake_account, agent) -> None:
+    detect_incidents([m.pk for m in outage(fake_account)])
+    incident = Incident.objects.get()
+    everyone = list(
+        IncidentMember.objects.filter(incident=incident).values_list("conversation_id", flat=True)
+    )
+    stranger = cast(Conversation, ConversationFactory(channel_account=fake_account))
+    for chosen in ([], everyone, [everyone[0], stranger.pk]):
+        with pytest.raises(InvalidInput):
+            do_split_incident(agent, incident, chosen)
+    assert Incident.objects.count() == 1
+    assert IncidentMember.objects.filter(incident=incident).count() == len(everyone)
+
+
+def test_an_announcement_is_posted_once_on_every_connected_public_channel(fake_account, agent) -> None:
+    from resonanz.channels.outbound import send_delivery
+    from resonanz.incidents.actions import do_publish_announcement
+    from resonanz.testing.factories import ChannelAccountFactory
+
+    workspace = fake_account.workspace
+    facebook = ChannelAccountFactory(
+        workspace=workspace, name="Fake Facebook", config={"imitates": "facebook"}
+    )
+    ChannelAccountFactory(workspace=workspace, name="Privat", is_public=False)
+    ChannelAccountFactory(workspace=workspace, name="Aus", status=ChannelAccount.Status.DISABLED)
+    now = timezone.now()
+    announcement = do_create_announcement(
+        agent,
+        kind="maintenance",
+        title="Wartung in Leipzig und Dresden",
+        public_text="Am Samstag zwischen 2 und 5 Uhr arbeiten wir am Netz. " * 8,
+        regions=["Leipzig", "Dresden"],
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=3),
+    )
+    posts = OutboundDelivery.objects.filter(action="publish_post").order_by("channel_account_id")
+    assert [p.channel_account_id for p in posts] == [fake_account.pk, facebook.pk]  # type: ignore[attr-defined]
+    x_post = posts[0]
+    assert x_post.payload["text"].startswith("Wartung in Leipzig und Dresden: Am Samstag")
+    assert len(x_post.payload["text"]) <= 280  # the X form (the fake account imitates X)
+    assert do_publish_announcement(agent, announcement) == 0  # exactly once
+    assert send_delivery(x_post.pk) in ("sent", "gone")
+    assert OutboundDelivery.objects.get(pk=x_post.pk).status == "sent"
+    assert AuditEntry.objects.filter(action="announcement.posted", object_id=announcement.pk).count() == 1
+
+
+def test_an_announcement_can_stay_off_the_channels(fake_account, agent) -> None:
+    now = timezone.now()
+    do_create_announcement(
+        agent, kind="launch", title="Neuer Tarif", public_text="Ab Montag.", regions=[], starts_at=now,
+        ends_at=now + dt.timedelta(days=1), publish=False,
+    )  # fmt: skip
+    assert not OutboundDelivery.objects.filter(action="publish_post").exists()

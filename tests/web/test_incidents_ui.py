@@ -121,3 +121,132 @@ def test_a_customer_of_another_region_sees_no_incident(incident) -> None:
         "Wir untersuchen eine Störung in Köln: Wir arbeiten an einer Störung in Köln."
     )
     assert current_status_for_region(incident.workspace, "München", "de") is None
+
+
+def _second_member(incident: Incident) -> int:
+    conversation = cast(
+        Conversation, ConversationFactory(channel_account=Conversation.objects.get().channel_account)
+    )
+    IncidentMember.objects.create(
+        incident=incident,
+        conversation=conversation,
+        customer=conversation.customer,
+        reported_at=timezone.now(),
+    )
+    return conversation.pk
+
+
+def test_an_agent_splits_members_off_on_the_page(agent_client: Client, incident) -> None:
+    second = _second_member(incident)
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'name="conversation_ids"' in page and "abspalten" in page
+    response = agent_client.post(
+        f"/incidents/{incident.pk}/action",
+        {"action": "split", "conversation_ids": [str(second)], "title": "Kein Internet in Bonn"},
+    )
+    new = Incident.objects.get(title="Kein Internet in Bonn")
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{new.pk}/"
+    assert list(IncidentMember.objects.filter(incident=new).values_list("conversation_id", flat=True)) == [
+        second
+    ]
+    refused = agent_client.post(
+        f"/incidents/{new.pk}/action", {"action": "split", "conversation_ids": [str(second)]}
+    )
+    assert refused.status_code == 422  # not all of its members
+
+
+def test_the_api_lists_reads_and_splits_incidents(agent_client: Client, incident) -> None:
+    second = _second_member(incident)
+    listed = agent_client.get("/api/incidents").json()
+    assert [row["id"] for row in listed] == [incident.pk]
+    read = agent_client.get(f"/api/incidents/{incident.pk}").json()
+    assert read["status"] == "investigating" and second in read["conversation_ids"]
+    response = agent_client.post(
+        f"/api/incidents/{incident.pk}/split",
+        json.dumps({"conversation_ids": [second], "title": "Bonn"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["conversation_ids"] == [second] and response.json()["title"] == "Bonn"
+    assert agent_client.get(f"/api/incidents/{incident.pk}").json()["member_count"] == 1
+    bad = agent_client.post(
+        f"/api/incidents/{incident.pk}/split",
+        json.dumps({"conversation_ids": [second]}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+
+
+def test_the_status_page_draws_the_map_of_germany_by_federal_state(
+    client: Client, incident, fake_account
+) -> None:
+    now = timezone.now()
+    Announcement.objects.create(
+        workspace=fake_account.workspace, title="Wartung Leipzig und Dresden", public_text="Heute Nacht.",
+        regions=["Leipzig", "Dresden"], starts_at=now, ends_at=now + dt.timedelta(hours=4),
+    )  # fmt: skip
+    page = client.get(f"/status/{fake_account.workspace.slug}/").content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert svg.count("<path ") == 16
+    assert 'data-state="DE-NW" data-condition="incident"' in svg
+    assert 'data-state="DE-SN" data-condition="maintenance"' in svg
+    assert 'data-state="DE-BY" data-condition="normal"' in svg
+    assert "<title>Nordrhein-Westfalen: Störung – Kein Internet in Köln</title>" in svg
+    # The same in words, for screen readers and without colour, and the map data's attribution.
+    assert "<strong>Sachsen</strong>: Wartung – Wartung Leipzig und Dresden" in page
+    assert "© GeoBasis-DE / BKG" in page
+    assert "<script" not in page and "//cdn" not in page
+    english = client.get(f"/status/{fake_account.workspace.slug}/?lang=en").content.decode()
+    assert "<strong>Nordrhein-Westfalen</strong>: Incident" in english and "Map of Germany" in english
+
+
+def test_a_hostile_title_is_escaped_in_the_map(client: Client, incident) -> None:
+    Incident.objects.filter(pk=incident.pk).update(title='<script>alert(1)</script>"><svg onload=x>')
+    page = client.get(f"/status/{incident.workspace.slug}/").content.decode()
+    assert "<script>alert(1)" not in page and "<svg onload" not in page
+
+
+def test_the_incident_page_shows_its_states_on_the_map(agent_client: Client, incident) -> None:
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-state="DE-NW" data-condition="incident"' in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/customers/",
+        "/notifications/",
+        "/team/",
+        "/wissen/",
+        "/community/moderation/",
+        "/incidents/",
+        "/settings/channels/",
+        "/settings/audit/",
+    ],
+)
+def test_every_agent_screen_loads_the_banner(admin_client_of_workspace: Client, path: str) -> None:
+    page = admin_client_of_workspace.get(path)
+    assert page.status_code == 200, path
+    assert 'id="incident-banner"' in page.content.decode(), path
+
+
+@pytest.fixture
+def admin_client_of_workspace(workspace) -> Client:
+    from resonanz.testing.factories import PASSWORD, AgentFactory
+    from resonanz.workspaces.models import Agent
+
+    agent = AgentFactory(workspace=workspace, role=Agent.Role.ADMIN)
+    client = Client()
+    assert client.login(username=agent.user.username, password=PASSWORD)
+    return client
+
+
+def test_the_banner_shows_the_announcement_text_to_every_agent(agent_client: Client, fake_account) -> None:
+    now = timezone.now()
+    Announcement.objects.create(
+        workspace=fake_account.workspace, kind="launch", title="Neuer Tarif", public_text="Ab Montag <b>50 %</b>.",
+        regions=[], starts_at=now, ends_at=now + dt.timedelta(days=3),
+    )  # fmt: skip
+    banner = agent_client.get("/incidents/banner").content.decode()
+    assert "Neuer Tarif" in banner and "Ab Montag &lt;b&gt;50 %&lt;/b&gt;." in banner

@@ -82,6 +82,14 @@ MATRIX: dict[str, Entry] = {
     "POST /api/address-changes/{message_id}/confirm": Entry(WORKERS),
     "POST /api/facebook/messages/{message_id}/hide": Entry(WORKERS),
     "GET /api/cti/lookup": Entry(WORKERS, query="number=0221%201234567", foreign=False),
+    "GET /api/incidents": Entry(ALL, foreign=False),
+    "GET /api/incidents/{incident_id}": Entry(ALL),
+    "POST /api/incidents/{incident_id}/confirm": Entry(WORKERS),
+    "POST /api/incidents/{incident_id}/dismiss": Entry(WORKERS),
+    "POST /api/incidents/{incident_id}/merge": Entry(WORKERS, body={"other_id": "{incident_id}"}),
+    "POST /api/incidents/{incident_id}/split": Entry(
+        WORKERS, body={"conversation_ids": ["{conversation_id}"], "title": "Bonn"}
+    ),
     "GET /api/customers/{customer_id}": Entry(ALL),
     "GET /api/customers/{customer_id}/history": Entry(ALL),
     "GET /api/customers/{customer_id}/suggestions": Entry(ALL),

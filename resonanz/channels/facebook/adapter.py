@@ -26,6 +26,7 @@ from resonanz.channels.base import (
     COMMENT,
     DIRECT_MESSAGE,
     HIDE,
+    PUBLISH_POST,
     REPLY,
     Author,
     ChannelAdapter,
@@ -90,8 +91,8 @@ def _normal(text: str) -> str:
 class FacebookAdapter(ChannelAdapter):
     kind = "facebook"
     identity_kind = "facebook"
-    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", "hide"})
-    outbound_actions = frozenset({COMMENT, DIRECT_MESSAGE, HIDE, REPLY})
+    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", "hide", PUBLISH_POST})
+    outbound_actions = frozenset({COMMENT, DIRECT_MESSAGE, HIDE, REPLY, PUBLISH_POST})
     max_text_length = 8000
 
     # --- webhook --------------------------------------------------------------------------------------------
@@ -278,6 +279,11 @@ class FacebookAdapter(ChannelAdapter):
                 return self._reply_in_public(client, page_id, request)
             if request.action in (COMMENT, REPLY, DIRECT_MESSAGE):
                 return self._reply_in_private(client, page_id, request)
+            if request.action == PUBLISH_POST:  # a post on the page's own feed
+                answer = client.request("POST", f"{page_id}/feed", json={"message": self._text(request)})
+                if not answer.get("id"):
+                    raise TransientSendError("Graph answered without an id")
+                return SendResult(external_ids=[str(answer["id"])])
         except GraphError as error:
             raise self._send_error(account, error) from None
         raise PermanentSendError(f"Facebook cannot {request.action!r}")
@@ -360,3 +366,6 @@ class FacebookAdapter(ChannelAdapter):
                 ):
                     return str(message.get("id"))
         return ""
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

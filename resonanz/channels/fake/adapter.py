@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class FakeAdapter(WebhookAdapter):
     kind = "fake"
     identity_kind = "webhook"
-    capabilities = frozenset({"inbound_webhook", "reply", "direct_message"})
+    capabilities = frozenset({"inbound_webhook", "reply", "direct_message", PUBLISH_POST})
     outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
 
     def platform_kind(self, config: dict[str, Any]) -> str:
@@ -41,3 +41,6 @@ class FakeAdapter(WebhookAdapter):
         if account.config.get("fail_sends"):
             raise PermanentSendError("fake platform refuses sends (config fail_sends)", status_code=403)
         return SendResult(external_ids=[f"fake-out-{request.idempotency_key}"])
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

