@@ -42,6 +42,10 @@ CUE_WEIGHT = 1.0
 # built for social media posts.
 LEXICON_WEIGHT = {"de": 0.3, "en": 1.0}
 NEGATED = 0.8  # a negated lexicon word counts reversed, × this
+NEGATED_CUE: float | None = 0.0  # a negated complaint cue ("kein Problem", "nicht kaputt") counts × this
+RESOLVED_WEIGHT = 2.0  # "Streik beendet": cancels the complaint word and counts as praise
+EXCLAIM = 1.0  # a negative score with "!!" / "?!" is multiplied by this
+EMOJI_WEIGHT = 1.0
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
 _NEGATIONS = frozenset(
@@ -193,6 +197,30 @@ NEGATIVE_CUES = _cues(
     r"(?:keiner|niemand) (?:meldet|antwortet|hilft)",
     r"danke für nichts",
     r"\bnie wieder\b",
+    # added in lexicon-2 (customer-service wording, general)
+    r"funkloch",
+    r"außer betrieb",
+    r"entf(?:ällt|allen)\b",
+    r"abgestürzt",
+    r"stürzt (?:\w+ )?ab",
+    r"verzöger",
+    r"nichts gebracht",
+    r"inakzeptabel",
+    r"zumutung",
+    r"unmöglich",
+    r"skandal",
+    r"\bidiot",
+    r"\bdepp",
+    r"ätzend",
+    r"\bkacke\b",
+    r"genervt",
+    r"kommt (?:\w+ )?nicht\b",
+    r"f(?:ä|a)hrt (?:\w+ )?nicht\b",
+    r"\blahm",
+    r"\bfehler",
+    r"schaden\b",
+    r"\bwarum\b",
+    r"\bwieso\b",
     # English
     r"\bworst\b",
     r"\bterrible\b",
@@ -255,6 +283,25 @@ POSITIVE_CUES = _cues(
     r"\bkostenlos",
     r"\bgratis\b",
     r"\bschneller\b",
+    # added in lexicon-2
+    r"gott sei dank",
+    r"problemlos",
+    r"störungsfrei",
+    r"einwandfrei",
+    r"nichts zu (?:meckern|beanstanden)",
+    r"\bkein(?:e|en)? (?:problem|probleme|stress|ärger)\b",
+    r"hervorragend",
+    r"begeistert",
+    r"\bempfehle",
+    r"\bglücklich",
+    r"erleichter",
+    r"aufatmen",
+    r"\bjuhu\b",
+    r"\bhurra\b",
+    r"\byay\b",
+    r"\bwoho+\b",
+    r"\bendlich\b",
+    r"\btop\b",
     # English
     r"\bthank(?:s| you)\b",
     r"\bawesome\b",
@@ -271,8 +318,19 @@ POSITIVE_CUES = _cues(
 # One scan for both: each cue matches at the start of a word (not after a letter), 3× faster than anywhere;
 # group 1 is a complaint, group 2 praise.
 CUES = re.compile(r"(?<![^\W\d_])(?:(" + NEGATIVE_CUES + ")|(" + POSITIVE_CUES + "))")
-_POSITIVE_EMOJI = re.compile("[👍😀😃😄😁😊🙂😍🥰❤💚💙🙏🎉👏✅🤩😎]|(?<![\\w:])[:;]-?[)D](?!\\w)")
-_NEGATIVE_EMOJI = re.compile("[👎😡😠🤬😤😞😢😭💩🙄😒😩😫❌]|(?<![\\w:]):-?\\((?!\\w)")
+_POSITIVE_EMOJI = re.compile(
+    "[👍😀😃😄😁😊🙂😍🥰❤💚💙🙏🎉👏✅🤩😎😂🤣😉💪🌞☀]|(?<![\\w:])[:;]-?[)DP](?!\\w)|<3|\\^\\^|(?<!\\w)xD(?!\\w)"
+)
+_NEGATIVE_EMOJI = re.compile("[👎😡😠🤬😤😞😢😭💩🙄😒😩😫❌😕😟😔🤮]|(?<![\\w:])[:;]-?[(/](?![\\w/])|-\\.-")
+# A complaint that is over: "Streik beendet", "Störung behoben", "Sperrung aufgehoben".
+_RESOLVED = re.compile(
+    r"(?:streik|störung|ausfall|sperrung|chaos|problem|tarifkonflikt)\w*(?: \S+){0,4}? "
+    r"(?:beendet|vorbei|behoben|aufgehoben|vorüber|gelöst)"
+    r"|(?:ende|beendet|behoben)(?: \S+){0,3}? \w*(?:streik|störung|sperrung|tarifkonflikt)"
+)
+_NEGATION_BEFORE = re.compile(
+    r"(?:^|\W)(?:nicht|kein|keine|keinen|nie|niemals|ohne|not|no|never)(?:\W+\w+)?\W*$"
+)
 
 _lock = threading.RLock()
 _lexicons: dict[str, dict[str, float]] | None = None
@@ -351,16 +409,25 @@ class LexiconSentiment:
                 value = -value * NEGATED
             total += weight * value
         negative = positive = 0
-        for complaint, _praise in CUES.findall(lower):
-            if complaint:
-                negative += 1
+        negated = 0
+        for match in CUES.finditer(lower):
+            if match.group(1):
+                # "nicht kaputt", "kein Streik": a negated complaint is no complaint
+                start = match.start()
+                if NEGATED_CUE is not None and _NEGATION_BEFORE.search(lower, max(0, start - 24), start):
+                    negated += 1
+                else:
+                    negative += 1
             else:
                 positive += 1
         negative += len(NEGATIVE_INFIXES.findall(lower))
-        total += CUE_WEIGHT * (positive - negative)
+        resolved = len(_RESOLVED.findall(lower)) if RESOLVED_WEIGHT else 0
+        total += CUE_WEIGHT * (positive - negative) + RESOLVED_WEIGHT * resolved + (NEGATED_CUE or 0.0) * negated
+        if EXCLAIM and total < 0 and ("!!" in lower or "?!" in lower or "!?" in lower):
+            total *= EXCLAIM
         head = text[:MAX_CHARS]
-        if ":" in head or ";" in head or not head.isascii():
-            total += len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head))
+        if ":" in head or ";" in head or "^" in head or "<" in head or "-" in head or not head.isascii():
+            total += EMOJI_WEIGHT * (len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head)))
         if len(tokens) > DENSITY_WORDS:
             total /= math.sqrt(len(tokens) / DENSITY_WORDS)
         return negative, positive, total
