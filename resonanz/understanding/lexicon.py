@@ -28,24 +28,25 @@ import numpy as np
 from resonanz.understanding.classifier import Prediction
 
 DATA = Path(__file__).resolve().parent / "data" / "sentiment_lexicon.json"
-VERSION = "lexicon-1"
+VERSION = "lexicon-2"
 MAX_CHARS = 1000  # the head of a long text (news article, forum thread) says how it feels
 
 # The score a message needs to leave `neutral`: negative at ≤ −NEGATIVE_AT, positive at ≥ POSITIVE_AT.
+# German thresholds chosen on a development half of GermEval 2017, English ones on TWCS set A
+# (docs/understanding.md).
 NEGATIVE_AT = 0.5
-POSITIVE_AT = 1.5
+POSITIVE_AT = {"de": 1.7, "en": 1.5}
 # Sentiment is a density: the score is divided by sqrt(words / DENSITY_WORDS) above that many words, so one
 # "Streik" in a long news article counts less than in a tweet.
-DENSITY_WORDS = 20
+DENSITY_WORDS = 30
 CUE_WEIGHT = 1.0
 # The German lexicon is general-purpose (many words are neutral in customer posts): low weight; VADER was
 # built for social media posts.
-LEXICON_WEIGHT = {"de": 0.3, "en": 1.0}
+LEXICON_WEIGHT = {"de": 0.2, "en": 1.0}
 NEGATED = 0.8  # a negated lexicon word counts reversed, × this
-NEGATED_CUE: float | None = 0.0  # a negated complaint cue ("kein Problem", "nicht kaputt") counts × this
-RESOLVED_WEIGHT = 2.0  # "Streik beendet": cancels the complaint word and counts as praise
-EXCLAIM = 1.0  # a negative score with "!!" / "?!" is multiplied by this
-EMOJI_WEIGHT = 1.0
+NEGATED_CUE = 1.0  # a negated complaint cue ("kein Problem", "nicht kaputt") counts as praise × this
+RESOLVED_WEIGHT = 3.0  # "Streik beendet": cancels the complaint word and counts as praise
+EMOJI_WEIGHT = {"de": 0.5, "en": 1.0}
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
 _NEGATIONS = frozenset(
@@ -329,7 +330,7 @@ _RESOLVED = re.compile(
     r"|(?:ende|beendet|behoben)(?: \S+){0,3}? \w*(?:streik|störung|sperrung|tarifkonflikt)"
 )
 _NEGATION_BEFORE = re.compile(
-    r"(?:^|\W)(?:nicht|kein|keine|keinen|nie|niemals|ohne|not|no|never)(?:\W+\w+)?\W*$"
+    r"(?:^|\W)(?:nicht|kein|keine|keinen|nie|niemals|ohne|not|no|never)(?: +\w+)? *$"
 )
 
 _lock = threading.RLock()
@@ -393,6 +394,9 @@ class LexiconSentiment:
 
     def parts(self, text: str, language: str = "") -> tuple[int, int, float]:
         """(complaint cues, praise cues, score): the score and what a trained model weighs (features)."""
+        return self._parts(text, language)[:3]
+
+    def _parts(self, text: str, language: str) -> tuple[int, int, float, str]:
         lower = text[:MAX_CHARS].lower()
         tokens = _TOKEN.findall(lower)
         language = language if language in ("de", "en") else guess_language(tokens)
@@ -414,7 +418,7 @@ class LexiconSentiment:
             if match.group(1):
                 # "nicht kaputt", "kein Streik": a negated complaint is no complaint
                 start = match.start()
-                if NEGATED_CUE is not None and _NEGATION_BEFORE.search(lower, max(0, start - 24), start):
+                if _NEGATION_BEFORE.search(lower, max(0, start - 24), start):
                     negated += 1
                 else:
                     negative += 1
@@ -422,15 +426,13 @@ class LexiconSentiment:
                 positive += 1
         negative += len(NEGATIVE_INFIXES.findall(lower))
         resolved = len(_RESOLVED.findall(lower)) if RESOLVED_WEIGHT else 0
-        total += CUE_WEIGHT * (positive - negative) + RESOLVED_WEIGHT * resolved + (NEGATED_CUE or 0.0) * negated
-        if EXCLAIM and total < 0 and ("!!" in lower or "?!" in lower or "!?" in lower):
-            total *= EXCLAIM
+        total += CUE_WEIGHT * (positive - negative) + RESOLVED_WEIGHT * resolved + NEGATED_CUE * negated
         head = text[:MAX_CHARS]
         if ":" in head or ";" in head or "^" in head or "<" in head or "-" in head or not head.isascii():
-            total += EMOJI_WEIGHT * (len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head)))
+            total += EMOJI_WEIGHT[language] * (len(_POSITIVE_EMOJI.findall(head)) - len(_NEGATIVE_EMOJI.findall(head)))
         if len(tokens) > DENSITY_WORDS:
             total /= math.sqrt(len(tokens) / DENSITY_WORDS)
-        return negative, positive, total
+        return negative, positive + resolved + negated, total, language
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) for a trained model (`--lexicon-weight`): complaint and praise cues (capped at 3, / 3)
@@ -444,10 +446,10 @@ class LexiconSentiment:
     def predict(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[Prediction]:
         out = []
         for i, text in enumerate(texts):
-            value = self.score(text, languages[i] if languages else "")
+            _, _, value, language = self._parts(text, languages[i] if languages else "")
             if value <= -NEGATIVE_AT:
                 label = "negative"
-            elif value >= POSITIVE_AT:
+            elif value >= POSITIVE_AT[language]:
                 label = "positive"
             else:
                 label = "neutral"
