@@ -18,12 +18,14 @@ Costs a few tenths of a millisecond per message: a few regular expressions and a
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -132,7 +134,12 @@ _EN_WORDS = frozenset(
 _EN_SKIP = frozenset(["die", "bad", "hell", "fast", "kind", "gift", "arm", "fall"])
 
 
+_NEGATIVE_PATTERNS: list[str] = []
+_POSITIVE_PATTERNS: list[str] = []
+
+
 def _cues(*patterns: str) -> str:
+    (_POSITIVE_PATTERNS if _NEGATIVE_PATTERNS else _NEGATIVE_PATTERNS).extend(patterns)
     return "|".join(f"(?:{p})" for p in patterns)
 
 
@@ -321,6 +328,89 @@ POSITIVE_CUES = _cues(
 # One scan for both: each cue matches at the start of a word (not after a letter), 3× faster than anywhere;
 # group 1 is a complaint, group 2 praise.
 CUES = re.compile(r"(?<![^\W\d_])(?:(" + NEGATIVE_CUES + ")|(" + POSITIVE_CUES + "))")
+
+
+def _first_chars(items: Any, _sre: Any) -> set[str] | None:
+    """The characters a parsed pattern can start with (None: can't tell). Only what our cues use:
+    literals, character sets, groups, alternatives, a leading repeat and word boundaries."""
+    for op, av in items:
+        if op == _sre.AT:  # \b
+            continue
+        if op == _sre.LITERAL:
+            return {chr(av)}
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            return _first_chars(list(av[2]), _sre)
+        if op == _sre.IN:
+            out: set[str] = set()
+            for op2, av2 in av:
+                if op2 == _sre.LITERAL:
+                    out.add(chr(av2))
+                elif op2 == _sre.RANGE:
+                    out.update(chr(c) for c in range(av2[0], av2[1] + 1))
+                elif op2 == _sre.CATEGORY and av2 == _sre.CATEGORY_DIGIT:
+                    out.update("0123456789")
+                else:
+                    return None
+            return out
+        if op == _sre.SUBPATTERN:
+            return _first_chars(list(av[3]), _sre)
+        if op == _sre.BRANCH:
+            out = set()
+            for branch in av[1]:
+                chars = _first_chars(list(branch), _sre)
+                if chars is None:
+                    return None
+                out |= chars
+            return out
+        return None
+    return None
+
+
+def _dispatch() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]] | None:
+    """The cues grouped by their first character: at each word start only the cues that can begin with
+    its character are tried (4–5× faster than the one alternation of all cues, the same matches)."""
+    parser: Any = importlib.import_module("re._parser")  # the regex parser of Python ≥ 3.11
+    constants: Any = importlib.import_module("re._constants")
+    by_char: dict[str, tuple[list[str], list[str]]] = {}
+    for kind, patterns in ((0, _NEGATIVE_PATTERNS), (1, _POSITIVE_PATTERNS)):
+        for pattern in patterns:
+            chars = _first_chars(list(parser.parse(pattern)), constants)
+            if not chars:
+                return None
+            for char in chars:
+                by_char.setdefault(char, ([], []))[kind].append(f"(?:{pattern})")
+    table = {
+        char: re.compile("(" + ("|".join(neg) or "(?!)") + ")|(" + ("|".join(pos) or "(?!)") + ")")
+        for char, (neg, pos) in by_char.items()
+    }
+    starts = re.compile(r"(?<![^\W\d_])[" + re.escape("".join(sorted(table))) + "]")
+    return starts, table
+
+
+try:
+    _DISPATCH = _dispatch()
+except Exception:  # a Python whose regex parser differs: the one alternation does the same, slower
+    _DISPATCH = None
+
+
+def cue_matches(lower: str) -> list[re.Match[str]]:
+    """The cues in lower-cased text, left to right, not overlapping: what `CUES.finditer` finds."""
+    if _DISPATCH is None:
+        return list(CUES.finditer(lower))
+    starts, table = _DISPATCH
+    out = []
+    end = 0
+    for start in starts.finditer(lower):
+        i = start.start()
+        if i < end:
+            continue
+        match = table[lower[i]].match(lower, i)
+        if match:
+            out.append(match)
+            end = match.end()
+    return out
+
+
 _POSITIVE_EMOJI = re.compile(
     "[👍😀😃😄😁😊🙂😍🥰❤💚💙🙏🎉👏✅🤩😎😂🤣😉💪🌞☀]|(?<![\\w:])[:;]-?[)DP](?!\\w)|<3|\\^\\^|(?<!\\w)xD(?!\\w)"
 )
@@ -416,7 +506,7 @@ class LexiconSentiment:
             total += weight * value
         negative = positive = 0
         negated = 0
-        for match in CUES.finditer(lower):
+        for match in cue_matches(lower):
             if match.group(1):
                 # "nicht kaputt", "kein Streik": a negated complaint is no complaint
                 start = match.start()

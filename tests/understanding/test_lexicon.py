@@ -74,6 +74,23 @@ def test_emoticons_count():
     assert model.score("Zug kommt gleich ^^", "de") > 0 > model.score("Zug kommt gleich -.-", "de")
 
 
+def test_cues_grouped_by_first_character_find_what_the_one_alternation_finds():
+    from resonanz.understanding import lexicon
+
+    assert lexicon._DISPATCH is not None  # on this Python the fast path is used
+    texts = [
+        "schon wieder +20 min verspätung, 15 minuten zu spät! #fml keiner meldet sich. danke für nichts",
+        "vielen dank, hat super geklappt :) kein problem, gott sei dank. streik beendet",
+        "still waiting, worst service. thank you so much! haven't received it, why is it broken",
+        "zugausfall und signalstörung, 3min spät, die klimaanlage ist kaputt, ich bin sauer",
+    ]
+    texts += [t.replace(" ", "") for t in texts] + [" ".join(reversed(t.split())) for t in texts]
+    for text in texts:
+        expected = [(m.start(), m.end(), m.group(1) is not None) for m in lexicon.CUES.finditer(text)]
+        found = [(m.start(), m.end(), m.group(1) is not None) for m in lexicon.cue_matches(text)]
+        assert found == expected, text
+
+
 def test_the_english_word_die_is_not_read_in_german_text():
     assert labels("Die Bahn fährt um acht Uhr ab", languages=["de"]) == ["neutral"]
 
