@@ -2,7 +2,7 @@
 (the sentiment seeds and a generated set covering every input field), recorded from the engine before the
 annotator registry and its shared batch context (`golden.json`). `test_fast_path_equals_reference` checks
 that the engine still produces exactly these. Regenerate only for an intended change of outputs:
-`RESONANZ_DATA_DIR=/tmp/rz .venv/bin/python -m tests.understanding.golden --write`.
+`DJANGO_SETTINGS_MODULE=resonanz.settings RESONANZ_DATA_DIR=/tmp/rz .venv/bin/python -m tests.understanding.golden --write`.
 """
 
 from __future__ import annotations
