@@ -29,6 +29,11 @@ LEXICAL_WEIGHT = 0.4
 SAME_LANGUAGE_BONUS = 0.03
 KIND_BONUS = {"article": 0.04, "community_answer": 0.02, "agent_reply": 0.0}
 MIN_SCORE = 0.18  # below this nothing is offered: better no suggestion than a wrong one
+# Large indexes score meaning in two steps: every item on a short projection of its vector (principal
+# directions of the index's own vectors), then the best POOL items exactly on all 512 dimensions.
+COARSE_FROM = 20_000  # below this every item is scored exactly (a few milliseconds)
+COARSE_DIMENSIONS = 96
+POOL = 400
 REFRESH_EVERY = 1.0  # seconds between looks at the database for new or changed items
 OVERLAP = timedelta(
     seconds=5
@@ -96,6 +101,8 @@ class Index:
         self.row_words: list[np.ndarray] = []  # each row's hashed word ids, to undo its document frequency
         self.document_frequency = np.zeros(HASH_FEATURES, dtype=np.float32)
         self.stale = 0
+        self.basis: np.ndarray | None = None  # (512, COARSE_DIMENSIONS) orthonormal columns, once large
+        self.coarse = np.zeros((0, COARSE_DIMENSIONS), dtype=np.float32)
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -129,8 +136,16 @@ class Index:
             vectors[:start] = self.vectors[:start]
             self.vectors = vectors
             self.active = np.concatenate([self.active, np.zeros(capacity - len(self.active), dtype=bool)])
+            if self.basis is not None:
+                coarse = np.zeros((capacity, COARSE_DIMENSIONS), dtype=np.float32)
+                coarse[:start] = self.coarse[:start]
+                self.coarse = coarse
         self.vectors[start:end] = np.vstack([row.vector for row in fresh])
         self.active[start:end] = True
+        if self.basis is not None:
+            self.coarse[start:end] = self.vectors[start:end] @ self.basis
+        elif end >= COARSE_FROM:
+            self._project(end)
         self.rows.extend(replace(row, vector=_NO_VECTOR) for row in fresh)  # the vector lives in the buffer
         self.recent.append(lexical)
         self.row_words.extend(
@@ -138,6 +153,15 @@ class Index:
         )
         for offset, row in enumerate(fresh):
             self.position[row.item_id] = start + offset
+
+    def _project(self, count: int) -> None:
+        """The principal directions of (a sample of) the vectors, and every row projected on them."""
+        step = max(1, count // 10_000)
+        sample = self.vectors[:count:step].astype(np.float64)
+        _, directions = np.linalg.eigh(sample.T @ sample)  # ascending: the last columns carry the most
+        self.basis = np.ascontiguousarray(directions[:, ::-1][:, :COARSE_DIMENSIONS], dtype=np.float32)
+        self.coarse = np.zeros((len(self.vectors), COARSE_DIMENSIONS), dtype=np.float32)
+        self.coarse[:count] = self.vectors[:count] @ self.basis
 
     def _merge(self) -> None:
         parts = [self.columns.tocsr(), *self.recent] if self.merged else self.recent
@@ -156,6 +180,8 @@ class Index:
         self.rows = [self.rows[i] for i in keep]
         self.row_words = [self.row_words[i] for i in keep]
         self.vectors[: len(keep)] = self.vectors[keep]
+        if self.basis is not None:
+            self.coarse[: len(keep)] = self.coarse[keep]
         self.active[:] = False
         self.active[: len(keep)] = True
         self.columns = lexical.tocsc()
@@ -187,10 +213,21 @@ class Index:
             if not count:
                 return []
             lexical = self._lexical_scores(text)
-            semantic = self.vectors[:count] @ vector if vector.any() else np.zeros(count, dtype=np.float32)
-            scores = EMBEDDING_WEIGHT * semantic + LEXICAL_WEIGHT * lexical
-            scores[~self.active[:count]] = -np.inf
+            active = self.active[:count]
             wanted = min(limit * 4, count)
+            if not vector.any():
+                scores = LEXICAL_WEIGHT * lexical
+            elif self.basis is None:
+                scores = EMBEDDING_WEIGHT * (self.vectors[:count] @ vector) + LEXICAL_WEIGHT * lexical
+            else:
+                # step 1: meaning on the projection; step 2: the best POOL exactly
+                coarse = EMBEDDING_WEIGHT * (self.coarse[:count] @ (vector @ self.basis))
+                coarse += LEXICAL_WEIGHT * lexical
+                coarse[~active] = -np.inf
+                pool = np.argpartition(-coarse, min(POOL, count) - 1)[: min(POOL, count)]
+                scores = np.full(count, -np.inf, dtype=np.float32)
+                scores[pool] = EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
+            scores[~active] = -np.inf
             top = np.argpartition(-scores, wanted - 1)[:wanted]
             top = top[np.argsort(-scores[top], kind="stable")]
             out: list[Suggestion] = []
