@@ -85,9 +85,7 @@ def do_join(workspace: Workspace, nickname: str, display_name: str = "", email: 
         return member
 
 
-def _recent(
-    queryset: QuerySet[Question] | QuerySet[Answer] | QuerySet[LoginLink], now: dt.datetime
-) -> int:
+def _recent(queryset: QuerySet[Question] | QuerySet[Answer] | QuerySet[LoginLink], now: dt.datetime) -> int:
     return queryset.filter(created_at__gte=now - dt.timedelta(hours=1)).count()
 
 
@@ -465,7 +463,10 @@ def do_request_login_link(
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidInput("E-Mail-Adresse ungültig")
     now = timezone.now()
-    if ip_address and _recent(LoginLink.objects.filter(ip_address=ip_address), now) >= LOGIN_LINKS_PER_IP_HOUR:
+    if (
+        ip_address
+        and _recent(LoginLink.objects.filter(ip_address=ip_address), now) >= LOGIN_LINKS_PER_IP_HOUR
+    ):
         raise TooManyPosts("Zu viele Anmeldungen von dieser Adresse")
     member = Member.objects.filter(workspace=workspace, email__iexact=email).order_by("pk").first()
     if member is None:

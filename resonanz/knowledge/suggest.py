@@ -226,7 +226,9 @@ class Index:
                 coarse[~active] = -np.inf
                 pool = np.argpartition(-coarse, min(POOL, count) - 1)[: min(POOL, count)]
                 scores = np.full(count, -np.inf, dtype=np.float32)
-                scores[pool] = EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
+                scores[pool] = (
+                    EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
+                )
             scores[~active] = -np.inf
             top = np.argpartition(-scores, wanted - 1)[:wanted]
             top = top[np.argsort(-scores[top], kind="stable")]

@@ -133,12 +133,8 @@ urlpatterns = [
     path("community/weiter", community.open_match, name="community_open"),
     path("community/<int:question_id>/", community.question_detail, name="community_question"),
     path("community/<int:question_id>/antworten", community.answer, name="community_answer"),
-    path(
-        "community/<int:question_id>/stimme/<int:answer_id>", community.vote, name="community_vote"
-    ),
-    path(
-        "community/<int:question_id>/annehmen/<int:answer_id>", community.accept, name="community_accept"
-    ),
+    path("community/<int:question_id>/stimme/<int:answer_id>", community.vote, name="community_vote"),
+    path("community/<int:question_id>/annehmen/<int:answer_id>", community.accept, name="community_accept"),
     path(
         "community/<int:question_id>/moderieren", community.member_moderate, name="community_member_moderate"
     ),

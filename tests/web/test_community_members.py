@@ -90,7 +90,10 @@ def test_the_asker_signs_in_by_mail_and_accepts_members_vote_once(
     helper = Client()
     helper_member = _sign_in(helper, smtp, "hugo@example.org", "helfer_hugo", capture)
     with capture(execute=True):
-        assert helper.post(f"/community/{question.pk}/antworten", {"body": "TAE-Kabel prüfen."}).status_code == 302
+        assert (
+            helper.post(f"/community/{question.pk}/antworten", {"body": "TAE-Kabel prüfen."}).status_code
+            == 302
+        )
     answer = question.answers.get()
     assert answer.member_id == helper_member.pk
     assert "TAE-Kabel prüfen." in _body(_mails_to(smtp, "frieda@example.org")[-1])  # the asker is told
@@ -211,7 +214,9 @@ def test_community_moderators_moderate_on_the_public_pages(agent):
     mod = _signed_in(moderator)
     assert "Ausblenden" in mod.get(f"/community/{question.pk}/").content.decode()
     assert (
-        mod.post(f"/community/{question.pk}/moderieren", {"action": "hide_answer", "answer": rude.pk}).status_code
+        mod.post(
+            f"/community/{question.pk}/moderieren", {"action": "hide_answer", "answer": rude.pk}
+        ).status_code
         == 302
     )
     assert mod.post(f"/community/{question.pk}/moderieren", {"action": "lock"}).status_code == 302

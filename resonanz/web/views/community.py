@@ -21,12 +21,10 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
 from resonanz.community import actions
+from resonanz.community.deflection import public_matches
 from resonanz.community.models import Answer, Member, Question
 from resonanz.core.clientip import client_ip
-from resonanz.core.errors import InvalidInput
-from resonanz.core.errors import ResonanzError
-from resonanz.knowledge import suggest
-from resonanz.knowledge.models import Article
+from resonanz.core.errors import InvalidInput, ResonanzError
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.knowledge import _public_workspace
@@ -179,20 +177,9 @@ def matches(request: HttpRequest) -> HttpResponse:
     workspace = _public_workspace()
     text = f"{request.GET.get('title', '')}\n{request.GET.get('body', '')}".strip()[:1000]
     visit = request.GET.get("visit", "")
-    found = []
-    if len(text) >= 8:
-        public = set(
-            Article.objects.filter(
-                workspace=workspace, visibility=Article.Visibility.PUBLIC, status=Article.Status.PUBLISHED
-            ).values_list("pk", flat=True)
-        )
-        found = [
-            s
-            for s in suggest.suggest(workspace.pk, text, limit=10)
-            if (s.kind == "article" and s.source_id in public) or s.kind == "community_answer"
-        ][:3]
-        if found:
-            actions.do_record_deflection(workspace, visit, "shown")
+    found = public_matches(workspace, text)
+    if found:
+        actions.do_record_deflection(workspace, visit, "shown")
     return render(request, "web/community/_matches.html", {"matches": found, "visit": visit})
 
 
@@ -282,7 +269,9 @@ def member_moderate(request: HttpRequest, question_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "hide_answer":
-            actions.do_moderate(member, action, answer=_answer_of(question, int(request.POST.get("answer", 0))))
+            actions.do_moderate(
+                member, action, answer=_answer_of(question, int(request.POST.get("answer", 0)))
+            )
         else:
             actions.do_moderate(member, action, question=question)
     except ValueError:
@@ -347,7 +336,13 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "web/community/login.html",
-            {"workspace": workspace, "form": {}, "error": problem.message, "language": "de", "next": "/community/"},
+            {
+                "workspace": workspace,
+                "form": {},
+                "error": problem.message,
+                "language": "de",
+                "next": "/community/",
+            },
             status=problem.status_code,
         )
     return render(
