@@ -56,7 +56,7 @@ def main() -> None:
     exact = Index()
     exact.apply(rows_)
     reference = [
-        [s.item_id for s in exact.search(q, v, "en", 5)] for q, v in zip(queries, query_vectors, strict=True)
+        [s.text for s in exact.search(q, v, "en", 5)] for q, v in zip(queries, query_vectors, strict=True)
     ]
     suggest.COARSE_FROM = 1000
     results = []
@@ -70,7 +70,7 @@ def main() -> None:
             same_top1 = same_top5 = 0
             overlap = 0.0
             for query, vector, a in zip(queries, query_vectors, reference, strict=True):
-                b = [s.item_id for s in two_step.search(query, vector, "en", 5)]
+                b = [s.text for s in two_step.search(query, vector, "en", 5)]
                 same_top1 += a[:1] == b[:1]
                 same_top5 += a == b
                 overlap += len(set(a) & set(b)) / max(len(a), 1)

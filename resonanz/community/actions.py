@@ -51,6 +51,32 @@ _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 REPUTATION = {"accepted": 15, "upvote": 2, "downvote": -1}
 
 
+PUBLIC_VERSION_KEY = "community:public-version"
+
+
+def public_version() -> int:
+    """A number that changes whenever something on the public forum pages changes (their cache key)."""
+    from django.core.cache import cache
+
+    version = cache.get(PUBLIC_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(PUBLIC_VERSION_KEY, version, None)
+    return int(version)
+
+
+def _changed() -> None:
+    from django.core.cache import cache
+
+    def bump() -> None:
+        try:
+            cache.incr(PUBLIC_VERSION_KEY)
+        except ValueError:
+            cache.set(PUBLIC_VERSION_KEY, 2, None)
+
+    transaction.on_commit(bump)
+
+
 def spam_score(title: str, body: str) -> float:
     """0 (fine) to 1 (spam): links, shouting, spam words, repeated characters."""
     text = f"{title}\n{body}"
@@ -107,6 +133,7 @@ def do_ask_question(
     wait = (
         dt.timedelta(0) if SENSITIVE.search(f"{title} {body}") else CATEGORY_WAIT.get(category, DEFAULT_WAIT)
     )
+    _changed()
     return Question.objects.create(
         workspace_id=member.workspace_id,
         author=member,
@@ -139,6 +166,7 @@ def do_answer(member: Member, question: Question, body: str, *, ip_address: str 
         raise TooManyPosts("Zu viele Antworten von dieser Adresse")
     with transaction.atomic():
         answer = Answer.objects.create(question=question, member=member, body=body, ip_address=ip_address)
+        _changed()
         enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
@@ -158,6 +186,7 @@ def do_post_official_answer(
         )
         Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
         _index(question, answer)
+        _changed()
         enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
@@ -170,6 +199,7 @@ def do_vote(member: Member, answer: Answer, value: int) -> bool:
         with transaction.atomic():
             Vote.objects.create(answer=answer, member=member, value=value)
             Answer.objects.filter(pk=answer.pk).update(score=F("score") + value)
+            _changed()
             if answer.member_id:
                 gain = REPUTATION["upvote" if value > 0 else "downvote"]
                 Member.objects.filter(pk=answer.member_id).update(reputation=F("reputation") + gain)
@@ -193,6 +223,7 @@ def do_accept_answer(member: Member, question: Question, answer: Answer) -> None
             )
         if updated:
             _index(question, answer)
+            _changed()
             if answer.member_id and answer.member_id != member.pk:
                 enqueue(ACCEPTED_TASK, answer.pk)
 
@@ -226,6 +257,7 @@ def do_moderate(
     """Community moderators (members flagged as such) and agents moderate; everyone else is refused."""
     if isinstance(moderator, Member) and (not moderator.is_moderator or moderator.banned):
         raise PermissionDenied("Nur Moderatoren")
+    _changed()
     if action == "hide_question" and question:
         Question.objects.filter(pk=question.pk).update(status=Question.Status.HIDDEN)
     elif action == "approve" and question:

@@ -33,7 +33,7 @@ MIN_SCORE = 0.18  # below this nothing is offered: better no suggestion than a w
 # directions of the index's own vectors), then the best POOL items exactly on all 512 dimensions.
 COARSE_FROM = 20_000  # below this every item is scored exactly (a few milliseconds)
 COARSE_DIMENSIONS = 96
-POOL = 400
+POOL = 1000
 REFRESH_EVERY = 1.0  # seconds between looks at the database for new or changed items
 OVERLAP = timedelta(
     seconds=5

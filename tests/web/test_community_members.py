@@ -259,3 +259,17 @@ def test_the_customers_history_shows_the_community_identity(agent, agent_client)
     member = actions.do_join(agent.workspace, "router_rudi", email="rudi@example.org")
     page = agent_client.get(f"/customers/{member.identity.customer_id}/").content.decode()
     assert "router_rudi" in page
+
+
+def test_a_visitor_sees_their_answer_at_once_on_the_cached_page(agent, django_capture_on_commit_callbacks):
+    asker = actions.do_join(agent.workspace, "asker")
+    question = actions.do_ask_question(asker, "DSL langsam", "Nur 2 Mbit/s.")
+    visitor = Client()
+    assert "Noch keine Antworten" in visitor.get(f"/community/{question.pk}/").content.decode()  # cached
+    with django_capture_on_commit_callbacks(execute=True):  # the forum's version changes on commit
+        posted = visitor.post(
+            f"/community/{question.pk}/antworten", {"nickname": "tipp", "body": "Splitter prüfen."}
+        )
+    assert posted.status_code == 302
+    assert "Splitter prüfen." in visitor.get(f"/community/{question.pk}/").content.decode()
+    assert "DSL langsam" in Client().get("/community/").content.decode()

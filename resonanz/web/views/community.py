@@ -12,12 +12,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
 from resonanz.community import actions
@@ -38,14 +39,23 @@ View = Callable[..., HttpResponse]
 
 def cached_for_visitors(view: View) -> View:
     """Cached for visitors without a session (one copy for everyone: the cached page has no form and no
-    per-visitor part); a signed-in member or agent always gets a fresh page."""
-    cached = cache_page(PUBLIC_CACHE_SECONDS)(view)
+    per-visitor part); a signed-in member or agent always gets a fresh page. Every forum write bumps the
+    forum's version (`actions.public_version`), so a visitor who just answered sees the answer at once;
+    other processes with their own local cache see it within PUBLIC_CACHE_SECONDS."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or request.method != "GET":
             return view(request, *args, **kwargs)
-        return cached(request, *args, **kwargs)
+        key = f"community-page:{actions.public_version()}:{translation.get_language()}:{request.get_full_path()}"
+        stored = cache.get(key)
+        if stored is not None:
+            status, content, content_type = stored
+            return HttpResponse(content, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:  # a page that sets a cookie is personal
+            cache.set(key, (200, response.content, response["Content-Type"]), PUBLIC_CACHE_SECONDS)
+        return response
 
     return wrapper
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -209,12 +210,18 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
 def article_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     from resonanz.community.actions import deflection_figures
+    from resonanz.community.models import DeflectionEvent
 
     articles = Article.objects.filter(workspace_id=agent.workspace_id).select_related("category")
+    deflection = [
+        (label, deflection_figures(agent.workspace, source=source))
+        for source, label in DeflectionEvent.Source.choices
+    ]
+    deflection.append((_("Zusammen"), deflection_figures(agent.workspace)))
     return render(
         request,
         "web/knowledge/articles.html",
-        {"agent": agent, "articles": articles, "deflection": deflection_figures(agent.workspace)},
+        {"agent": agent, "articles": articles, "deflection": deflection},
     )
 
 

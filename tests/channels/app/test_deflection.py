@@ -65,7 +65,7 @@ def _suggestions(client, app_account, q, visit=VISIT, headers=None):
 
 
 def test_the_widget_gets_public_matches_while_typing_and_the_share_is_measured(
-    client, app_account, knowledge_base
+    client, app_account, knowledge_base, agent_client
 ):
     public, _internal = knowledge_base
     response = _suggestions(client, app_account, "Ich ziehe um, was wird aus meinem Anschluss?")
