@@ -209,12 +209,12 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
 @requires("knowledge.view")
 def article_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
-    from resonanz.community.actions import deflection_figures
+    from resonanz.community.actions import DeflectionFigures, deflection_figures
     from resonanz.community.models import DeflectionEvent
 
     articles = Article.objects.filter(workspace_id=agent.workspace_id).select_related("category")
-    deflection = [
-        (label, deflection_figures(agent.workspace, source=source))
+    deflection: list[tuple[str, DeflectionFigures]] = [
+        (str(label), deflection_figures(agent.workspace, source=source))
         for source, label in DeflectionEvent.Source.choices
     ]
     deflection.append((_("Zusammen"), deflection_figures(agent.workspace)))
