@@ -84,3 +84,46 @@ def test_ask_see_matches_answer_sign_in_and_accept(page, browser, live_server, a
     page.screenshot(path=str(target / "community-accepted.png"), full_page=True)
     question.refresh_from_db()
     assert question.accepted_answer is not None and question.status == Question.Status.ANSWERED
+
+
+def test_the_widget_shows_matching_answers_while_the_customer_types(page, live_server, agent, tmp_path):
+    from resonanz.community.actions import deflection_figures
+    from resonanz.community.models import DeflectionEvent
+    from resonanz.testing.factories import ChannelAccountFactory
+
+    target = Path(os.environ.get("RESONANZ_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    suggest.forget_indexes()
+    do_create_article(
+        agent.workspace,
+        agent,
+        ArticleInput(
+            title="Umzug: Ihren Anschluss mitnehmen",
+            body="Melden Sie den Umzug sechs Wochen vorher, dann zieht Ihr Anschluss mit.",
+            slug="umzug",
+            status=Article.Status.PUBLISHED,
+        ),
+    )
+    account = ChannelAccountFactory(
+        workspace=agent.workspace, kind="app", name="App", is_public=False, config={}
+    )
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)
+    page.goto(f"{live_server.url}/widget-demo/?account={account.pk}")
+    page.locator(".rz-launcher").click()
+    page.locator(".rz-compose textarea").fill(
+        "Ich ziehe nächsten Monat um, was passiert mit meinem Anschluss?"
+    )
+    match = page.locator(".rz-matches a.rz-match")
+    expect(match).to_have_text("Umzug: Ihren Anschluss mitnehmen")
+    assert match.get_attribute("href") == f"{live_server.url}/hilfe/de/umzug/"
+    page.screenshot(path=str(target / "widget-deflection.png"))
+    with (
+        page.expect_response(lambda r: r.url.endswith("/deflection") and r.request.method == "POST") as sent,
+        page.context.expect_page() as opened,
+    ):
+        match.click()
+    assert sent.value.status == 204  # the widget reported the opening
+    expect(opened.value.locator("h1")).to_contain_text("Umzug")
+    figures = deflection_figures(agent.workspace, source=DeflectionEvent.Source.WIDGET)
+    assert (figures.visits_with_matches, figures.opened, figures.deflected) == (1, 1, 1)
