@@ -215,28 +215,31 @@ class Index:
             lexical = self._lexical_scores(text)
             active = self.active[:count]
             wanted = min(limit * 4, count)
-            if not vector.any():
-                scores = LEXICAL_WEIGHT * lexical
-            elif self.basis is None:
-                scores = EMBEDDING_WEIGHT * (self.vectors[:count] @ vector) + LEXICAL_WEIGHT * lexical
-            else:
-                # step 1: meaning on the projection; step 2: the best POOL exactly
+            if vector.any() and self.basis is not None:
+                # step 1: meaning on the projection; step 2: the best POOL exactly (only they are sorted)
                 coarse = EMBEDDING_WEIGHT * (self.coarse[:count] @ (vector @ self.basis))
                 coarse += LEXICAL_WEIGHT * lexical
                 coarse[~active] = -np.inf
-                pool = np.argpartition(-coarse, min(POOL, count) - 1)[: min(POOL, count)]
-                scores = np.full(count, -np.inf, dtype=np.float32)
-                scores[pool] = (
-                    EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
-                )
-            scores[~active] = -np.inf
-            top = np.argpartition(-scores, wanted - 1)[:wanted]
-            top = top[np.argsort(-scores[top], kind="stable")]
+                size = min(POOL, count)
+                pool = np.argpartition(-coarse, size - 1)[:size]
+                pool = pool[active[pool]]
+                exact = EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
+                order = np.argsort(-exact, kind="stable")[:wanted]
+                top, top_scores = pool[order], exact[order]
+            else:
+                if vector.any():
+                    scores = EMBEDDING_WEIGHT * (self.vectors[:count] @ vector) + LEXICAL_WEIGHT * lexical
+                else:
+                    scores = LEXICAL_WEIGHT * lexical
+                scores[~active] = -np.inf
+                top = np.argpartition(-scores, wanted - 1)[:wanted]
+                top = top[np.argsort(-scores[top], kind="stable")]
+                top_scores = scores[top]
             out: list[Suggestion] = []
             seen_texts: set[str] = set()
-            for position in top:
+            for position, raw in zip(top, top_scores, strict=True):
                 row = self.rows[position]
-                score = float(scores[position]) + KIND_BONUS.get(row.kind, 0.0)
+                score = float(raw) + KIND_BONUS.get(row.kind, 0.0)
                 score += SAME_LANGUAGE_BONUS if language and row.language == language else 0.0
                 if score < MIN_SCORE or row.text in seen_texts:
                     continue
