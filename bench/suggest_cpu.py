@@ -18,7 +18,10 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-STREAM = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs" / "spotifycares_inbound_stream.csv"
+DATA = Path(os.environ.get("RESONANZ_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+if not DATA.exists():
+    DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+STREAM = DATA / "twcs" / "spotifycares_inbound_stream.csv"
 ITEMS = 100_000
 
 

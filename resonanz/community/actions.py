@@ -47,6 +47,9 @@ SENSITIVE = re.compile(
 _SPAM_WORDS = re.compile(
     r"\b(casino|viagra|crypto|bitcoin|gewinnspiel|kredit ohne schufa|click here)\b", re.I
 )
+_ABUSE = re.compile(
+    r"\b(idiot\w*|arschloch\w*|wichser|vollpfosten|hurensohn|fuck\w*|asshole|moron\w*|scheißladen)\b", re.I
+)
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 REPUTATION = {"accepted": 15, "upvote": 2, "downvote": -1}
 
@@ -78,11 +81,12 @@ def _changed() -> None:
 
 
 def spam_score(title: str, body: str) -> float:
-    """0 (fine) to 1 (spam): links, shouting, spam words, repeated characters."""
+    """0 (fine) to 1 (spam or abuse): links, shouting, spam words, insults, repeated characters."""
     text = f"{title}\n{body}"
     letters = [c for c in text if c.isalpha()]
     shouting = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 20 else 0.0
     score = 0.2 * min(len(_LINK.findall(text)), 3) + 0.5 * bool(_SPAM_WORDS.search(text))
+    score += 0.5 * bool(_ABUSE.search(text))
     score += 0.3 * (shouting > 0.6) + 0.2 * bool(re.search(r"(.)\1{7,}", text))
     return round(min(score, 1.0), 2)
 
@@ -164,10 +168,21 @@ def do_answer(member: Member, question: Question, body: str, *, ip_address: str 
         raise TooManyPosts("Zu viele Antworten in kurzer Zeit")
     if ip_address and _recent(Answer.objects.filter(ip_address=ip_address), now) >= ANSWERS_PER_IP_HOUR:
         raise TooManyPosts("Zu viele Antworten von dieser Adresse")
+    score = spam_score("", body)
+    queued = score >= SPAM_QUEUE_FROM  # held for moderation: not shown, nobody notified until approved
     with transaction.atomic():
-        answer = Answer.objects.create(question=question, member=member, body=body, ip_address=ip_address)
+        answer = Answer.objects.create(
+            question=question,
+            member=member,
+            body=body,
+            ip_address=ip_address,
+            spam_score=score,
+            queued=queued,
+            hidden=queued,
+        )
         _changed()
-        enqueue(NOTIFY_TASK, answer.pk)
+        if not queued:
+            enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
 
@@ -242,7 +257,7 @@ def _index(question: Question, answer: Answer) -> None:
     )
 
 
-MODERATION = ("hide_question", "hide_answer", "lock", "ban", "approve", "edit_answer")
+MODERATION = ("hide_question", "hide_answer", "lock", "ban", "approve", "approve_answer", "edit_answer")
 
 
 def do_moderate(
@@ -267,7 +282,10 @@ def do_moderate(
     elif action == "lock" and question:
         Question.objects.filter(pk=question.pk).update(locked=True)
     elif action == "hide_answer" and answer:
-        Answer.objects.filter(pk=answer.pk).update(hidden=True)
+        Answer.objects.filter(pk=answer.pk).update(hidden=True, queued=False)
+    elif action == "approve_answer" and answer:
+        if Answer.objects.filter(pk=answer.pk, queued=True).update(hidden=False, queued=False):
+            enqueue(NOTIFY_TASK, answer.pk)
     elif action == "edit_answer" and answer and body.strip():
         Answer.objects.filter(pk=answer.pk).update(body=clean_text(body)[0].strip())
     elif action == "ban" and member:
@@ -278,6 +296,11 @@ def do_moderate(
 
 def moderation_queue(workspace: Workspace) -> QuerySet[Question]:
     return Question.objects.filter(workspace=workspace, status=Question.Status.QUEUED).order_by("-spam_score")
+
+
+def answer_queue(workspace: Workspace) -> QuerySet[Answer]:
+    """Answers held for moderation (spam or abuse score ≥ SPAM_QUEUE_FROM)."""
+    return Answer.objects.filter(question__workspace=workspace, queued=True).order_by("-spam_score")
 
 
 def questions_needing_staff(workspace: Workspace, now: dt.datetime | None = None) -> QuerySet[Question]:

@@ -71,6 +71,8 @@ class Answer(models.Model):
     body = models.TextField()
     official = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
+    queued = models.BooleanField(default=False)  # held for moderation (spam score): hidden until approved
+    spam_score = models.FloatField(default=0)
     score = models.IntegerField(default=0)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # the agent's reply in the routed conversation that this official answer publishes (once)

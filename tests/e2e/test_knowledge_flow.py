@@ -67,7 +67,9 @@ def test_agent_inserts_a_suggestion_edits_an_article_and_customers_read_it(page,
     visitor.goto(f"{live_server.url}/hilfe/de/")
     visitor.locator("#q").fill("Lampe rot")
     visitor.locator("#q").press("Enter")
-    visitor.get_by_role("region", name="Suchergebnisse").get_by_role("link", name="Router blinkt rot: so beheben Sie es").click()
+    visitor.get_by_role("region", name="Suchergebnisse").get_by_role(
+        "link", name="Router blinkt rot: so beheben Sie es"
+    ).click()
     expect(visitor.locator("article")).to_contain_text("Power-LED")
     visitor.get_by_role("button", name="Ja").click()
     expect(visitor.get_by_text("Danke für Ihre Rückmeldung!")).to_be_visible()

@@ -208,7 +208,7 @@ def test_community_moderators_moderate_on_the_public_pages(agent):
     moderator = actions.do_join(agent.workspace, "moderatorin", email="mod@example.org")
     Member.objects.filter(pk=moderator.pk).update(is_moderator=True)
     question = actions.do_ask_question(asker, "Rechnung doppelt", "Zweimal abgebucht.")
-    rude = actions.do_answer(troll, question, "Selber schuld, Idiot.")
+    rude = actions.do_answer(troll, question, "Selber schuld, lies halt die Anleitung.")
     plain = _signed_in(asker)
     assert plain.post(f"/community/{question.pk}/moderieren", {"action": "lock"}).status_code == 403
     mod = _signed_in(moderator)
@@ -273,3 +273,44 @@ def test_a_visitor_sees_their_answer_at_once_on_the_cached_page(agent, django_ca
     assert posted.status_code == 302
     assert "Splitter prüfen." in visitor.get(f"/community/{question.pk}/").content.decode()
     assert "DSL langsam" in Client().get("/community/").content.decode()
+
+
+def test_abusive_or_spam_answers_are_held_for_moderation(
+    agent, agent_client, client: Client, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    asker = actions.do_join(agent.workspace, "asker", email="asker@example.org")
+    question = actions.do_ask_question(asker, "Vertrag verlängert?", "Ohne Nachricht verlängert.")
+    with django_capture_on_commit_callbacks(execute=True):
+        rude = client.post(
+            f"/community/{question.pk}/antworten",
+            {"nickname": "troll", "body": "Du Idiot, lies den Vertrag."},
+        )
+        spam = client.post(
+            f"/community/{question.pk}/antworten",
+            {"nickname": "werber", "body": "Bitcoin Gewinnspiel: http://a.example http://b.example"},
+        )
+    assert rude.status_code == spam.status_code == 302
+    assert mail.outbox == []  # nobody is told about a held answer
+    page = Client().get(f"/community/{question.pk}/").content.decode()
+    assert "Idiot" not in page and "Bitcoin" not in page
+    agent.role = "moderator"
+    agent.save(update_fields=["role"])
+    queue = agent_client.get("/community/moderation/").content.decode()
+    assert "Du Idiot, lies den Vertrag." in queue and "Bitcoin Gewinnspiel" in queue
+    held = {a.body[:6]: a for a in actions.answer_queue(agent.workspace)}
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post("/community/moderation/", {"answer": held["Bitcoi"].pk, "action": "hide_answer"})
+        agent_client.post("/community/moderation/", {"answer": held["Du Idi"].pk, "action": "approve_answer"})
+    assert not actions.answer_queue(agent.workspace).exists()
+    page = Client().get(f"/community/{question.pk}/").content.decode()
+    assert "Du Idiot, lies den Vertrag." in page and "Bitcoin" not in page  # a moderator's decision
+    assert [m.to for m in mail.outbox] == [["asker@example.org"]]
+    assert (
+        agent_client.post(
+            "/community/moderation/", {"answer": 999999, "action": "approve_answer"}
+        ).status_code
+        == 404
+    )

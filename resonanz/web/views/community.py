@@ -379,6 +379,12 @@ def moderation(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
     status = 200
+    if request.method == "POST" and request.POST.get("answer"):
+        held = actions.answer_queue(agent.workspace).filter(pk=request.POST.get("answer") or 0).first()
+        if held is None or request.POST.get("action") not in ("approve_answer", "hide_answer"):
+            raise Http404("answer")
+        actions.do_moderate(agent, request.POST["action"], answer=held)
+        return redirect("web:community_moderation")
     if request.method == "POST":
         question = Question.objects.filter(
             workspace_id=agent.workspace_id, pk=request.POST.get("question") or 0
@@ -400,6 +406,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         {
             "agent": agent,
             "queue": actions.moderation_queue(agent.workspace).select_related("author")[:50],
+            "held_answers": actions.answer_queue(agent.workspace).select_related("member", "question")[:50],
             "latest": Question.objects.filter(workspace_id=agent.workspace_id)
             .exclude(status=Question.Status.QUEUED)
             .select_related("author")
