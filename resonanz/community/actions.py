@@ -508,7 +508,12 @@ def notify_accepted(answer_id: int) -> bool:
 
 
 def do_request_login_link(
-    workspace: Workspace, email: str, nickname: str = "", *, ip_address: str | None = None
+    workspace: Workspace,
+    email: str,
+    nickname: str = "",
+    *,
+    ip_address: str | None = None,
+    next_path: str = "",
 ) -> LoginLink | None:
     """A sign-in link for the member with this address, e-mailed (task LOGIN_TASK). A new address needs a
     nickname and becomes a member. Returns None (and sends nothing) for an unknown address without a
@@ -533,7 +538,8 @@ def do_request_login_link(
     if _recent(LoginLink.objects.filter(member=member), now) >= LOGIN_LINKS_PER_MEMBER_HOUR:
         raise TooManyPosts("Zu viele Anmeldungen in kurzer Zeit")
     with transaction.atomic():
-        link = LoginLink.objects.create(member=member, ip_address=ip_address)
+        safe_next = next_path if re.fullmatch(r"/community/[\w/\-]*", next_path) else ""
+        link = LoginLink.objects.create(member=member, ip_address=ip_address, next_path=safe_next[:300])
         enqueue(LOGIN_TASK, link.pk)
     return link
 
@@ -555,6 +561,8 @@ def send_login_link(link_id: int) -> bool:
     if link is None or not link.member.email:
         return False
     url = f"{settings.PUBLIC_URL}/community/anmelden/{login_token(link)}/"
+    if link.next_path:
+        url += f"?weiter={link.next_path}"
     send_mail(
         subject="Ihr Anmelde-Link für die Community",
         message=(

@@ -124,6 +124,7 @@ class LoginLink(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="login_links")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    next_path = models.CharField(max_length=300, blank=True)  # the forum page to return to after signing in
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 

@@ -77,7 +77,7 @@ def test_ask_see_matches_answer_sign_in_and_accept(page, browser, live_server, a
     assert link is not None
     page.goto(link.group(1))
     page.locator("#confirm-login").click()
-    page.goto(f"{live_server.url}/community/{question.pk}/")
+    page.wait_for_url(f"{live_server.url}/community/{question.pk}/")  # back where the asker signed in
     expect(page.locator(".member-bar")).to_contain_text("Angemeldet als fragende_frieda")
     page.get_by_role("button", name="✓ Als Lösung annehmen").click()
     expect(page.locator(".answer.accepted")).to_contain_text("angenommen")

@@ -312,7 +312,9 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {key: request.POST.get(key, "")[:254] for key in form}
         try:
-            actions.do_request_login_link(workspace, form["email"], form["nickname"], ip_address=_ip(request))
+            actions.do_request_login_link(
+                workspace, form["email"], form["nickname"], ip_address=_ip(request), next_path=_next(request)
+            )
             sent = True
         except ResonanzError as problem:
             error, status = problem.message, problem.status_code
