@@ -165,7 +165,9 @@ def test_sign_in_links_expire_are_limited_and_say_nothing_about_addresses(
     elsewhere = actions.do_request_login_link(
         agent.workspace, "n@example.org", "nina_n", next_path="//evil.example/"
     )
-    back = actions.do_request_login_link(agent.workspace, "o@example.org", "otto_o", next_path="/community/7/")
+    back = actions.do_request_login_link(
+        agent.workspace, "o@example.org", "otto_o", next_path="/community/7/"
+    )
     assert elsewhere is not None and back is not None
     assert (elsewhere.next_path, back.next_path) == ("", "/community/7/")  # only back into the forum
     link = LoginLink.objects.filter(member__nickname="member_m").first()
