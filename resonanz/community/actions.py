@@ -14,7 +14,7 @@ from django.utils import timezone
 from resonanz.channels.base import Author, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.models import ChannelAccount
-from resonanz.community.models import Answer, DeflectionEvent, Member, Question, Vote
+from resonanz.community.models import Answer, DeflectionEvent, LoginLink, Member, Question, Vote
 from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput, PermissionDenied, ResonanzError
 from resonanz.core.queue import enqueue
@@ -23,6 +23,8 @@ from resonanz.customers.actions import do_resolve_identity
 from resonanz.workspaces.models import Agent, Workspace
 
 NOTIFY_TASK = "community.notify_asker"
+LOGIN_TASK = "community.send_login_link"
+ACCEPTED_TASK = "community.notify_accepted"
 
 
 class TooManyPosts(ResonanzError):
@@ -32,6 +34,10 @@ class TooManyPosts(ResonanzError):
 QUESTIONS_PER_MEMBER_HOUR = 5
 QUESTIONS_PER_IP_HOUR = 10
 ANSWERS_PER_MEMBER_HOUR = 20
+ANSWERS_PER_IP_HOUR = 40
+LOGIN_LINKS_PER_MEMBER_HOUR = 3
+LOGIN_LINKS_PER_IP_HOUR = 10
+LINK_MINUTES = 30
 SPAM_QUEUE_FROM = 0.5
 DEFAULT_WAIT = dt.timedelta(hours=2)
 CATEGORY_WAIT = {"stoerungen": dt.timedelta(0)}  # outages go to staff at once
@@ -41,16 +47,46 @@ SENSITIVE = re.compile(
 _SPAM_WORDS = re.compile(
     r"\b(casino|viagra|crypto|bitcoin|gewinnspiel|kredit ohne schufa|click here)\b", re.I
 )
+_ABUSE = re.compile(
+    r"\b(idiot\w*|arschloch\w*|wichser|vollpfosten|hurensohn|fuck\w*|asshole|moron\w*|scheißladen)\b", re.I
+)
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 REPUTATION = {"accepted": 15, "upvote": 2, "downvote": -1}
 
 
+PUBLIC_VERSION_KEY = "community:public-version"
+
+
+def public_version() -> int:
+    """A number that changes whenever something on the public forum pages changes (their cache key)."""
+    from django.core.cache import cache
+
+    version = cache.get(PUBLIC_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(PUBLIC_VERSION_KEY, version, None)
+    return int(version)
+
+
+def _changed() -> None:
+    from django.core.cache import cache
+
+    def bump() -> None:
+        try:
+            cache.incr(PUBLIC_VERSION_KEY)
+        except ValueError:
+            cache.set(PUBLIC_VERSION_KEY, 2, None)
+
+    transaction.on_commit(bump)
+
+
 def spam_score(title: str, body: str) -> float:
-    """0 (fine) to 1 (spam): links, shouting, spam words, repeated characters."""
+    """0 (fine) to 1 (spam or abuse): links, shouting, spam words, insults, repeated characters."""
     text = f"{title}\n{body}"
     letters = [c for c in text if c.isalpha()]
     shouting = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 20 else 0.0
     score = 0.2 * min(len(_LINK.findall(text)), 3) + 0.5 * bool(_SPAM_WORDS.search(text))
+    score += 0.5 * bool(_ABUSE.search(text))
     score += 0.3 * (shouting > 0.6) + 0.2 * bool(re.search(r"(.)\1{7,}", text))
     return round(min(score, 1.0), 2)
 
@@ -71,13 +107,15 @@ def do_join(workspace: Workspace, nickname: str, display_name: str = "", email: 
             )
     except IntegrityError:
         member = Member.objects.get(identity=identity)
+        if email and member.email and member.email.lower() != email.lower():
+            raise InvalidInput("Dieser Spitzname ist vergeben") from None
         if email and member.email != email:
             Member.objects.filter(pk=member.pk).update(email=email)
             member.email = email
         return member
 
 
-def _recent(queryset: QuerySet[Question] | QuerySet[Answer], now: dt.datetime) -> int:
+def _recent(queryset: QuerySet[Question] | QuerySet[Answer] | QuerySet[LoginLink], now: dt.datetime) -> int:
     return queryset.filter(created_at__gte=now - dt.timedelta(hours=1)).count()
 
 
@@ -99,6 +137,7 @@ def do_ask_question(
     wait = (
         dt.timedelta(0) if SENSITIVE.search(f"{title} {body}") else CATEGORY_WAIT.get(category, DEFAULT_WAIT)
     )
+    _changed()
     return Question.objects.create(
         workspace_id=member.workspace_id,
         author=member,
@@ -117,18 +156,33 @@ def _check_open(question: Question) -> None:
         raise InvalidInput("Diese Frage nimmt keine Antworten an")
 
 
-def do_answer(member: Member, question: Question, body: str) -> Answer:
+def do_answer(member: Member, question: Question, body: str, *, ip_address: str | None = None) -> Answer:
     if member.banned:
         raise PermissionDenied("gesperrt")
     _check_open(question)
     body = clean_text(body)[0].strip()
     if not body:
         raise InvalidInput("Antwort fehlt")
-    if _recent(Answer.objects.filter(member=member), timezone.now()) >= ANSWERS_PER_MEMBER_HOUR:
+    now = timezone.now()
+    if _recent(Answer.objects.filter(member=member), now) >= ANSWERS_PER_MEMBER_HOUR:
         raise TooManyPosts("Zu viele Antworten in kurzer Zeit")
+    if ip_address and _recent(Answer.objects.filter(ip_address=ip_address), now) >= ANSWERS_PER_IP_HOUR:
+        raise TooManyPosts("Zu viele Antworten von dieser Adresse")
+    score = spam_score("", body)
+    queued = score >= SPAM_QUEUE_FROM  # held for moderation: not shown, nobody notified until approved
     with transaction.atomic():
-        answer = Answer.objects.create(question=question, member=member, body=body)
-        enqueue(NOTIFY_TASK, answer.pk)
+        answer = Answer.objects.create(
+            question=question,
+            member=member,
+            body=body,
+            ip_address=ip_address,
+            spam_score=score,
+            queued=queued,
+            hidden=queued,
+        )
+        _changed()
+        if not queued:
+            enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
 
@@ -147,6 +201,7 @@ def do_post_official_answer(
         )
         Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
         _index(question, answer)
+        _changed()
         enqueue(NOTIFY_TASK, answer.pk)
     return answer
 
@@ -159,6 +214,7 @@ def do_vote(member: Member, answer: Answer, value: int) -> bool:
         with transaction.atomic():
             Vote.objects.create(answer=answer, member=member, value=value)
             Answer.objects.filter(pk=answer.pk).update(score=F("score") + value)
+            _changed()
             if answer.member_id:
                 gain = REPUTATION["upvote" if value > 0 else "downvote"]
                 Member.objects.filter(pk=answer.member_id).update(reputation=F("reputation") + gain)
@@ -170,6 +226,8 @@ def do_vote(member: Member, answer: Answer, value: int) -> bool:
 def do_accept_answer(member: Member, question: Question, answer: Answer) -> None:
     if question.author_id != member.pk or answer.question_id != question.pk:
         raise PermissionDenied("Nur wer gefragt hat, kann eine Antwort annehmen")
+    if member.banned or answer.hidden:
+        raise InvalidInput("Annehmen nicht möglich")
     with transaction.atomic():
         updated = Question.objects.filter(pk=question.pk, accepted_answer__isnull=True).update(
             accepted_answer=answer, status=Question.Status.ANSWERED
@@ -180,6 +238,9 @@ def do_accept_answer(member: Member, question: Question, answer: Answer) -> None
             )
         if updated:
             _index(question, answer)
+            _changed()
+            if answer.member_id and answer.member_id != member.pk:
+                enqueue(ACCEPTED_TASK, answer.pk)
 
 
 def _index(question: Question, answer: Answer) -> None:
@@ -196,7 +257,7 @@ def _index(question: Question, answer: Answer) -> None:
     )
 
 
-MODERATION = ("hide_question", "hide_answer", "lock", "ban", "approve", "edit_answer")
+MODERATION = ("hide_question", "hide_answer", "lock", "ban", "approve", "approve_answer", "edit_answer")
 
 
 def do_moderate(
@@ -211,6 +272,7 @@ def do_moderate(
     """Community moderators (members flagged as such) and agents moderate; everyone else is refused."""
     if isinstance(moderator, Member) and (not moderator.is_moderator or moderator.banned):
         raise PermissionDenied("Nur Moderatoren")
+    _changed()
     if action == "hide_question" and question:
         Question.objects.filter(pk=question.pk).update(status=Question.Status.HIDDEN)
     elif action == "approve" and question:
@@ -220,7 +282,10 @@ def do_moderate(
     elif action == "lock" and question:
         Question.objects.filter(pk=question.pk).update(locked=True)
     elif action == "hide_answer" and answer:
-        Answer.objects.filter(pk=answer.pk).update(hidden=True)
+        Answer.objects.filter(pk=answer.pk).update(hidden=True, queued=False)
+    elif action == "approve_answer" and answer:
+        if Answer.objects.filter(pk=answer.pk, queued=True).update(hidden=False, queued=False):
+            enqueue(NOTIFY_TASK, answer.pk)
     elif action == "edit_answer" and answer and body.strip():
         Answer.objects.filter(pk=answer.pk).update(body=clean_text(body)[0].strip())
     elif action == "ban" and member:
@@ -231,6 +296,11 @@ def do_moderate(
 
 def moderation_queue(workspace: Workspace) -> QuerySet[Question]:
     return Question.objects.filter(workspace=workspace, status=Question.Status.QUEUED).order_by("-spam_score")
+
+
+def answer_queue(workspace: Workspace) -> QuerySet[Answer]:
+    """Answers held for moderation (spam or abuse score ≥ SPAM_QUEUE_FROM)."""
+    return Answer.objects.filter(question__workspace=workspace, queued=True).order_by("-spam_score")
 
 
 def questions_needing_staff(workspace: Workspace, now: dt.datetime | None = None) -> QuerySet[Question]:
@@ -345,9 +415,16 @@ def do_publish_staff_replies(limit: int = 200) -> int:
     return count
 
 
-def do_record_deflection(workspace: Workspace, visit: str, kind: str) -> None:
-    if kind in DeflectionEvent.Kind.values and re.fullmatch(r"[0-9a-f]{32}", visit):
-        DeflectionEvent.objects.create(workspace=workspace, visit=visit, kind=kind)
+def do_record_deflection(workspace: Workspace, visit: str, kind: str, source: str = "forum") -> bool:
+    """One step of a visit; an unknown kind or source or a malformed visit id is ignored (returns False)."""
+    if (
+        kind in DeflectionEvent.Kind.values
+        and source in DeflectionEvent.Source.values
+        and re.fullmatch(r"[0-9a-f]{32}", visit)
+    ):
+        DeflectionEvent.objects.create(workspace=workspace, visit=visit, kind=kind, source=source)
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -361,8 +438,14 @@ class DeflectionFigures:
         return round(self.deflected / self.visits_with_matches, 3) if self.visits_with_matches else 0.0
 
 
-def deflection_figures(workspace: Workspace, since: dt.datetime | None = None) -> DeflectionFigures:
+def deflection_figures(
+    workspace: Workspace, since: dt.datetime | None = None, source: str | None = None
+) -> DeflectionFigures:
+    """Visits that were shown matches, opened one, and opened one without asking; `source` picks the forum
+    or the widget and app (None: both)."""
     events = DeflectionEvent.objects.filter(workspace=workspace)
+    if source is not None:
+        events = events.filter(source=source)
     if since is not None:
         events = events.filter(created_at__gte=since)
     kinds: dict[str, set[str]] = {}
@@ -398,3 +481,125 @@ def notify_asker(answer_id: int) -> bool:
         recipient_list=[asker.email],
     )
     return True
+
+
+def notify_accepted(answer_id: int) -> bool:
+    """E-mail the member whose answer was accepted (when they left an address)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    answer = Answer.objects.select_related("question", "member").filter(pk=answer_id).first()
+    if answer is None or answer.member is None or not answer.member.email or answer.member.banned:
+        return False
+    link = f"{settings.PUBLIC_URL}/community/{answer.question_id}/"
+    send_mail(
+        subject=f"Ihre Antwort wurde angenommen: {answer.question.title}"[:150],
+        message=(
+            f"Hallo {answer.member.nickname},\n\nIhre Antwort auf „{answer.question.title}“ wurde als "
+            f"Lösung angenommen (+{REPUTATION['accepted']} Ansehen).\n\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[answer.member.email],
+    )
+    return True
+
+
+# --- Members sign in with a link by e-mail (decision 0870) ------------------------------------------------
+
+
+def do_request_login_link(
+    workspace: Workspace,
+    email: str,
+    nickname: str = "",
+    *,
+    ip_address: str | None = None,
+    next_path: str = "",
+) -> LoginLink | None:
+    """A sign-in link for the member with this address, e-mailed (task LOGIN_TASK). A new address needs a
+    nickname and becomes a member. Returns None (and sends nothing) for an unknown address without a
+    nickname or a banned member, so the page cannot tell which addresses are members. Rate-limited per
+    member and IP address (429)."""
+    email = email.strip()[:254]
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput("E-Mail-Adresse ungültig")
+    now = timezone.now()
+    if (
+        ip_address
+        and _recent(LoginLink.objects.filter(ip_address=ip_address), now) >= LOGIN_LINKS_PER_IP_HOUR
+    ):
+        raise TooManyPosts("Zu viele Anmeldungen von dieser Adresse")
+    member = Member.objects.filter(workspace=workspace, email__iexact=email).order_by("pk").first()
+    if member is None:
+        if not nickname.strip():
+            return None
+        member = do_join(workspace, nickname, email=email)
+    if member.banned:
+        return None
+    if _recent(LoginLink.objects.filter(member=member), now) >= LOGIN_LINKS_PER_MEMBER_HOUR:
+        raise TooManyPosts("Zu viele Anmeldungen in kurzer Zeit")
+    with transaction.atomic():
+        safe_next = next_path if re.fullmatch(r"/community/[\w/\-]*", next_path) else ""
+        link = LoginLink.objects.create(member=member, ip_address=ip_address, next_path=safe_next[:300])
+        enqueue(LOGIN_TASK, link.pk)
+    return link
+
+
+_LOGIN_SALT = "resonanz.community.login"
+
+
+def login_token(link: LoginLink) -> str:
+    from django.core import signing
+
+    return signing.dumps({"link": link.pk, "member": link.member_id}, salt=_LOGIN_SALT, compress=True)
+
+
+def send_login_link(link_id: int) -> bool:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    link = LoginLink.objects.select_related("member").filter(pk=link_id, used_at__isnull=True).first()
+    if link is None or not link.member.email:
+        return False
+    url = f"{settings.PUBLIC_URL}/community/anmelden/{login_token(link)}/"
+    if link.next_path:
+        url += f"?weiter={link.next_path}"
+    send_mail(
+        subject="Ihr Anmelde-Link für die Community",
+        message=(
+            f"Hallo {link.member.nickname},\n\nmit diesem Link melden Sie sich in der Community an "
+            f"(gültig {LINK_MINUTES} Minuten, einmal):\n\n{url}\n\n"
+            "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.\n"
+        ),
+        from_email=None,
+        recipient_list=[link.member.email],
+    )
+    return True
+
+
+def login_link_member(workspace: Workspace, token: str) -> Member:
+    """The member a (not yet used, not expired) link signs in; InvalidInput otherwise. Does not use it."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=_LOGIN_SALT, max_age=LINK_MINUTES * 60)
+    except signing.BadSignature:
+        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen") from None
+    link = (
+        LoginLink.objects.select_related("member")
+        .filter(pk=data.get("link"), member_id=data.get("member"), used_at__isnull=True)
+        .first()
+    )
+    if link is None or link.member.workspace_id != workspace.pk or link.member.banned:
+        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen")
+    return link.member
+
+
+def do_use_login_link(workspace: Workspace, token: str) -> Member:
+    """Signs in once: the link is marked used in the same update that checks it was unused."""
+    member = login_link_member(workspace, token)
+    from django.core import signing
+
+    data = signing.loads(token, salt=_LOGIN_SALT, max_age=LINK_MINUTES * 60)
+    if not LoginLink.objects.filter(pk=data["link"], used_at__isnull=True).update(used_at=timezone.now()):
+        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen")
+    return member

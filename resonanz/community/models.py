@@ -71,7 +71,10 @@ class Answer(models.Model):
     body = models.TextField()
     official = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
+    queued = models.BooleanField(default=False)  # held for moderation (spam score): hidden until approved
+    spam_score = models.FloatField(default=0)
     score = models.IntegerField(default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     # the agent's reply in the routed conversation that this official answer publishes (once)
     source_message_id = models.BigIntegerField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -101,10 +104,29 @@ class DeflectionEvent(models.Model):
         OPENED = "opened", _("Treffer geöffnet")
         ASKED = "asked", _("Frage gestellt")
 
+    class Source(models.TextChoices):
+        FORUM = "forum", _("Forum")
+        WIDGET = "widget", _("Widget und App")
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     visit = models.CharField(max_length=40, db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORUM)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.visit} {self.kind}"
+
+
+class LoginLink(models.Model):
+    """A sign-in link e-mailed to a member (decision 0870): valid for LINK_MINUTES, used once. The rows
+    also count requests per address and IP address (rate limits)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="login_links")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    next_path = models.CharField(max_length=300, blank=True)  # the forum page to return to after signing in
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"login link {self.pk} for {self.member_id}"

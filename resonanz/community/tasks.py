@@ -21,3 +21,17 @@ def notify_asker(answer_id: int) -> None:
     from resonanz.community.actions import notify_asker as send
 
     send(answer_id)
+
+
+@task("community.send_login_link", time_limit_seconds=60)
+def send_login_link(link_id: int) -> None:
+    from resonanz.community.actions import send_login_link as send
+
+    send(link_id)
+
+
+@task("community.notify_accepted", time_limit_seconds=60)
+def notify_accepted(answer_id: int) -> None:
+    from resonanz.community.actions import notify_accepted as send
+
+    send(answer_id)

@@ -28,6 +28,7 @@ from resonanz.conversations.actions import do_change_status
 from resonanz.conversations.models import Message
 from resonanz.core.errors import InvalidInput
 from resonanz.demo import content
+from resonanz.demo.community import ensure_community
 from resonanz.demo.generate import DEFAULT_SEED, DemoPlan, DemoPost, DemoReply, generate
 from resonanz.demo.knowledge import ensure_knowledge_base
 from resonanz.routing.actions import do_save_routing_rule
@@ -212,6 +213,7 @@ def load_demo(
     ensure_app_channel(workspace)
     ensure_routing_rules(workspace)
     ensure_knowledge_base(workspace)  # the help centre and agents' suggestions have articles from the start
+    ensure_community(workspace, agents)  # a forum with questions, answers, votes, an official answer
     ensure_maintenance_announcement(workspace, agents, end)
     accepted = 0
     replies = 0

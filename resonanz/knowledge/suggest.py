@@ -29,6 +29,11 @@ LEXICAL_WEIGHT = 0.4
 SAME_LANGUAGE_BONUS = 0.03
 KIND_BONUS = {"article": 0.04, "community_answer": 0.02, "agent_reply": 0.0}
 MIN_SCORE = 0.18  # below this nothing is offered: better no suggestion than a wrong one
+# Large indexes score meaning in two steps: every item on a short projection of its vector (principal
+# directions of the index's own vectors), then the best POOL items exactly on all 512 dimensions.
+COARSE_FROM = 20_000  # below this every item is scored exactly (a few milliseconds)
+COARSE_DIMENSIONS = 96
+POOL = 1000
 REFRESH_EVERY = 1.0  # seconds between looks at the database for new or changed items
 OVERLAP = timedelta(
     seconds=5
@@ -96,6 +101,8 @@ class Index:
         self.row_words: list[np.ndarray] = []  # each row's hashed word ids, to undo its document frequency
         self.document_frequency = np.zeros(HASH_FEATURES, dtype=np.float32)
         self.stale = 0
+        self.basis: np.ndarray | None = None  # (512, COARSE_DIMENSIONS) orthonormal columns, once large
+        self.coarse = np.zeros((0, COARSE_DIMENSIONS), dtype=np.float32)
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -129,8 +136,16 @@ class Index:
             vectors[:start] = self.vectors[:start]
             self.vectors = vectors
             self.active = np.concatenate([self.active, np.zeros(capacity - len(self.active), dtype=bool)])
+            if self.basis is not None:
+                coarse = np.zeros((capacity, COARSE_DIMENSIONS), dtype=np.float32)
+                coarse[:start] = self.coarse[:start]
+                self.coarse = coarse
         self.vectors[start:end] = np.vstack([row.vector for row in fresh])
         self.active[start:end] = True
+        if self.basis is not None:
+            self.coarse[start:end] = self.vectors[start:end] @ self.basis
+        elif end >= COARSE_FROM:
+            self._project(end)
         self.rows.extend(replace(row, vector=_NO_VECTOR) for row in fresh)  # the vector lives in the buffer
         self.recent.append(lexical)
         self.row_words.extend(
@@ -138,6 +153,15 @@ class Index:
         )
         for offset, row in enumerate(fresh):
             self.position[row.item_id] = start + offset
+
+    def _project(self, count: int) -> None:
+        """The principal directions of (a sample of) the vectors, and every row projected on them."""
+        step = max(1, count // 10_000)
+        sample = self.vectors[:count:step].astype(np.float64)
+        _, directions = np.linalg.eigh(sample.T @ sample)  # ascending: the last columns carry the most
+        self.basis = np.ascontiguousarray(directions[:, ::-1][:, :COARSE_DIMENSIONS], dtype=np.float32)
+        self.coarse = np.zeros((len(self.vectors), COARSE_DIMENSIONS), dtype=np.float32)
+        self.coarse[:count] = self.vectors[:count] @ self.basis
 
     def _merge(self) -> None:
         parts = [self.columns.tocsr(), *self.recent] if self.merged else self.recent
@@ -156,6 +180,8 @@ class Index:
         self.rows = [self.rows[i] for i in keep]
         self.row_words = [self.row_words[i] for i in keep]
         self.vectors[: len(keep)] = self.vectors[keep]
+        if self.basis is not None:
+            self.coarse[: len(keep)] = self.coarse[keep]
         self.active[:] = False
         self.active[: len(keep)] = True
         self.columns = lexical.tocsc()
@@ -187,17 +213,33 @@ class Index:
             if not count:
                 return []
             lexical = self._lexical_scores(text)
-            semantic = self.vectors[:count] @ vector if vector.any() else np.zeros(count, dtype=np.float32)
-            scores = EMBEDDING_WEIGHT * semantic + LEXICAL_WEIGHT * lexical
-            scores[~self.active[:count]] = -np.inf
+            active = self.active[:count]
             wanted = min(limit * 4, count)
-            top = np.argpartition(-scores, wanted - 1)[:wanted]
-            top = top[np.argsort(-scores[top], kind="stable")]
+            if vector.any() and self.basis is not None:
+                # step 1: meaning on the projection; step 2: the best POOL exactly (only they are sorted)
+                coarse = EMBEDDING_WEIGHT * (self.coarse[:count] @ (vector @ self.basis))
+                coarse += LEXICAL_WEIGHT * lexical
+                coarse[~active] = -np.inf
+                size = min(POOL, count)
+                pool = np.argpartition(-coarse, size - 1)[:size]
+                pool = pool[active[pool]]
+                exact = EMBEDDING_WEIGHT * (self.vectors[pool] @ vector) + LEXICAL_WEIGHT * lexical[pool]
+                order = np.argsort(-exact, kind="stable")[:wanted]
+                top, top_scores = pool[order], exact[order]
+            else:
+                if vector.any():
+                    scores = EMBEDDING_WEIGHT * (self.vectors[:count] @ vector) + LEXICAL_WEIGHT * lexical
+                else:
+                    scores = LEXICAL_WEIGHT * lexical
+                scores[~active] = -np.inf
+                top = np.argpartition(-scores, wanted - 1)[:wanted]
+                top = top[np.argsort(-scores[top], kind="stable")]
+                top_scores = scores[top]
             out: list[Suggestion] = []
             seen_texts: set[str] = set()
-            for position in top:
+            for position, raw in zip(top, top_scores, strict=True):
                 row = self.rows[position]
-                score = float(scores[position]) + KIND_BONUS.get(row.kind, 0.0)
+                score = float(raw) + KIND_BONUS.get(row.kind, 0.0)
                 score += SAME_LANGUAGE_BONUS if language and row.language == language else 0.0
                 if score < MIN_SCORE or row.text in seen_texts:
                     continue

@@ -133,6 +133,14 @@ urlpatterns = [
     path("community/weiter", community.open_match, name="community_open"),
     path("community/<int:question_id>/", community.question_detail, name="community_question"),
     path("community/<int:question_id>/antworten", community.answer, name="community_answer"),
+    path("community/<int:question_id>/stimme/<int:answer_id>", community.vote, name="community_vote"),
+    path("community/<int:question_id>/annehmen/<int:answer_id>", community.accept, name="community_accept"),
+    path(
+        "community/<int:question_id>/moderieren", community.member_moderate, name="community_member_moderate"
+    ),
+    path("community/anmelden/", community.login, name="community_login"),
+    path("community/anmelden/<str:token>/", community.login_link, name="community_login_link"),
+    path("community/abmelden/", community.member_logout, name="community_logout"),
     path("hilfe/<str:language>/", knowledge.help_home, name="help_home"),
     path("hilfe/<str:language>/<slug:slug>/", knowledge.help_article, name="help_article"),
     path("hilfe/<str:language>/<slug:slug>/feedback", knowledge.help_feedback, name="help_feedback"),

@@ -251,3 +251,48 @@ def test_the_demo_knowledge_base_is_bilingual_and_loads_twice():
         agent.workspace_id, "Ich ziehe nächsten Monat nach Hamburg, was wird aus meinem Vertrag?"
     )
     assert found[0].title == "Umzug: Ihren Anschluss mitnehmen"
+
+
+def test_the_demo_forum_is_alive_and_loads_twice():
+    from resonanz.community.models import Answer, Member, Question
+    from resonanz.demo.community import QUESTIONS, VETERAN, ensure_community
+
+    agent = make_agent()
+    assert ensure_community(agent.workspace, {"mia": agent}) == len(QUESTIONS) + 1
+    assert ensure_community(agent.workspace, {"mia": agent}) == 0
+    questions = Question.objects.filter(workspace=agent.workspace)
+    assert questions.filter(status=Question.Status.QUEUED).count() == 1  # the spam post waits for moderation
+    assert questions.filter(accepted_answer__isnull=False).count() == 2
+    assert Answer.objects.filter(official=True, question__workspace=agent.workspace).count() == 2
+    assert questions.filter(status=Question.Status.OPEN, answers__isnull=True).exists()  # still waiting
+    assert Member.objects.get(nickname=VETERAN).trusted
+    found = suggest.suggest(agent.workspace_id, "Meine Box blinkt rot und das Internet geht nicht")
+    assert any(s.kind == "community_answer" and "TAE-Dose" in s.text for s in found)
+
+
+def test_another_process_follows_the_writes_incrementally(monkeypatch):
+    """Scale-out: each web process has its own index and follows the database. A second follower (what
+    another process holds) loaded before the writes reads only the rows written since its last look."""
+    agent = make_agent()
+    actions.do_create_article(agent.workspace, agent, ROUTER_DE)
+    other = suggest._Follower()
+    suggest._follow(agent.workspace_id, other)
+    assert len(other.index) == 1
+    applied: list[int] = []
+    original = suggest.Index.apply
+
+    def counting(self: suggest.Index, rows: Any) -> None:
+        applied.append(len(rows))
+        original(self, rows)
+
+    monkeypatch.setattr(suggest.Index, "apply", counting)
+    invoice = actions.do_create_article(agent.workspace, agent, INVOICE_EN)
+    suggest._follow(agent.workspace_id, other)
+    assert applied == [1]  # the new article only (re-read rows that did not change are skipped)
+    vector = suggest.item_vectors([("", "Why is my invoice so high?")])[0]
+    assert other.index.search("Why is my invoice so high?", vector, limit=1)[0].source_id == invoice.pk
+    unpublished = ArticleInput(**{**INVOICE_EN.__dict__, "status": Article.Status.DRAFT})
+    actions.do_update_article(invoice, agent, unpublished, base_version=1)
+    suggest._follow(agent.workspace_id, other)
+    assert all(s.source_id != invoice.pk for s in other.index.search("invoice", vector, limit=5))
+    assert len(other.index) == 1

@@ -47,3 +47,51 @@ def test_merging_and_compacting_keep_every_live_item():
     assert ids(index, "wort8") == []
     assert ids(index, "anders8") == [8]
     assert len(index) == 28
+
+
+def _clustered(count: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around 40 topics (like sentence embeddings: a few directions carry most of it)."""
+    rng = np.random.default_rng(seed)
+    topics = rng.standard_normal((40, 512)).astype(np.float32)
+    labels = rng.integers(0, 40, count)
+    vectors = topics[labels] + 0.6 * rng.standard_normal((count, 512)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors, topics
+
+
+def test_large_indexes_score_in_two_steps_with_the_same_results(monkeypatch):
+    from resonanz.knowledge import suggest
+
+    monkeypatch.setattr(suggest, "COARSE_FROM", 500)
+    monkeypatch.setattr(suggest, "POOL", 40)
+    vectors, topics = _clustered(1200)
+    rows = [
+        Row(i, "article", i, 1, "de", "", f"text {i}", "", vectors[i].astype(np.float32)) for i in range(1200)
+    ]
+    monkeypatch.setattr(suggest, "COARSE_FROM", 10**9)
+    exact = Index()
+    exact.apply(rows)
+    monkeypatch.setattr(suggest, "COARSE_FROM", 500)
+    two_step = Index()
+    two_step.apply(rows[:600])  # crosses COARSE_FROM: the projection is made here
+    assert two_step.basis is not None and exact.basis is None
+    two_step.apply(rows[600:])  # later rows are projected as they come (incremental)
+    rng = np.random.default_rng(9)
+    same = 0
+    for topic in topics[:30]:
+        query = topic + 0.8 * rng.standard_normal(512).astype(np.float32)
+        query /= np.linalg.norm(query)
+        a = [s.item_id for s in exact.search("", query, limit=5)]
+        b = [s.item_id for s in two_step.search("", query, limit=5)]
+        same += a == b
+    assert same >= 28
+
+    # an update and a withdrawal after the projection: the new vector is found, the old row is gone
+    target = topics[0] / np.linalg.norm(topics[0])
+    two_step.apply([Row(7, "article", 7, 2, "de", "", "neu", "", target.astype(np.float32))])
+    assert two_step.search("", target.astype(np.float32), limit=1)[0].item_id == 7
+    two_step.apply([Row(7, "article", 7, 3, "de", "", "neu", "", target.astype(np.float32), active=False)])
+    assert all(s.item_id != 7 for s in two_step.search("", target.astype(np.float32), limit=5))
+    two_step._compact()
+    b = [s.item_id for s in two_step.search("", vectors[11], limit=1)]
+    assert b == [11]

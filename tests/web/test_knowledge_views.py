@@ -188,7 +188,8 @@ def test_agents_write_articles_in_versions_and_see_the_diff(agent_client, agent)
     assert '<span class="added">+Kanal wechseln.</span>' in diff
     assert "&lt;b&gt;WLAN&lt;/b&gt; langsam" in diff
     listing = agent_client.get("/wissen/").content.decode()
-    assert "Vermeidung: 0 von 0 Besuchern" in listing
+    assert "<td>Forum</td><td>0</td><td>0</td><td>0</td><td>0 %</td>" in listing
+    assert "<td>Widget und App</td>" in listing
     assert "WLAN langsam" in listing and "<b>WLAN" not in listing
     assert agent_client.get(f"/wissen/{article.pk}/diff", {"from": "1", "to": "9"}).status_code == 404
 

@@ -16,8 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
+from pydantic import ConfigDict, Field
 
 from resonanz import __version__
+from resonanz.channels.app import deflection
 from resonanz.channels.app.access import (
     AppCustomer,
     access_customer_conversation,
@@ -293,6 +295,8 @@ for _path, _view in (
     ("/{account_id}/conversations/{conversation_id}/messages", _preflight_conversation),
     ("/{account_id}/problems", _preflight),
     ("/{account_id}/address-changes", _preflight),
+    ("/{account_id}/suggestions", _preflight),
+    ("/{account_id}/deflection", _preflight),
 ):
     router.add_api_operation(_path, ["OPTIONS"], _view, auth=None, include_in_schema=False)
 
@@ -392,6 +396,78 @@ def request_address_change(
     )
     submitted = do_submit_app_event(customer_of(request), submission, client_ip=client_ip(request))
     return submitted_out(body.client_message_id, submitted)
+
+
+# --- Deflection: matching answers while the customer types ---------------------------------------------------
+SUGGESTION_LOOKUPS_PER_MINUTE = 60  # per client address; the widget asks at most every 0.6 s while typing
+
+
+class MatchOut(Schema):
+    kind: str = Field(description="article or community_answer")
+    title: str
+    text: str = Field(description="a short excerpt, plain text")
+    url: str = Field(description="path of the public page on this installation (help centre or forum)")
+
+
+class SuggestionsOut(Schema):
+    visit: str
+    suggestions: list[MatchOut]
+
+
+class DeflectionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    visit: str = Field(pattern=r"^[0-9a-f]{32}$", description="the id of this typing visit (32 hex digits)")
+    event: str = Field(
+        pattern=r"^(opened|asked)$", description="opened: a match was opened; asked: sent anyway"
+    )
+
+
+def _check_lookups(account: ChannelAccount, request: HttpRequest) -> None:
+    from django.core.cache import cache
+
+    from resonanz.channels.app.actions import client_key
+
+    key = f"app-suggestions:{account.pk}:{client_key(client_ip(request))}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    if count > SUGGESTION_LOOKUPS_PER_MINUTE:
+        raise TooManyRequests("too many lookups; wait a minute", retry_after=60)
+
+
+@router.get(
+    "/{account_id}/suggestions",
+    response={200: SuggestionsOut, 429: ErrorOut, **READ_RESPONSES},
+    summary="Public answers matching a question being typed (deflection)",
+    description=(
+        "Public help articles and accepted or official community answers like `q` (at least 8 characters), "
+        "in any language. Shown before the customer sends; the visit counts as shown. Report `opened` and "
+        "`asked` to /deflection with the same visit id."
+    ),
+)
+def list_suggestions(
+    request: HttpRequest, account_id: int, q: str = "", visit: str = "", lang: str = ""
+) -> dict[str, Any]:
+    import re
+
+    account = customer_of(request).account
+    _check_lookups(account, request)
+    visit = visit if re.fullmatch(r"[0-9a-f]{32}", visit) else ""
+    found = deflection.matches(account, q[:1000], lang if lang in ("de", "en") else "", visit)
+    return {"visit": visit, "suggestions": [vars(match) for match in found]}
+
+
+@router.post(
+    "/{account_id}/deflection",
+    response={204: None, **READ_RESPONSES, 400: ErrorOut},
+    summary="Report that a shown answer was opened, or that the customer sent their question anyway",
+)
+def report_deflection(request: HttpRequest, account_id: int, body: DeflectionIn) -> tuple[int, None]:
+    deflection.record(customer_of(request).account, body.visit, body.event)
+    return 204, None
 
 
 app_api.add_router("/", router)

@@ -1,31 +1,81 @@
-"""The public community forum (server-rendered, no login): questions, answers ranked with official and
-trusted ones first, asking under a nickname with matching answers shown while typing (deflection, measured).
-Lists and threads are cached briefly for anonymous visitors."""
+"""The public community forum (server-rendered): questions, answers ranked with official and trusted ones
+first, asking under a nickname with matching answers shown while typing (deflection, measured). Members sign
+in with a link by e-mail (decision 0870) to vote, accept the answer to their own question and moderate.
+Lists and threads are cached briefly for visitors without a session; a signed-in member's pages are not."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
 from resonanz.community import actions
-from resonanz.community.models import Question
-from resonanz.core.errors import ResonanzError
-from resonanz.knowledge import suggest
-from resonanz.knowledge.models import Article
+from resonanz.community.deflection import public_matches
+from resonanz.community.models import Answer, Member, Question
+from resonanz.core.clientip import client_ip
+from resonanz.core.errors import InvalidInput, ResonanzError
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.knowledge import _public_workspace
 
 VISIBLE = (Question.Status.OPEN, Question.Status.ANSWERED)
+PUBLIC_CACHE_SECONDS = 30
+SESSION_MEMBER = "community_member"
+
+View = Callable[..., HttpResponse]
 
 
-@cache_page(30)
+def cached_for_visitors(view: View) -> View:
+    """Cached for visitors without a session (one copy for everyone: the cached page has no form and no
+    per-visitor part); a signed-in member or agent always gets a fresh page. Every forum write bumps the
+    forum's version (`actions.public_version`), so a visitor who just answered sees the answer at once;
+    other processes with their own local cache see it within PUBLIC_CACHE_SECONDS."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or request.method != "GET":
+            return view(request, *args, **kwargs)
+        key = f"community-page:{actions.public_version()}:{translation.get_language()}:{request.get_full_path()}"
+        stored = cache.get(key)
+        if stored is not None:
+            status, content, content_type = stored
+            return HttpResponse(content, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:  # a page that sets a cookie is personal
+            cache.set(key, (200, response.content, response["Content-Type"]), PUBLIC_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def signed_in_member(request: HttpRequest) -> Member | None:
+    """The member signed in on this browser (not banned), or None; no session is touched without a cookie."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    member_id = request.session.get(SESSION_MEMBER)
+    if not member_id:
+        return None
+    workspace = _public_workspace()
+    return Member.objects.filter(pk=member_id, workspace=workspace, banned=False).first()
+
+
+def _login_url(next_path: str) -> str:
+    return f"{reverse('web:community_login')}?{urlencode({'weiter': next_path})}"
+
+
+@cached_for_visitors
 def question_list(request: HttpRequest) -> HttpResponse:
     workspace = _public_workspace()
     questions = (
@@ -35,30 +85,69 @@ def question_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at")[:50]
     )
     return render(
-        request, "web/community/list.html", {"workspace": workspace, "questions": questions, "language": "de"}
+        request,
+        "web/community/list.html",
+        {
+            "workspace": workspace,
+            "questions": questions,
+            "language": "de",
+            "member": signed_in_member(request),
+        },
     )
 
 
+def _question_page(
+    request: HttpRequest, question: Question, error: str = "", status: int = 200, body: str = ""
+) -> HttpResponse:
+    member = signed_in_member(request)
+    answers = actions.ranked_answers(question)
+    voted: set[int] = set()
+    if member is not None:
+        voted = set(member.votes.filter(answer__question=question).values_list("answer_id", flat=True))
+    return render(
+        request,
+        "web/community/question.html",
+        {
+            "workspace": question.workspace,
+            "question": question,
+            "answers": answers,
+            "language": "de",
+            "error": error,
+            "member": member,
+            "voted": voted,
+            "may_accept": member is not None
+            and member.pk == question.author_id
+            and question.accepted_answer_id is None,
+            "body": body,
+        },
+        status=status,
+    )
+
+
+@cached_for_visitors
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     workspace = _public_workspace()
     question = Question.objects.filter(workspace=workspace, pk=question_id, status__in=VISIBLE).first()
     if question is None:
         raise Http404("question")
-    return render(
-        request,
-        "web/community/question.html",
-        {
-            "workspace": workspace,
-            "question": question,
-            "answers": actions.ranked_answers(question),
-            "language": "de",
-            "error": request.GET.get("fehler", "")[:200],
-        },
-    )
+    return _question_page(request, question, request.GET.get("fehler", "")[:200])
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
+
+
+def _poster(request: HttpRequest, nickname: str, email: str = "") -> Member:
+    """Who posts: the signed-in member, else a nickname that no member has claimed with an address (a
+    claimed nickname posts only after signing in, so nobody writes under another member's name)."""
+    member = signed_in_member(request)
+    if member is not None:
+        return member
+    workspace = _public_workspace()
+    claimed = Member.objects.filter(workspace=workspace, nickname=nickname.strip()).exclude(email="").first()
+    if claimed is not None:
+        raise InvalidInput("Dieser Spitzname gehört einem Mitglied: bitte zuerst anmelden")
+    return actions.do_join(workspace, nickname, email=email)
 
 
 def ask(request: HttpRequest) -> HttpResponse:
@@ -70,7 +159,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
         try:
-            member = actions.do_join(workspace, form["nickname"], email=form["email"])
+            member = _poster(request, form["nickname"], form["email"])
             question = actions.do_ask_question(
                 member, form["title"], form["body"], ip_address=_ip(request), category=form["category"][:80]
             )
@@ -81,7 +170,14 @@ def ask(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/community/ask.html",
-        {"workspace": workspace, "form": form, "error": error, "visit": visit, "language": "de"},
+        {
+            "workspace": workspace,
+            "form": form,
+            "error": error,
+            "visit": visit,
+            "language": "de",
+            "member": signed_in_member(request),
+        },
         status=status,
     )
 
@@ -91,20 +187,9 @@ def matches(request: HttpRequest) -> HttpResponse:
     workspace = _public_workspace()
     text = f"{request.GET.get('title', '')}\n{request.GET.get('body', '')}".strip()[:1000]
     visit = request.GET.get("visit", "")
-    found = []
-    if len(text) >= 8:
-        public = set(
-            Article.objects.filter(
-                workspace=workspace, visibility=Article.Visibility.PUBLIC, status=Article.Status.PUBLISHED
-            ).values_list("pk", flat=True)
-        )
-        found = [
-            s
-            for s in suggest.suggest(workspace.pk, text, limit=10)
-            if (s.kind == "article" and s.source_id in public) or s.kind == "community_answer"
-        ][:3]
-        if found:
-            actions.do_record_deflection(workspace, visit, "shown")
+    found = public_matches(workspace, text)
+    if found:
+        actions.do_record_deflection(workspace, visit, "shown")
     return render(request, "web/community/_matches.html", {"matches": found, "visit": visit})
 
 
@@ -118,30 +203,173 @@ def open_match(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@require_POST
-def answer(request: HttpRequest, question_id: int) -> HttpResponse:
+def _visible_question(question_id: int) -> Question:
     workspace = _public_workspace()
     question = Question.objects.filter(workspace=workspace, pk=question_id, status__in=VISIBLE).first()
     if question is None:
         raise Http404("question")
-    try:
-        member = actions.do_join(workspace, request.POST.get("nickname", ""))
-        actions.do_answer(member, question, request.POST.get("body", ""))
-    except ResonanzError as problem:
-        response = render(
+    return question
+
+
+def answer(request: HttpRequest, question_id: int) -> HttpResponse:
+    """GET: the answer form (the cached question page carries none); POST: the answer."""
+    question = _visible_question(question_id)
+    if request.method != "POST":
+        return render(
             request,
-            "web/community/question.html",
+            "web/community/answer.html",
+            {
+                "workspace": question.workspace,
+                "question": question,
+                "language": "de",
+                "member": signed_in_member(request),
+            },
+        )
+    try:
+        member = _poster(request, request.POST.get("nickname", ""))
+        actions.do_answer(member, question, request.POST.get("body", ""), ip_address=_ip(request))
+    except ResonanzError as problem:
+        return _question_page(
+            request, question, problem.message, problem.status_code, request.POST.get("body", "")
+        )
+    return redirect("web:community_question", question_id=question.pk)
+
+
+def _answer_of(question: Question, answer_id: int) -> Answer:
+    found = question.answers.filter(pk=answer_id, hidden=False).first()
+    if found is None:
+        raise Http404("answer")
+    return found
+
+
+@require_POST
+def vote(request: HttpRequest, question_id: int, answer_id: int) -> HttpResponse:
+    question = _visible_question(question_id)
+    member = signed_in_member(request)
+    if member is None:
+        return redirect(_login_url(reverse("web:community_question", args=[question.pk])))
+    try:
+        value = 1 if request.POST.get("value", "1") == "1" else -1
+        actions.do_vote(member, _answer_of(question, answer_id), value)
+    except ResonanzError as problem:
+        return _question_page(request, question, problem.message, problem.status_code)
+    return redirect("web:community_question", question_id=question.pk)
+
+
+@require_POST
+def accept(request: HttpRequest, question_id: int, answer_id: int) -> HttpResponse:
+    question = _visible_question(question_id)
+    member = signed_in_member(request)
+    if member is None:
+        return redirect(_login_url(reverse("web:community_question", args=[question.pk])))
+    try:
+        actions.do_accept_answer(member, question, _answer_of(question, answer_id))
+    except ResonanzError as problem:
+        return _question_page(request, question, problem.message, problem.status_code)
+    return redirect("web:community_question", question_id=question.pk)
+
+
+@require_POST
+def member_moderate(request: HttpRequest, question_id: int) -> HttpResponse:
+    """A community moderator (a member flagged as such) hides or locks a question or hides an answer."""
+    question = _visible_question(question_id)
+    member = signed_in_member(request)
+    if member is None:
+        return redirect(_login_url(reverse("web:community_question", args=[question.pk])))
+    action = request.POST.get("action", "")
+    try:
+        if action == "hide_answer":
+            actions.do_moderate(
+                member, action, answer=_answer_of(question, int(request.POST.get("answer", 0)))
+            )
+        else:
+            actions.do_moderate(member, action, question=question)
+    except ValueError:
+        raise Http404("answer") from None
+    except ResonanzError as problem:
+        return _question_page(request, question, problem.message, problem.status_code)
+    if action == "hide_question":
+        return redirect("web:community")
+    return redirect("web:community_question", question_id=question.pk)
+
+
+# --- signing in (decision 0870) -----------------------------------------------------------------------------
+
+
+def _next(request: HttpRequest, default: str = "/community/") -> str:
+    target = request.POST.get("weiter") or request.GET.get("weiter") or default
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return default
+    return target
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    """Ask for a sign-in link: the address (and a nickname the first time). The answer never says whether
+    the address belongs to a member."""
+    workspace = _public_workspace()
+    error, status, sent = "", 200, False
+    form = {"email": "", "nickname": ""}
+    if request.method == "POST":
+        form = {key: request.POST.get(key, "")[:254] for key in form}
+        try:
+            actions.do_request_login_link(
+                workspace, form["email"], form["nickname"], ip_address=_ip(request), next_path=_next(request)
+            )
+            sent = True
+        except ResonanzError as problem:
+            error, status = problem.message, problem.status_code
+    return render(
+        request,
+        "web/community/login.html",
+        {
+            "workspace": workspace,
+            "form": form,
+            "error": error,
+            "sent": sent,
+            "next": _next(request),
+            "language": "de",
+            "member": signed_in_member(request),
+        },
+        status=status,
+    )
+
+
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that open links do not use them up); POST signs in once."""
+    workspace = _public_workspace()
+    try:
+        if request.method == "POST":
+            member = actions.do_use_login_link(workspace, token)
+            request.session.cycle_key()  # a new session id at sign-in (no fixation)
+            request.session[SESSION_MEMBER] = member.pk
+            return redirect(_next(request))
+        member = actions.login_link_member(workspace, token)
+    except ResonanzError as problem:
+        return render(
+            request,
+            "web/community/login.html",
             {
                 "workspace": workspace,
-                "question": question,
-                "answers": actions.ranked_answers(question),
-                "language": "de",
+                "form": {},
                 "error": problem.message,
+                "language": "de",
+                "next": "/community/",
             },
             status=problem.status_code,
         )
-        return response
-    return redirect("web:community_question", question_id=question.pk)
+    return render(
+        request,
+        "web/community/login_confirm.html",
+        {"workspace": workspace, "who": member, "next": _next(request), "language": "de"},
+    )
+
+
+@require_POST
+def member_logout(request: HttpRequest) -> HttpResponse:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        request.session.pop(SESSION_MEMBER, None)
+        request.session.cycle_key()
+    return redirect("web:community")
 
 
 # --- moderation (agents) ---------------------------------------------------------------------------------
@@ -153,6 +381,12 @@ def moderation(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
     status = 200
+    if request.method == "POST" and request.POST.get("answer"):
+        held = actions.answer_queue(agent.workspace).filter(pk=request.POST.get("answer") or 0).first()
+        if held is None or request.POST.get("action") not in ("approve_answer", "hide_answer"):
+            raise Http404("answer")
+        actions.do_moderate(agent, request.POST["action"], answer=held)
+        return redirect("web:community_moderation")
     if request.method == "POST":
         question = Question.objects.filter(
             workspace_id=agent.workspace_id, pk=request.POST.get("question") or 0
@@ -174,6 +408,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         {
             "agent": agent,
             "queue": actions.moderation_queue(agent.workspace).select_related("author")[:50],
+            "held_answers": actions.answer_queue(agent.workspace).select_related("member", "question")[:50],
             "latest": Question.objects.filter(workspace_id=agent.workspace_id)
             .exclude(status=Question.Status.QUEUED)
             .select_related("author")

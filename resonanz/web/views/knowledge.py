@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -208,13 +209,19 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
 @requires("knowledge.view")
 def article_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
-    from resonanz.community.actions import deflection_figures
+    from resonanz.community.actions import DeflectionFigures, deflection_figures
+    from resonanz.community.models import DeflectionEvent
 
     articles = Article.objects.filter(workspace_id=agent.workspace_id).select_related("category")
+    deflection: list[tuple[str, DeflectionFigures]] = [
+        (str(label), deflection_figures(agent.workspace, source=source))
+        for source, label in DeflectionEvent.Source.choices
+    ]
+    deflection.append((_("Zusammen"), deflection_figures(agent.workspace)))
     return render(
         request,
         "web/knowledge/articles.html",
-        {"agent": agent, "articles": articles, "deflection": deflection_figures(agent.workspace)},
+        {"agent": agent, "articles": articles, "deflection": deflection},
     )
 
 

@@ -12,6 +12,10 @@
  * data-title        the panel's title; data-lang "de" (default) or "en"; data-open "true" opens at once
  *
  * Every text from the server is put into the page with textContent, never as HTML.
+ *
+ * Deflection: while the customer types a first question, matching public answers (help articles, accepted
+ * community answers) are shown below the box (GET …/suggestions?q=); opening one and sending anyway are
+ * reported (POST …/deflection), so the share of customers who stop after reading one can be measured.
  */
 (function () {
   "use strict";
@@ -40,6 +44,7 @@
       errAuth: "Ihre Anmeldung ist abgelaufen. Bitte laden Sie die Seite neu.",
       errInput: "Bitte prüfen Sie Ihre Eingabe: ", errNet: "Keine Verbindung. Bitte erneut versuchen.",
       requested: "wartet auf Bestätigung", confirmed: "bestätigt",
+      matches: "Vielleicht hilft das schon:",
       categories: { internet: "Internet", tv: "Fernsehen", phone: "Festnetz", mobile: "Mobilfunk",
         device: "Router/Gerät", billing: "Rechnung", other: "Sonstiges" }
     },
@@ -56,6 +61,7 @@
       errAuth: "Your session has expired. Please reload the page.",
       errInput: "Please check your input: ", errNet: "No connection. Please try again.",
       requested: "awaiting confirmation", confirmed: "confirmed",
+      matches: "This may already help:",
       categories: { internet: "Internet", tv: "TV", phone: "Landline", mobile: "Mobile",
         device: "Router/device", billing: "Invoice", other: "Other" }
     }
@@ -164,8 +170,13 @@
   var input = el("textarea", { rows: "2", maxlength: "5000", placeholder: TEXT.placeholder, "aria-label": TEXT.placeholder });
   var sendButton = el("button", { type: "submit", "class": "rz-send", text: TEXT.send });
   var chatForm = el("form", { "class": "rz-compose" }, [input, sendButton]);
+  var matchList = el("ul", { "class": "rz-matches-list" });
+  var matchBox = el("div", { "class": "rz-matches", "aria-live": "polite", hidden: "" }, [
+    el("p", { "class": "rz-matches-title", text: TEXT.matches }), matchList
+  ]);
   views.chat.appendChild(hello);
   views.chat.appendChild(log);
+  views.chat.appendChild(matchBox);
   views.chat.appendChild(chatForm);
 
   // problem view
@@ -283,6 +294,56 @@
   launcher.addEventListener("click", function () { toggle(panel.hidden); });
   closeButton.addEventListener("click", function () { toggle(false); });
 
+  // --- deflection: matching answers while the first question is typed -----------------------------------
+  var visit = randomId(16);  // one typing visit: 32 hex digits
+  var shownInVisit = false;
+  var matchTimer = null;
+  var lastQuery = "";
+
+  function publicUrl(path) {
+    return /^\/(?!\/)/.test(path || "") ? api + path.slice(1) : null;  // only this installation's pages
+  }
+
+  function showMatches(found) {
+    matchList.textContent = "";
+    found.forEach(function (match) {
+      var href = publicUrl(match.url);
+      if (!href) { return; }
+      var link = el("a", { href: href, target: "_blank", rel: "noopener", "class": "rz-match", text: match.title || match.text });
+      link.addEventListener("click", function () {
+        call("POST", "/deflection", { visit: visit, event: "opened" }).catch(function () { /* counted best-effort */ });
+      });
+      var item = el("li", {}, [link]);
+      if (match.title && match.text) { item.appendChild(el("span", { "class": "rz-match-text", text: match.text })); }
+      matchList.appendChild(item);
+    });
+    matchBox.hidden = !matchList.children.length;
+    if (!matchBox.hidden) { shownInVisit = true; }
+  }
+
+  function lookUp() {
+    var query = input.value.trim();
+    if (conversationId || query.length < 8) { showMatches([]); lastQuery = ""; return; }
+    if (query === lastQuery) { return; }
+    lastQuery = query;
+    call("GET", "/suggestions?visit=" + visit + "&lang=" + lang + "&q=" + encodeURIComponent(query.slice(0, 1000)))
+      .then(function (result) { if (input.value.trim() === query) { showMatches(result.suggestions || []); } },
+            function () { /* no matches is fine */ });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(matchTimer);
+    matchTimer = setTimeout(lookUp, 600);
+  });
+
+  function askedAnyway() {
+    if (shownInVisit) { call("POST", "/deflection", { visit: visit, event: "asked" }).catch(function () {}); }
+    visit = randomId(16);
+    shownInVisit = false;
+    lastQuery = "";
+    showMatches([]);
+  }
+
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); chatForm.requestSubmit(); }
   });
@@ -297,6 +358,7 @@
     busy(chatForm, true);
     call("POST", path, body).then(function (result) {
       accepted("chat", result);
+      askedAnyway();
       input.value = "";
       say("");
     }, function (error) {
