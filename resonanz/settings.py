@@ -212,6 +212,9 @@ HEALTH_TOKEN = env.str("RESONANZ_HEALTH_TOKEN", default="")
 # The detailed view's counts are reused for this many seconds (?fresh=1 counts now).
 HEALTH_COUNTS_SECONDS = env.float("RESONANZ_HEALTH_COUNTS_SECONDS", default=10.0)
 
+# The inbox asks for rows newer than the newest shown and for its counts this often (seconds).
+INBOX_POLL_SECONDS = env.int("RESONANZ_INBOX_POLL_SECONDS", default=10)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Queue ----------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ app_name = "web"
 _actions = conversation_actions
 workspace_patterns = [
     path("inbox/bulk", inbox.bulk, name="inbox_bulk"),
+    path("inbox/updates", inbox.inbox_updates, name="inbox_updates"),
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
     path("customers/<int:customer_id>/merge", customers.merge, name="customer_merge"),

@@ -192,6 +192,7 @@ MATRIX: dict[str, Entry] = {
     "POST /customers/suggestions/{suggestion_id}/decide": Entry(
         ALL - {"analyst", "moderator"}, form={"decision": "reject"}
     ),
+    "GET /inbox/updates": Entry(ALL, foreign=False),
     "POST /inbox/bulk": Entry(WORKERS, form={"action": "status", "status": "pending"}, foreign=False),
     "GET /notifications": Entry(ALL, foreign=False),
     "GET /notifications/bell": Entry(ALL, foreign=False),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -126,5 +128,41 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
         **inbox_extras(agent, request),
     }
+    if page.number == 1:
+        # The live updates ask for rows newer than the newest shown (page 1 only: later pages stay put).
+        context["live"] = {
+            "since": page[0].last_message_at.isoformat() if len(page) else "",
+            "seconds": settings.INBOX_POLL_SECONDS,
+        }
     template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
+
+
+LIVE_ROWS = INBOX_PAGE_SIZE
+
+
+@requires("conversations.view")
+def inbox_updates(request: HttpRequest) -> HttpResponse:
+    """The open inbox's poll: the rows of the same filters newer than ``since`` (the newest shown), to be
+    put on top, and out-of-band updates of the counts (views, statuses, channels, the result count) and of
+    ``since`` itself. Rows the agent has ticked stay as they are: nothing else in the table is replaced."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    selection = queries.InboxFilter.from_query(request.GET.dict())
+    matching = queries.inbox_conversations(agent, selection)
+    since = parse_datetime(request.GET.get("since", ""))
+    newer = matching if since is None else matching.filter(last_message_at__gt=since)
+    rows = list(newer[:LIVE_ROWS])
+    context = {
+        "rows": rows,
+        "only_new": True,
+        "since": rows[0].last_message_at.isoformat() if rows else "",
+        "can_bulk": has_perm(agent, "conversations.update"),
+        "total": matching.count(),
+        "views": list(VIEWS.items()),
+        "view_counts": view_counts(agent),
+        "counts": queries.status_counts(agent),
+        "status_filters": _status_filters(),
+        "channels": queries.channel_accounts_of(agent),
+        "channel_counts": channel_counts(agent),
+    }
+    return render(request, "web/inbox/_updates.html", context)
