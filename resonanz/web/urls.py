@@ -63,6 +63,11 @@ urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("conversations/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),
     path("conversations/<int:conversation_id>/reply", conversation.reply, name="reply"),
+    path(
+        "conversations/<int:conversation_id>/details",
+        conversation.conversation_details,
+        name="conversation_details",
+    ),
     path("conversations/<int:conversation_id>/status", conversation.change_status, name="change_status"),
     path(
         "conversations/<int:conversation_id>/messages/<int:message_id>/delivery",

@@ -11,7 +11,13 @@ import pytest
 from django.utils import timezone
 
 from resonanz.conversations.models import Conversation
-from resonanz.testing.factories import AgentFactory, ConversationFactory, MessageFactory, WorkspaceFactory
+from resonanz.testing.factories import (
+    AgentFactory,
+    ChannelAccountFactory,
+    ConversationFactory,
+    MessageFactory,
+    WorkspaceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,12 +83,14 @@ def test_the_page_polls_for_rows_newer_than_the_newest_it_shows(agent_client, ag
 
 
 def test_updates_keep_the_pages_filters_and_the_agents_workspace(agent_client, agent, fake_account):
-    conversation(fake_account, 10)
+    others = conversation(fake_account, 10)
     mine = conversation(fake_account, 1, owner=agent)
-    stranger = make(AgentFactory, workspace=make(WorkspaceFactory))
-    foreign = make(ConversationFactory, workspace=stranger.workspace, status="open")
+    elsewhere = make(ChannelAccountFactory, workspace=make(WorkspaceFactory, slug="andere", name="Andere"))
+    foreign = conversation(elsewhere, 0, owner=make(AgentFactory, workspace=elsewhere.workspace))
     body = agent_client.get("/inbox/updates", {"view": "mine", "status": "open"}).content.decode()
     assert re.findall(r'data-conversation="(\d+)"', body) == [str(mine.pk)]
+    body = agent_client.get("/inbox/updates", {"status": "open"}).content.decode()
+    assert re.findall(r'data-conversation="(\d+)"', body) == [str(mine.pk), str(others.pk)]
     assert f'data-conversation="{foreign.pk}"' not in body
 
 

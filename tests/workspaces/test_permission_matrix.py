@@ -131,6 +131,7 @@ MATRIX: dict[str, Entry] = {
     # --- the agent UI ------------------------------------------------------------------------------------
     "GET /": Entry(ALL, foreign=False),
     "GET /conversations/{conversation_id}": Entry(ALL),
+    "GET /conversations/{conversation_id}/details": Entry(ALL),
     "POST /conversations/{conversation_id}/reply": Entry(WORKERS, form={"text": "Wir prüfen das."}),
     "POST /conversations/{conversation_id}/status": Entry(WORKERS, form={"status": "pending"}),
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),

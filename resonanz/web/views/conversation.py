@@ -17,6 +17,7 @@ from resonanz.conversations import actions
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
+from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
 from resonanz.web.middleware import mark_partial
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
@@ -71,14 +72,15 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return mark_partial(
-        render(
-            request,
-            "web/_thread.html",
-            _conversation_context(agent, conversation, problem),
-            status=400 if problem else 200,
-        )
+    response = render(
+        request,
+        "web/_thread.html",
+        _conversation_context(agent, conversation, problem),
+        status=400 if problem else 200,
     )
+    if problem:
+        return mark_partial(response)
+    return trigger(response, CONVERSATION_CHANGED, INBOX_CHANGED, id=conversation.pk)
 
 
 @requires("conversations.update")
@@ -94,14 +96,23 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return mark_partial(
-        render(
-            request,
-            "web/_details.html",
-            _conversation_context(agent, conversation, problem),
-            status=400 if problem else 200,
-        )
+    response = render(
+        request,
+        "web/_details.html",
+        _conversation_context(agent, conversation, problem),
+        status=400 if problem else 200,
     )
+    if problem:
+        return mark_partial(response)
+    return trigger(response, INBOX_CHANGED, id=conversation.pk)  # the details pane is this answer
+
+
+@login_required
+def conversation_details(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The details pane (status, owner, timeline) alone: it reloads on ``conversation-changed``."""
+    agent = _agent(request)
+    conversation = _conversation(agent, conversation_id)
+    return render(request, "web/_details.html", _conversation_context(agent, conversation))
 
 
 @requires("annotations.correct")
@@ -148,4 +159,5 @@ def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) 
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     message = conversation.messages.select_related("delivery").get(pk=message.pk)
-    return render(request, "web/_delivery.html", {"m": message})
+    response = render(request, "web/_delivery.html", {"m": message})
+    return trigger(response, CONVERSATION_CHANGED, id=conversation.pk)
