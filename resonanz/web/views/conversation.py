@@ -18,7 +18,7 @@ from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
 from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
-from resonanz.web.middleware import mark_partial
+from resonanz.web.errors import mark_partial
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.common import visible_conversation as _conversation
