@@ -17,8 +17,8 @@ from resonanz.conversations import actions
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
-from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
 from resonanz.web.errors import mark_partial
+from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.common import visible_conversation as _conversation
