@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from resonanz.conversations import merges as merge_actions
 from resonanz.conversations.access import customer_history
-from resonanz.core.errors import InvalidInput, NotFound
+from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
 from resonanz.customers.access import (
     access_customer_by_id,
     access_merge_by_id,
@@ -115,7 +115,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 # A refused merge, undo or decision shows its reason on the customer page (400, or 409 for a conflict). A
 # customer not found by the action (the source of a merge) is a refused input there, not a missing page.
-_REFUSED_NOT_FOUND = {NotFound: 400}
+_REFUSED_NOT_FOUND: dict[type[ResonanzError], int] = {NotFound: 400}
 
 
 def _page_of_customer(request: HttpRequest, message: str, status: int, customer_id: int) -> HttpResponse:
