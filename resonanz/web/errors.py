@@ -16,11 +16,12 @@ view expected still becomes its 4xx and a message, never a 500 or a whole page i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -73,7 +74,13 @@ def error_partial(request: HttpRequest, message: str, status: int) -> HttpRespon
 
 
 def error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    agent = getattr(request, "agent", None)
+    from resonanz.web.permissions import agent_of_request
+
+    agent = None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        with contextlib.suppress(Http404):
+            agent = agent_of_request(request)
     return render(request, "web/error.html", {"message": message, "agent": agent}, status=status)
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from resonanz.core.errors import ResonanzError
@@ -71,3 +72,19 @@ class HtmxErrorsMiddleware:
         if isinstance(exception, ResonanzError):
             return error_response(request, exception)
         return None
+
+
+class CurrentAgentMiddleware:
+    """Sets ``request.agent``: the signed-in login's agent, loaded on first use (one query, then kept), so a
+    request that never asks (static files, the API with a token) costs nothing. Using it for a login that
+    is not an agent raises Http404, as the pages always answered. Views behind ``@requires`` get the agent
+    itself (web/permissions.py), not the lazy wrapper. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from resonanz.web.permissions import load_agent
+
+        request.agent = SimpleLazyObject(lambda: load_agent(request))  # type: ignore[attr-defined]
+        return self.get_response(request)

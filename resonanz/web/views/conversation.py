@@ -7,7 +7,6 @@ import contextlib
 import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -20,7 +19,6 @@ from resonanz.web import queries
 from resonanz.web.errors import mark_partial
 from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
 from resonanz.web.permissions import requires
-from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.common import visible_conversation as _conversation
 from resonanz.workspaces.models import Agent
 
@@ -45,9 +43,9 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
     }
 
 
-@login_required
+@requires("conversations.view")
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     return render(request, "web/conversation.html", _conversation_context(agent, conversation))
 
@@ -55,7 +53,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @requires("conversations.reply")
 @require_POST
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     problem = ""
     try:
@@ -86,7 +84,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @requires("conversations.update")
 @require_POST
 def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     problem = ""
     try:
@@ -107,10 +105,10 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return trigger(response, INBOX_CHANGED, id=conversation.pk)  # the details pane is this answer
 
 
-@login_required
+@requires("conversations.view")
 def conversation_details(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The details pane (status, owner, timeline) alone: it reloads on ``conversation-changed``."""
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     return render(request, "web/_details.html", _conversation_context(agent, conversation))
 
@@ -121,7 +119,7 @@ def mark_relevance(request: HttpRequest, conversation_id: int, message_id: int) 
     """One click: this public post is about us (relevant) or not (noise). An agent's correction."""
     from resonanz.understanding.actions import do_correct_annotation
 
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="in").first()
     if message is None:
@@ -133,10 +131,10 @@ def mark_relevance(request: HttpRequest, conversation_id: int, message_id: int) 
     return redirect("web:conversation", conversation_id=conversation.pk)
 
 
-@login_required
+@requires("conversations.view")
 def delivery_status(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """The delivery badge of one outbound message; htmx polls it while the send is under way."""
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:
@@ -148,7 +146,7 @@ def delivery_status(request: HttpRequest, conversation_id: int, message_id: int)
 @require_POST
 def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """The agent sends a failed reply again; answers with the updated delivery badge."""
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:

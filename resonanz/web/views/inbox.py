@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +24,6 @@ from resonanz.understanding.access import topics_for
 from resonanz.web import queries
 from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
 from resonanz.web.permissions import requires
-from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
 
@@ -106,9 +104,9 @@ def _status_filters() -> list[tuple[str, str]]:
     ]
 
 
-@login_required
+@requires("conversations.view")
 def inbox(request: HttpRequest) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     selection = queries.InboxFilter.from_query(request.GET.dict())
     page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
