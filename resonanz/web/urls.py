@@ -85,6 +85,7 @@ urlpatterns = [
         name="mark_relevance",
     ),
     path("dev/", dev.dev_panel, name="dev_panel"),
+    path("dev/components/", dev.component_library, name="component_library"),
     *workspace_patterns,
     path("presence/", settings_views.presence, name="presence"),
     path("team/", settings_views.team_presence, name="team_presence"),

@@ -170,6 +170,7 @@ MATRIX: dict[str, Entry] = {
     "GET /status/{slug}/feed.atom": public("the status page's Atom feed"),
     "GET /status/{slug}/status.json": public("the status page as JSON"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
+    "GET /dev/components": Entry(ADMINS, foreign=False),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     "GET /team": Entry(LEADS, foreign=False),
     # --- the agent workspace (issue 13) -------------------------------------------------------------------
