@@ -79,3 +79,15 @@ def test_refusals_show_a_form_posts_reason_on_its_own_page():
     assert (response.status_code, response.content) == (409, "page 7: schon zusammengeführt".encode())
     htmx = view(RequestFactory().post("/", headers={"HX-Request": "true"}), thing_id=7)
     assert htmx.status_code == 409 and htmx["HX-Retarget"] == "#errors"
+
+
+def test_the_page_gets_every_keyword_argument_of_the_view():
+    def page(request: HttpRequest, message: str, status: int, **kwargs: object) -> HttpResponse:
+        return HttpResponse(sorted(kwargs), status=status)
+
+    @refusals(page=page)
+    def view(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+        raise InvalidInput("falsches Etikett")
+
+    response = view(RequestFactory().post("/"), conversation_id=1, message_id=2)
+    assert response.status_code == 400

@@ -47,7 +47,7 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
-    return render(request, "web/conversation.html", _conversation_context(agent, conversation))
+    return render(request, "web/conversation/page.html", _conversation_context(agent, conversation))
 
 
 @requires("conversations.reply")
@@ -72,7 +72,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(agent, conversation_id)
     response = render(
         request,
-        "web/_thread.html",
+        "web/conversation/_thread.html",
         _conversation_context(agent, conversation, problem),
         status=400 if problem else 200,
     )
@@ -96,7 +96,7 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(agent, conversation_id)
     response = render(
         request,
-        "web/_details.html",
+        "web/conversation/_details.html",
         _conversation_context(agent, conversation, problem),
         status=400 if problem else 200,
     )
@@ -110,7 +110,7 @@ def conversation_details(request: HttpRequest, conversation_id: int) -> HttpResp
     """The details pane (status, owner, timeline) alone: it reloads on ``conversation-changed``."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
-    return render(request, "web/_details.html", _conversation_context(agent, conversation))
+    return render(request, "web/conversation/_details.html", _conversation_context(agent, conversation))
 
 
 @requires("annotations.correct")
@@ -139,7 +139,7 @@ def delivery_status(request: HttpRequest, conversation_id: int, message_id: int)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:
         raise Http404("no such outbound message in this conversation")
-    return render(request, "web/_delivery.html", {"m": message})
+    return render(request, "web/conversation/_delivery.html", {"m": message})
 
 
 @requires("conversations.reply")
@@ -157,5 +157,5 @@ def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) 
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     message = conversation.messages.select_related("delivery").get(pk=message.pk)
-    response = render(request, "web/_delivery.html", {"m": message})
+    response = render(request, "web/conversation/_delivery.html", {"m": message})
     return trigger(response, CONVERSATION_CHANGED, id=conversation.pk)

@@ -58,13 +58,18 @@ def _done(request: HttpRequest, conversation: Conversation) -> HttpResponse:
     return redirect(url)
 
 
-def _conversation_page(request: HttpRequest, message: str, status: int, conversation_id: int) -> HttpResponse:
+def _conversation_page(
+    request: HttpRequest, message: str, status: int, conversation_id: int, **_view_kwargs: Any
+) -> HttpResponse:
     """A refused form post (no JavaScript): the conversation page again, with the action's reason."""
     from resonanz.web.views.conversation import _conversation_context
 
     agent, conversation = _conversation(request, conversation_id)
     return render(
-        request, "web/conversation.html", _conversation_context(agent, conversation, message), status=status
+        request,
+        "web/conversation/page.html",
+        _conversation_context(agent, conversation, message),
+        status=status,
     )
 
 

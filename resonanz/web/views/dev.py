@@ -63,7 +63,7 @@ def dev_panel(request: HttpRequest) -> HttpResponse:
             status = 403
     return render(
         request,
-        "web/dev_panel.html",
+        "web/dev/panel.html",
         {"agent": agent, "accounts": accounts, "form": form, "result": result, "is_admin": True},
         status=status,
     )
@@ -95,4 +95,4 @@ def component_library(request: HttpRequest) -> HttpResponse:
         "recipient": replies.reply_target(conversation) if conversation else None,
         "reply_key": uuid.uuid4().hex,
     }
-    return render(request, "web/components/library.html", context)
+    return render(request, "web/dev/components.html", context)

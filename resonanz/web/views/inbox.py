@@ -132,7 +132,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "since": page[0].last_message_at.isoformat() if len(page) else "",
             "seconds": settings.INBOX_POLL_SECONDS,
         }
-    template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
+    template = "web/inbox/_results.html" if request.htmx else "web/inbox/page.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
