@@ -48,7 +48,13 @@ SETTINGS_PAGES = [
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Run axe on the page as it is now; the serious and critical violations, each with its nodes."""
-    page.wait_for_load_state("networkidle")
+    # The panes htmx loads after the page (the bell, the incident banner) are in; none is loading. Not
+    # "networkidle": a page that polls (a delivery under way, the live inbox) may never be idle for long.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request')"
+        " && (!document.getElementById('bell') || document.querySelector('#bell [data-unread]'))"
+    )
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
         "() => axe.run(document, {resultTypes: ['violations']}).then(r => ({violations: r.violations}))"

@@ -18,6 +18,7 @@ from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
 from resonanz.web.errors import mark_partial
 from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
+from resonanz.web.forms import RelevanceForm, ReplyForm, StatusForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import visible_conversation as _conversation
 from resonanz.workspaces.models import Agent
@@ -56,14 +57,15 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     problem = ""
+    posted = read(ReplyForm, request.POST)
     try:
         replies.do_send_reply(
             agent,
             conversation,
-            request.POST.get("text", ""),
-            private=request.POST.get("private") == "1",
+            posted["text"],
+            private=posted["private"],
             # Made for each render of the form: a double click or a resubmitted page sends once.
-            idempotency_key=request.POST.get("idempotency_key", ""),
+            idempotency_key=posted["idempotency_key"],
         )
     except (InvalidInput, Conflict) as invalid:
         problem = invalid.message
@@ -88,7 +90,7 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(agent, conversation_id)
     problem = ""
     try:
-        actions.do_change_status(agent, conversation, request.POST.get("status", ""))
+        actions.do_change_status(agent, conversation, read(StatusForm, request.POST)["status"])
     except InvalidInput as invalid:
         problem = invalid.message
     if not request.htmx:  # type: ignore[attr-defined]
@@ -124,7 +126,7 @@ def mark_relevance(request: HttpRequest, conversation_id: int, message_id: int) 
     message = conversation.messages.filter(pk=message_id, direction="in").first()
     if message is None:
         raise Http404("no such inbound message in this conversation")
-    label = request.POST.get("relevant", "")
+    label = read(RelevanceForm, request.POST)["relevant"]
     if label not in ("true", "false"):
         return HttpResponse(status=400)
     do_correct_annotation(agent, message, "relevance", label)

@@ -31,6 +31,7 @@ from resonanz.routing import actions as routing_actions
 from resonanz.understanding.access import labels_for, topics_for
 from resonanz.understanding.actions import CORRECTABLE, do_correct_annotation
 from resonanz.web.errors import refusals
+from resonanz.web.forms import LabelForm, PriorityForm, TextForm, TransferForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.templatetags.resonanz_web import channel_kind
 from resonanz.workspaces.models import Agent, Team
@@ -130,7 +131,7 @@ def conversation_extras(agent: Agent, conversation: Conversation, thread: list[M
 @require_POST
 def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    actions.do_add_note(agent, conversation, request.POST.get("text", ""))
+    actions.do_add_note(agent, conversation, read(TextForm, request.POST)["text"])
     return _done(request, conversation)
 
 
@@ -139,7 +140,7 @@ def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def add_call_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    do_add_call_note(agent, conversation, request.POST.get("text", ""))
+    do_add_call_note(agent, conversation, read(TextForm, request.POST)["text"])
     return _done(request, conversation)
 
 
@@ -149,9 +150,8 @@ def add_call_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """``to`` is "agent:<id>" or "team:<id>" of the agent's workspace; ``note`` says why."""
     agent, conversation = _conversation(request, conversation_id)
-    kind, _sep, raw_id = request.POST.get("to", "").partition(":")
-    note = request.POST.get("note", "").strip()
-    target_id = int(raw_id) if raw_id.isdigit() else 0
+    posted = read(TransferForm, request.POST)
+    kind, target_id, note = posted["kind"], posted["target_id"], posted["note"]
     if kind == "agent":
         colleague = Agent.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
         if colleague is None:
@@ -172,8 +172,7 @@ def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    raw = request.POST.get("priority", "")
-    routing_actions.do_set_priority(agent, conversation, int(raw) if raw.lstrip("-").isdigit() else -1)
+    routing_actions.do_set_priority(agent, conversation, read(PriorityForm, request.POST)["priority"])
     return _done(request, conversation)
 
 
@@ -197,7 +196,7 @@ def correct_annotation(
     message = conversation.messages.filter(pk=message_id).first()
     if message is None:
         raise Http404("no such message in this conversation")
-    do_correct_annotation(agent, message, annotator, request.POST.get("label", ""))
+    do_correct_annotation(agent, message, annotator, read(LabelForm, request.POST)["label"])
     return _done(request, conversation)
 
 

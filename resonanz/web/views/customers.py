@@ -26,6 +26,7 @@ from resonanz.customers.models import Customer, CustomerMerge, Identity
 from resonanz.understanding.models import Annotation
 from resonanz.web import queries
 from resonanz.web.errors import refusals
+from resonanz.web.forms import DecisionForm, MergeForm, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
@@ -142,8 +143,8 @@ def merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Merge another customer (``source_customer_id``) into this one by hand."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
     target = _customer(agent, customer_id)
-    raw = request.POST.get("source_customer_id", "").strip().lstrip("#")
-    source = customers_for(agent).filter(pk=int(raw)).first() if raw.isdigit() else None
+    source_id = read(MergeForm, request.POST)["source_customer_id"]
+    source = customers_for(agent).filter(pk=source_id).first() if source_id is not None else None
     if source is None:
         raise InvalidInput(_("Bitte die Nummer eines Kunden angeben."))
     merge_actions.do_merge_customers(agent, target, source)
@@ -173,7 +174,7 @@ def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         suggestion = access_suggestion_by_id(agent, suggestion_id)
     except NotFound as error:
         raise Http404(error.message) from None
-    if request.POST.get("decision") == "accept":
+    if read(DecisionForm, request.POST)["decision"] == "accept":
         merge_actions.do_accept_suggestion(agent, suggestion)
     else:
         merge_actions.do_reject_suggestion(agent, suggestion)

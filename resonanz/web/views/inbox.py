@@ -22,6 +22,7 @@ from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
 from resonanz.web import queries
+from resonanz.web.forms import BulkForm, read
 from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
@@ -51,22 +52,20 @@ def bulk(request: HttpRequest) -> HttpResponse:
     or "status" with ``status``. Conversations the agent may not see are skipped; so are those the action
     refuses (already theirs), which the message counts."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()][:MAX_BULK]
+    posted = read(BulkForm, request.POST)
+    ids = posted["id"][:MAX_BULK]
     chosen = list(conversations_for(agent).filter(pk__in=ids).select_related("workspace", "customer"))
-    action = request.POST.get("action", "")
+    action = posted["action"]
     done = skipped = 0
     colleague = None
     if action == "assign":
-        raw = request.POST.get("agent", "")
-        colleague = Agent.objects.filter(
-            pk=int(raw) if raw.isdigit() else 0, workspace_id=agent.workspace_id
-        ).first()
+        colleague = Agent.objects.filter(pk=posted["agent"], workspace_id=agent.workspace_id).first()
     for conversation in chosen:
         try:
             if action == "assign" and colleague is not None:
                 do_transfer_conversation(agent, conversation, colleague, note=_("Sammelaktion"))
             elif action == "status":
-                actions.do_change_status(agent, conversation, request.POST.get("status", ""))
+                actions.do_change_status(agent, conversation, posted["status"])
             else:
                 skipped += 1
                 continue
@@ -80,7 +79,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             request,
             _("%(skipped)d Gespräche nicht geändert.") % {"skipped": skipped + len(ids) - len(chosen)},
         )
-    target = request.POST.get("next", "")
+    target = posted["next"]
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}
     ) or not target.startswith("/"):

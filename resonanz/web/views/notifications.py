@@ -12,6 +12,7 @@ from resonanz.conversations.access import notifications_for
 from resonanz.conversations.actions import do_mark_notifications_read
 from resonanz.web import queries
 from resonanz.web.events import NOTIFICATIONS_CHANGED, trigger
+from resonanz.web.forms import MarkReadForm, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 
@@ -70,7 +71,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     """Mark read: the notifications with the posted ``id`` values, or all unread ones. A form post goes back
     to the list; htmx gets the list again and ``notifications-changed``."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    ids = read(MarkReadForm, request.POST)["id"]
     do_mark_notifications_read(agent, ids or None)
     if request.htmx:  # type: ignore[attr-defined]
         # The list's forms take the page's <main> from this answer; the bell hears the event.
