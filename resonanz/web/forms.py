@@ -123,3 +123,14 @@ class DecisionForm(forms.Form):
 
 class MarkReadForm(forms.Form):
     id = _Ids()
+
+
+class DevInjectForm(forms.Form):
+    """The dev panel: a message as a fake channel's platform would deliver it."""
+
+    account = _Text(strip=True)
+    handle = _Text(strip=True)
+    name = _Text(strip=True)
+    text = _Text()
+    reply_to = _Text(strip=True)
+    postal_code = _Text(strip=True)

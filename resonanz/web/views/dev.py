@@ -19,6 +19,7 @@ from resonanz.conversations.access import conversations_for
 from resonanz.conversations.models import Conversation, TimelineEntry
 from resonanz.core.errors import ChannelDisabled
 from resonanz.web import queries
+from resonanz.web.forms import DevInjectForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Agent
@@ -35,8 +36,7 @@ def dev_panel(request: HttpRequest) -> HttpResponse:
     result: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        form = {key: request.POST.get(key, "").strip() for key in form}
-        form["text"] = request.POST.get("text", "")
+        form = read(DevInjectForm, request.POST)
         account = next((a for a in accounts if str(a.pk) == form["account"]), None)
         payload: dict[str, Any] = {
             "id": f"dev-{uuid.uuid4().hex[:16]}",
