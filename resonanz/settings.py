@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "resonanz.web.middleware.CurrentAgentMiddleware",  # request.agent, loaded on first use
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -211,6 +212,9 @@ elif CSP_MODE == "report-only":
 HEALTH_TOKEN = env.str("RESONANZ_HEALTH_TOKEN", default="")
 # The detailed view's counts are reused for this many seconds (?fresh=1 counts now).
 HEALTH_COUNTS_SECONDS = env.float("RESONANZ_HEALTH_COUNTS_SECONDS", default=10.0)
+
+# The inbox asks for rows newer than the newest shown and for its counts this often (seconds).
+INBOX_POLL_SECONDS = env.int("RESONANZ_INBOX_POLL_SECONDS", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -6,7 +6,8 @@ their own error into their partial (the composer's "a reply needs text") mark th
 `mark_partial`. Every other such answer to an htmx request (a 404 for a conversation merged away meanwhile,
 the CSRF 403 of an expired session, a 409 conflict) is replaced here by `web/_error.html` and retargeted to
 the page's `#errors` area, so it never lands as a whole error page inside a pane. A request whose session
-has expired is sent to the login page as a whole (`HX-Redirect`), not swapped into a pane.
+has expired is sent to the login page as a whole (`HX-Redirect`), not swapped into a pane. A project error
+(`resonanz.core.errors`) that leaves a view becomes its 4xx here too (resonanz/web/errors.py).
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from resonanz.core.errors import ResonanzError
+from resonanz.web.errors import error_response, mark_partial
+
 SWAPPED_ERRORS = (400, 403, 404, 409, 422)
-
-
-def mark_partial(response: HttpResponse) -> HttpResponse:
-    """This error response is a partial made for the request's own target: swap it there."""
-    response.resonanz_partial = True  # type: ignore[attr-defined]
-    return response
+__all__ = ["SWAPPED_ERRORS", "HtmxErrorsMiddleware", "mark_partial"]
 
 
 def _message(status: int) -> str:
@@ -66,3 +66,25 @@ class HtmxErrorsMiddleware:
         replaced["HX-Retarget"] = "#errors"
         replaced["HX-Reswap"] = "innerHTML"
         return replaced
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """An action's error that no view caught: its 4xx, with its message (never a 500)."""
+        if isinstance(exception, ResonanzError):
+            return error_response(request, exception)
+        return None
+
+
+class CurrentAgentMiddleware:
+    """Sets ``request.agent``: the signed-in login's agent, loaded on first use (one query, then kept), so a
+    request that never asks (static files, the API with a token) costs nothing. Using it for a login that
+    is not an agent raises Http404, as the pages always answered. Views behind ``@requires`` get the agent
+    itself (web/permissions.py), not the lazy wrapper. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from resonanz.web.permissions import load_agent
+
+        request.agent = SimpleLazyObject(lambda: load_agent(request))  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -23,6 +23,7 @@ app_name = "web"
 _actions = conversation_actions
 workspace_patterns = [
     path("inbox/bulk", inbox.bulk, name="inbox_bulk"),
+    path("inbox/updates", inbox.inbox_updates, name="inbox_updates"),
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
     path("customers/<int:customer_id>/merge", customers.merge, name="customer_merge"),
@@ -62,6 +63,11 @@ urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("conversations/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),
     path("conversations/<int:conversation_id>/reply", conversation.reply, name="reply"),
+    path(
+        "conversations/<int:conversation_id>/details",
+        conversation.conversation_details,
+        name="conversation_details",
+    ),
     path("conversations/<int:conversation_id>/status", conversation.change_status, name="change_status"),
     path(
         "conversations/<int:conversation_id>/messages/<int:message_id>/delivery",
@@ -79,6 +85,7 @@ urlpatterns = [
         name="mark_relevance",
     ),
     path("dev/", dev.dev_panel, name="dev_panel"),
+    path("dev/components/", dev.component_library, name="component_library"),
     *workspace_patterns,
     path("presence/", settings_views.presence, name="presence"),
     path("team/", settings_views.team_presence, name="team_presence"),

@@ -30,6 +30,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium (/usr/bin/chromium) is not installed")
+    # Import the URLconf (and the views' libraries: scikit-learn takes seconds on a busy machine) before
+    # the first page load, so a test's first navigation does not run into the browser's timeout.
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; Django's async-safety check would then

@@ -226,3 +226,16 @@ def test_a_macro_limited_to_e_mail_is_not_offered_on_x(agent_client, workspace, 
     found = agent_client.get(f"/conversations/{conversation.pk}/macros").content.decode()
     assert "Überall" in found and "Nur hier" in found
     assert "Nur dort" not in found
+
+
+def test_a_refused_correction_without_javascript_shows_the_page_with_the_reason(agent_client, fake_account):
+    from resonanz.testing.factories import ConversationFactory, MessageFactory
+
+    conversation = ConversationFactory(channel_account=fake_account)
+    message = MessageFactory(conversation=conversation)
+    response = agent_client.post(
+        f"/conversations/{conversation.pk}/messages/{message.pk}/annotations/topic",
+        {"label": "gibt-es-nicht"},
+    )
+    assert response.status_code == 400
+    assert "gibt-es-nicht" in response.content.decode() and 'id="thread"' in response.content.decode()

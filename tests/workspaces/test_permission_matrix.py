@@ -143,6 +143,7 @@ MATRIX: dict[str, Entry] = {
     # --- the agent UI ------------------------------------------------------------------------------------
     "GET /": Entry(ALL, foreign=False),
     "GET /conversations/{conversation_id}": Entry(ALL),
+    "GET /conversations/{conversation_id}/details": Entry(ALL),
     "POST /conversations/{conversation_id}/reply": Entry(WORKERS, form={"text": "Wir prüfen das."}),
     "POST /conversations/{conversation_id}/status": Entry(WORKERS, form={"status": "pending"}),
     "GET /conversations/{conversation_id}/messages/{message_id}/delivery": Entry(ALL, query="outbound"),
@@ -187,6 +188,7 @@ MATRIX: dict[str, Entry] = {
     "GET /status/{slug}/feed.atom": public("the status page's Atom feed"),
     "GET /status/{slug}/status.json": public("the status page as JSON"),
     "GET /dev": Entry(ADMINS, foreign=False, denied=404),
+    "GET /dev/components": Entry(ADMINS, foreign=False),
     "POST /presence": Entry(WORKERS, form={"presence": "away"}, foreign=False),
     "GET /team": Entry(LEADS, foreign=False),
     # --- the agent workspace (issue 13) -------------------------------------------------------------------
@@ -210,6 +212,7 @@ MATRIX: dict[str, Entry] = {
     "POST /customers/suggestions/{suggestion_id}/decide": Entry(
         ALL - {"analyst", "moderator"}, form={"decision": "reject"}
     ),
+    "GET /inbox/updates": Entry(ALL, foreign=False),
     "POST /inbox/bulk": Entry(WORKERS, form={"action": "status", "status": "pending"}, foreign=False),
     "GET /notifications": Entry(ALL, foreign=False),
     "GET /notifications/bell": Entry(ALL, foreign=False),

@@ -7,14 +7,14 @@ from django.http import Http404, HttpRequest
 from resonanz.conversations.access import access_conversation_by_id
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import NotFound
+from resonanz.web.permissions import agent_of_request
 from resonanz.workspaces.models import Agent
 
 
 def current_agent(request: HttpRequest) -> Agent:
-    agent = Agent.objects.select_related("workspace", "user").filter(user__pk=request.user.pk or 0).first()
-    if agent is None:
-        raise Http404("this login is not an agent of any workspace")
-    return agent
+    """``request.agent`` (web/middleware.py: CurrentAgentMiddleware), Http404 for a login that is no agent.
+    New views use ``@requires(...)`` and ``request.agent`` directly."""
+    return agent_of_request(request)
 
 
 def visible_conversation(agent: Agent, conversation_id: int) -> Conversation:

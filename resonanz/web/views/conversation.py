@@ -7,7 +7,6 @@ import contextlib
 import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,9 +16,10 @@ from resonanz.conversations import actions
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.web import queries
-from resonanz.web.middleware import mark_partial
+from resonanz.web.errors import mark_partial
+from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
+from resonanz.web.forms import RelevanceForm, ReplyForm, StatusForm, read
 from resonanz.web.permissions import requires
-from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.common import visible_conversation as _conversation
 from resonanz.workspaces.models import Agent
 
@@ -44,64 +44,75 @@ def _conversation_context(agent: Agent, conversation: Conversation, error: str =
     }
 
 
-@login_required
+@requires("conversations.view")
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
-    return render(request, "web/conversation.html", _conversation_context(agent, conversation))
+    return render(request, "web/conversation/page.html", _conversation_context(agent, conversation))
 
 
 @requires("conversations.reply")
 @require_POST
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     problem = ""
+    posted = read(ReplyForm, request.POST)
     try:
         replies.do_send_reply(
             agent,
             conversation,
-            request.POST.get("text", ""),
-            private=request.POST.get("private") == "1",
+            posted["text"],
+            private=posted["private"],
             # Made for each render of the form: a double click or a resubmitted page sends once.
-            idempotency_key=request.POST.get("idempotency_key", ""),
+            idempotency_key=posted["idempotency_key"],
         )
     except (InvalidInput, Conflict) as invalid:
         problem = invalid.message
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return mark_partial(
-        render(
-            request,
-            "web/_thread.html",
-            _conversation_context(agent, conversation, problem),
-            status=400 if problem else 200,
-        )
+    response = render(
+        request,
+        "web/conversation/_thread.html",
+        _conversation_context(agent, conversation, problem),
+        status=400 if problem else 200,
     )
+    if problem:
+        return mark_partial(response)
+    return trigger(response, CONVERSATION_CHANGED, INBOX_CHANGED, id=conversation.pk)
 
 
 @requires("conversations.update")
 @require_POST
 def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     problem = ""
     try:
-        actions.do_change_status(agent, conversation, request.POST.get("status", ""))
+        actions.do_change_status(agent, conversation, read(StatusForm, request.POST)["status"])
     except InvalidInput as invalid:
         problem = invalid.message
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     conversation = _conversation(agent, conversation_id)
-    return mark_partial(
-        render(
-            request,
-            "web/_details.html",
-            _conversation_context(agent, conversation, problem),
-            status=400 if problem else 200,
-        )
+    response = render(
+        request,
+        "web/conversation/_details.html",
+        _conversation_context(agent, conversation, problem),
+        status=400 if problem else 200,
     )
+    if problem:
+        return mark_partial(response)
+    return trigger(response, INBOX_CHANGED, id=conversation.pk)  # the details pane is this answer
+
+
+@requires("conversations.view")
+def conversation_details(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The details pane (status, owner, timeline) alone: it reloads on ``conversation-changed``."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    conversation = _conversation(agent, conversation_id)
+    return render(request, "web/conversation/_details.html", _conversation_context(agent, conversation))
 
 
 @requires("annotations.correct")
@@ -110,34 +121,34 @@ def mark_relevance(request: HttpRequest, conversation_id: int, message_id: int) 
     """One click: this public post is about us (relevant) or not (noise). An agent's correction."""
     from resonanz.understanding.actions import do_correct_annotation
 
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="in").first()
     if message is None:
         raise Http404("no such inbound message in this conversation")
-    label = request.POST.get("relevant", "")
+    label = read(RelevanceForm, request.POST)["relevant"]
     if label not in ("true", "false"):
         return HttpResponse(status=400)
     do_correct_annotation(agent, message, "relevance", label)
     return redirect("web:conversation", conversation_id=conversation.pk)
 
 
-@login_required
+@requires("conversations.view")
 def delivery_status(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """The delivery badge of one outbound message; htmx polls it while the send is under way."""
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:
         raise Http404("no such outbound message in this conversation")
-    return render(request, "web/_delivery.html", {"m": message})
+    return render(request, "web/conversation/_delivery.html", {"m": message})
 
 
 @requires("conversations.reply")
 @require_POST
 def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """The agent sends a failed reply again; answers with the updated delivery badge."""
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
     message = conversation.messages.filter(pk=message_id, direction="out").select_related("delivery").first()
     if message is None:
@@ -148,4 +159,5 @@ def delivery_retry(request: HttpRequest, conversation_id: int, message_id: int) 
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:conversation", conversation_id=conversation.pk)
     message = conversation.messages.select_related("delivery").get(pk=message.pk)
-    return render(request, "web/_delivery.html", {"m": message})
+    response = render(request, "web/conversation/_delivery.html", {"m": message})
+    return trigger(response, CONVERSATION_CHANGED, id=conversation.pk)

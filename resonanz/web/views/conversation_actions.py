@@ -3,7 +3,8 @@ an agent or a team, priority, move a public conversation to private, correct an 
 and the composer's preview (X: the weighted 280-character count and the numbered thread).
 
 Every view writes through the domain's action; a refused action (400/409) answers an htmx request with the
-action's own message in the page's #errors area and a form post with the page and the message."""
+action's own message in the page's #errors area and a form post with the page and the message
+(`shown_on_page`: resonanz/web/errors.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +29,8 @@ from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.routing import actions as routing_actions
 from resonanz.understanding.access import labels_for, topics_for
 from resonanz.understanding.actions import CORRECTABLE, do_correct_annotation
-from resonanz.web.middleware import mark_partial
+from resonanz.web.errors import refusals
+from resonanz.web.forms import LabelForm, PriorityForm, TextForm, TransferForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.templatetags.resonanz_web import channel_kind
 from resonanz.workspaces.models import Agent, Team
@@ -58,20 +59,23 @@ def _done(request: HttpRequest, conversation: Conversation) -> HttpResponse:
     return redirect(url)
 
 
-def _refused(request: HttpRequest, conversation: Conversation, message: str, status: int) -> HttpResponse:
-    """The action's own reason, where the agent sees it."""
-    if request.htmx:  # type: ignore[attr-defined]
-        html = render_to_string("web/_error.html", {"message": message}, request)
-        response = HttpResponse(html, status=status)
-        response["HX-Retarget"] = "#errors"
-        response["HX-Reswap"] = "innerHTML"
-        return mark_partial(response)
-    from resonanz.web.views.conversation import _conversation_context  # the page, rendered with the reason
+def _conversation_page(
+    request: HttpRequest, message: str, status: int, conversation_id: int, **_view_kwargs: Any
+) -> HttpResponse:
+    """A refused form post (no JavaScript): the conversation page again, with the action's reason."""
+    from resonanz.web.views.conversation import _conversation_context
 
-    agent: Agent = request.agent  # type: ignore[attr-defined]
+    agent, conversation = _conversation(request, conversation_id)
     return render(
-        request, "web/conversation.html", _conversation_context(agent, conversation, message), status=status
+        request,
+        "web/conversation/page.html",
+        _conversation_context(agent, conversation, message),
+        status=status,
     )
+
+
+# A refused action (400/409): htmx shows the action's own message in #errors, a form post the page with it.
+shown_on_page = refusals(page=_conversation_page)
 
 
 def conversation_extras(agent: Agent, conversation: Conversation, thread: list[Message]) -> dict[str, Any]:
@@ -120,81 +124,66 @@ def conversation_extras(agent: Agent, conversation: Conversation, thread: list[M
     }
 
 
+@shown_on_page
 @requires("conversations.update")
 @require_POST
 def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    try:
-        actions.do_add_note(agent, conversation, request.POST.get("text", ""))
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
+    actions.do_add_note(agent, conversation, read(TextForm, request.POST)["text"])
     return _done(request, conversation)
 
 
+@shown_on_page
 @requires("conversations.update")
 @require_POST
 def add_call_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    try:
-        do_add_call_note(agent, conversation, request.POST.get("text", ""))
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
+    do_add_call_note(agent, conversation, read(TextForm, request.POST)["text"])
     return _done(request, conversation)
 
 
+@shown_on_page
 @requires("conversations.update")
 @require_POST
 def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """``to`` is "agent:<id>" or "team:<id>" of the agent's workspace; ``note`` says why."""
     agent, conversation = _conversation(request, conversation_id)
-    kind, _sep, raw_id = request.POST.get("to", "").partition(":")
-    note = request.POST.get("note", "").strip()
-    target_id = int(raw_id) if raw_id.isdigit() else 0
-    try:
-        if kind == "agent":
-            colleague = Agent.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
-            if colleague is None:
-                raise InvalidInput(_("Bitte eine Kollegin oder einen Kollegen wählen."))
-            routing_actions.do_transfer_conversation(agent, conversation, colleague, note=note)
-        elif kind == "team":
-            team = Team.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
-            if team is None:
-                raise InvalidInput(_("Bitte ein Team wählen."))
-            routing_actions.do_transfer_to_team(agent, conversation, team, note=note)
-        else:
-            raise InvalidInput(_("Bitte wählen, an wen das Gespräch geht."))
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
-    except Conflict as error:
-        return _refused(request, conversation, error.message, 409)
+    posted = read(TransferForm, request.POST)
+    kind, target_id, note = posted["kind"], posted["target_id"], posted["note"]
+    if kind == "agent":
+        colleague = Agent.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
+        if colleague is None:
+            raise InvalidInput(_("Bitte eine Kollegin oder einen Kollegen wählen."))
+        routing_actions.do_transfer_conversation(agent, conversation, colleague, note=note)
+    elif kind == "team":
+        team = Team.objects.filter(pk=target_id, workspace_id=agent.workspace_id).first()
+        if team is None:
+            raise InvalidInput(_("Bitte ein Team wählen."))
+        routing_actions.do_transfer_to_team(agent, conversation, team, note=note)
+    else:
+        raise InvalidInput(_("Bitte wählen, an wen das Gespräch geht."))
     return _done(request, conversation)
 
 
+@shown_on_page
 @requires("conversations.update")
 @require_POST
 def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    raw = request.POST.get("priority", "")
-    try:
-        routing_actions.do_set_priority(agent, conversation, int(raw) if raw.lstrip("-").isdigit() else -1)
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
+    routing_actions.do_set_priority(agent, conversation, read(PriorityForm, request.POST)["priority"])
     return _done(request, conversation)
 
 
+@shown_on_page
 @requires("conversations.update")
 @require_POST
 def move_private(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent, conversation = _conversation(request, conversation_id)
-    try:
-        routing_actions.do_move_to_private(agent, conversation)
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
-    except Conflict as error:
-        return _refused(request, conversation, error.message, 409)
+    routing_actions.do_move_to_private(agent, conversation)
     return _done(request, conversation)
 
 
+@shown_on_page
 @requires("annotations.correct")
 @require_POST
 def correct_annotation(
@@ -205,10 +194,7 @@ def correct_annotation(
     message = conversation.messages.filter(pk=message_id).first()
     if message is None:
         raise Http404("no such message in this conversation")
-    try:
-        do_correct_annotation(agent, message, annotator, request.POST.get("label", ""))
-    except InvalidInput as error:
-        return _refused(request, conversation, error.message, 400)
+    do_correct_annotation(agent, message, annotator, read(LabelForm, request.POST)["label"])
     return _done(request, conversation)
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from resonanz.conversations import merges as merge_actions
 from resonanz.conversations.access import customer_history
-from resonanz.core.errors import Conflict, InvalidInput, NotFound
+from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
 from resonanz.customers.access import (
     access_customer_by_id,
     access_merge_by_id,
@@ -25,6 +25,8 @@ from resonanz.customers.access import (
 from resonanz.customers.models import Customer, CustomerMerge, Identity
 from resonanz.understanding.access import customer_has_label
 from resonanz.web import queries
+from resonanz.web.errors import refusals
+from resonanz.web.forms import DecisionForm, MergeForm, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
@@ -110,25 +112,44 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _customer_page(request, agent, _customer(agent, customer_id))
 
 
+# A refused merge, undo or decision shows its reason on the customer page (400, or 409 for a conflict). A
+# customer not found by the action (the source of a merge) is a refused input there, not a missing page.
+_REFUSED_NOT_FOUND: dict[type[ResonanzError], int] = {NotFound: 400}
+
+
+def _page_of_customer(request: HttpRequest, message: str, status: int, customer_id: int) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    return _customer_page(request, agent, _customer(agent, customer_id), message, status)
+
+
+def _page_of_merge(request: HttpRequest, message: str, status: int, merge_id: int) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    found = access_merge_by_id(agent, merge_id)
+    return _customer_page(request, agent, _customer(agent, found.target_id), message, status)
+
+
+def _page_of_suggestion(request: HttpRequest, message: str, status: int, suggestion_id: int) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    suggestion = access_suggestion_by_id(agent, suggestion_id)
+    return _customer_page(request, agent, suggestion.customer, message, status)
+
+
+@refusals(page=_page_of_customer, overrides=_REFUSED_NOT_FOUND)
 @requires("customers.merge")
 @require_POST
 def merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Merge another customer (``source_customer_id``) into this one by hand."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
     target = _customer(agent, customer_id)
-    raw = request.POST.get("source_customer_id", "").strip().lstrip("#")
-    source = customers_for(agent).filter(pk=int(raw)).first() if raw.isdigit() else None
+    source_id = read(MergeForm, request.POST)["source_customer_id"]
+    source = customers_for(agent).filter(pk=source_id).first() if source_id is not None else None
     if source is None:
-        return _customer_page(request, agent, target, _("Bitte die Nummer eines Kunden angeben."), 400)
-    try:
-        merge_actions.do_merge_customers(agent, target, source)
-    except (InvalidInput, NotFound) as error:
-        return _customer_page(request, agent, target, error.message, 400)
-    except Conflict as error:
-        return _customer_page(request, agent, target, error.message, 409)
+        raise InvalidInput(_("Bitte die Nummer eines Kunden angeben."))
+    merge_actions.do_merge_customers(agent, target, source)
     return redirect("web:customer", customer_id=target.pk)
 
 
+@refusals(page=_page_of_merge, overrides=_REFUSED_NOT_FOUND)
 @requires("customers.merge")
 @require_POST
 def undo_merge(request: HttpRequest, merge_id: int) -> HttpResponse:
@@ -137,15 +158,11 @@ def undo_merge(request: HttpRequest, merge_id: int) -> HttpResponse:
         found = access_merge_by_id(agent, merge_id)
     except NotFound as error:
         raise Http404(error.message) from None
-    try:
-        merge_actions.do_undo_merge(agent, found)
-    except (InvalidInput, NotFound) as error:
-        return _customer_page(request, agent, _customer(agent, found.target_id), error.message, 400)
-    except Conflict as error:
-        return _customer_page(request, agent, _customer(agent, found.target_id), error.message, 409)
+    merge_actions.do_undo_merge(agent, found)
     return redirect("web:customer", customer_id=found.target_id)
 
 
+@refusals(page=_page_of_suggestion, overrides=_REFUSED_NOT_FOUND)
 @requires("customers.merge")
 @require_POST
 def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
@@ -155,13 +172,8 @@ def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         suggestion = access_suggestion_by_id(agent, suggestion_id)
     except NotFound as error:
         raise Http404(error.message) from None
-    try:
-        if request.POST.get("decision") == "accept":
-            merge_actions.do_accept_suggestion(agent, suggestion)
-        else:
-            merge_actions.do_reject_suggestion(agent, suggestion)
-    except (InvalidInput, NotFound) as error:
-        return _customer_page(request, agent, suggestion.customer, error.message, 400)
-    except Conflict as error:
-        return _customer_page(request, agent, suggestion.customer, error.message, 409)
+    if read(DecisionForm, request.POST)["decision"] == "accept":
+        merge_actions.do_accept_suggestion(agent, suggestion)
+    else:
+        merge_actions.do_reject_suggestion(agent, suggestion)
     return redirect("web:customer", customer_id=suggestion.customer_id)

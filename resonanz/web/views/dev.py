@@ -1,4 +1,4 @@
-"""The dev panel: admins inject a message into a fake channel account."""
+"""The dev panel: admins inject a message into a fake channel account; the component library."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from resonanz.channels import replies
 from resonanz.channels.base import MalformedPayload, RawEvent
 from resonanz.channels.ingest import accept_events
 from resonanz.channels.webhook.payloads import parse_event
+from resonanz.conversations.access import conversations_for
+from resonanz.conversations.models import Conversation, TimelineEntry
 from resonanz.core.errors import ChannelDisabled
 from resonanz.web import queries
+from resonanz.web.forms import DevInjectForm, read
+from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
+from resonanz.workspaces.models import Agent
 
 
 @login_required
@@ -29,8 +36,7 @@ def dev_panel(request: HttpRequest) -> HttpResponse:
     result: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        form = {key: request.POST.get(key, "").strip() for key in form}
-        form["text"] = request.POST.get("text", "")
+        form = read(DevInjectForm, request.POST)
         account = next((a for a in accounts if str(a.pk) == form["account"]), None)
         payload: dict[str, Any] = {
             "id": f"dev-{uuid.uuid4().hex[:16]}",
@@ -57,7 +63,36 @@ def dev_panel(request: HttpRequest) -> HttpResponse:
             status = 403
     return render(
         request,
-        "web/dev_panel.html",
+        "web/dev/panel.html",
         {"agent": agent, "accounts": accounts, "form": form, "result": result, "is_admin": True},
         status=status,
     )
+
+
+@requires("dev.panel")
+def component_library(request: HttpRequest) -> HttpResponse:
+    """Every reusable component (templatetags/components.py) with sample data: the maintained library."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    sample_agent = Agent(display_name="Mia Kramer", initials="MK")
+    now = timezone.now()
+    entries = [
+        TimelineEntry(kind=kind, created_at=now, actor=sample_agent if i % 2 == 0 else None)
+        for i, kind in enumerate(
+            (TimelineEntry.Kind.CREATED, TimelineEntry.Kind.ASSIGNED, TimelineEntry.Kind.STATUS_CHANGED)
+        )
+    ]
+    # The composer needs a real conversation (its URLs and channel): the newest of the workspace, if any.
+    conversation = (
+        conversations_for(agent).select_related("channel_account", "customer").order_by("-id").first()
+    )
+    context: dict[str, Any] = {
+        "agent": agent,
+        "is_admin": True,
+        "sample_agent": sample_agent,
+        "statuses": Conversation.Status.choices,
+        "entries": entries,
+        "conversation": conversation,
+        "recipient": replies.reply_target(conversation) if conversation else None,
+        "reply_key": uuid.uuid4().hex,
+    }
+    return render(request, "web/dev/components.html", context)

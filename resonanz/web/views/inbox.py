@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,9 +22,9 @@ from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
 from resonanz.web import queries
+from resonanz.web.forms import BulkForm, read
 from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
 from resonanz.web.permissions import requires
-from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
 
@@ -51,22 +52,20 @@ def bulk(request: HttpRequest) -> HttpResponse:
     or "status" with ``status``. Conversations the agent may not see are skipped; so are those the action
     refuses (already theirs), which the message counts."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()][:MAX_BULK]
+    posted = read(BulkForm, request.POST)
+    ids = posted["id"][:MAX_BULK]
     chosen = list(conversations_for(agent).filter(pk__in=ids).select_related("workspace", "customer"))
-    action = request.POST.get("action", "")
+    action = posted["action"]
     done = skipped = 0
     colleague = None
     if action == "assign":
-        raw = request.POST.get("agent", "")
-        colleague = Agent.objects.filter(
-            pk=int(raw) if raw.isdigit() else 0, workspace_id=agent.workspace_id
-        ).first()
+        colleague = Agent.objects.filter(pk=posted["agent"], workspace_id=agent.workspace_id).first()
     for conversation in chosen:
         try:
             if action == "assign" and colleague is not None:
                 do_transfer_conversation(agent, conversation, colleague, note=_("Sammelaktion"))
             elif action == "status":
-                actions.do_change_status(agent, conversation, request.POST.get("status", ""))
+                actions.do_change_status(agent, conversation, posted["status"])
             else:
                 skipped += 1
                 continue
@@ -80,7 +79,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             request,
             _("%(skipped)d Gespräche nicht geändert.") % {"skipped": skipped + len(ids) - len(chosen)},
         )
-    target = request.POST.get("next", "")
+    target = posted["next"]
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}
     ) or not target.startswith("/"):
@@ -104,9 +103,9 @@ def _status_filters() -> list[tuple[str, str]]:
     ]
 
 
-@login_required
+@requires("conversations.view")
 def inbox(request: HttpRequest) -> HttpResponse:
-    agent = _agent(request)
+    agent: Agent = request.agent  # type: ignore[attr-defined]
     selection = queries.InboxFilter.from_query(request.GET.dict())
     page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -126,5 +125,41 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
         **inbox_extras(agent, request),
     }
-    template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
+    if page.number == 1:
+        # The live updates ask for rows newer than the newest shown (page 1 only: later pages stay put).
+        context["live"] = {
+            "since": page[0].last_message_at.isoformat() if len(page) else "",
+            "seconds": settings.INBOX_POLL_SECONDS,
+        }
+    template = "web/inbox/_results.html" if request.htmx else "web/inbox/page.html"  # type: ignore[attr-defined]
     return render(request, template, context)
+
+
+LIVE_ROWS = INBOX_PAGE_SIZE
+
+
+@requires("conversations.view")
+def inbox_updates(request: HttpRequest) -> HttpResponse:
+    """The open inbox's poll: the rows of the same filters newer than ``since`` (the newest shown), to be
+    put on top, and out-of-band updates of the counts (views, statuses, channels, the result count) and of
+    ``since`` itself. Rows the agent has ticked stay as they are: nothing else in the table is replaced."""
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    selection = queries.InboxFilter.from_query(request.GET.dict())
+    matching = queries.inbox_conversations(agent, selection)
+    since = parse_datetime(request.GET.get("since", ""))
+    newer = matching if since is None else matching.filter(last_message_at__gt=since)
+    rows = list(newer[:LIVE_ROWS])
+    context = {
+        "rows": rows,
+        "only_new": True,
+        "since": rows[0].last_message_at.isoformat() if rows else "",
+        "can_bulk": has_perm(agent, "conversations.update"),
+        "total": matching.count(),
+        "views": list(VIEWS.items()),
+        "view_counts": view_counts(agent),
+        "counts": queries.status_counts(agent),
+        "status_filters": _status_filters(),
+        "channels": queries.channel_accounts_of(agent),
+        "channel_counts": channel_counts(agent),
+    }
+    return render(request, "web/inbox/_updates.html", context)

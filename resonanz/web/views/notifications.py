@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from resonanz.conversations.access import notifications_for
 from resonanz.conversations.actions import do_mark_notifications_read
 from resonanz.web import queries
+from resonanz.web.events import NOTIFICATIONS_CHANGED, trigger
+from resonanz.web.forms import MarkReadForm, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 
@@ -25,10 +27,7 @@ def bell(request: HttpRequest) -> HttpResponse:
     return render(request, "web/notifications/_bell.html", {"unread": unread})
 
 
-@requires("notifications.view")
-@require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
-    agent: Agent = request.agent  # type: ignore[attr-defined]
+def _list_page(request: HttpRequest, agent: Agent) -> HttpResponse:
     shown = list(notifications_for(agent).select_related("conversation")[:SHOWN])
     return render(
         request,
@@ -40,6 +39,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "is_admin": queries.is_admin(agent),
         },
     )
+
+
+@requires("notifications.view")
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, request.agent)  # type: ignore[attr-defined]
 
 
 @requires("notifications.view")
@@ -63,8 +68,12 @@ def open_notification(request: HttpRequest) -> HttpResponse:
 @requires("notifications.view")
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    """Mark read: the notifications with the posted ``id`` values, or all unread ones."""
+    """Mark read: the notifications with the posted ``id`` values, or all unread ones. A form post goes back
+    to the list; htmx gets the list again and ``notifications-changed``."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    ids = read(MarkReadForm, request.POST)["id"]
     do_mark_notifications_read(agent, ids or None)
+    if request.htmx:  # type: ignore[attr-defined]
+        # The list's forms take the page's <main> from this answer; the bell hears the event.
+        return trigger(_list_page(request, agent), NOTIFICATIONS_CHANGED)
     return redirect("web:notifications")

@@ -298,6 +298,63 @@
     kept = null;
   });
 
+  // The live inbox (views/inbox.py: inbox_updates): rows newer than the newest shown arrive on top of
+  // #inbox-rows; nothing else in the table is replaced, so ticked boxes stay ticked. A conversation already
+  // shown comes back with its new message: its older row goes, its tick and keyboard mark move to the new
+  // one. When the agent has scrolled down, the row at the top of the window stays where it was.
+  var liveAnchor = null;
+  function firstVisibleRow(body) {
+    var rows = body.querySelectorAll("tr[data-conversation]");
+    for (var i = 0; i < rows.length; i += 1) {
+      if (rows[i].getBoundingClientRect().bottom > 0) {
+        return rows[i];
+      }
+    }
+    return null;
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var body = event.detail.target;
+    if (body && body.id === "inbox-rows" && window.scrollY > 0) {
+      var row = firstVisibleRow(body);
+      liveAnchor = row ? { row: row, top: row.getBoundingClientRect().top } : null;
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var body = event.detail.target;
+    if (!body || body.id !== "inbox-rows") {
+      return;
+    }
+    var seen = {};
+    Array.prototype.forEach.call(body.querySelectorAll("tr[data-conversation]"), function (row) {
+      var id = row.getAttribute("data-conversation");
+      var newer = seen[id];
+      if (!newer) {
+        seen[id] = row;
+        return;
+      }
+      var oldBox = row.querySelector("input[data-select-row]");
+      var newBox = newer.querySelector("input[data-select-row]");
+      if (oldBox && newBox && oldBox.checked) {
+        newBox.checked = true;
+      }
+      if (row.classList.contains("kbd-current")) {
+        newer.classList.add("kbd-current");
+      }
+      if (liveAnchor && liveAnchor.row === row) {
+        liveAnchor = null;
+      }
+      row.remove();
+    });
+    var empty = body.querySelector("tr[data-empty-row]");
+    if (empty && body.querySelector("tr[data-conversation]")) {
+      empty.remove();
+    }
+    if (liveAnchor) {
+      window.scrollBy(0, liveAnchor.row.getBoundingClientRect().top - liveAnchor.top);
+    }
+    liveAnchor = null;
+  });
+
   window.htmx.onLoad(function (element) {
     restoreDrafts(element);
   });
