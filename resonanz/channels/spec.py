@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
+
 from resonanz.channels.base import ChannelAdapter
 from resonanz.channels.config import ConfigField
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
     from resonanz.channels.connection import ConnectionResult
     from resonanz.channels.models import ChannelAccount
 
@@ -53,9 +53,9 @@ class ChannelSpec:
     # outbound actions are facts of its code.
     adapter: type[ChannelAdapter]
     # The channel's name in the settings, a lazy German string (translated like every other).
-    label: StrOrPromise
+    label: str | Promise
     # The short name on the kind badge in the inbox and on identities ("X", "E-Mail"); default: label.
-    badge: StrOrPromise = ""
+    badge: str | Promise = ""
     # The typed configuration of a channel account; secret fields are marked and stored encrypted.
     config: tuple[ConfigField, ...] = ()
     # Posts on it are visible to everyone (a public reply is public).
