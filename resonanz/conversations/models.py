@@ -59,6 +59,11 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["workspace", "status", "-last_message_at"], name="conversation_inbox"),
             models.Index(fields=["customer", "channel_account", "status"], name="conversation_customer"),
+            # The inbox's pages in its order (newest first, the id breaks ties) whatever the status filter,
+            # and the noise view: read up to a page, never the table (docs/agent-workspace.md, speed).
+            models.Index(
+                fields=["workspace", "is_noise", "last_message_at", "id"], name="conversation_inbox_recent"
+            ),
             # The SLA watch (do_record_sla_events): a range scan over running conversations per clock.
             # Plain, not partial: SQLite cannot match a partial index's WHERE against bound parameters.
             models.Index(fields=["status", "first_response_due_at"], name="conversation_sla_first_due"),

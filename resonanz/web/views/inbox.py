@@ -7,13 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from resonanz.channels.models import ChannelAccount
 from resonanz.conversations import actions
 from resonanz.conversations.access import conversations_for
 from resonanz.conversations.models import Conversation
@@ -21,7 +21,7 @@ from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
 from resonanz.web import queries
-from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
+from resonanz.web.inbox_filters import VIEWS, channel_counts, shown_count, view_counts
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Agent
@@ -30,13 +30,17 @@ from resonanz.workspaces.permissions import has_perm
 MAX_BULK = 200
 
 
-def inbox_extras(agent: Agent, request: HttpRequest) -> dict[str, Any]:
+def _shown(counts: dict[Any, int]) -> dict[Any, int | str]:
+    return {key: shown_count(value) for key, value in counts.items()}
+
+
+def inbox_extras(agent: Agent, request: HttpRequest, channels: list[ChannelAccount]) -> dict[str, Any]:
     if request.htmx:  # type: ignore[attr-defined]
         return {"can_bulk": has_perm(agent, "conversations.update")}
     return {
         "views": list(VIEWS.items()),
-        "view_counts": view_counts(agent),
-        "channel_counts": channel_counts(agent),
+        "view_counts": _shown(view_counts(agent)),
+        "channel_counts": _shown(channel_counts(agent, [account.pk for account in channels])),
         "topics": topics_for(agent),
         "can_bulk": has_perm(agent, "conversations.update"),
         "colleagues": list(Agent.objects.filter(workspace_id=agent.workspace_id).order_by("display_name")),
@@ -108,9 +112,8 @@ def _status_filters() -> list[tuple[str, str]]:
 def inbox(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     selection = queries.InboxFilter.from_query(request.GET.dict())
-    page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = queries.inbox_page(agent, selection, request.GET.get("page"), INBOX_PAGE_SIZE)
+    channels = queries.channel_accounts_of(agent)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -118,13 +121,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "selection": selection,
         "status_filters": _status_filters(),
-        "counts": queries.status_counts(agent),
-        "channels": queries.channel_accounts_of(agent),
+        # The rows' partial (the 20-second refresh, the search) shows no counts: not counted then.
+        "counts": {} if request.htmx else _shown(queries.status_counts(agent)),  # type: ignore[attr-defined]
+        "channels": channels,
         "teams": queries.teams_of(agent),
         "query_without_page": query.urlencode(),
         "is_admin": queries.is_admin(agent),
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
-        **inbox_extras(agent, request),
+        **inbox_extras(agent, request, channels),
     }
     template = "web/_inbox_rows.html" if request.htmx else "web/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
