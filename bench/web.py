@@ -191,7 +191,9 @@ def seeded_ids() -> tuple[list[int], list[int]]:
 
     conversations = list(Conversation.objects.filter(workspace__slug="bench").values_list("id", flat=True))
     customers = list(
-        Customer.objects.filter(workspace__slug="bench", merged_into__isnull=True).values_list("id", flat=True)
+        Customer.objects.filter(workspace__slug="bench", merged_into__isnull=True).values_list(
+            "id", flat=True
+        )
     )
     return conversations, customers
 

@@ -170,7 +170,9 @@ def inbox_page(agent: Agent, selection: InboxFilter, page: str | None, size: int
         return inbox_page(agent, selection, "1", size)
     shown = ids[:size]
     rows = {c.pk: c for c in _with_row_columns(Conversation.objects.filter(pk__in=shown))}
-    return InboxPage(rows=[rows[pk] for pk in shown if pk in rows], number=number, size=size, has_next=len(ids) > size)
+    return InboxPage(
+        rows=[rows[pk] for pk in shown if pk in rows], number=number, size=size, has_next=len(ids) > size
+    )
 
 
 def status_counts(agent: Agent) -> dict[str, int]:

@@ -8,6 +8,7 @@ set on every keystroke. Older matches are found by a narrower search (decision 0
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -73,7 +74,7 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
             "SELECT m.conversation_id FROM web_message_fts f JOIN conversations_message m ON m.id = f.rowid "
             "WHERE web_message_fts MATCH %s AND m.workspace_id = %s ORDER BY f.rowid DESC LIMIT %s"
         )
-        params: list[object] = [query, workspace_id, limit]
+        params: list[Any] = [query, workspace_id, limit]
     elif vendor == "postgresql":
         words = _WORD.findall(text)[:MAX_WORDS]
         if not words:

@@ -102,7 +102,9 @@ def test_use_a_macro_with_its_placeholders_filled(page, live_server, world, shot
         language="de",
         text="Hallo {customer_name}, die Störung ist bekannt, wir arbeiten daran.",
     )
-    Macro.objects.create(workspace=conversation.workspace, name="Rechnung", language="de", text="Zur Rechnung …")
+    Macro.objects.create(
+        workspace=conversation.workspace, name="Rechnung", language="de", text="Zur Rechnung …"
+    )
     LoginPage(page, live_server.url).open().log_in(world["mia"].user.username, PASSWORD)
     page.goto(f"{live_server.url}/conversations/{conversation.pk}/")
     page.click("details.macro-picker summary")

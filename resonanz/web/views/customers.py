@@ -94,9 +94,7 @@ def _customer_page(
     history = customer_history(agent, customer.pk)
     can_merge = has_perm(agent, "customers.merge")
     suggestions = (
-        _suggestions(customer, history.identities)
-        if can_merge and customer.merged_into_id is None
-        else []
+        _suggestions(customer, history.identities) if can_merge and customer.merged_into_id is None else []
     )
     merges = list(
         CustomerMerge.objects.filter(workspace_id=agent.workspace_id, target=customer, undone_at__isnull=True)
