@@ -64,6 +64,14 @@ class Conversation(models.Model):
             models.Index(
                 fields=["workspace", "is_noise", "last_message_at", "id"], name="conversation_inbox_recent"
             ),
+            # The noise view and its count: the few noise conversations only (SQLite's statistics cannot tell
+            # that is_noise is rare, and would read every open conversation to find them). Django writes
+            # the condition as the bare column, as in the inbox's queries, so SQLite can match it.
+            models.Index(
+                fields=["workspace", "status", "last_message_at"],
+                condition=models.Q(is_noise=True),
+                name="conversation_noise",
+            ),
             # The SLA watch (do_record_sla_events): a range scan over running conversations per clock.
             # Plain, not partial: SQLite cannot match a partial index's WHERE against bound parameters.
             models.Index(fields=["status", "first_response_due_at"], name="conversation_sla_first_due"),
