@@ -2,7 +2,12 @@
 agent against the real server (`resonanz run`) on loopback, with 4 concurrent clients.
 
     python bench/web.py [--conversations 100000] [--messages 1000000] [--database sqlite|postgres]
-                        [--requests 200] [--clients 4]
+                        [--requests 200] [--clients 4] [--reuse DIR]
+
+--reuse DIR keeps the seeded data directory (and, on PostgreSQL, the database) in DIR: the first run seeds
+and records what it seeded in DIR/bench-seed.json, later runs with the same sizes only migrate (new
+migrations apply to the seeded rows) and time the pages. Seeding 100,000 conversations and 1,000,000
+messages takes minutes, timing them far less.
 
 Seeding: the product's models in bulk (`bulk_create` of customers, identities, conversations, messages and
 one sentiment and topic annotation per conversation — the rows the ingest path writes, without running the
@@ -11,8 +16,8 @@ current by triggers (resonanz/web/migrations/0001_message_search.py), so the see
 exactly like ingested ones; on PostgreSQL the GIN index is built by the migration and maintained on insert.
 
 Prints ONE JSON object: inbox_ms_p95, conversation_ms_p95, search_ms_p95, customer_ms_p95, conversations,
-messages, database The p50s, the seeding time and the
-request counts go to stderr.
+messages, database. The p50s, the seeding time, the request counts, the clients and the machine's load
+average before and after the timed requests (/proc/loadavg: the machine is shared) go to stderr.
 """
 
 from __future__ import annotations
@@ -179,6 +184,20 @@ def seed(conversations: int, messages: int) -> tuple[list[int], list[int]]:
     return ids, customer_ids
 
 
+def seeded_ids() -> tuple[list[int], list[int]]:
+    """The conversations and customers of a reused seed."""
+    from resonanz.conversations.models import Conversation
+    from resonanz.customers.models import Customer
+
+    conversations = list(Conversation.objects.filter(workspace__slug="bench").values_list("id", flat=True))
+    customers = list(
+        Customer.objects.filter(workspace__slug="bench", merged_into__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
+    return conversations, customers
+
+
 def login(base_url: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
     page = client.get("/login/")
@@ -211,24 +230,49 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page kind")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="print and keep the data directory")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        default="",
+        help="data directory to seed once and reuse in later runs with the same sizes and database",
+    )
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="resonanz-bench-web-")
+    data_dir = args.reuse or tempfile.mkdtemp(prefix="resonanz-bench-web-")
+    marker = Path(data_dir) / "bench-seed.json"
+    wanted = {
+        "conversations": args.conversations,
+        "messages": args.messages,
+        "database": args.database,
+        "database_url": args.database_url if args.database == "postgres" else "",
+    }
+    previous = json.loads(marker.read_text()) if args.reuse and marker.exists() else None
+    if previous is not None and previous["seeded"] != wanted:
+        raise SystemExit(f"{data_dir} holds another seed ({previous['seeded']}); use another directory")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, RESONANZ_DATA_DIR=data_dir, OMP_NUM_THREADS="1", RESONANZ_LOG_LEVEL="WARNING")
-    env.setdefault("RESONANZ_SECRET_KEY", secrets.token_urlsafe(50))
-    env.setdefault("RESONANZ_ENCRYPTION_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    keys = (previous or {}).get("keys") or {
+        "RESONANZ_SECRET_KEY": env.get("RESONANZ_SECRET_KEY") or secrets.token_urlsafe(50),
+        "RESONANZ_ENCRYPTION_KEYS": env.get("RESONANZ_ENCRYPTION_KEYS")
+        or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    env.update(keys)
     env["RESONANZ_AFTER_INGEST_STEPS"] = ""
     env.pop("DATABASE_URL", None)
     env.pop("BROKER_URL", None)
     if args.database == "postgres":
-        import psycopg
-
-        base, _, name = args.database_url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = args.database_url
-    run([RESONANZ, "init", "--workspace", "Bench"], env)
+        if previous is None:
+            import psycopg
+
+            base, _, name = args.database_url.rpartition("/")
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+    if previous is None:
+        run([RESONANZ, "init", "--workspace", "Bench"], env)
+    else:
+        run([RESONANZ, "migrate", "--no-input"], env)  # this branch's new migrations, on the seeded rows
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("RESONANZ_") or k == "DATABASE_URL"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonanz.settings")
@@ -236,7 +280,12 @@ def main() -> None:
 
     django.setup()
     seeded = time.monotonic()
-    conversation_ids, customer_ids = seed(args.conversations, args.messages)
+    if previous is None:
+        conversation_ids, customer_ids = seed(args.conversations, args.messages)
+        if args.reuse:
+            marker.write_text(json.dumps({"seeded": wanted, "keys": keys}))
+    else:
+        conversation_ids, customer_ids = seeded_ids()
     seed_s = round(time.monotonic() - seeded, 1)
     from django.db import connection
 
@@ -253,7 +302,7 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{port}"
     timings: dict[str, list[float]] = {"inbox": [], "conversation": [], "search": [], "customer": []}
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 600  # a big database on a loaded machine starts slowly
         while True:
             try:
                 if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
@@ -297,11 +346,13 @@ def main() -> None:
             finally:
                 client.close()
 
+        load_before = Path("/proc/loadavg").read_text().split()[:3]
         threads = [threading.Thread(target=worker) for _ in range(args.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        load_after = Path("/proc/loadavg").read_text().split()[:3]
         if failures:
             raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[:3]}")
     finally:
@@ -326,11 +377,14 @@ def main() -> None:
         "requests_per_kind": args.requests,
         "clients": args.clients,
         "seed_s": seed_s,
-        "data_dir": data_dir if args.keep else "",
+        "reused": previous is not None,
+        "loadavg_before": " ".join(load_before),
+        "loadavg_after": " ".join(load_after),
+        "data_dir": data_dir if args.keep or args.reuse else "",
     }
     print(json.dumps(details), file=sys.stderr)  # stdout carries the one result object only
     print(json.dumps(result))
-    if not args.keep:
+    if not args.keep and not args.reuse:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -59,6 +59,19 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["workspace", "status", "-last_message_at"], name="conversation_inbox"),
             models.Index(fields=["customer", "channel_account", "status"], name="conversation_customer"),
+            # The inbox's pages in its order (newest first, the id breaks ties) whatever the status filter,
+            # and the noise view: read up to a page, never the table (docs/agent-workspace.md, speed).
+            models.Index(
+                fields=["workspace", "is_noise", "last_message_at", "id"], name="conversation_inbox_recent"
+            ),
+            # The noise view and its count: the few noise conversations only (SQLite's statistics cannot tell
+            # that is_noise is rare, and would read every open conversation to find them). Django writes
+            # the condition as the bare column, as in the inbox's queries, so SQLite can match it.
+            models.Index(
+                fields=["workspace", "status", "last_message_at"],
+                condition=models.Q(is_noise=True),
+                name="conversation_noise",
+            ),
             # The SLA watch (do_record_sla_events): a range scan over running conversations per clock.
             # Plain, not partial: SQLite cannot match a partial index's WHERE against bound parameters.
             models.Index(fields=["status", "first_response_due_at"], name="conversation_sla_first_due"),

@@ -34,3 +34,14 @@ def access_suggestion_by_id(agent: Agent, suggestion_id: int) -> MatchSuggestion
         )
     except MatchSuggestion.DoesNotExist:
         raise NotFound(f"suggestion {suggestion_id} not found") from None
+
+
+def open_suggestions(customer: Customer) -> list[MatchSuggestion]:
+    """The customer's open merge suggestions whose candidate is not merged away, highest confidence first."""
+    return list(
+        MatchSuggestion.objects.filter(
+            customer=customer, status=MatchSuggestion.Status.OPEN, candidate__merged_into__isnull=True
+        )
+        .select_related("candidate")
+        .order_by("-confidence", "candidate_id", "reason")
+    )

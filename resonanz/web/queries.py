@@ -4,8 +4,9 @@ functions. Fixed query counts: the inbox costs the same number of queries for 5 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.conversations.access import conversations_for
@@ -48,10 +49,9 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
-    """The inbox rows: conversation, customer, channel, owner, team, the newest message's text and the
-    newest sentiment/topic labels, in one query."""
-    queryset = conversations_for(agent).select_related("customer", "channel_account", "owner", "team")
+def _filtered(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
+    """The conversations the selection shows, without the row columns and without order."""
+    queryset = conversations_for(agent)
     # Listening posts judged not about us are only in the "noise" view (open ones).
     if selection.status == "noise":
         queryset = queryset.filter(is_noise=True, status__in=Conversation.OPEN_STATUSES)
@@ -72,46 +72,114 @@ def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conver
 
         queryset = apply_view(queryset, agent, selection.view)
     if selection.text:
-        from resonanz.customers.models import Identity
-        from resonanz.web.search import conversations_with_message_matching
+        from resonanz.web.search import matching_conversation_ids
 
-        handles = Identity.objects.filter(
-            customer_id=OuterRef("customer_id"), handle__icontains=selection.text
+        queryset = queryset.filter(pk__in=matching_conversation_ids(agent, selection.text))
+    if selection.topic:
+        queryset = queryset.annotate(topic_label=latest_label_subquery("topic")).filter(
+            topic_label=selection.topic
         )
-        queryset = queryset.filter(
-            Q(subject__icontains=selection.text)
-            | Q(customer__display_name__icontains=selection.text)
-            | Q(customer__email__icontains=selection.text)
-            | Exists(handles)
-            | conversations_with_message_matching(selection.text)
-        )
+    return queryset
+
+
+def _with_row_columns(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     last_text = Subquery(
         Message.objects.filter(conversation=OuterRef("pk"))
         .exclude(visibility=Message.Visibility.NOTE)
         .order_by("-created_at", "-id")
         .values("text")[:1]
     )
-    queryset = queryset.annotate(
+    return queryset.select_related("customer", "channel_account", "owner", "team").annotate(
         last_text=last_text, **{f"{name}_label": latest_label_subquery(name) for name in SHOWN_ANNOTATORS}
     )
-    if selection.topic:
-        queryset = queryset.filter(**{"topic_label": selection.topic})  # the annotation above
-    return queryset.order_by("-last_message_at", "-id")
+
+
+def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
+    """The inbox rows: conversation, customer, channel, owner, team, the newest message's text and the
+    newest sentiment/topic labels, in one query. Slice it: the row columns cost per row."""
+    return _with_row_columns(_filtered(agent, selection)).order_by("-last_message_at", "-id")
+
+
+@dataclass
+class InboxPage:
+    """One page of the inbox without counting all its rows (a COUNT over 100,000 conversations costs more
+    than the page): ``has_next`` comes from reading one row more than shown. ``total`` is exact when the
+    last page is shown, else None ("more than ``end``")."""
+
+    rows: list[Conversation]
+    number: int
+    size: int
+    has_next: bool
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def end(self) -> int:
+        return (self.number - 1) * self.size + len(self.rows)
+
+    @property
+    def total(self) -> int | None:
+        return None if self.has_next else self.end
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+# Deeper pages are reached by narrowing the filters or the search, not by paging (OFFSET reads them all).
+MAX_PAGE = 200
+
+
+def inbox_page(agent: Agent, selection: InboxFilter, page: str | None, size: int) -> InboxPage:
+    """One page of inbox rows in two queries whose cost follows the page, not the table: the page's ids
+    (an index walk in the inbox order with LIMIT, no row columns), then those rows with their columns."""
+    try:
+        number = min(max(int(page or 1), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    offset = (number - 1) * size
+    ids = list(
+        _filtered(agent, selection)
+        .order_by("-last_message_at", "-id")
+        .values_list("pk", flat=True)[offset : offset + size + 1]
+    )
+    if not ids and number > 1:  # past the end (an old link): the first page, as Paginator.get_page did
+        return inbox_page(agent, selection, "1", size)
+    shown = ids[:size]
+    rows = {c.pk: c for c in _with_row_columns(Conversation.objects.filter(pk__in=shown))}
+    return InboxPage(
+        rows=[rows[pk] for pk in shown if pk in rows], number=number, size=size, has_next=len(ids) > size
+    )
 
 
 def status_counts(agent: Agent) -> dict[str, int]:
-    counts = dict.fromkeys(Conversation.Status.values, 0)
-    counts["noise"] = 0
-    rows = conversations_for(agent).values("status", "is_noise").annotate(n=Count("id")).order_by()
-    for row in rows:
-        if row["is_noise"]:
-            if row["status"] in Conversation.OPEN_STATUSES:
-                counts["noise"] += row["n"]
-        else:
-            counts[row["status"]] += row["n"]
-    counts["open"] = sum(counts[s] for s in Conversation.OPEN_STATUSES)
-    counts["all"] = sum(counts[s] for s in Conversation.Status.values)
-    return counts
+    """Conversations per status filter (up to inbox_filters.COUNT_CAP + 1 each), in one query."""
+    from resonanz.web.inbox_filters import capped_counts
+
+    visible = conversations_for(agent)
+    shown = visible.filter(is_noise=False)
+    querysets = {status: shown.filter(status=status) for status in Conversation.Status.values}
+    querysets["open"] = shown.filter(status__in=Conversation.OPEN_STATUSES)
+    querysets["all"] = shown
+    querysets["noise"] = visible.filter(is_noise=True, status__in=Conversation.OPEN_STATUSES)
+    return capped_counts(querysets)
 
 
 def channel_accounts_of(agent: Agent) -> list[ChannelAccount]:

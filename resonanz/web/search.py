@@ -1,16 +1,27 @@
 """Full-text search over messages for the inbox: SQLite FTS5 (resonanz/web/migrations/0001_message_search.py)
-or PostgreSQL's text search, each through its index. Anything else falls back to a substring match."""
+or PostgreSQL's text search, each through its index. Anything else falls back to a substring match.
+
+The inbox search reads the newest matches only (SEARCH_LIMIT of each kind: messages, subjects, customers,
+identities), never all of them: a word in every eighth of a million messages would otherwise cost the whole
+set on every keystroke. Older matches are found by a narrower search (decision 0851)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from resonanz.conversations.access import conversations_for
+from resonanz.customers.models import Customer, Identity
+from resonanz.workspaces.models import Agent
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
+# The newest matches of each kind the inbox search reads.
+SEARCH_LIMIT = 1000
 
 
 def fts5_query(text: str) -> str:
@@ -50,3 +61,65 @@ def conversations_with_message_matching(text: str) -> Q:
     from resonanz.conversations.models import Message
 
     return Q(pk__in=Message.objects.filter(text__icontains=text).values("conversation_id"))
+
+
+def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[int]:
+    """The conversations of the newest ``limit`` messages whose text matches, through the full-text index."""
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        query = fts5_query(text)
+        if not query:
+            return []
+        sql = (
+            "SELECT m.conversation_id FROM web_message_fts f JOIN conversations_message m ON m.id = f.rowid "
+            "WHERE web_message_fts MATCH %s AND m.workspace_id = %s ORDER BY f.rowid DESC LIMIT %s"
+        )
+        params: list[Any] = [query, workspace_id, limit]
+    elif vendor == "postgresql":
+        words = _WORD.findall(text)[:MAX_WORDS]
+        if not words:
+            return []
+        sql = (
+            "SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s AND "
+            "to_tsvector('german'::regconfig, m.text) @@ to_tsquery('german'::regconfig, %s) "
+            "ORDER BY m.id DESC LIMIT %s"
+        )
+        params = [workspace_id, " & ".join(f"{word}:*" for word in words), limit]
+    else:
+        from resonanz.conversations.models import Message
+
+        return list(
+            Message.objects.filter(workspace_id=workspace_id, text__icontains=text)
+            .order_by("-id")
+            .values_list("conversation_id", flat=True)[:limit]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def matching_conversation_ids(agent: Agent, text: str, limit: int = SEARCH_LIMIT) -> list[int]:
+    """The agent's conversations whose subject, customer (name, e-mail, any identity's handle) or a message
+    matches ``text``: the newest ``limit`` matches of each kind, in three queries whatever the table sizes."""
+    conversations = conversations_for(agent)
+    found = set(
+        conversations.filter(subject__icontains=text).order_by("-pk").values_list("pk", flat=True)[:limit]
+    )
+    customers = (
+        Customer.objects.filter(workspace_id=agent.workspace_id)
+        .filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+        .order_by("-pk")
+        .values("pk")[:limit]
+    )
+    handles = (
+        Identity.objects.filter(workspace_id=agent.workspace_id, handle__icontains=text)
+        .order_by("-pk")
+        .values("customer_id")[:limit]
+    )
+    found.update(
+        conversations.filter(Q(customer_id__in=customers) | Q(customer_id__in=handles))
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    found.update(_newest_message_matches(agent.workspace_id, text, limit))
+    return sorted(found)

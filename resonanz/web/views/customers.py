@@ -4,8 +4,10 @@ Reads through the customers' and conversations' access functions, writes through
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,8 +23,9 @@ from resonanz.customers.access import (
     access_merge_by_id,
     access_suggestion_by_id,
     customers_for,
+    open_suggestions,
 )
-from resonanz.customers.models import Customer, CustomerMerge, Identity
+from resonanz.customers.models import Customer, CustomerMerge, Identity, MatchSuggestion
 from resonanz.understanding.access import customer_has_label
 from resonanz.web import queries
 from resonanz.web.errors import refusals
@@ -64,15 +67,36 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# How long a view of the customer page shows the suggestions stored by an earlier one instead of looking
+# again: the look (do_compute_suggestions) reads other customers and e-mail signatures, costs more than the
+# rest of the page together, and finds the same as a minute ago (decision 0852).
+SUGGESTIONS_FRESH_SECONDS = 600
+
+
+def _suggestions(customer: Customer, identities: list[Identity]) -> list[MatchSuggestion]:
+    """Open merge suggestions: looked for again at most every SUGGESTIONS_FRESH_SECONDS per server process,
+    and at once when the customer's own addresses or identities changed (they are in the key)."""
+    facts = (
+        customer.pk,
+        customer.created_at.isoformat(),
+        customer.email,
+        customer.phone,
+        customer.app_user_id,
+        sorted((identity.pk, identity.kind, identity.handle) for identity in identities),
+    )
+    key = "merge-suggestions:" + hashlib.sha256(repr(facts).encode()).hexdigest()
+    if cache.add(key, True, SUGGESTIONS_FRESH_SECONDS):  # the first view in this period looks again
+        return merge_actions.do_compute_suggestions(customer)
+    return open_suggestions(customer)
+
+
 def _customer_page(
     request: HttpRequest, agent: Agent, customer: Customer, error: str = "", status: int = 200
 ) -> HttpResponse:
     history = customer_history(agent, customer.pk)
     can_merge = has_perm(agent, "customers.merge")
     suggestions = (
-        merge_actions.do_compute_suggestions(customer)
-        if can_merge and customer.merged_into_id is None
-        else []
+        _suggestions(customer, history.identities) if can_merge and customer.merged_into_id is None else []
     )
     merges = list(
         CustomerMerge.objects.filter(workspace_id=agent.workspace_id, target=customer, undone_at__isnull=True)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from resonanz.channels.models import ChannelAccount
 from resonanz.conversations import actions
 from resonanz.conversations.access import conversations_for
 from resonanz.conversations.models import Conversation
@@ -23,7 +23,14 @@ from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
 from resonanz.web import queries
 from resonanz.web.forms import BulkForm, read
-from resonanz.web.inbox_filters import VIEWS, channel_counts, view_counts
+from resonanz.web.inbox_filters import (
+    COUNT_CAP,
+    VIEWS,
+    capped_counts,
+    channel_counts,
+    shown_count,
+    view_counts,
+)
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
@@ -31,13 +38,17 @@ from resonanz.workspaces.permissions import has_perm
 MAX_BULK = 200
 
 
-def inbox_extras(agent: Agent, request: HttpRequest) -> dict[str, Any]:
+def _shown(counts: dict[Any, int]) -> dict[Any, int | str]:
+    return {key: shown_count(value) for key, value in counts.items()}
+
+
+def inbox_extras(agent: Agent, request: HttpRequest, channels: list[ChannelAccount]) -> dict[str, Any]:
     if request.htmx:  # type: ignore[attr-defined]
         return {"can_bulk": has_perm(agent, "conversations.update")}
     return {
         "views": list(VIEWS.items()),
-        "view_counts": view_counts(agent),
-        "channel_counts": channel_counts(agent),
+        "view_counts": _shown(view_counts(agent)),
+        "channel_counts": _shown(channel_counts(agent, [account.pk for account in channels])),
         "topics": topics_for(agent),
         "can_bulk": has_perm(agent, "conversations.update"),
         "colleagues": list(Agent.objects.filter(workspace_id=agent.workspace_id).order_by("display_name")),
@@ -107,9 +118,8 @@ def _status_filters() -> list[tuple[str, str]]:
 def inbox(request: HttpRequest) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
     selection = queries.InboxFilter.from_query(request.GET.dict())
-    page = Paginator(queries.inbox_conversations(agent, selection), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = queries.inbox_page(agent, selection, request.GET.get("page"), INBOX_PAGE_SIZE)
+    channels = queries.channel_accounts_of(agent)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -117,18 +127,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "selection": selection,
         "status_filters": _status_filters(),
-        "counts": queries.status_counts(agent),
-        "channels": queries.channel_accounts_of(agent),
+        # The rows' partial (the 20-second refresh, the search) shows no counts: not counted then.
+        "counts": {} if request.htmx else _shown(queries.status_counts(agent)),  # type: ignore[attr-defined]
+        "channels": channels,
         "teams": queries.teams_of(agent),
         "query_without_page": query.urlencode(),
         "is_admin": queries.is_admin(agent),
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
-        **inbox_extras(agent, request),
+        **inbox_extras(agent, request, channels),
     }
     if page.number == 1:
         # The live updates ask for rows newer than the newest shown (page 1 only: later pages stay put).
         context["live"] = {
-            "since": page[0].last_message_at.isoformat() if len(page) else "",
+            "since": page.rows[0].last_message_at.isoformat() if page.rows else "",
             "seconds": settings.INBOX_POLL_SECONDS,
         }
     template = "web/inbox/_results.html" if request.htmx else "web/inbox/page.html"  # type: ignore[attr-defined]
@@ -147,6 +158,7 @@ def inbox_updates(request: HttpRequest) -> HttpResponse:
     selection = queries.InboxFilter.from_query(request.GET.dict())
     matching = queries.inbox_conversations(agent, selection)
     since = parse_datetime(request.GET.get("since", ""))
+    channels = queries.channel_accounts_of(agent)
     newer = matching if since is None else matching.filter(last_message_at__gt=since)
     rows = list(newer[:LIVE_ROWS])
     context = {
@@ -154,12 +166,13 @@ def inbox_updates(request: HttpRequest) -> HttpResponse:
         "only_new": True,
         "since": rows[0].last_message_at.isoformat() if rows else "",
         "can_bulk": has_perm(agent, "conversations.update"),
-        "total": matching.count(),
+        "total": capped_counts({"all": matching})["all"],
+        "cap": COUNT_CAP,
         "views": list(VIEWS.items()),
-        "view_counts": view_counts(agent),
+        "view_counts": _shown(view_counts(agent)),
         "counts": queries.status_counts(agent),
         "status_filters": _status_filters(),
-        "channels": queries.channel_accounts_of(agent),
-        "channel_counts": channel_counts(agent),
+        "channels": channels,
+        "channel_counts": _shown(channel_counts(agent, [account.pk for account in channels])),
     }
     return render(request, "web/inbox/_updates.html", context)
