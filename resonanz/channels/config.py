@@ -18,32 +18,21 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
+from resonanz.channels.config_fields import (  # the channel packages import them from here
+    BOOL,
+    CHOICE,
+    EMAIL,
+    HOST,
+    LIST,
+    NUMBER,
+    PORT,
+    TEXT,
+    URL,
+    ConfigField,
+)
 from resonanz.core.errors import InvalidInput
 
-TEXT, URL, HOST, PORT, NUMBER, BOOL, EMAIL, LIST, CHOICE = (
-    "text",
-    "url",
-    "host",
-    "port",
-    "number",
-    "bool",
-    "email",
-    "list",
-    "choice",
-)
-
-
-@dataclass(frozen=True)
-class ConfigField:
-    key: str
-    label: Any  # a lazy German string
-    type: str = TEXT
-    required: bool = False
-    secret: bool = False
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    help: Any = ""
-
+__all__ = ["BOOL", "CHOICE", "EMAIL", "HOST", "LIST", "NUMBER", "PORT", "TEXT", "URL", "ConfigField"]
 
 # Fields several channels share.
 SECRET = ConfigField("secret", _("Geheimnis"), secret=True, help=_("leer lassen: wird erzeugt"))

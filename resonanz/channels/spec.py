@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 
 from resonanz.channels.base import ChannelAdapter
-from resonanz.channels.config import ConfigField
+from resonanz.channels.config_fields import ConfigField
 
 if TYPE_CHECKING:
     from resonanz.channels.connection import ConnectionResult

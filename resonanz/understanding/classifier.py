@@ -28,6 +28,8 @@ from urllib.parse import urlparse
 import numpy as np
 from scipy import sparse
 
+from resonanz.understanding.prediction import Prediction
+
 WORD_BITS = 20
 CHAR_BITS = 20
 N_WORD = 1 << WORD_BITS
@@ -332,12 +334,6 @@ class Example:
     label: str
     source: str = "other"
     url: str = ""
-
-
-@dataclass
-class Prediction:
-    label: str
-    score: float  # margin of the winner over the runner-up (SVM) or its probability (logreg)
 
 
 class TextClassifier:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from resonanz.understanding.classifier import Prediction
+from resonanz.understanding.prediction import Prediction
 
 DATA = Path(__file__).resolve().parent / "data" / "sentiment_lexicon.json"
 VERSION = "lexicon-2"

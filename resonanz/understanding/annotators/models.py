@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from resonanz.understanding.annotators.base import Batch, WorkspaceConfig
-from resonanz.understanding.classifier import Hashed, Prediction, TextClassifier, featurizer, lexicon_features
+from resonanz.understanding.classifier import Hashed, TextClassifier, featurizer, lexicon_features
+from resonanz.understanding.prediction import Prediction
 
 _MODELS: dict[str, TextClassifier] = {}
 _models_lock = threading.Lock()

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import uuid
-from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,42 +11,21 @@ from django.views.decorators.http import require_POST
 
 from resonanz.channels import replies
 from resonanz.conversations import actions
-from resonanz.conversations.models import Conversation
 from resonanz.core.errors import Conflict, InvalidInput
-from resonanz.web import queries
 from resonanz.web.errors import mark_partial
 from resonanz.web.events import CONVERSATION_CHANGED, INBOX_CHANGED, trigger
 from resonanz.web.forms import RelevanceForm, ReplyForm, StatusForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import visible_conversation as _conversation
+from resonanz.web.views.conversation_actions import conversation_context
 from resonanz.workspaces.models import Agent
-
-
-def _conversation_context(agent: Agent, conversation: Conversation, error: str = "") -> dict[str, Any]:
-    from resonanz.web.views.conversation_actions import conversation_extras
-
-    thread = queries.thread_of(conversation)
-    return {
-        **conversation_extras(agent, conversation, thread),
-        "agent": agent,
-        "conversation": conversation,
-        "messages": thread,
-        "identities": list(conversation.customer.identities.order_by("kind", "handle")),
-        "others": queries.other_conversations_of(conversation),
-        "timeline": queries.timeline_of(conversation),
-        "statuses": Conversation.Status.choices,
-        "error": error,
-        "is_admin": queries.is_admin(agent),
-        "reply_key": uuid.uuid4().hex,
-        "recipient": replies.reply_target(conversation),
-    }
 
 
 @requires("conversations.view")
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
-    return render(request, "web/conversation/page.html", _conversation_context(agent, conversation))
+    return render(request, "web/conversation/page.html", conversation_context(agent, conversation))
 
 
 @requires("conversations.reply")
@@ -75,7 +52,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     response = render(
         request,
         "web/conversation/_thread.html",
-        _conversation_context(agent, conversation, problem),
+        conversation_context(agent, conversation, problem),
         status=400 if problem else 200,
     )
     if problem:
@@ -99,7 +76,7 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     response = render(
         request,
         "web/conversation/_details.html",
-        _conversation_context(agent, conversation, problem),
+        conversation_context(agent, conversation, problem),
         status=400 if problem else 200,
     )
     if problem:
@@ -112,7 +89,7 @@ def conversation_details(request: HttpRequest, conversation_id: int) -> HttpResp
     """The details pane (status, owner, timeline) alone: it reloads on ``conversation-changed``."""
     agent: Agent = request.agent  # type: ignore[attr-defined]
     conversation = _conversation(agent, conversation_id)
-    return render(request, "web/conversation/_details.html", _conversation_context(agent, conversation))
+    return render(request, "web/conversation/_details.html", conversation_context(agent, conversation))
 
 
 @requires("annotations.correct")

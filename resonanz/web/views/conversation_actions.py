@@ -8,6 +8,7 @@ action's own message in the page's #errors area and a form post with the page an
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Q
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from resonanz.channels import replies
 from resonanz.channels.persona import SPLITS_INTO_THREADS
 from resonanz.channels.phone.actions import do_add_call_note
 from resonanz.channels.registry import get_adapter
@@ -29,6 +31,7 @@ from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.routing import actions as routing_actions
 from resonanz.understanding.access import labels_for, topics_for
 from resonanz.understanding.actions import CORRECTABLE, do_correct_annotation
+from resonanz.web import queries
 from resonanz.web.errors import refusals
 from resonanz.web.forms import LabelForm, PriorityForm, TextForm, TransferForm, read
 from resonanz.web.permissions import requires
@@ -63,13 +66,11 @@ def _conversation_page(
     request: HttpRequest, message: str, status: int, conversation_id: int, **_view_kwargs: Any
 ) -> HttpResponse:
     """A refused form post (no JavaScript): the conversation page again, with the action's reason."""
-    from resonanz.web.views.conversation import _conversation_context
-
     agent, conversation = _conversation(request, conversation_id)
     return render(
         request,
         "web/conversation/page.html",
-        _conversation_context(agent, conversation, message),
+        conversation_context(agent, conversation, message),
         status=status,
     )
 
@@ -265,3 +266,22 @@ def compose_preview(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "parts": list(measure.parts),
     }
     return render(request, "web/conversation/_compose_preview.html", context)
+
+
+def conversation_context(agent: Agent, conversation: Conversation, error: str = "") -> dict[str, Any]:
+    """Everything the conversation page shows (`error`: an action's reason to show on it)."""
+    thread = queries.thread_of(conversation)
+    return {
+        **conversation_extras(agent, conversation, thread),
+        "agent": agent,
+        "conversation": conversation,
+        "messages": thread,
+        "identities": list(conversation.customer.identities.order_by("kind", "handle")),
+        "others": queries.other_conversations_of(conversation),
+        "timeline": queries.timeline_of(conversation),
+        "statuses": Conversation.Status.choices,
+        "error": error,
+        "is_admin": queries.is_admin(agent),
+        "reply_key": uuid.uuid4().hex,
+        "recipient": replies.reply_target(conversation),
+    }
