@@ -39,6 +39,7 @@ from resonanz.conversations.inbound_rules import (
 )
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.conversations.normalized import NormalizedMessage
+from resonanz.core.bulk import insert_objects
 from resonanz.customers.actions import do_resolve_identity, new_customer, normalize_handle
 from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Workspace
@@ -78,7 +79,7 @@ def _resolve_identities(
     missing = [key for key in keys if key not in found]
     if missing:
         customers = [new_customer(workspace_id, keys[key].author, key[1]) for key in missing]
-        Customer.objects.bulk_create(customers)
+        insert_objects(customers)
         Identity.objects.bulk_create(
             [
                 Identity(
@@ -238,7 +239,7 @@ def _create_conversations(account: ChannelAccountRef, conversations: list[Conver
         for conversation in conversations:
             for name, value in sla.clock_fields(calendar, targets, conversation.created_at).items():
                 setattr(conversation, name, value)
-    Conversation.objects.bulk_create(conversations)
+    insert_objects(conversations)
 
 
 def _insert_messages(
@@ -251,7 +252,7 @@ def _insert_messages(
             account, plan.conversation, plan.identity, plan.parent, plan.item, received_at=received_at
         )
     messages = [plan.message for plan in planned if plan.message is not None]
-    Message.objects.bulk_create(messages)
+    insert_objects(messages)
     by_external = {m.external_id: m for m in messages}
     relinked = []
     for plan in planned:
@@ -318,7 +319,7 @@ def _count_on_conversations(
         for plan in planned
         if is_participant(plan.identity, plan.conversation)
     )
-    TimelineEntry.objects.bulk_create(timeline)
+    insert_objects(timeline)
     return touched
 
 
