@@ -177,18 +177,32 @@ def inbound_sla_fields(
     return {}
 
 
-def do_apply_sla(conversation: Conversation) -> None:
-    """(Re)compute the SLA clocks from the conversation's start for its current channel and priority; call
-    after changing the priority (routing does). A met first response stays met."""
-    account = conversation.channel_account
-    targets = sla.targets_for(conversation.workspace_id, account.kind, conversation.priority)
+def sla_fields(
+    conversation: Conversation, targets: dict[tuple[int, str, int], sla.SlaTargets] | None = None
+) -> dict[str, Any]:
+    """The SLA clocks recomputed from the conversation's start for its current channel and priority (a met
+    first response stays met). ``targets``: a cache of policies by (workspace, channel kind, priority) for
+    a batch (routing)."""
+    key = (conversation.workspace_id, conversation.channel_account.kind, conversation.priority)
+    found = targets.get(key) if targets is not None else None
+    if found is None:
+        found = sla.targets_for(*key)
+        if targets is not None:
+            targets[key] = found
     fields = sla.clock_fields(
         sla.calendar_for(conversation.workspace),
-        targets,
+        found,
         conversation.created_at,
         first_response=conversation.first_responded_at is None,
     )
     fields["sla_paused_at"] = conversation.sla_paused_at
+    return fields
+
+
+def do_apply_sla(conversation: Conversation) -> None:
+    """(Re)compute the SLA clocks from the conversation's start for its current channel and priority; call
+    after changing the priority (routing does). A met first response stays met."""
+    fields = sla_fields(conversation)
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
     for name, value in fields.items():
         setattr(conversation, name, value)
