@@ -29,7 +29,6 @@ PROCESS_TASK = "channels.process_events"
 # Events per processing task: one transaction each; large enough to amortize, small enough to stay short.
 PROCESS_BATCH = 100
 AFTER_INGEST_TASK = "channels.after_ingest"
-AFTER_INGEST_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -244,11 +243,13 @@ def _process_claimed(event_ids: list[int]) -> list[int]:
                     new_message_ids.extend(_store_one(event, normalized))
             _save_outcomes(events)
             if new_message_ids and settings.AFTER_INGEST_STEPS:
-                # Small follow-up tasks: in embedded mode the worker thread takes the next ingest batch
-                # (higher priority) after at most one of them, so annotating and routing never hold up
-                # storing for long.
-                for start in range(0, len(new_message_ids), AFTER_INGEST_BATCH):
-                    enqueue(AFTER_INGEST_TASK, new_message_ids[start : start + AFTER_INGEST_BATCH])
+                # Follow-up tasks of settings.AFTER_INGEST_BATCH messages (decision 0833): in embedded mode
+                # the worker thread takes the next ingest batch (higher priority) after at most one of
+                # them; bigger tasks cost less per message (annotating, routing and incident detection
+                # each read and write per task).
+                size = settings.AFTER_INGEST_BATCH
+                for start in range(0, len(new_message_ids), size):
+                    enqueue(AFTER_INGEST_TASK, new_message_ids[start : start + size])
     except Exception as error:
         logger.exception("channel.ingest.batch_failed", extra={"events": len(event_ids)})
         _release_claims(event_ids, f"{type(error).__name__}: {error}")
@@ -446,8 +447,8 @@ def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
     ids = list(due.order_by("received_at").values_list("id", flat=True)[:10_000])
     if ids:
         Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=now)
-    for start in range(0, len(ids), AFTER_INGEST_BATCH):
-        enqueue(AFTER_INGEST_TASK, ids[start : start + AFTER_INGEST_BATCH])
+    for start in range(0, len(ids), settings.AFTER_INGEST_BATCH):
+        enqueue(AFTER_INGEST_TASK, ids[start : start + settings.AFTER_INGEST_BATCH])
     if ids:
         logger.info("channel.ingest.after_ingest_swept", extra={"messages": len(ids)})
     return len(ids)

@@ -12,11 +12,11 @@ one-by-one path.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -27,9 +27,19 @@ from resonanz.conversations.actions import (
     inbound_sla_fields,
     store_attachments,
 )
+from resonanz.conversations.inbound_rules import (
+    HINTABLE_STATUSES,
+    choose_conversation,
+    inbound_message,
+    is_participant,
+    new_conversation,
+    platform_messages,
+    reopens,
+    thread_references,
+)
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.conversations.normalized import NormalizedMessage
-from resonanz.core.text import clean_text, one_line
+from resonanz.core.bulk import insert_objects
 from resonanz.customers.actions import do_resolve_identity, new_customer, normalize_handle
 from resonanz.customers.models import Customer, Identity
 from resonanz.workspaces.models import Workspace
@@ -69,7 +79,7 @@ def _resolve_identities(
     missing = [key for key in keys if key not in found]
     if missing:
         customers = [new_customer(workspace_id, keys[key].author, key[1]) for key in missing]
-        Customer.objects.bulk_create(customers)
+        insert_objects(customers)
         Identity.objects.bulk_create(
             [
                 Identity(
@@ -96,35 +106,73 @@ def _resolve_identities(
     return {**found, **by_platform_id}
 
 
+@dataclass
+class _Planned:
+    """One fresh message on its way through the passes."""
+
+    item: NormalizedMessage
+    identity: Identity
+    conversation: Conversation
+    parent: Message | None  # a stored parent
+    in_batch_parent: str | None  # or the external id of a parent in the same batch
+    message: Message | None = None
+
+
+@dataclass
+class _Known:
+    """What the batch needs from the database, read in one query each."""
+
+    identities: dict[tuple[str, str], Identity]
+    parents: dict[str, Message]
+    open_by_customer: dict[int, Conversation]
+    hinted: dict[int, Conversation]
+
+
 def store_inbound_batch(
     account: ChannelAccountRef, items: Sequence[NormalizedMessage]
 ) -> list[StoredMessage | None]:
-    """Store messages of one channel account in order; None for a message already stored."""
+    """Store messages of one channel account in order; None for a message already stored.
+
+    The passes, each a few set-based queries: drop messages already stored; read identities, parents and
+    candidate conversations; thread every message in memory; create the new conversations; insert the
+    messages (and link replies within the batch); count them on their conversations with timeline entries.
+    The rules are `inbound_rules`, shared with the one-by-one path."""
     if not items:
         return []
-    now = timezone.now()
+    fresh = _fresh(account, items)
+    if not fresh:
+        return [None] * len(items)
+    known = _read_known(account, fresh)
+    planned, new_conversations = _thread_in_memory(account, fresh, known)
+    _create_conversations(account, new_conversations)
+    _insert_messages(account, planned, received_at=timezone.now())
+    touched = _count_on_conversations(account, planned, {c.pk for c in new_conversations})
+    return _in_order(items, planned, touched)
+
+
+def _fresh(account: ChannelAccountRef, items: Sequence[NormalizedMessage]) -> list[NormalizedMessage]:
+    """The messages not stored yet, each once (the same message twice in one batch is stored once)."""
     known = set(
-        Message.objects.filter(
-            channel_account_id=account.pk, external_id__in=[i.external_id for i in items]
-        ).values_list("external_id", flat=True)
+        platform_messages(account.pk, [i.external_id for i in items]).values_list("external_id", flat=True)
     )
     fresh: list[NormalizedMessage] = []
     for item in items:
         if item.external_id not in known:
-            known.add(item.external_id)  # the same message twice in one batch is stored once
+            known.add(item.external_id)
             fresh.append(item)
-    results: dict[str, StoredMessage] = {}
-    if not fresh:
-        return [None] * len(items)
+    return fresh
 
+
+def _read_known(account: ChannelAccountRef, fresh: list[NormalizedMessage]) -> _Known:
+    """Authors' identities (created where new), stored parents, the authors' open conversations on this
+    channel account and the conversations channels hinted at."""
     identities = _resolve_identities(account.workspace_id, fresh)
-    parent_ids = {x for item in fresh for x in (item.reply_to_external_id, *item.thread_external_ids) if x}
-    parents = {
-        m.external_id: m
-        for m in Message.objects.filter(
-            channel_account_id=account.pk, external_id__in=parent_ids
-        ).select_related("conversation")
-    }
+    parent_ids = {ref for item in fresh for ref in thread_references(item)}
+    parents = (
+        {m.external_id: m for m in platform_messages(account.pk, parent_ids).select_related("conversation")}
+        if parent_ids
+        else {}
+    )
     customer_ids = {identity.customer_id for identity in identities.values()}
     open_by_customer: dict[int, Conversation] = {}
     for existing in Conversation.objects.filter(
@@ -133,146 +181,126 @@ def store_inbound_batch(
         open_by_customer[existing.customer_id] = existing  # the newest wins
     hint_ids = {i.conversation_hint_id for i in fresh if i.conversation_hint_id is not None}
     hinted = (
-        {
-            c.pk: c
-            for c in Conversation.objects.filter(
-                pk__in=hint_ids, status__in=(*Conversation.OPEN_STATUSES, Conversation.Status.SOLVED)
-            )
-        }
+        {c.pk: c for c in Conversation.objects.filter(pk__in=hint_ids, status__in=HINTABLE_STATUSES)}
         if hint_ids
         else {}
     )
+    return _Known(identities=identities, parents=parents, open_by_customer=open_by_customer, hinted=hinted)
 
-    # Pass 1: decide each message's conversation in memory (new conversations are created in bulk).
-    planned: list[tuple[NormalizedMessage, Identity, Conversation, Message | None, str | None]] = []
+
+def _thread_in_memory(
+    account: ChannelAccountRef, fresh: list[NormalizedMessage], known: _Known
+) -> tuple[list[_Planned], list[Conversation]]:
+    """Decide each message's conversation (`inbound_rules.choose_conversation`); a message may thread
+    under one earlier in the same batch. New conversations are made here (unsaved) with their counts."""
+    planned: list[_Planned] = []
     new_conversations: list[Conversation] = []
     by_external_in_batch: dict[str, Conversation] = {}
     for item in fresh:
-        identity = identities[(item.author.kind, normalize_handle(item.author.kind, item.author.handle))]
-        parent = None
+        identity = known.identities[
+            (item.author.kind, normalize_handle(item.author.kind, item.author.handle))
+        ]
+        parent: Message | None = None
         in_batch_parent: str | None = None
-        conversation: Conversation | None = None
-        for external_id in (item.reply_to_external_id, *item.thread_external_ids):
-            if not external_id:
-                continue
-            if external_id in parents:
-                parent = parents[external_id]
-                if parent.conversation.status != Conversation.Status.CLOSED:
-                    conversation = parent.conversation
+        parent_conversation: Conversation | None = None
+        for ref in thread_references(item):
+            if ref in known.parents:
+                parent = known.parents[ref]
+                parent_conversation = parent.conversation
                 break
-            if external_id in by_external_in_batch:
-                in_batch_parent = external_id
-                conversation = by_external_in_batch[external_id]
+            if ref in by_external_in_batch:
+                in_batch_parent = ref
+                parent_conversation = by_external_in_batch[ref]
                 break
-        if conversation is None and item.conversation_hint_id in hinted:
-            candidate = hinted[item.conversation_hint_id]
-            if candidate.customer_id == identity.customer_id:
-                conversation = candidate
+        hint_id = item.conversation_hint_id
+        conversation = choose_conversation(
+            parent_conversation=parent_conversation,
+            customer_id=identity.customer_id,
+            hinted=lambda hint_id=hint_id: known.hinted.get(hint_id) if hint_id is not None else None,  # type: ignore[misc]
+            open_conversation=lambda identity=identity: known.open_by_customer.get(identity.customer_id),  # type: ignore[misc]
+        )
         if conversation is None:
-            conversation = open_by_customer.get(identity.customer_id)
-        if conversation is None:
-            conversation = Conversation(
-                workspace_id=account.workspace_id,
-                customer_id=identity.customer_id,
-                channel_account_id=account.pk,
-                subject=one_line(item.subject or item.text, 120),
-                is_public=item.is_public,
-                created_at=item.created_at,
-                last_message_at=item.created_at,
-            )
+            conversation = new_conversation(account, identity.customer_id, item)
             new_conversations.append(conversation)
-            open_by_customer[identity.customer_id] = conversation
-        by_external_in_batch[item.external_id] = conversation
-        planned.append((item, identity, conversation, parent, in_batch_parent))
-    for _, _, conversation, _, _ in planned:
+            known.open_by_customer[identity.customer_id] = conversation
         if conversation.pk is None:  # new: count its messages before inserting it
             conversation.message_count += 1
-    for item, _, conversation, _, _ in planned:
-        if conversation.pk is None and item.created_at > conversation.last_message_at:
-            conversation.last_message_at = item.created_at
-    if new_conversations:  # SLA clocks start with the conversation (decision 0251); one policy lookup
+            conversation.last_message_at = max(conversation.last_message_at, item.created_at)
+        by_external_in_batch[item.external_id] = conversation
+        planned.append(_Planned(item, identity, conversation, parent, in_batch_parent))
+    return planned, new_conversations
+
+
+def _create_conversations(account: ChannelAccountRef, conversations: list[Conversation]) -> None:
+    """Insert the new conversations with their SLA clocks started (decision 0251; one policy lookup)."""
+    if conversations:
         calendar = sla.calendar_for(account.workspace)
         targets = sla.targets_for(account.workspace_id, account.kind, Conversation.Priority.NORMAL)
-        for conversation in new_conversations:
+        for conversation in conversations:
             for name, value in sla.clock_fields(calendar, targets, conversation.created_at).items():
                 setattr(conversation, name, value)
-    Conversation.objects.bulk_create(new_conversations)
-    new_ids = {c.pk for c in new_conversations}
+    insert_objects(conversations)
 
-    # Pass 2: insert the messages, then link in-batch replies to their parents.
-    after_ingest = bool(settings.AFTER_INGEST_STEPS)
-    messages: list[Message] = []
-    participants: list[tuple[Message, Identity]] = []
-    for item, identity, conversation, parent, _ in planned:
-        text, truncated = clean_text(item.text)
-        extra = dict(item.extra)
-        if truncated:
-            extra["truncated"] = True
-        if identity.customer_id != conversation.customer_id:  # see do_store_inbound_message
-            extra["participant"] = True
-        messages.append(
-            Message(
-                workspace_id=account.workspace_id,
-                conversation=conversation,
-                channel_account_id=account.pk,
-                direction=Message.Direction.INBOUND,
-                visibility=Message.Visibility.PUBLIC if item.is_public else Message.Visibility.PRIVATE,
-                author_identity=identity,
-                reply_to=parent,
-                external_id=item.external_id,
-                text=text,
-                url=item.url[:500],
-                extra=extra,
-                created_at=item.created_at,
-                received_at=now,
-                after_ingest_pending=after_ingest,
-            )
+
+def _insert_messages(
+    account: ChannelAccountRef, planned: list[_Planned], *, received_at: dt.datetime
+) -> None:
+    """Insert the messages in one bulk insert, then link replies to parents in the same batch and store
+    attachments."""
+    for plan in planned:
+        plan.message = inbound_message(
+            account, plan.conversation, plan.identity, plan.parent, plan.item, received_at=received_at
         )
-    Message.objects.bulk_create(messages)
-    for message, (_, identity, _, _, _) in zip(messages, planned, strict=True):
-        if message.extra.get("participant"):
-            participants.append((message, identity))
+    messages = [plan.message for plan in planned if plan.message is not None]
+    insert_objects(messages)
     by_external = {m.external_id: m for m in messages}
     relinked = []
-    for message, (_, _, _, _, in_batch_parent) in zip(messages, planned, strict=True):
-        if in_batch_parent is not None:
-            message.reply_to = by_external[in_batch_parent]
-            relinked.append(message)
+    for plan in planned:
+        if plan.in_batch_parent is not None and plan.message is not None:
+            plan.message.reply_to = by_external[plan.in_batch_parent]
+            relinked.append(plan.message)
     if relinked:
         Message.objects.bulk_update(relinked, ["reply_to"])
-    for message, (item, _, _, _, _) in zip(messages, planned, strict=True):
-        if item.attachments:
-            store_attachments(message, item.attachments)
+    for plan in planned:
+        if plan.item.attachments and plan.message is not None:
+            store_attachments(plan.message, plan.item.attachments)
 
-    # Pass 3: one counter update per touched conversation, timeline entries for created/reopened ones.
+
+def _count_on_conversations(
+    account: ChannelAccountRef, planned: list[_Planned], new_ids: set[int]
+) -> dict[int, _Touch]:
+    """One counter update for all touched existing conversations (reopening solved and pending ones), SLA
+    clocks of reopened or resumed ones, and the timeline entries: created, reopened, participant."""
     touched: dict[int, _Touch] = {}
-    for message, (item, _, conversation, _, _) in zip(messages, planned, strict=True):
+    for plan in planned:
+        conversation, message = plan.conversation, plan.message
+        assert message is not None
         touch = touched.get(conversation.pk)
         if touch is None:
+            created = conversation.pk in new_ids
             touch = touched[conversation.pk] = _Touch(
                 conversation=conversation,
-                created=conversation.pk in new_ids,
-                reopen=conversation.status == Conversation.Status.SOLVED and conversation.pk not in new_ids,
+                created=created,
+                reopen=reopens(conversation, created=created),
                 first_message=message,
             )
         touch.count += 1
-        if touch.newest is None or item.created_at > touch.newest:  # type: ignore[operator]
-            touch.newest = item.created_at
+        if touch.newest is None or plan.item.created_at > touch.newest:  # type: ignore[operator]
+            touch.newest = plan.item.created_at
         touch.message_ids.append(message.pk)
     timeline: list[TimelineEntry] = []
     counter_updates: list[tuple[int, Any, int]] = []
     for touch in touched.values():
-        conversation = touch.conversation
         first_id = touch.first_message.pk  # type: ignore[union-attr]
         if touch.created:
             timeline.append(
-                TimelineEntry(conversation=conversation, kind="created", data={"message_id": first_id})
+                TimelineEntry(conversation=touch.conversation, kind="created", data={"message_id": first_id})
             )
             continue
-        counter_updates.append((touch.count, touch.newest, conversation.pk))
+        counter_updates.append((touch.count, touch.newest, touch.conversation.pk))
         if touch.reopen:
             timeline.append(
-                TimelineEntry(conversation=conversation, kind="reopened", data={"message_id": first_id})
+                TimelineEntry(conversation=touch.conversation, kind="reopened", data={"message_id": first_id})
             )
     counter_updates.sort(key=lambda row: row[2])  # one lock order for every worker: no deadlocks
     _bump_conversations(counter_updates)
@@ -284,20 +312,28 @@ def store_inbound_batch(
             Conversation.objects.filter(pk=touch.conversation.pk).update(**fields)
     timeline.extend(
         TimelineEntry(
-            conversation_id=message.conversation_id,
+            conversation_id=plan.conversation.pk,
             kind="participant",
-            data={"message_id": message.pk, "identity_id": identity.pk},
+            data={"message_id": plan.message.pk, "identity_id": plan.identity.pk},  # type: ignore[union-attr]
         )
-        for message, identity in participants
+        for plan in planned
+        if is_participant(plan.identity, plan.conversation)
     )
-    TimelineEntry.objects.bulk_create(timeline)
+    insert_objects(timeline)
+    return touched
 
-    for message, (_, _, conversation, _, _) in zip(messages, planned, strict=True):
-        touch = touched[conversation.pk]
-        results[message.external_id] = StoredMessage(
-            message=message,
-            conversation_created=touch.created and touch.first_message is message,
-            conversation_reopened=touch.reopen and touch.first_message is message,
+
+def _in_order(
+    items: Sequence[NormalizedMessage], planned: list[_Planned], touched: dict[int, _Touch]
+) -> list[StoredMessage | None]:
+    """One result per item, in the items' order: None for a message stored before (or twice in the batch)."""
+    results: dict[str, StoredMessage] = {}
+    for plan in planned:
+        touch = touched[plan.conversation.pk]
+        results[plan.item.external_id] = StoredMessage(
+            message=plan.message,  # type: ignore[arg-type]
+            conversation_created=touch.created and touch.first_message is plan.message,
+            conversation_reopened=touch.reopen and touch.first_message is plan.message,
         )
     out: list[StoredMessage | None] = []
     seen: set[str] = set()

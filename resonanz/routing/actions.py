@@ -4,14 +4,16 @@ set an agent's presence. Each does its write, its timeline or audit entry and it
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from resonanz.channels.registry import channel_label, get_adapter
 from resonanz.channels.replies import do_send_reply
-from resonanz.conversations.actions import do_apply_sla
+from resonanz.conversations.actions import sla_fields
 from resonanz.conversations.models import Conversation, Message, Notification, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput
 from resonanz.core.models import AuditEntry
@@ -20,19 +22,25 @@ from resonanz.routing import engine
 from resonanz.routing.engine import Decision
 from resonanz.routing.models import RoutingRule, RuleSetVersion
 from resonanz.routing.snapshots import (
+    agent_rows,
     agent_snapshots,
     conversation_facts,
     latest_labels,
+    latest_labels_of,
     note_assignment,
     open_count_of,
+    open_counts_of,
     rule_snapshot,
     rules_in_force,
+    topic_rows_of,
 )
 from resonanz.workspaces.models import Agent, Team, Workspace
 
 logger = logging.getLogger("resonanz.routing")
 
 ASSIGN_WAITING_TASK = "routing.assign_waiting"
+# Conversations routed in one transaction by the waiting sweep (after ingest: the task's batch).
+ROUTE_BATCH = 20
 
 PRIVATE_ACKNOWLEDGEMENT = {
     "de": "Wir melden uns per Direktnachricht bei dir.",
@@ -48,84 +56,187 @@ class RoutingOutcome:
     owner_changed: bool
 
 
-class _CannotTake(Exception):
-    pass
+@dataclass
+class _Plan:
+    """One conversation of a batch on its way from the decision to the writes."""
+
+    conversation: Conversation
+    decision: Decision
+    version: int
+    owner_changed: bool = False
 
 
-def _claim(candidates: tuple[int, ...]) -> int | None:
-    """The first candidate still online and below capacity, checked under a lock on the agent's row:
-    two workers balancing at the same moment queue here, and the second sees the first's assignment.
+def _lock_for_claims(plans: list[_Plan]) -> tuple[dict[int, tuple[str, int]], dict[int, int]]:
+    """Lock every agent a balancing decision of the batch chose, in one statement in id order, and count
+    their open conversations exactly: ({agent id: (presence, capacity)}, {agent id: open count}).
 
-    Each try runs in a savepoint that is rolled back when the agent cannot take the conversation, which
-    releases that agent's lock: a worker holds at most one agent lock, so two workers walking their
-    candidates in different orders cannot deadlock."""
-    for agent_id in candidates:
-        try:
-            with transaction.atomic():
-                row = (
-                    Agent.objects.select_for_update()
-                    .filter(pk=agent_id)
-                    .values_list("presence", "capacity")
-                    .first()
-                )
-                if (
-                    row is None
-                    or row[0] not in engine.ASSIGNABLE_PRESENCES
-                    or open_count_of(agent_id) >= row[1]
-                ):
-                    raise _CannotTake
-                return agent_id
-        except _CannotTake:
-            continue
-    return None
+    The locks are taken once, in id order, while the batch holds no other agent lock: two workers
+    routing batches at the same moment queue here and never deadlock; the second sees the first's
+    assignments in the counts."""
+    chosen = sorted(
+        {plan.decision.owner_id for plan in plans if plan.decision.candidates and plan.decision.owner_id}
+    )
+    if not chosen:
+        return {}, {}
+    locked = {
+        agent_id: (presence, capacity)
+        for agent_id, presence, capacity in Agent.objects.select_for_update()
+        .filter(pk__in=chosen)
+        .order_by("pk")
+        .values_list("id", "presence", "capacity")
+    }
+    return locked, open_counts_of(sorted(locked))
+
+
+def _lock_one_more(agent_id: int) -> tuple[str, int, int] | None:
+    """A fallback candidate outside the batch's locks: locked only if no one holds it (never waits, so
+    no deadlock), with its exact open count; None if held or gone."""
+    row = (
+        Agent.objects.select_for_update(skip_locked=True)
+        .filter(pk=agent_id)
+        .values_list("presence", "capacity")
+        .first()
+    )
+    if row is None:
+        return None
+    return row[0], row[1], open_count_of(agent_id)
+
+
+def _claim_in_order(plans: list[_Plan]) -> None:
+    """Check each balancing decision's agent under the agents' locks, in the batch's order: the first
+    candidate still online and below capacity (counting the batch's own assignments) takes it; if none
+    can, the owner keeps it or it waits."""
+    locked, counts = _lock_for_claims(plans)
+    for plan in plans:
+        decision, conversation = plan.decision, plan.conversation
+        if decision.candidates:
+            claimed: int | None = None
+            for agent_id in decision.candidates:
+                if agent_id not in locked:
+                    extra = _lock_one_more(agent_id)
+                    if extra is None:
+                        continue
+                    locked[agent_id] = (extra[0], extra[1])
+                    counts[agent_id] = extra[2]
+                presence, capacity = locked[agent_id]
+                if presence in engine.ASSIGNABLE_PRESENCES and counts.get(agent_id, 0) < capacity:
+                    claimed = agent_id
+                    break
+            if claimed is None:
+                fallback = conversation.owner_id
+                reason = engine.REASON_KEPT_NO_AGENT if fallback else engine.REASON_NO_AGENT
+                plan.decision = replace(decision, owner_id=fallback, reason=reason, candidates=())
+            elif claimed != decision.owner_id:
+                plan.decision = replace(decision, owner_id=claimed)
+        owner_id = plan.decision.owner_id
+        if owner_id != conversation.owner_id:
+            if owner_id in counts:
+                counts[owner_id] += 1
+            if conversation.owner_id in counts:
+                counts[conversation.owner_id] -= 1
 
 
 def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> RoutingOutcome | None:
     """Apply the rules in force to one open conversation: sticky owner, else balancing; team and priority.
+    (One conversation of `do_route_conversations`.)"""
+    outcomes = do_route_conversations([conversation_id], trigger=trigger)
+    return outcomes[0] if outcomes else None
 
-    Safe to run twice and in parallel: the conversation's row is locked for the whole decision, so a
-    second worker waits and then sees the owner the first one set (and keeps it by stickiness)."""
+
+def do_route_conversations(
+    conversation_ids: Sequence[int], *, trigger: str = "message"
+) -> list[RoutingOutcome]:
+    """Route a batch of conversations in one transaction (decision 0832): sticky owner, else balancing;
+    team and priority; one outcome per open conversation routed, in id order.
+
+    Reads are one query each for the whole batch (the conversations, their labels, the customers' other
+    conversations by topic, the agents); decisions are made in order as if one by one (each sees the
+    workloads the earlier ones added); the balancing ones are then checked under the chosen agents' locks;
+    writes are one UPDATE per outcome group (one per conversation when its priority, and so its SLA clock,
+    changes) and one insert of timeline entries.
+
+    Safe to run twice and in parallel: the conversations' rows are locked (in id order) for the whole
+    batch, so a second worker waits and then sees the owners the first one set (and keeps them by
+    stickiness); agents are locked once, in id order, before any capacity is counted."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return []
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
+        conversations = [
+            c
+            for c in Conversation.objects.select_for_update(of=("self",))
             .select_related("customer", "channel_account", "workspace")
-            .filter(pk=conversation_id)
-            .first()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            if c.status in Conversation.OPEN_STATUSES and not c.is_noise  # noise is nobody's work
+        ]
+        if not conversations:
+            return []
+        plans = _decide_in_order(conversations)
+        _claim_in_order(plans)
+        _write(plans, trigger)
+    return [
+        RoutingOutcome(
+            conversation_id=plan.conversation.pk,
+            decision=plan.decision,
+            rule_set_version=plan.version,
+            owner_changed=plan.owner_changed,
         )
-        if conversation is None or conversation.status not in Conversation.OPEN_STATUSES:
-            return None
-        if conversation.is_noise:  # a listening post judged not about us: nobody's work
-            return None
-        facts = conversation_facts(conversation)
-        marker = conversation.workspace.created_at
-        version, rules = rules_in_force(conversation.workspace_id, marker)
-        agents = agent_snapshots(conversation.workspace_id, marker)
+        for plan in plans
+    ]
+
+
+def _decide_in_order(conversations: list[Conversation]) -> list[_Plan]:
+    """The engine's decision for each conversation, in order; each sees the workloads and the topic
+    owners the earlier decisions of the batch made."""
+    labels = latest_labels_of([c.pk for c in conversations])
+    unowned_customers = sorted({c.customer_id for c in conversations if c.owner_id is None})
+    topic_rows = topic_rows_of(unowned_customers)
+    by_workspace: dict[int, tuple[int, tuple[engine.Rule, ...], list[engine.AgentSnapshot]]] = {}
+    added: dict[int, int] = {}  # open conversations the batch gave (+) or took (−) per agent
+    plans: list[_Plan] = []
+    for conversation in conversations:
+        workspace_id = conversation.workspace_id
+        if workspace_id not in by_workspace:
+            marker = conversation.workspace.created_at
+            version, rules = rules_in_force(workspace_id, marker)
+            by_workspace[workspace_id] = (
+                version,
+                rules,
+                agent_snapshots(workspace_id, marker, agent_rows(workspace_id)),
+            )
+        version, rules, snapshots = by_workspace[workspace_id]
+        agents = [
+            replace(agent, open_count=agent.open_count + added[agent.id]) if added.get(agent.id) else agent
+            for agent in snapshots
+        ]
+        facts = conversation_facts(
+            conversation, labels[conversation.pk], topic_rows.get(conversation.customer_id, [])
+        )
         decision = engine.decide(facts, rules, agents)
-        if decision.candidates:
-            claimed = _claim(decision.candidates)
-            if claimed is None:
-                fallback = conversation.owner_id
-                reason = engine.REASON_KEPT_NO_AGENT if fallback else engine.REASON_NO_AGENT
-                decision = Decision(
-                    owner_id=fallback,
-                    team_id=decision.team_id,
-                    skill_id=decision.skill_id,
-                    priority=decision.priority,
-                    reason=reason,
-                    matched_rule_ids=decision.matched_rule_ids,
-                    move_private=decision.move_private,
-                )
-            elif claimed != decision.owner_id:
-                decision = Decision(
-                    owner_id=claimed,
-                    team_id=decision.team_id,
-                    skill_id=decision.skill_id,
-                    priority=decision.priority,
-                    reason=decision.reason,
-                    matched_rule_ids=decision.matched_rule_ids,
-                    move_private=decision.move_private,
-                )
+        plans.append(_Plan(conversation, decision, version))
+        if decision.owner_id != conversation.owner_id:
+            if decision.owner_id is not None:
+                added[decision.owner_id] = added.get(decision.owner_id, 0) + 1
+            if conversation.owner_id is not None:
+                added[conversation.owner_id] = added.get(conversation.owner_id, 0) - 1
+            if decision.owner_id is not None and facts.topic:
+                # The customer's next conversation on this topic in the batch follows this owner.
+                rows = topic_rows.setdefault(conversation.customer_id, [])
+                rows.insert(0, (conversation.pk, decision.owner_id, facts.topic))
+    return plans
+
+
+def _write(plans: list[_Plan], trigger: str) -> None:
+    """Owner, team and priority (with the SLA clocks a new priority sets), the timeline entries, the cached
+    workloads; then the rules' moves to private."""
+    grouped: dict[tuple[tuple[str, object], ...], list[int]] = {}
+    sla_targets: dict[tuple[int, str, int], Any] = {}
+    timeline: list[TimelineEntry] = []
+    for plan in plans:
+        conversation, decision = plan.conversation, plan.decision
         old_owner_id = conversation.owner_id
+        plan.owner_changed = decision.owner_id != old_owner_id
         updates: dict[str, object] = {}
         if decision.owner_id != old_owner_id:
             updates["owner_id"] = decision.owner_id
@@ -133,45 +244,54 @@ def do_route_conversation(conversation_id: int, *, trigger: str = "message") -> 
             updates["team_id"] = decision.team_id
         if decision.priority != conversation.priority:
             updates["priority"] = decision.priority
-        if updates:
-            Conversation.objects.filter(pk=conversation.pk).update(**updates)
-            for name, value in updates.items():
+        if not updates:
+            continue
+        for name, value in updates.items():
+            setattr(conversation, name, value)
+        if "priority" in updates:
+            clocks = sla_fields(conversation, sla_targets)  # SLA targets depend on the priority
+            for name, value in clocks.items():
                 setattr(conversation, name, value)
-            if "priority" in updates:
-                do_apply_sla(conversation)  # SLA targets depend on the priority
-            data = {
-                "from_agent_id": old_owner_id,
-                "to_agent_id": decision.owner_id,
-                "team_id": decision.team_id,
-                "priority": decision.priority,
-                "reason": decision.reason,
-                "rule_set_version": version,
-                "rule_ids": list(decision.matched_rule_ids),
-                "trigger": trigger,
-            }
-            if "owner_id" in updates:
-                kind = "assigned" if old_owner_id is None else "transferred"
-                note_assignment(conversation.workspace_id, old_owner_id, decision.owner_id)
-            elif decision.owner_id is None:
-                kind = "queued"
-            else:
-                kind = "routing_updated"
-            TimelineEntry.objects.create(conversation=conversation, kind=kind, data=data)
-            logger.info(
-                "routing.routed",
-                extra={"conversation": conversation.pk, "kind": kind, "reason": decision.reason},
+            Conversation.objects.filter(pk=conversation.pk).update(**updates, **clocks)
+        else:
+            grouped.setdefault(tuple(sorted(updates.items())), []).append(conversation.pk)
+        if "owner_id" in updates:
+            kind = "assigned" if old_owner_id is None else "transferred"
+            note_assignment(conversation.workspace_id, old_owner_id, decision.owner_id)
+        elif decision.owner_id is None:
+            kind = "queued"
+        else:
+            kind = "routing_updated"
+        timeline.append(
+            TimelineEntry(
+                conversation=conversation,
+                kind=kind,
+                data={
+                    "from_agent_id": old_owner_id,
+                    "to_agent_id": decision.owner_id,
+                    "team_id": decision.team_id,
+                    "priority": decision.priority,
+                    "reason": decision.reason,
+                    "rule_set_version": plan.version,
+                    "rule_ids": list(decision.matched_rule_ids),
+                    "trigger": trigger,
+                },
             )
-        if decision.move_private and conversation.is_public:
+        )
+        logger.info(
+            "routing.routed", extra={"conversation": conversation.pk, "kind": kind, "reason": decision.reason}
+        )
+    for fields, conversation_ids in grouped.items():
+        Conversation.objects.filter(pk__in=conversation_ids).update(**dict(fields))
+    if timeline:
+        TimelineEntry.objects.bulk_create(timeline)
+    for plan in plans:
+        conversation = plan.conversation
+        if plan.decision.move_private and conversation.is_public:
             if "direct_message" in get_adapter(conversation.channel_account.kind).capabilities:
                 _move_to_private(None, conversation, reason="rule")
             else:
                 logger.info("routing.move_private.unsupported", extra={"conversation": conversation.pk})
-    return RoutingOutcome(
-        conversation_id=conversation_id,
-        decision=decision,
-        rule_set_version=version,
-        owner_changed=decision.owner_id != old_owner_id,
-    )
 
 
 def assign_waiting(workspace_id: int, limit: int = 200) -> int:
@@ -184,10 +304,9 @@ def assign_waiting(workspace_id: int, limit: int = 200) -> int:
         .values_list("id", flat=True)[:limit]
     )
     assigned = 0
-    for conversation_id in ids:
-        outcome = do_route_conversation(conversation_id, trigger="waiting")
-        if outcome is not None and outcome.owner_changed:
-            assigned += 1
+    for start in range(0, len(ids), ROUTE_BATCH):
+        outcomes = do_route_conversations(ids[start : start + ROUTE_BATCH], trigger="waiting")
+        assigned += sum(1 for outcome in outcomes if outcome.owner_changed)
     return assigned
 
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from resonanz.conversations.models import Message
-from resonanz.routing.actions import do_route_conversation
+from resonanz.routing.actions import do_route_conversation, do_route_conversations
 
 logger = logging.getLogger("resonanz.routing")
 
@@ -21,9 +21,15 @@ def route_messages(message_ids: Sequence[int]) -> None:
             .values_list("conversation_id", flat=True)
         )
     )
-    for conversation_id in conversation_ids:
-        try:
-            do_route_conversation(conversation_id, trigger="message")
-        except Exception:
-            # One conversation failing must not leave the others of the batch unrouted.
-            logger.exception("routing.route_failed", extra={"conversation": conversation_id})
+    if not conversation_ids:
+        return
+    try:
+        do_route_conversations(conversation_ids, trigger="message")  # one transaction (decision 0832)
+    except Exception:
+        logger.warning("routing.batch_failed", extra={"conversations": len(conversation_ids)}, exc_info=True)
+        for conversation_id in conversation_ids:
+            try:
+                do_route_conversation(conversation_id, trigger="message")
+            except Exception:
+                # One conversation failing must not leave the others of the batch unrouted.
+                logger.exception("routing.route_failed", extra={"conversation": conversation_id})

@@ -82,6 +82,81 @@ ORDER BY a.id DESC
 """
 
 
+# The same reads for a batch of conversations (decision 0832): the per-conversation LIMITs become a row
+# number per conversation (labels) or per customer (topic owners); window functions run on SQLite ≥ 3.25
+# and PostgreSQL.
+_LABELS_MANY_SQL = """
+SELECT m.conversation_id, a.annotator, a.label FROM {annotation} a
+JOIN (SELECT id, conversation_id, ROW_NUMBER() OVER (
+          PARTITION BY conversation_id ORDER BY created_at DESC, id DESC) AS rn
+      FROM {message} WHERE conversation_id IN ({ids})) m ON m.id = a.message_id
+WHERE m.rn <= {messages} AND a.annotator IN ({annotators})
+ORDER BY a.id DESC
+"""
+
+_TOPIC_OWNERS_MANY_SQL = """
+SELECT m.customer_id, m.conversation_id, m.owner_id, a.label FROM {annotation} a
+JOIN (SELECT m2.id, m2.conversation_id, c2.customer_id, c2.owner_id, ROW_NUMBER() OVER (
+          PARTITION BY c2.customer_id ORDER BY m2.id DESC) AS rn
+      FROM {message} m2 JOIN {conversation} c2 ON c2.id = m2.conversation_id
+      WHERE c2.customer_id IN ({ids}) AND c2.owner_id IS NOT NULL AND c2.status IN ({open})) m
+  ON m.id = a.message_id
+WHERE m.rn <= {messages} AND a.annotator = %s
+ORDER BY a.id DESC
+"""
+
+
+def latest_labels_of(conversation_ids: list[int]) -> dict[int, dict[str, str]]:
+    """`latest_labels` for many conversations in one query."""
+    labels: dict[int, dict[str, str]] = {pk: {} for pk in conversation_ids}
+    if not conversation_ids:
+        return labels
+    sql = _LABELS_MANY_SQL.format(
+        ids=", ".join(["%s"] * len(conversation_ids)),
+        annotators=", ".join(["%s"] * len(FACT_ANNOTATORS)),
+        messages=MESSAGE_WINDOW,
+        **_tables(),
+    )
+    for conversation_id, annotator, label in _rows(sql, [*conversation_ids, *FACT_ANNOTATORS]):
+        found = labels[conversation_id]
+        if annotator not in found and label:
+            found[annotator] = label
+    return labels
+
+
+# Per customer, newest first: (conversation id, owner id, topic label) of their open, owned conversations.
+TopicRows = dict[int, list[tuple[int, int, str]]]
+
+
+def topic_rows_of(customer_ids: list[int]) -> TopicRows:
+    """The rows `topic_owner` reads, for many customers in one query."""
+    rows: TopicRows = {pk: [] for pk in customer_ids}
+    if not customer_ids:
+        return rows
+    sql = _TOPIC_OWNERS_MANY_SQL.format(
+        ids=", ".join(["%s"] * len(customer_ids)), open=_OPEN, messages=MESSAGE_WINDOW * 5, **_tables()
+    )
+    for customer_id, conversation_id, owner_id, label in _rows(
+        sql, [*customer_ids, *Conversation.OPEN_STATUSES, "topic"]
+    ):
+        rows[customer_id].append((int(conversation_id), int(owner_id), label))
+    return rows
+
+
+def topic_owner_from(rows: list[tuple[int, int, str]], conversation_id: int, topic: str) -> int | None:
+    """`topic_owner` over rows read before (`topic_rows_of`)."""
+    if not topic:
+        return None
+    seen: set[int] = set()
+    for other_id, owner_id, label in rows:
+        if other_id == conversation_id or other_id in seen:
+            continue
+        seen.add(other_id)
+        if label == topic:
+            return owner_id
+    return None
+
+
 def latest_labels(conversation_id: int) -> dict[str, str]:
     """Each annotator's newest label over the conversation's 20 newest messages (absent ones absent)."""
     sql = _LABELS_SQL.format(
@@ -121,12 +196,24 @@ def _newest_word_unverified(conversation: Conversation) -> bool:
     return target is not None and target.sender_unverified
 
 
-def conversation_facts(conversation: Conversation) -> ConversationFacts:
-    """Facts for routing. Needs ``customer`` and ``channel_account`` loaded (select_related)."""
-    labels = latest_labels(conversation.pk)
+def conversation_facts(
+    conversation: Conversation,
+    labels: dict[str, str] | None = None,
+    topic_rows: list[tuple[int, int, str]] | None = None,
+) -> ConversationFacts:
+    """Facts for routing. Needs ``customer`` and ``channel_account`` loaded (select_related). ``labels``
+    and ``topic_rows``: read before for a batch (`latest_labels_of`, `topic_rows_of`); else read here."""
+    if labels is None:
+        labels = latest_labels(conversation.pk)
     customer = conversation.customer
     is_new = conversation.owner_id is None and conversation.team_id is None
     topic = labels.get("topic", "")
+    if conversation.owner_id is not None:
+        topic_owner_id = None
+    elif topic_rows is not None:
+        topic_owner_id = topic_owner_from(topic_rows, conversation.pk, topic)
+    else:
+        topic_owner_id = topic_owner(conversation, topic)
     return ConversationFacts(
         conversation_id=conversation.pk,
         channel_kind=_channel_identity_kind(conversation),
@@ -142,7 +229,7 @@ def conversation_facts(conversation: Conversation) -> ConversationFacts:
         current_team_id=conversation.team_id,
         current_priority=conversation.priority,
         is_new=is_new,
-        topic_owner_id=topic_owner(conversation, topic) if conversation.owner_id is None else None,
+        topic_owner_id=topic_owner_id,
     )
 
 
@@ -323,18 +410,43 @@ def _load_roster(workspace_id: int, marker: object, agent_ids: frozenset[int], n
     )
 
 
-def agent_snapshots(workspace_id: int, marker: object = None) -> list[AgentSnapshot]:
+def agent_rows(workspace_id: int) -> list[tuple[int, str, int]]:
+    """(id, presence, capacity) of the workspace's active agents: read fresh for every decision (batch)."""
+    return list(
+        Agent.objects.filter(workspace_id=workspace_id, user__is_active=True).values_list(
+            "id", "presence", "capacity"
+        )
+    )
+
+
+def open_counts_of(agent_ids: list[int]) -> dict[int, int]:
+    """Exact open workloads of these agents, in one query (capacity checks under the agents' locks)."""
+    if not agent_ids:
+        return {}
+    counts = dict.fromkeys(agent_ids, 0)
+    rows = (
+        Conversation.objects.filter(owner_id__in=agent_ids, status__in=Conversation.OPEN_STATUSES)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("owner_id", "n")
+    )
+    counts.update({int(owner_id): int(n) for owner_id, n in rows})
+    return counts
+
+
+def agent_snapshots(
+    workspace_id: int, marker: object = None, rows: list[tuple[int, str, int]] | None = None
+) -> list[AgentSnapshot]:
     """Every active agent of the workspace with presence, capacity, open workload, teams and skills.
 
     ``settings.ROUTING_SNAPSHOT_SECONDS`` > 0 keeps workloads that long (and teams, skills and languages
     30 times as long) in this process; the agents' own routing keeps the workloads current between
     refreshes (`note_assignment`), and capacity is checked exactly under a lock when assigning.
-    ``marker`` tells a workspace apart from an earlier one with the same id (tests, restores)."""
-    rows = list(
-        Agent.objects.filter(workspace_id=workspace_id, user__is_active=True).values_list(
-            "id", "presence", "capacity"
-        )
-    )
+    ``marker`` tells a workspace apart from an earlier one with the same id (tests, restores). ``rows``:
+    the agents' presence and capacity, read before (`agent_rows`)."""
+    if rows is None:
+        rows = agent_rows(workspace_id)
     agent_ids = frozenset(r[0] for r in rows)
     ttl = float(settings.ROUTING_SNAPSHOT_SECONDS)
     now = time.monotonic()

@@ -153,3 +153,19 @@ def test_a_batch_that_is_not_full_leaves_the_backlog_to_its_tasks(fake_account):
     accept(fake_account, event("b", handle="bob"))
     assert len(process_events(first)) == 1
     assert InboundEvent.objects.filter(status="pending").count() == 1
+
+
+@pytest.mark.parametrize(("size", "tasks"), [(100, [100]), (40, [40, 40, 20])])
+def test_after_ingest_tasks_take_settings_after_ingest_batch_messages(
+    fake_account, monkeypatch, settings, size, tasks
+):
+    """Decision 0833: one after-ingest task per AFTER_INGEST_BATCH new messages."""
+    from resonanz.channels import ingest
+
+    settings.AFTER_INGEST_STEPS = ["resonanz.routing.pipeline.route_messages"]
+    settings.AFTER_INGEST_BATCH = size
+    ids = accept(fake_account, *[event(f"n-{i}", handle=f"k{i}") for i in range(100)])
+    queued = []
+    monkeypatch.setattr(ingest, "enqueue", lambda name, *args: queued.append((name, args)))
+    process_events(ids)
+    assert [len(args[0]) for name, args in queued if name == ingest.AFTER_INGEST_TASK] == tasks

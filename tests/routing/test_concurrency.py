@@ -34,7 +34,7 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def route_in_parallel(conversation_ids: list[int]) -> None:
+def route_in_parallel(conversation_ids: list[int], batch: int = 1) -> None:
     """Start WORKERS processes that each route every conversation (in its own shuffled order), release
     them together and wait for all of them."""
     env = {**os.environ, "DATABASE_URL": database_url(), "RESONANZ_QUEUE": "eager"}
@@ -44,7 +44,7 @@ def route_in_parallel(conversation_ids: list[int]) -> None:
         random.Random(seed).shuffle(order)
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "tests.routing.route_worker", *map(str, order)],
+                [sys.executable, "-m", "tests.routing.route_worker", f"--batch={batch}", *map(str, order)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -70,10 +70,16 @@ def route_in_parallel(conversation_ids: list[int]) -> None:
                 process.wait()
 
 
-def test_parallel_workers_assign_each_conversation_exactly_once(fake_account, workspace):
+# One conversation per transaction, and batches per transaction as the after-ingest step routes them
+# (decision 0832: agents are locked once per batch, in id order).
+BATCHES = pytest.mark.parametrize("batch", [1, 5])
+
+
+@BATCHES
+def test_parallel_workers_assign_each_conversation_exactly_once(fake_account, workspace, batch):
     agents = AgentFactory.create_batch(3, workspace=workspace, capacity=100)
     conversations = ConversationFactory.create_batch(24, channel_account=fake_account)
-    route_in_parallel([c.pk for c in conversations])
+    route_in_parallel([c.pk for c in conversations], batch)
     owners = dict(Conversation.objects.values_list("id", "owner_id"))
     assert all(owners[c.pk] in {a.pk for a in agents} for c in conversations)
     per_conversation = (
@@ -92,10 +98,11 @@ def test_parallel_workers_assign_each_conversation_exactly_once(fake_account, wo
     assert loads[0] >= 4
 
 
-def test_parallel_workers_never_push_an_agent_over_capacity(fake_account, workspace):
+@BATCHES
+def test_parallel_workers_never_push_an_agent_over_capacity(fake_account, workspace, batch):
     agents = AgentFactory.create_batch(3, workspace=workspace, capacity=4)
     conversations = ConversationFactory.create_batch(20, channel_account=fake_account)
-    route_in_parallel([c.pk for c in conversations])
+    route_in_parallel([c.pk for c in conversations], batch)
     loads = dict(
         Conversation.objects.filter(owner__isnull=False)
         .values("owner_id")

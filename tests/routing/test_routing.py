@@ -300,12 +300,62 @@ def test_routing_a_new_conversation_runs_a_fixed_number_of_queries(
     route_messages([warm_message.pk])  # rules and agents' teams and skills are now cached
     conversation, _ = incoming(fake_account, topic="outage", language="de")
     # savepoint; lock conversation (+ customer, channel account, workspace); annotations; other open
-    # conversations on the topic; presence and capacity; claim: savepoint, lock agent, count, release;
-    # update; timeline entry; release
-    with assert_database_query_count(12):
+    # conversations on the topic; presence and capacity; claim: lock the chosen agents, count their open
+    # conversations; update; timeline entry; release (the same for a batch, decision 0832)
+    with assert_database_query_count(10):
         do_route_conversation(conversation.pk)
     conversation.refresh_from_db()
     assert conversation.owner_id == technician.pk
+
+
+def _queries_to_route(conversations_and_messages):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        route_messages([message.pk for _, message in conversations_and_messages])
+    return len(context.captured_queries)
+
+
+def test_routing_a_batch_costs_the_queries_of_one_conversation(
+    fake_account, workspace, technician, outage_rule, settings
+):
+    """Routing is batched per task (decision 0832): ten new conversations cost as many queries as one
+    when their outcome is the same (here: all to the one technician, same team and priority)."""
+    settings.ROUTING_SNAPSHOT_SECONDS = 600
+    route_messages([incoming(fake_account, topic="outage")[1].pk])  # warm the caches
+    one = _queries_to_route([incoming(fake_account, topic="outage", language="de")])
+    batch = [incoming(fake_account, topic="outage", language="de") for _ in range(10)]
+    assert _queries_to_route(batch) == one
+    for conversation, _ in batch:
+        conversation.refresh_from_db()
+        assert (conversation.owner_id, conversation.team_id) == (technician.pk, outage_rule.team_id)
+    assert TimelineEntry.objects.filter(kind="assigned").count() == 12
+
+
+def test_a_batch_balances_as_if_routed_one_by_one(fake_account, workspace, settings):
+    settings.ROUTING_SNAPSHOT_SECONDS = 600
+    agents = AgentFactory.create_batch(3, workspace=workspace, capacity=2)
+    batch = [incoming(fake_account) for _ in range(8)]
+    route_messages([message.pk for _, message in batch])
+    owners = [Conversation.objects.get(pk=c.pk).owner_id for c, _ in batch]
+    assert owners[:6] == [agents[0].pk, agents[1].pk, agents[2].pk] * 2
+    assert owners[6:] == [None, None]  # everyone is full: they wait
+    assert [kind for kind, _, _ in routing_entries(batch[0][0])] == ["assigned"]
+
+
+def test_a_customer_s_second_conversation_in_the_same_batch_follows_the_first_on_its_topic(
+    fake_account, mail_account, workspace, settings
+):
+    settings.ROUTING_SNAPSHOT_SECONDS = 600
+    agents = AgentFactory.create_batch(2, workspace=workspace)
+    customer = CustomerFactory(workspace=workspace)
+    first = incoming(fake_account, customer=customer, topic="outage")
+    second = incoming(mail_account, customer=customer, topic="outage")
+    route_messages([first[1].pk, second[1].pk])
+    owners = [Conversation.objects.get(pk=c.pk).owner_id for c in (first[0], second[0])]
+    assert owners == [agents[0].pk, agents[0].pk]
+    assert routing_entries(second[0]) == [("assigned", "sticky_topic", agents[0].pk)]
 
 
 def test_admin_refuses_a_team_of_another_workspace_and_writes_no_version(client, workspace):

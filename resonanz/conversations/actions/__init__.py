@@ -19,6 +19,7 @@ from resonanz.conversations.actions.messages import (
     do_store_inbound_message,
     inbound_sla_fields,
     new_agent_message,
+    sla_fields,
     store_attachments,
 )
 from resonanz.conversations.actions.notes import (
@@ -48,5 +49,6 @@ __all__ = [
     "inbound_sla_fields",
     "mentioned_usernames",
     "new_agent_message",
+    "sla_fields",
     "store_attachments",
 ]

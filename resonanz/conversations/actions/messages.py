@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,6 +15,17 @@ from django.utils import timezone
 
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
+from resonanz.conversations.inbound_rules import (
+    HINTABLE_STATUSES,
+    REOPENED_BY_INBOUND,
+    choose_conversation,
+    inbound_message,
+    is_participant,
+    new_conversation,
+    platform_messages,
+    reopens,
+    thread_references,
+)
 from resonanz.conversations.models import (
     Attachment,
     Conversation,
@@ -24,7 +34,7 @@ from resonanz.conversations.models import (
 )
 from resonanz.conversations.normalized import InboundAttachment, NormalizedMessage
 from resonanz.core.errors import InvalidInput
-from resonanz.core.text import clean_text, one_line
+from resonanz.core.text import clean_text
 from resonanz.customers.actions import do_resolve_identity
 from resonanz.customers.models import Identity
 from resonanz.workspaces.models import Agent
@@ -51,14 +61,11 @@ def store_attachments(message: Message, attachments: Sequence[InboundAttachment]
 
 
 def _find_parent(account: ChannelAccountRef, normalized: NormalizedMessage) -> Message | None:
-    candidates = [i for i in (normalized.reply_to_external_id, *normalized.thread_external_ids) if i]
+    candidates = thread_references(normalized)
     if not candidates:
         return None
     found = {
-        m.external_id: m
-        for m in Message.objects.filter(
-            channel_account_id=account.pk, external_id__in=candidates
-        ).select_related("conversation")
+        m.external_id: m for m in platform_messages(account.pk, candidates).select_related("conversation")
     }
     for external_id in candidates:  # the direct parent first, then older References
         if external_id in found:
@@ -69,18 +76,19 @@ def _find_parent(account: ChannelAccountRef, normalized: NormalizedMessage) -> M
 def _thread(
     account: ChannelAccountRef, identity: Identity, normalized: NormalizedMessage, parent: Message | None
 ) -> tuple[Conversation, bool, bool]:
-    """Pick the conversation: the parent's; else the customer's open one on this channel; else a new one."""
-    conversation: Conversation | None = None
-    if parent is not None and parent.conversation.status != Conversation.Status.CLOSED:
-        conversation = parent.conversation
-    if conversation is None and normalized.conversation_hint_id is not None:
-        conversation = Conversation.objects.filter(
+    """Pick the conversation (the rule: `inbound_rules.choose_conversation`), or start a new one."""
+
+    def hinted() -> Conversation | None:
+        if normalized.conversation_hint_id is None:
+            return None
+        return Conversation.objects.filter(
             pk=normalized.conversation_hint_id,
             customer_id=identity.customer_id,
-            status__in=(*Conversation.OPEN_STATUSES, Conversation.Status.SOLVED),
+            status__in=HINTABLE_STATUSES,
         ).first()
-    if conversation is None:
-        conversation = (
+
+    def open_conversation() -> Conversation | None:
+        return (
             Conversation.objects.filter(
                 customer_id=identity.customer_id,
                 channel_account_id=account.pk,
@@ -89,18 +97,17 @@ def _thread(
             .order_by("-last_message_at")
             .first()
         )
-    if conversation is not None:
-        reopened = conversation.status == Conversation.Status.SOLVED
-        return conversation, False, reopened
-    conversation = Conversation.objects.create(
-        workspace_id=account.workspace_id,
+
+    conversation = choose_conversation(
+        parent_conversation=parent.conversation if parent is not None else None,
         customer_id=identity.customer_id,
-        channel_account_id=account.pk,
-        subject=one_line(normalized.subject or normalized.text, 120),
-        is_public=normalized.is_public,
-        created_at=normalized.created_at,
-        last_message_at=normalized.created_at,
+        hinted=hinted,
+        open_conversation=open_conversation,
     )
+    if conversation is not None:
+        return conversation, False, reopens(conversation, created=False)
+    conversation = new_conversation(account, identity.customer_id, normalized)
+    conversation.save(force_insert=True)
     return conversation, True, False
 
 
@@ -108,50 +115,29 @@ def do_store_inbound_message(
     account: ChannelAccountRef, normalized: NormalizedMessage
 ) -> StoredMessage | None:
     """Store one normalized inbound message, resolving its author and threading it. Idempotent: a message
-    whose external id is already stored returns None and changes nothing. Call inside a transaction."""
-    if Message.objects.filter(channel_account_id=account.pk, external_id=normalized.external_id).exists():
+    whose external id is already stored returns None and changes nothing. Call inside a transaction.
+
+    The reference for `inbound.store_inbound_batch`; both follow the rules in `inbound_rules`."""
+    if platform_messages(account.pk, [normalized.external_id]).exists():
         return None
     identity = do_resolve_identity(account.workspace, normalized.author)
     parent = _find_parent(account, normalized)
     conversation, created, reopened = _thread(account, identity, normalized, parent)
-    text, truncated = clean_text(normalized.text)
-    extra = dict(normalized.extra)
-    if truncated:
-        extra["truncated"] = True
-    # Someone else answered in the customer's thread (a bystander under a post, a stranger quoting a
-    # Message-ID): shown in the conversation, recorded as a participant, never the recipient of replies.
-    participant = identity.customer_id != conversation.customer_id
-    if participant:
-        extra["participant"] = True
+    message = inbound_message(account, conversation, identity, parent, normalized, received_at=timezone.now())
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                workspace_id=account.workspace_id,
-                conversation=conversation,
-                channel_account_id=account.pk,
-                direction=Message.Direction.INBOUND,
-                visibility=Message.Visibility.PUBLIC if normalized.is_public else Message.Visibility.PRIVATE,
-                author_identity=identity,
-                reply_to=parent,
-                external_id=normalized.external_id,
-                text=text,
-                url=normalized.url[:500],
-                extra=extra,
-                created_at=normalized.created_at,
-                received_at=timezone.now(),
-                after_ingest_pending=bool(settings.AFTER_INGEST_STEPS),
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         return None  # a concurrent worker stored the same platform message
     store_attachments(message, normalized.attachments)
     updates: dict[str, object] = {"message_count": F("message_count") + 1}
     if normalized.created_at > conversation.last_message_at:
         updates["last_message_at"] = normalized.created_at
-    if reopened or conversation.status == Conversation.Status.PENDING:
+    if conversation.status in REOPENED_BY_INBOUND:
         updates["status"] = Conversation.Status.OPEN
     updates.update(inbound_sla_fields(account, conversation, created=created, reopened=reopened))
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
-    if participant:
+    if is_participant(identity, conversation):
         TimelineEntry.objects.create(
             conversation=conversation,
             kind="participant",
@@ -183,18 +169,32 @@ def inbound_sla_fields(
     return {}
 
 
-def do_apply_sla(conversation: Conversation) -> None:
-    """(Re)compute the SLA clocks from the conversation's start for its current channel and priority; call
-    after changing the priority (routing does). A met first response stays met."""
-    account = conversation.channel_account
-    targets = sla.targets_for(conversation.workspace_id, account.kind, conversation.priority)
+def sla_fields(
+    conversation: Conversation, targets: dict[tuple[int, str, int], sla.SlaTargets] | None = None
+) -> dict[str, Any]:
+    """The SLA clocks recomputed from the conversation's start for its current channel and priority (a met
+    first response stays met). ``targets``: a cache of policies by (workspace, channel kind, priority) for
+    a batch (routing)."""
+    key = (conversation.workspace_id, conversation.channel_account.kind, conversation.priority)
+    found = targets.get(key) if targets is not None else None
+    if found is None:
+        found = sla.targets_for(*key)
+        if targets is not None:
+            targets[key] = found
     fields = sla.clock_fields(
         sla.calendar_for(conversation.workspace),
-        targets,
+        found,
         conversation.created_at,
         first_response=conversation.first_responded_at is None,
     )
     fields["sla_paused_at"] = conversation.sla_paused_at
+    return fields
+
+
+def do_apply_sla(conversation: Conversation) -> None:
+    """(Re)compute the SLA clocks from the conversation's start for its current channel and priority; call
+    after changing the priority (routing does). A met first response stays met."""
+    fields = sla_fields(conversation)
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
     for name, value in fields.items():
         setattr(conversation, name, value)
