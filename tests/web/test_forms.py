@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from django.http import QueryDict
+from typing import Any
 
+import pytest
+from django.http import QueryDict
+from django.test import Client
+from django.utils.translation import gettext as _
+
+from resonanz.channels.models import ChannelAccount
+from resonanz.testing.factories import AgentFactory
 from resonanz.web.forms import (
+    AgentForm,
     BulkForm,
+    MacroForm,
     MarkReadForm,
     MergeForm,
     PriorityForm,
     ReplyForm,
+    RuleTargetForm,
     TextForm,
     TransferForm,
+    WorkspaceForm,
     read,
 )
+from resonanz.workspaces.models import ApiToken
 
 
 def q(text: str) -> QueryDict:
@@ -54,3 +66,113 @@ def test_repeated_ids_drop_what_is_not_a_number():
     posted = read(BulkForm, q("id=3&id=x&id=5&action=assign&agent=7&next=/"))
     assert (posted["id"], posted["action"], posted["agent"], posted["next"]) == ([3, 5], "assign", 7, "/")
     assert read(MarkReadForm, q(""))["id"] == []
+
+
+# --- The converted views: invalid input gets the same status and message as when they read the post by hand
+@pytest.fixture
+def admin(workspace):
+    return AgentFactory(workspace=workspace, role="admin", display_name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(admin):
+    client = Client()
+    client.force_login(admin.user)
+    return client
+
+
+def refused(response: Any, status: int, message: str) -> None:
+    assert response.status_code == status
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_agent_and_token_numbers_that_are_not_numbers(admin_client, admin):
+    refused(
+        admin_client.post(
+            "/settings/agents/", {"username": "bea", "password": "lang-genug-1", "capacity": "x"}
+        ),
+        400,
+        _("Kapazität: bitte eine Zahl."),
+    )
+    refused(
+        admin_client.post(f"/settings/agents/{admin.pk}/", {"display_name": "Ada", "capacity": "viele"}),
+        400,
+        _("Kapazität: bitte eine Zahl."),
+    )
+    response = admin_client.post(
+        "/settings/tokens/", {"name": "Shop", "agent": str(admin.pk), "expires": "bald"}
+    )
+    refused(response, 400, _("Ablauf: bitte eine Zahl von Tagen."))
+    assert 'value="Shop"' in response.content.decode()  # shown again as typed
+    refused(
+        admin_client.post("/settings/tokens/", {"name": "Shop", "agent": "x"}),
+        400,
+        _("Bitte eine Servicekraft oder Integration wählen."),
+    )
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_agent_edit_leaves_what_was_not_posted(admin_client, workspace):
+    other = AgentFactory(workspace=workspace, role="lead", display_name="Bea")
+    response = admin_client.post(f"/settings/agents/{other.pk}/", {"active": "on", "languages": "de"})
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert (other.display_name, other.role) == ("Bea", "lead")
+    refused(
+        admin_client.post(f"/settings/agents/{other.pk}/", {"display_name": " ", "languages": "de"}),
+        400,
+        "display name",
+    )
+
+
+@pytest.mark.django_db
+def test_presence_and_channel_actions_refuse_unknown_values(admin_client, workspace):
+    refused(admin_client.post("/presence/", {"presence": "urlaub"}), 400, "unknown presence 'urlaub'")
+    assert admin_client.post("/team/", {"agent": "x", "presence": "online"}).status_code == 404
+    account = ChannelAccount.objects.create(workspace=workspace, kind="webhook", name="Shop")
+    refused(
+        admin_client.post(f"/settings/channels/{account.pk}/action", {"action": "sprengen"}),
+        400,
+        _("Unbekannte Aktion."),
+    )
+
+
+@pytest.mark.django_db
+def test_workspace_threshold_and_sla_minutes_that_are_not_numbers(admin_client):
+    refused(
+        admin_client.post("/settings/workspace/", {"name": "Firma", "response_rate_threshold": "viel"}),
+        400,
+        _("Antwortquote: bitte eine Zahl in Prozent."),
+    )
+    refused(
+        admin_client.post("/settings/sla/", {"channel_kind": "", "first_response_minutes": "bald"}),
+        400,
+        _("Bitte ganze Minuten angeben."),
+    )
+
+
+@pytest.mark.django_db
+def test_first_run_and_invitation_refuse_different_passwords():
+    response = Client().post(
+        "/setup/",
+        {"company": " Firma ", "username": "ada", "password": "lang-genug-1", "password_again": "x"},
+    )
+    refused(response, 400, _("Die beiden Passwörter sind verschieden."))
+    assert 'value="Firma"' in response.content.decode()
+
+
+def test_settings_forms_tell_missing_from_empty_and_keep_ticked_values():
+    assert read(AgentForm, q(""))["display_name"] is None
+    assert read(AgentForm, q("display_name=&teams=2&teams=x"))["display_name"] == ""
+    assert read(AgentForm, q("teams=2&teams=x"))["teams"] == [2]
+    assert read(MacroForm, q("channel_kinds=x&channel_kinds=email&macro=7")) | {"name": ""} == {
+        "name": "",
+        "language": "",
+        "text": "",
+        "channel_kinds": ["x", "email"],
+        "macro": 7,
+    }
+    assert read(WorkspaceForm, q("hours_mon=9-17"), weekdays=("mon", "tue"))["hours_tue"] == ""
+    assert read(RuleTargetForm, q("rule=abc"))["rule"] is None

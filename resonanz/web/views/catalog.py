@@ -22,6 +22,7 @@ from resonanz.conversations.settings_actions import (
 from resonanz.core.errors import ResonanzError
 from resonanz.understanding.actions import do_save_topic
 from resonanz.understanding.models import Topic
+from resonanz.web.forms import MacroForm, SlaForm, TopicForm, as_strings, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.actions import audit
 from resonanz.workspaces.models import Agent
@@ -53,18 +54,19 @@ def topics(request: HttpRequest) -> HttpResponse:
         if editing is None:
             raise Http404("topic not found")
     if request.method == "POST":
+        posted = read(TopicForm, request.POST)
         try:
             with transaction.atomic():
                 topic = do_save_topic(
                     agent.workspace,
-                    name=request.POST.get("name", ""),
-                    slug=request.POST.get("slug", ""),
-                    description=request.POST.get("description", ""),
-                    example_phrases=request.POST.get("example_phrases", "").splitlines(),
-                    is_private=request.POST.get("is_private") == "on",
-                    skill_hint=request.POST.get("skill_hint", ""),
-                    name_en=request.POST.get("name_en", ""),
-                    is_failure_demand=request.POST.get("is_failure_demand") == "on",
+                    name=posted["name"],
+                    slug=posted["slug"],
+                    description=posted["description"],
+                    example_phrases=posted["example_phrases"].splitlines(),
+                    is_private=posted["is_private"] == "on",
+                    skill_hint=posted["skill_hint"],
+                    name_en=posted["name_en"],
+                    is_failure_demand=posted["is_failure_demand"] == "on",
                 )
                 audit(
                     agent.workspace_id,
@@ -110,12 +112,14 @@ def macros(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
     editing = _macro(agent, int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
+    posted: dict[str, Any] = {}
     if request.method == "POST":
-        fields = {k: request.POST.get(k, "") for k in ("name", "language", "text")}
-        kinds = request.POST.getlist("channel_kinds")
+        posted = read(MacroForm, request.POST)
+        fields = {k: posted[k] for k in ("name", "language", "text")}
+        kinds = posted["channel_kinds"]
         try:
-            if request.POST.get("macro", "").isdigit():
-                editing = _macro(agent, int(request.POST["macro"]))
+            if posted["macro"] is not None:
+                editing = _macro(agent, posted["macro"])
                 do_update_macro(agent, editing, **fields, channel_kinds=kinds)
             else:
                 do_add_macro(agent, **fields, channel_kinds=kinds)
@@ -135,7 +139,7 @@ def macros(request: HttpRequest) -> HttpResponse:
         languages=agent.workspace.languages,
         channel_kinds=macro_channel_kinds(),
         values=(
-            {**request.POST.dict(), "channel_kinds": request.POST.getlist("channel_kinds")}
+            {**as_strings(posted), "channel_kinds": posted["channel_kinds"]}
             if error
             else {
                 "name": editing.name,
@@ -163,15 +167,16 @@ def sla(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
     if request.method == "POST":
+        posted = read(SlaForm, request.POST)
         try:
-            priority = request.POST.get("priority", "")
+            priority = posted["priority"]
             do_save_sla_policy(
                 agent,
-                channel_kind=request.POST.get("channel_kind", ""),
+                channel_kind=posted["channel_kind"],
                 priority=int(priority) if priority.strip() else None,
-                first_response_minutes=int(request.POST.get("first_response_minutes") or 0),
-                resolution_minutes=int(request.POST.get("resolution_minutes") or 0),
-                warn_before_minutes=int(request.POST.get("warn_before_minutes") or 15),
+                first_response_minutes=int(posted["first_response_minutes"] or 0),
+                resolution_minutes=int(posted["resolution_minutes"] or 0),
+                warn_before_minutes=int(posted["warn_before_minutes"] or 15),
             )
         except ResonanzError as problem:
             error = problem.message

@@ -18,6 +18,7 @@ from resonanz.routing.actions import do_delete_routing_rule, do_save_routing_rul
 from resonanz.routing.models import RULE_FIELDS, RoutingRule, RuleSetVersion
 from resonanz.routing.preview import preview_routing
 from resonanz.understanding.models import Topic
+from resonanz.web.forms import RuleTargetForm, read
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent, Skill, Team
 
@@ -156,7 +157,8 @@ def routing(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     editing = _rule(agent, int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
     if request.method == "POST":
-        target = _rule(agent, int(request.POST["rule"])) if request.POST.get("rule", "").isdigit() else None
+        rule_id = read(RuleTargetForm, request.POST)["rule"]
+        target = _rule(agent, rule_id) if rule_id is not None else None
         form = RuleForm(
             request.POST, instance=target or RoutingRule(workspace_id=agent.workspace_id), agent=agent
         )

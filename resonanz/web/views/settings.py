@@ -34,6 +34,17 @@ from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
 from resonanz.core.models import AuditEntry
 from resonanz.routing.actions import do_set_presence
 from resonanz.understanding.actions import do_ensure_default_topics
+from resonanz.web.forms import (
+    ActionForm,
+    AgentForm,
+    FirstRunForm,
+    PasswordForm,
+    PresenceForm,
+    TokenForm,
+    WorkspaceForm,
+    as_strings,
+    read,
+)
 from resonanz.web.permissions import requires
 from resonanz.workspaces.actions import (
     audit,
@@ -176,7 +187,7 @@ def channel_action(request: HttpRequest, account_id: int) -> HttpResponse:
         account = access_channel_account_by_id(agent, account_id)
     except NotFound as missing:
         raise _or_404(missing) from None
-    action = request.POST.get("action", "")
+    action = read(ActionForm, request.POST)["action"]
     if action == "test":
         result = test_connection(account)
         request.session["channel_test"] = {"ok": result.ok, "message": result.message}
@@ -201,18 +212,10 @@ def channel_action(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 # --- Agents ---------------------------------------------------------------------------------------------
-def _groups(request: HttpRequest, agent: Agent) -> tuple[list[Team], list[Skill]]:
-    teams = list(
-        Team.objects.filter(workspace=agent.workspace_id, pk__in=_ids(request.POST.getlist("teams")))
-    )
-    skills = list(
-        Skill.objects.filter(workspace=agent.workspace_id, pk__in=_ids(request.POST.getlist("skills")))
-    )
+def _groups(posted: dict[str, Any], agent: Agent) -> tuple[list[Team], list[Skill]]:
+    teams = list(Team.objects.filter(workspace=agent.workspace_id, pk__in=posted["teams"]))
+    skills = list(Skill.objects.filter(workspace=agent.workspace_id, pk__in=posted["skills"]))
     return teams, skills
-
-
-def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
 
 
 def _languages(text: str) -> list[str]:
@@ -232,36 +235,39 @@ def _agent_choices(agent: Agent) -> dict[str, Any]:
 def agents(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
-    form: dict[str, Any] = {}
+    form: dict[str, str] = {}
     if request.method == "POST":
-        form = request.POST.dict()
-        teams, skills = _groups(request, agent)
+        posted = read(AgentForm, request.POST)
+        form = as_strings(posted)
+        teams, skills = _groups(posted, agent)
+        role = Agent.Role.AGENT if posted["role"] is None else posted["role"]
+        languages = _languages("de" if posted["languages"] is None else posted["languages"]) or ["de"]
         try:
-            if form.get("invite"):
+            if posted["invite"]:
                 invited = do_invite_agent(
                     agent,
-                    username=form.get("username", "").strip(),
-                    display_name=form.get("display_name", "").strip(),
-                    email=form.get("email", "").strip(),
-                    role=form.get("role", Agent.Role.AGENT),
+                    username=posted["username"].strip(),
+                    display_name=(posted["display_name"] or "").strip(),
+                    email=posted["email"].strip(),
+                    role=role,
                     base_url=settings.PUBLIC_URL or request.build_absolute_uri("/"),
                     teams=teams,
                     skills=skills,
-                    languages=_languages(form.get("languages", "de")) or ["de"],
-                    capacity=int(form.get("capacity") or 20),
+                    languages=languages,
+                    capacity=int(posted["capacity"] or 20),
                 )
                 return redirect("web:settings_agent", agent_id=invited.pk)
             created = do_create_agent(
                 agent.workspace,
-                username=form.get("username", "").strip(),
-                password=form.get("password", ""),
-                display_name=form.get("display_name", "").strip() or form.get("username", "").strip(),
-                email=form.get("email", "").strip(),
-                role=form.get("role", Agent.Role.AGENT),
+                username=posted["username"].strip(),
+                password=posted["password"],
+                display_name=(posted["display_name"] or "").strip() or posted["username"].strip(),
+                email=posted["email"].strip(),
+                role=role,
                 teams=teams,
                 skills=skills,
-                languages=_languages(form.get("languages", "de")) or ["de"],
-                capacity=int(form.get("capacity") or 20),
+                languages=languages,
+                capacity=int(posted["capacity"] or 20),
                 actor=agent,
             )
         except (ResonanzError, ValueError) as problem:
@@ -293,25 +299,26 @@ def agent_detail(request: HttpRequest, agent_id: int) -> HttpResponse:
     error = ""
     saved = False
     if request.method == "POST":
-        teams, skills = _groups(request, agent)
+        posted = read(AgentForm, request.POST)
+        teams, skills = _groups(posted, agent)
         try:
-            capacity = int(request.POST.get("capacity") or other.capacity)
+            capacity = int(posted["capacity"] or other.capacity)
             do_update_agent(
                 other,
                 actor=agent,
-                display_name=request.POST.get("display_name"),
-                role=request.POST.get("role"),
+                display_name=posted["display_name"],
+                role=posted["role"],
                 teams=teams,
                 skills=skills,
-                languages=_languages(request.POST.get("languages", "")),
+                languages=_languages(posted["languages"] or ""),
                 capacity=capacity,
-                presence=request.POST.get("presence"),
-                active=request.POST.get("active") == "on",
+                presence=posted["presence"],
+                active=posted["active"] == "on",
             )
-            if request.POST.get("presence"):
-                do_set_presence(other, request.POST["presence"])  # online: waiting conversations find them
-            if request.POST.get("password"):
-                do_set_user_password(other, request.POST["password"], actor=agent)
+            if posted["presence"]:
+                do_set_presence(other, posted["presence"])  # online: waiting conversations find them
+            if posted["password"]:
+                do_set_user_password(other, posted["password"], actor=agent)
             saved = True
         except (ResonanzError, ValueError) as problem:
             error = (
@@ -342,20 +349,19 @@ def tokens(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     error = ""
     created_key = ""
+    posted: dict[str, Any] = {}
     if request.method == "POST":
+        posted = read(TokenForm, request.POST)
         holder = (
             Agent.objects.select_related("user")
-            .filter(
-                pk=int(request.POST.get("agent") or 0) if (request.POST.get("agent") or "").isdigit() else 0,
-                workspace=agent.workspace_id,
-            )
+            .filter(pk=posted["agent_id"], workspace=agent.workspace_id)
             .first()
         )
         channel = None
-        channel_id = request.POST.get("channel", "")
+        channel_id = posted["channel"]
         if channel_id.isdigit():
             channel = ChannelAccount.objects.filter(pk=int(channel_id), workspace=agent.workspace_id).first()
-        expires = request.POST.get("expires", "")
+        expires = posted["expires"]
         try:
             if holder is None:
                 raise InvalidInput(_("Bitte eine Servicekraft oder Integration wählen."))
@@ -363,8 +369,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 raise InvalidInput(_("Kanalkonto nicht gefunden."))
             _token, created_key = do_create_api_token(
                 holder,
-                request.POST.get("name", ""),
-                scope=request.POST.get("scope", ""),
+                posted["name"],
+                scope=posted["scope"],
                 channel_account=channel,
                 expires_days=int(expires) if expires.strip() else None,
                 actor=agent,
@@ -392,7 +398,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 "display_name"
             ),
             accounts=ChannelAccount.objects.filter(workspace=agent.workspace_id).order_by("name"),
-            form=request.POST.dict() if error else {},
+            form=as_strings(posted) if error else {},
         ),
         status=400 if error else 200,
     )
@@ -445,19 +451,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 # --- The workspace: company, languages, business hours, persona, private terms, thresholds --------------
 def _workspace_form(request: HttpRequest) -> dict[str, Any]:
-    post = request.POST
+    post = read(WorkspaceForm, request.POST, weekdays=WEEKDAYS)
     return {
-        "name": post.get("name", ""),
-        "languages": _languages(post.get("languages", "")),
-        "federal_state": post.get("federal_state", ""),
-        "time_zone": post.get("time_zone", ""),
-        "business_hours": {day: parse_hours(post.get(f"hours_{day}", ""), day) for day in WEEKDAYS},
-        "closed_days": post.get("closed_days", "").replace(",", "\n").splitlines(),
-        "signature_style": post.get("signature_style", ""),
-        "private_terms": post.get("private_terms", "").splitlines(),
-        "response_rate_threshold": (post.get("response_rate_threshold") or "80").replace(",", "."),
-        "response_target_minutes": post.get("response_target_minutes", ""),
-        "response_rate_min_posts": post.get("response_rate_min_posts", ""),
+        "name": post["name"],
+        "languages": _languages(post["languages"]),
+        "federal_state": post["federal_state"],
+        "time_zone": post["time_zone"],
+        "business_hours": {day: parse_hours(post[f"hours_{day}"], day) for day in WEEKDAYS},
+        "closed_days": post["closed_days"].replace(",", "\n").splitlines(),
+        "signature_style": post["signature_style"],
+        "private_terms": post["private_terms"].splitlines(),
+        "response_rate_threshold": (post["response_rate_threshold"] or "80").replace(",", "."),
+        "response_target_minutes": post["response_target_minutes"],
+        "response_rate_min_posts": post["response_rate_min_posts"],
     }
 
 
@@ -517,13 +523,11 @@ def first_run(request: HttpRequest) -> HttpResponse:
     error = ""
     form = {"company": "", "username": ""}
     if request.method == "POST":
-        form = {
-            "company": request.POST.get("company", "").strip(),
-            "username": request.POST.get("username", "").strip(),
-        }
-        password = request.POST.get("password", "")
+        posted = read(FirstRunForm, request.POST)
+        form = {"company": posted["company"], "username": posted["username"]}
+        password = posted["password"]
         try:
-            if password != request.POST.get("password_again", ""):
+            if password != posted["password_again"]:
                 raise InvalidInput(_("Die beiden Passwörter sind verschieden."))
             admin = do_first_run(form["company"], form["username"], password)
         except ResonanzError as problem:
@@ -554,8 +558,9 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         )
     error = ""
     if request.method == "POST":
-        password = request.POST.get("password", "")
-        if password != request.POST.get("password_again", ""):
+        posted = read(PasswordForm, request.POST)
+        password = posted["password"]
+        if password != posted["password_again"]:
             error = _("Die beiden Passwörter sind verschieden.")
         else:
             try:
@@ -578,15 +583,16 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
 def team_presence(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     if request.method == "POST":
+        posted = read(PresenceForm, request.POST)
         other = Agent.objects.filter(
-            pk=int(request.POST.get("agent") or 0) if (request.POST.get("agent") or "").isdigit() else 0,
+            pk=posted["agent"],
             workspace=agent.workspace_id,
             user__is_active=True,
         ).first()
         if other is None:
             raise Http404("agent not found")
         try:
-            do_set_presence(other, request.POST.get("presence", ""))
+            do_set_presence(other, posted["presence"])
         except ResonanzError as problem:
             return HttpResponse(problem.message, status=400)
         audit(
@@ -615,11 +621,12 @@ def team_presence(request: HttpRequest) -> HttpResponse:
 @require_POST
 def presence(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
+    posted = read(PresenceForm, request.POST)
     try:
-        do_set_presence(agent, request.POST.get("presence", ""))
+        do_set_presence(agent, posted["presence"])
     except ResonanzError as problem:
         return HttpResponse(problem.message, status=400)
-    target = request.POST.get("next", "")
+    target = posted["next"]
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("web:inbox")
     return redirect(target)
