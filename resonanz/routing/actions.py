@@ -32,8 +32,8 @@ from resonanz.routing.snapshots import (
     open_counts_of,
     rule_snapshot,
     rules_in_force,
-    topic_rows_of,
 )
+from resonanz.understanding.conversation_labels import topic_rows_of
 from resonanz.workspaces.models import Agent, Team, Workspace
 
 logger = logging.getLogger("resonanz.routing")

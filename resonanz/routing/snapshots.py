@@ -14,16 +14,13 @@ from django.db.models import Count
 
 from resonanz.channels.registry import platform_kind
 from resonanz.channels.replies import reply_target
-from resonanz.conversations.models import Conversation, Message
+from resonanz.conversations.models import Conversation
 from resonanz.routing.engine import AgentSnapshot, ConversationFacts, Rule
 from resonanz.routing.models import RoutingRule, RuleSetVersion
-from resonanz.understanding.models import Annotation
+from resonanz.understanding import conversation_labels
 from resonanz.workspaces.models import Agent
 
 FACT_ANNOTATORS = ("language", "sentiment", "topic", "urgency", "sensitivity", "region")
-# Messages and annotations read per conversation, newest first: enough for each annotator's newest label.
-MESSAGE_WINDOW = 20
-ANNOTATION_WINDOW = 60
 
 RULE_FIELDS_LIST = (
     "topics",
@@ -47,100 +44,25 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "annotation": connection.ops.quote_name(Annotation._meta.db_table),
-        "message": connection.ops.quote_name(Message._meta.db_table),
-        "conversation": connection.ops.quote_name(Conversation._meta.db_table),
-    }
-
-
 _OPEN = ", ".join(["%s"] * len(Conversation.OPEN_STATUSES))
 
-# The hot reads of every decision are plain SQL: building them through the ORM cost more CPU than
-# running them. Annotations are found by message id (a subquery on the newest messages) so they come
-# through their unique (message, annotator, version) index, never through the (annotator, label) index
-# over every annotation of the workspace.
-_LABELS_SQL = """
-SELECT a.annotator, a.label FROM {annotation} a
-WHERE a.annotator IN ({annotators}) AND a.message_id IN (
-    SELECT m.id FROM {message} m WHERE m.conversation_id = %s
-    ORDER BY m.created_at DESC, m.id DESC LIMIT {messages})
-ORDER BY a.id DESC LIMIT {annotations}
-"""
 
-_TOPIC_OWNER_SQL = """
-SELECT m.conversation_id, c.owner_id, a.label FROM {annotation} a
-JOIN {message} m ON m.id = a.message_id
-JOIN {conversation} c ON c.id = m.conversation_id
-WHERE a.annotator = %s AND a.message_id IN (
-    SELECT m2.id FROM {message} m2 JOIN {conversation} c2 ON c2.id = m2.conversation_id
-    WHERE c2.customer_id = %s AND c2.owner_id IS NOT NULL AND c2.status IN ({open})
-      AND m2.conversation_id <> %s
-    ORDER BY m2.id DESC LIMIT {messages})
-ORDER BY a.id DESC
-"""
-
-
-# The same reads for a batch of conversations (decision 0832): the per-conversation LIMITs become a row
-# number per conversation (labels) or per customer (topic owners); window functions run on SQLite ≥ 3.25
-# and PostgreSQL.
-_LABELS_MANY_SQL = """
-SELECT m.conversation_id, a.annotator, a.label FROM {annotation} a
-JOIN (SELECT id, conversation_id, ROW_NUMBER() OVER (
-          PARTITION BY conversation_id ORDER BY created_at DESC, id DESC) AS rn
-      FROM {message} WHERE conversation_id IN ({ids})) m ON m.id = a.message_id
-WHERE m.rn <= {messages} AND a.annotator IN ({annotators})
-ORDER BY a.id DESC
-"""
-
-_TOPIC_OWNERS_MANY_SQL = """
-SELECT m.customer_id, m.conversation_id, m.owner_id, a.label FROM {annotation} a
-JOIN (SELECT m2.id, m2.conversation_id, c2.customer_id, c2.owner_id, ROW_NUMBER() OVER (
-          PARTITION BY c2.customer_id ORDER BY m2.id DESC) AS rn
-      FROM {message} m2 JOIN {conversation} c2 ON c2.id = m2.conversation_id
-      WHERE c2.customer_id IN ({ids}) AND c2.owner_id IS NOT NULL AND c2.status IN ({open})) m
-  ON m.id = a.message_id
-WHERE m.rn <= {messages} AND a.annotator = %s
-ORDER BY a.id DESC
-"""
+def _tables() -> dict[str, str]:
+    return {"conversation": connection.ops.quote_name(Conversation._meta.db_table)}
 
 
 def latest_labels_of(conversation_ids: list[int]) -> dict[int, dict[str, str]]:
-    """`latest_labels` for many conversations in one query."""
-    labels: dict[int, dict[str, str]] = {pk: {} for pk in conversation_ids}
-    if not conversation_ids:
-        return labels
-    sql = _LABELS_MANY_SQL.format(
-        ids=", ".join(["%s"] * len(conversation_ids)),
-        annotators=", ".join(["%s"] * len(FACT_ANNOTATORS)),
-        messages=MESSAGE_WINDOW,
-        **_tables(),
-    )
-    for conversation_id, annotator, label in _rows(sql, [*conversation_ids, *FACT_ANNOTATORS]):
-        found = labels[conversation_id]
-        if annotator not in found and label:
-            found[annotator] = label
-    return labels
+    """Each routing fact's current label per conversation (`understanding.conversation_labels`)."""
+    return conversation_labels.latest_labels_of(conversation_ids, FACT_ANNOTATORS)
 
 
-# Per customer, newest first: (conversation id, owner id, topic label) of their open, owned conversations.
-TopicRows = dict[int, list[tuple[int, int, str]]]
+def latest_labels(conversation_id: int) -> dict[str, str]:
+    """Each routing fact's current label over the conversation's newest messages (absent ones absent)."""
+    return conversation_labels.latest_labels(conversation_id, FACT_ANNOTATORS)
 
 
-def topic_rows_of(customer_ids: list[int]) -> TopicRows:
-    """The rows `topic_owner` reads, for many customers in one query."""
-    rows: TopicRows = {pk: [] for pk in customer_ids}
-    if not customer_ids:
-        return rows
-    sql = _TOPIC_OWNERS_MANY_SQL.format(
-        ids=", ".join(["%s"] * len(customer_ids)), open=_OPEN, messages=MESSAGE_WINDOW * 5, **_tables()
-    )
-    for customer_id, conversation_id, owner_id, label in _rows(
-        sql, [*customer_ids, *Conversation.OPEN_STATUSES, "topic"]
-    ):
-        rows[customer_id].append((int(conversation_id), int(owner_id), label))
-    return rows
+def topic_owner(conversation: Conversation, topic: str) -> int | None:
+    return conversation_labels.topic_owner(conversation, topic)
 
 
 def topic_owner_from(rows: list[tuple[int, int, str]], conversation_id: int, topic: str) -> int | None:
@@ -154,38 +76,6 @@ def topic_owner_from(rows: list[tuple[int, int, str]], conversation_id: int, top
         seen.add(other_id)
         if label == topic:
             return owner_id
-    return None
-
-
-def latest_labels(conversation_id: int) -> dict[str, str]:
-    """Each annotator's newest label over the conversation's 20 newest messages (absent ones absent)."""
-    sql = _LABELS_SQL.format(
-        annotators=", ".join(["%s"] * len(FACT_ANNOTATORS)),
-        messages=MESSAGE_WINDOW,
-        annotations=ANNOTATION_WINDOW,
-        **_tables(),
-    )
-    labels: dict[str, str] = {}
-    for annotator, label in _rows(sql, [*FACT_ANNOTATORS, conversation_id]):
-        if annotator not in labels and label:
-            labels[annotator] = label
-    return labels
-
-
-def topic_owner(conversation: Conversation, topic: str) -> int | None:
-    """The owner of the customer's other open conversation on the same topic (the most recently
-    annotated one when there are several)."""
-    if not topic:
-        return None
-    sql = _TOPIC_OWNER_SQL.format(open=_OPEN, messages=MESSAGE_WINDOW * 5, **_tables())
-    params = ["topic", conversation.customer_id, *Conversation.OPEN_STATUSES, conversation.pk]
-    seen: set[int] = set()
-    for conversation_id, owner_id, label in _rows(sql, params):
-        if conversation_id in seen:
-            continue  # an older topic of a conversation whose newest topic was already looked at
-        seen.add(conversation_id)
-        if label == topic:
-            return int(owner_id)
     return None
 
 
