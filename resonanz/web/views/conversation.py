@@ -21,6 +21,25 @@ from resonanz.web.views.conversation_actions import conversation_context
 from resonanz.workspaces.models import Agent
 
 
+def _answer(
+    request: HttpRequest, agent: Agent, conversation_id: int, partial: str, problem: str, *events: str
+) -> HttpResponse:
+    """After an action on the page: a form post goes back to the page; htmx gets the pane again (with the
+    action's reason and 400 if it was refused, else with the events that refresh the other panes)."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("web:conversation", conversation_id=conversation_id)
+    conversation = _conversation(agent, conversation_id)
+    response = render(
+        request,
+        f"web/conversation/{partial}",
+        conversation_context(agent, conversation, problem),
+        status=400 if problem else 200,
+    )
+    if problem:
+        return mark_partial(response)
+    return trigger(response, *events, id=conversation.pk)
+
+
 @requires("conversations.view")
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
@@ -46,18 +65,9 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except (InvalidInput, Conflict) as invalid:
         problem = invalid.message
-    if not request.htmx:  # type: ignore[attr-defined]
-        return redirect("web:conversation", conversation_id=conversation.pk)
-    conversation = _conversation(agent, conversation_id)
-    response = render(
-        request,
-        "web/conversation/_thread.html",
-        conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
+    return _answer(
+        request, agent, conversation_id, "_thread.html", problem, CONVERSATION_CHANGED, INBOX_CHANGED
     )
-    if problem:
-        return mark_partial(response)
-    return trigger(response, CONVERSATION_CHANGED, INBOX_CHANGED, id=conversation.pk)
 
 
 @requires("conversations.update")
@@ -70,18 +80,8 @@ def change_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
         actions.do_change_status(agent, conversation, read(StatusForm, request.POST)["status"])
     except InvalidInput as invalid:
         problem = invalid.message
-    if not request.htmx:  # type: ignore[attr-defined]
-        return redirect("web:conversation", conversation_id=conversation.pk)
-    conversation = _conversation(agent, conversation_id)
-    response = render(
-        request,
-        "web/conversation/_details.html",
-        conversation_context(agent, conversation, problem),
-        status=400 if problem else 200,
-    )
-    if problem:
-        return mark_partial(response)
-    return trigger(response, INBOX_CHANGED, id=conversation.pk)  # the details pane is this answer
+    # The details pane is this answer: only the inbox is told.
+    return _answer(request, agent, conversation_id, "_details.html", problem, INBOX_CHANGED)
 
 
 @requires("conversations.view")
