@@ -83,7 +83,7 @@ def topics(request: HttpRequest) -> HttpResponse:
     listed = Topic.objects.filter(workspace=agent.workspace_id).order_by("slug")
     return _render(
         request,
-        "settings/topics.html",
+        "web/settings/topics.html",
         "topics",
         status=400 if error else 200,
         topics=listed,
@@ -130,7 +130,7 @@ def macros(request: HttpRequest) -> HttpResponse:
     listed = Macro.objects.filter(workspace=agent.workspace_id).order_by("name", "language")
     return _render(
         request,
-        "settings/macros.html",
+        "web/settings/macros.html",
         "macros",
         status=400 if error else 200,
         macros=listed,
@@ -187,7 +187,7 @@ def sla(request: HttpRequest) -> HttpResponse:
     policies = SlaPolicy.objects.filter(workspace=agent.workspace_id).order_by("channel_kind", "priority")
     return _render(
         request,
-        "settings/sla.html",
+        "web/settings/sla.html",
         "sla",
         status=400 if error else 200,
         policies=policies,

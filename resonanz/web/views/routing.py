@@ -135,7 +135,7 @@ def _page(
     )
     return render(
         request,
-        "settings/routing.html",
+        "web/settings/routing.html",
         {
             "agent": agent,
             "is_admin": True,

@@ -98,7 +98,7 @@ def channels(request: HttpRequest) -> HttpResponse:
     )
     kinds = [(spec.kind, spec.label) for spec in all_channels() if spec.offered]
     return render(
-        request, "settings/channels.html", _context(request, "channels", accounts=accounts, kinds=kinds)
+        request, "web/settings/channels.html", _context(request, "channels", accounts=accounts, kinds=kinds)
     )
 
 
@@ -124,7 +124,7 @@ def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
             return redirect("web:settings_channel", account_id=account.pk)
     return render(
         request,
-        "settings/channel_form.html",
+        "web/settings/channel_form.html",
         _context(request, "channels", kind=kind, kind_name=spec.label, form=form, error=error, account=None),
         status=400 if error else 200,
     )
@@ -159,7 +159,7 @@ def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     base = request.build_absolute_uri("/")
     return render(
         request,
-        "settings/channel_form.html",
+        "web/settings/channel_form.html",
         _context(
             request,
             "channels",
@@ -284,7 +284,7 @@ def agents(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "settings/agents.html",
+        "web/settings/agents.html",
         _context(request, "agents", agents=listed, error=error, form=form, **_agent_choices(agent)),
         status=400 if error else 200,
     )
@@ -328,7 +328,7 @@ def agent_detail(request: HttpRequest, agent_id: int) -> HttpResponse:
         other.user.refresh_from_db()
     return render(
         request,
-        "settings/agent_form.html",
+        "web/settings/agent_form.html",
         _context(
             request,
             "agents",
@@ -386,7 +386,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "settings/tokens.html",
+        "web/settings/tokens.html",
         _context(
             request,
             "tokens",
@@ -444,7 +444,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     rows = [{"entry": e, "actor": actors.get(e.actor_id or 0, "")} for e in page]
     return render(
         request,
-        "settings/audit.html",
+        "web/settings/audit.html",
         _context(request, "audit", rows=rows, actions=actions, action=action),
     )
 
@@ -490,7 +490,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request,
-        "settings/workspace.html",
+        "web/settings/workspace.html",
         _context(
             request,
             "workspace",
@@ -537,7 +537,7 @@ def first_run(request: HttpRequest) -> HttpResponse:
             login(request, admin.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(reverse("web:settings_workspace") + "?first=1")
     return render(
-        request, "settings/first_run.html", {"form": form, "error": error}, status=400 if error else 200
+        request, "web/settings/first_run.html", {"form": form, "error": error}, status=400 if error else 200
     )
 
 
@@ -552,7 +552,7 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     if invited is None:
         return render(
             request,
-            "settings/invitation.html",
+            "web/settings/invitation.html",
             {"invalid": True},
             status=404,
         )
@@ -572,7 +572,7 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
                 return redirect("web:inbox")
     return render(
         request,
-        "settings/invitation.html",
+        "web/settings/invitation.html",
         {"invited": invited, "error": error},
         status=400 if error else 200,
     )
@@ -606,7 +606,7 @@ def team_presence(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "settings/team_presence.html",
+        "web/settings/team_presence.html",
         {
             "agent": agent,
             "is_admin": has_perm(agent, "settings.manage"),
