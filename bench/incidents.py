@@ -146,6 +146,8 @@ def main() -> None:
         "--fanout", type=int, default=10_000, help="affected customers of one update (0: skip)"
     )
     args = parser.parse_args()
+    if args.messages < 4000:
+        parser.error("--messages must be at least 4000 (the injected burst spans 2,000 messages mid-stream)")
     rng = random.Random(args.seed)
     words = vocabulary()
     texts = [" ".join(rng.choices(words, k=rng.randint(4, 14))) for _ in range(args.messages)]
