@@ -62,3 +62,14 @@ def page(browser):
     opened = context.new_page()
     yield opened
     context.close()
+
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a browser test saves its screenshots: docs/img with RESONANZ_SCREENSHOTS=1, else a temporary folder."""
+    target = DOCS_IMG if os.environ.get("RESONANZ_SCREENSHOTS") == "1" else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    return target

@@ -4,8 +4,6 @@ no policy violation; and the agent's incident page with the same map and the ban
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,14 +16,6 @@ from resonanz.workspaces.models import Agent
 from .pages import LoginPage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = DOCS_IMG if os.environ.get("RESONANZ_SCREENSHOTS") == "1" else tmp_path
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def test_the_status_page_shows_the_map_of_germany_by_federal_state(page, live_server, shots) -> None:

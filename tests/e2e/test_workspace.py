@@ -5,9 +5,7 @@ RESONANZ_SCREENSHOTS=1, else to a temporary folder)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,18 +29,9 @@ from .pages import LoginPage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-
 
 def make(factory_class: Any, **fields: Any) -> Any:
     return factory_class(**fields)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = DOCS_IMG if os.environ.get("RESONANZ_SCREENSHOTS") == "1" else tmp_path
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ a screenshot (to docs/img/ with RESONANZ_SCREENSHOTS=1, else to a temporary fold
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,18 +27,9 @@ from .pages import ConversationPage, LoginPage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-
 
 def make(factory_class: Any, **fields: Any) -> Any:
     return factory_class(**fields)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = DOCS_IMG if os.environ.get("RESONANZ_SCREENSHOTS") == "1" else tmp_path
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 @pytest.fixture
