@@ -57,3 +57,23 @@ def agent_client(agent) -> Client:
     client = Client()
     assert client.login(username=agent.user.username, password=PASSWORD)
     return client
+
+
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "django_db_blocker"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``RESONANZ_TEST_DATABASE_ONLY=1`` (the PostgreSQL run of `make test`): keep only the tests that open
+    the test database. The others (parsers, settings checks, subprocesses with their own SQLite file) do
+    the same thing on every database and have run once already in the SQLite run (decision 0015)."""
+    if os.environ.get("RESONANZ_TEST_DATABASE_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

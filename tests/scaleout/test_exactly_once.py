@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -98,29 +99,50 @@ def test_embedded_process_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp
         details = httpx.get(f"{url}/healthz?fresh=1", headers={"Authorization": "Bearer probe"}, timeout=5)
         return details.json()["counts"]
 
-    total = 3000
-    proc = start()
-    try:
+    # Events are posted in batches of 100 from a thread while the worker processes them; the process is
+    # killed the first time the counts show a backlog that is being worked on. Accepted (HTTP 200) means
+    # committed: every accepted event must become exactly one message after the restart. A batch in flight
+    # at the kill may or may not have been committed; if it was, it too is processed once.
+    offered = 3000
+    accepted: list[int] = []
+
+    def post_all() -> None:
         with httpx.Client(timeout=30) as client:
-            for offset in range(0, total, 100):
+            for offset in range(0, offered, 100):
                 body = json.dumps({"events": events(offset, 100)}).encode()
-                response = client.post(
-                    f"{url}/api/channels/{account_id}/events",
-                    content=body,
-                    headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign("k", body)},
-                )
-                assert response.status_code == 200
-        # Accepted means committed: kill the process while the worker is still busy with the backlog.
-        wait_until(lambda: counts()["messages"] > 0, 60, "processing to start", interval=0.01)
+                try:
+                    response = client.post(
+                        f"{url}/api/channels/{account_id}/events",
+                        content=body,
+                        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign("k", body)},
+                    )
+                except httpx.HTTPError:
+                    return  # the process is gone
+                if response.status_code != 200:
+                    return
+                accepted.append(offset)
+
+    proc = start()
+    poster = threading.Thread(target=post_all)
+    try:
+        poster.start()
+        at_kill = wait_until(
+            lambda: (c := counts())["events_pending"] > 0 and c["messages"] > 0 and c,
+            60,
+            "a backlog being processed",
+            interval=0.005,
+        )
         proc.send_signal(signal.SIGKILL)
+        poster.join(30)
+        assert 0 < at_kill["messages"] < offered
         proc.wait(10)
         proc = start()  # on start, events left pending are handed to the worker again
+        least = len(accepted) * 100
         final = wait_until(
-            lambda: (c := counts())["events_pending"] == 0 and c["messages"] >= total and c,
+            lambda: (c := counts())["events_pending"] == 0 and c["messages"] >= least and c,
             120,
             "the backlog",
         )
-        assert final["messages"] == total
         assert final["events_failed"] == 0
     finally:
         proc.kill()
@@ -139,7 +161,10 @@ def test_embedded_process_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp
         capture_output=True,
         text=True,
     )
-    assert out.stdout.split()[-3:] == [str(total), str(total), str(total)]
+    messages, distinct, processed = map(int, out.stdout.split()[-3:])
+    assert messages == distinct == processed, "a message was doubled or an event left unprocessed"
+    # Nothing accepted was lost; at most the one batch in flight at the kill was committed unanswered.
+    assert least <= messages <= least + 100, (least, messages)
 
 
 # --- Scale-out mode ----------------------------------------------------------------------------------
