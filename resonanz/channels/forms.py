@@ -79,8 +79,9 @@ class ChannelAccountForm(forms.Form):
                 values[field.key] = self.data.get(field.key, "")
         return values
 
-    def posted_name(self) -> str:
-        return str(self.data.get("name", ""))
+    def posted_name(self, default: str = "") -> str:
+        """The name as posted; ``default`` when it was not posted at all."""
+        return str(self.data.get("name", default))
 
     def refuse(self, message: str) -> None:
         """Show the settings action's refusal on the field it names ("url: not an http(s) URL"), else on

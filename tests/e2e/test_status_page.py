@@ -62,3 +62,33 @@ def test_the_status_page_shows_the_map_of_germany_by_federal_state(page, live_se
 
     assert all(url.startswith(live_server.url) for url in requests), requests  # no CDN
     assert [p for p in problems if "Content Security Policy" in p] == []
+
+
+def test_a_refused_maintenance_window_comes_back_as_typed(page, live_server, shots) -> None:
+    """The browser's datetime-local values reach the form; the action refuses an end before the start and
+    the lead sees why, with everything still filled in (decision 0803)."""
+    workspace = WorkspaceFactory()
+    lead = AgentFactory(workspace=workspace, role=Agent.Role.LEAD)
+    LoginPage(page, live_server.url).open().log_in(lead.user.username, PASSWORD)
+    page.goto(f"{live_server.url}/incidents/")
+    form = page.locator("form[action='/incidents/announcements']")
+    form.locator("[name=title]").fill("Wartung in Leipzig")
+    form.locator("[name=public_text]").fill("Heute Nacht kein Internet.")
+    form.locator("[name=regions]").fill("Leipzig, Dresden")
+    form.locator("[name=starts_at]").fill("2026-12-08T04:00")
+    form.locator("[name=ends_at]").fill("2026-12-07T22:00")
+    form.locator("[name=publish]").uncheck()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("p.error")).to_contain_text("an announcement must end after it starts")
+    form = page.locator("form[action='/incidents/announcements']")
+    expect(form.locator("[name=title]")).to_have_value("Wartung in Leipzig")
+    expect(form.locator("[name=public_text]")).to_have_value("Heute Nacht kein Internet.")
+    expect(form.locator("[name=starts_at]")).to_have_value("2026-12-08T04:00")
+    expect(form.locator("[name=publish]")).not_to_be_checked()
+    page.screenshot(path=str(shots / "announcement-refused.png"), full_page=True)
+    form.locator("[name=ends_at]").fill("2026-12-08T06:00")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/incidents/")
+    announcement = Announcement.objects.get()
+    assert (announcement.title, announcement.regions) == ("Wartung in Leipzig", ["Leipzig", "Dresden"])
+    assert announcement.ends_at - announcement.starts_at == dt.timedelta(hours=2)

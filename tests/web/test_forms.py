@@ -10,9 +10,12 @@ from django.test import Client
 from django.utils.translation import gettext as _
 
 from resonanz.channels.models import ChannelAccount
+from resonanz.core.errors import InvalidInput
 from resonanz.testing.factories import AgentFactory
 from resonanz.web.forms import (
     AgentForm,
+    AnnouncementForm,
+    ArticleForm,
     BulkForm,
     MacroForm,
     MarkReadForm,
@@ -22,8 +25,10 @@ from resonanz.web.forms import (
     RuleTargetForm,
     TextForm,
     TransferForm,
+    VoteForm,
     WorkspaceForm,
     read,
+    typed,
 )
 from resonanz.workspaces.models import ApiToken
 
@@ -66,6 +71,47 @@ def test_repeated_ids_drop_what_is_not_a_number():
     posted = read(BulkForm, q("id=3&id=x&id=5&action=assign&agent=7&next=/"))
     assert (posted["id"], posted["action"], posted["agent"], posted["next"]) == ([3, 5], "assign", 7, "/")
     assert read(MarkReadForm, q(""))["id"] == []
+
+
+def test_digits_that_int_refuses_or_the_database_cannot_hold_are_no_numbers():
+    # "²".isdigit() is true but int("²") raises: it used to escape the lenient forms as a 500.
+    assert read(MarkReadForm, q("id=%C2%B2&id=4&id=99999999999999999999"))["id"] == [4]
+    assert read(PriorityForm, q("priority=%C2%B2"))["priority"] == -1
+    assert read(MergeForm, q("source_customer_id=%C2%B9"))["source_customer_id"] is None
+
+
+def test_a_field_that_cannot_parse_refuses_with_its_message_and_typed_keeps_the_text():
+    post = q("title=Wartung&public_text=%20Nachts%20&starts_at=morgen&ends_at=2026-12-08T04:00")
+    with pytest.raises(InvalidInput) as refused:
+        read(AnnouncementForm, post)
+    assert refused.value.message == "Beginn: kein gültiges Datum mit Uhrzeit."
+    assert typed(AnnouncementForm, post) == {
+        "title": "Wartung",
+        "public_text": " Nachts ",
+        "starts_at": "morgen",
+        "ends_at": "2026-12-08T04:00",
+    }
+    with pytest.raises(InvalidInput, match="Version unbekannt"):
+        read(ArticleForm, q("base_version=%C2%B2"))
+    assert read(ArticleForm, q("base_version="))["base_version"] is None
+    assert read(ArticleForm, q("base_version=%207%20"))["base_version"] == 7
+
+
+def test_announcement_defaults_and_vote_values_as_the_views_had_them():
+    posted = read(
+        AnnouncementForm, q("starts_at=2026-12-07T22:00&ends_at=07.12.2026%2023:00&regions=A,%20,B")
+    )
+    assert (posted["kind"], posted["regions"], posted["publish"]) == ("maintenance", ["A", "B"], False)
+    assert posted["starts_at"].tzinfo is not None
+    assert (
+        read(AnnouncementForm, q("kind=&starts_at=2026-12-07T22:00&ends_at=2026-12-07T23:00"))["kind"] == ""
+    )
+    assert [read(VoteForm, q(text))["value"] for text in ("", "value=1", "value=-1", "value=x")] == [
+        1,
+        1,
+        -1,
+        -1,
+    ]
 
 
 # --- The converted views: invalid input gets the same status and message as when they read the post by hand

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resonanz.community import actions
@@ -26,6 +27,17 @@ from resonanz.community.deflection import public_matches
 from resonanz.community.models import Answer, Member, Question
 from resonanz.core.clientip import client_ip
 from resonanz.core.errors import InvalidInput, ResonanzError
+from resonanz.web.forms import (
+    AnswerForm,
+    AskForm,
+    LoginLinkForm,
+    MemberModerationForm,
+    ModerationForm,
+    NextForm,
+    VoteForm,
+    read,
+    typed,
+)
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.knowledge import _public_workspace
@@ -152,12 +164,13 @@ def _poster(request: HttpRequest, nickname: str, email: str = "") -> Member:
 
 def ask(request: HttpRequest) -> HttpResponse:
     workspace = _public_workspace()
-    visit = request.POST.get("visit") or uuid.uuid4().hex
+    posted = read(AskForm, request.POST)
+    visit = posted["visit"] or uuid.uuid4().hex
     form = {"nickname": "", "email": "", "title": "", "body": "", "category": ""}
     error = ""
     status = 200
     if request.method == "POST":
-        form = {key: request.POST.get(key, "") for key in form}
+        form = {key: posted[key] for key in form}
         try:
             member = _poster(request, form["nickname"], form["email"])
             question = actions.do_ask_question(
@@ -211,27 +224,43 @@ def _visible_question(question_id: int) -> Question:
     return question
 
 
+def _answer_page(
+    request: HttpRequest,
+    question: Question,
+    error: str = "",
+    status: int = 200,
+    form: dict[str, Any] | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "web/community/answer.html",
+        {
+            "workspace": question.workspace,
+            "question": question,
+            "language": "de",
+            "member": signed_in_member(request),
+            "error": error,
+            "form": form or {},
+        },
+        status=status,
+    )
+
+
 def answer(request: HttpRequest, question_id: int) -> HttpResponse:
     """GET: the answer form (the cached question page carries none); POST: the answer."""
     question = _visible_question(question_id)
     if request.method != "POST":
-        return render(
-            request,
-            "web/community/answer.html",
-            {
-                "workspace": question.workspace,
-                "question": question,
-                "language": "de",
-                "member": signed_in_member(request),
-            },
-        )
+        return _answer_page(request, question)
+    posted = read(AnswerForm, request.POST)
     try:
-        member = _poster(request, request.POST.get("nickname", ""))
-        actions.do_answer(member, question, request.POST.get("body", ""), ip_address=_ip(request))
+        member = _poster(request, posted["nickname"])
+        actions.do_answer(member, question, posted["body"], ip_address=_ip(request))
     except ResonanzError as problem:
-        return _question_page(
-            request, question, problem.message, problem.status_code, request.POST.get("body", "")
-        )
+        if signed_in_member(request) is not None:
+            return _question_page(request, question, problem.message, problem.status_code, posted["body"])
+        # A visitor answers on the answer page (the question page has no form for them): again, as typed.
+        form = typed(AnswerForm, request.POST)
+        return _answer_page(request, question, problem.message, problem.status_code, form)
     return redirect("web:community_question", question_id=question.pk)
 
 
@@ -249,8 +278,7 @@ def vote(request: HttpRequest, question_id: int, answer_id: int) -> HttpResponse
     if member is None:
         return redirect(_login_url(reverse("web:community_question", args=[question.pk])))
     try:
-        value = 1 if request.POST.get("value", "1") == "1" else -1
-        actions.do_vote(member, _answer_of(question, answer_id), value)
+        actions.do_vote(member, _answer_of(question, answer_id), read(VoteForm, request.POST)["value"])
     except ResonanzError as problem:
         return _question_page(request, question, problem.message, problem.status_code)
     return redirect("web:community_question", question_id=question.pk)
@@ -276,16 +304,13 @@ def member_moderate(request: HttpRequest, question_id: int) -> HttpResponse:
     member = signed_in_member(request)
     if member is None:
         return redirect(_login_url(reverse("web:community_question", args=[question.pk])))
-    action = request.POST.get("action", "")
     try:
+        posted = read(MemberModerationForm, request.POST)
+        action = posted["action"]
         if action == "hide_answer":
-            actions.do_moderate(
-                member, action, answer=_answer_of(question, int(request.POST.get("answer", 0)))
-            )
+            actions.do_moderate(member, action, answer=_answer_of(question, posted["answer"] or 0))
         else:
             actions.do_moderate(member, action, question=question)
-    except ValueError:
-        raise Http404("answer") from None
     except ResonanzError as problem:
         return _question_page(request, question, problem.message, problem.status_code)
     if action == "hide_question":
@@ -297,7 +322,7 @@ def member_moderate(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 def _next(request: HttpRequest, default: str = "/community/") -> str:
-    target = request.POST.get("weiter") or request.GET.get("weiter") or default
+    target = read(NextForm, request.POST)["weiter"] or request.GET.get("weiter") or default
     if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return default
     return target
@@ -310,7 +335,8 @@ def login(request: HttpRequest) -> HttpResponse:
     error, status, sent = "", 200, False
     form = {"email": "", "nickname": ""}
     if request.method == "POST":
-        form = {key: request.POST.get(key, "")[:254] for key in form}
+        posted = read(LoginLinkForm, request.POST)
+        form = {key: posted[key][:254] for key in form}
         try:
             actions.do_request_login_link(
                 workspace, form["email"], form["nickname"], ip_address=_ip(request), next_path=_next(request)
@@ -375,30 +401,36 @@ def member_logout(request: HttpRequest) -> HttpResponse:
 # --- moderation (agents) ---------------------------------------------------------------------------------
 
 
+def _moderate(agent: Any, posted: dict[str, Any]) -> None:
+    """A held answer approved or hidden, or a question approved, hidden, locked or its author banned; an id
+    of nothing in the workspace is a missing page (404)."""
+    action = posted["action"]
+    if posted["answer"] is not None:
+        held = actions.answer_queue(agent.workspace).filter(pk=posted["answer"]).first()
+        if held is None:
+            raise Http404("answer")
+        if action not in ("approve_answer", "hide_answer"):
+            raise InvalidInput(_("Unbekannte Aktion."))
+        actions.do_moderate(agent, action, answer=held)
+        return
+    question = Question.objects.filter(workspace_id=agent.workspace_id, pk=posted["question"] or 0).first()
+    if question is None:
+        raise Http404("question")
+    if action == "ban":
+        actions.do_moderate(agent, "ban", member=question.author)
+    else:
+        actions.do_moderate(agent, action, question=question)
+
+
 @requires("community.moderate")
 def moderation(request: HttpRequest) -> HttpResponse:
     """The moderation queue and the latest questions, with hide, lock, approve and ban."""
     agent = _agent(request)
     error = ""
     status = 200
-    if request.method == "POST" and request.POST.get("answer"):
-        held = actions.answer_queue(agent.workspace).filter(pk=request.POST.get("answer") or 0).first()
-        if held is None or request.POST.get("action") not in ("approve_answer", "hide_answer"):
-            raise Http404("answer")
-        actions.do_moderate(agent, request.POST["action"], answer=held)
-        return redirect("web:community_moderation")
     if request.method == "POST":
-        question = Question.objects.filter(
-            workspace_id=agent.workspace_id, pk=request.POST.get("question") or 0
-        ).first()
-        if question is None:
-            raise Http404("question")
-        action = request.POST.get("action", "")
         try:
-            if action == "ban":
-                actions.do_moderate(agent, "ban", member=question.author)
-            else:
-                actions.do_moderate(agent, action, question=question)
+            _moderate(agent, read(ModerationForm, request.POST))
             return redirect("web:community_moderation")
         except ResonanzError as problem:
             error, status = problem.message, problem.status_code

@@ -3,7 +3,6 @@ public status page (no login; HTML in German or English, an Atom feed and a JSON
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Count
@@ -11,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,8 @@ from resonanz.incidents import access, actions
 from resonanz.incidents.germany_map import germany_map
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.web import queries
+from resonanz.web.errors import refusals
+from resonanz.web.forms import AnnouncementForm, IncidentActionForm, read, typed
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.workspaces.models import Workspace
@@ -37,7 +39,11 @@ def _incident(request: HttpRequest, incident_id: int) -> tuple[Any, Incident]:
 
 
 @requires("incidents.view")
-def incident_list(request: HttpRequest) -> HttpResponse:
+def incident_list(
+    request: HttpRequest, error: str = "", form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The incidents and announcements; after a refused announcement its ``error`` and the ``form`` as
+    typed."""
     agent = _agent(request)
     incidents = Incident.objects.filter(workspace_id=agent.workspace_id).order_by("-detected_at", "-id")[:100]
     return render(
@@ -52,8 +58,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             ],
             "publishing_accounts": actions.publishing_accounts(agent.workspace_id),
             "kinds": Announcement.Kind.choices,
-            "error": request.GET.get("error", ""),
+            "error": error,
+            "form": form or {},
         },
+        status=status,
     )
 
 
@@ -81,7 +89,14 @@ def _fan_out_progress(incident: Incident) -> list[dict[str, Any]]:
 
 
 @requires("incidents.view")
-def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> HttpResponse:
+def incident_detail(
+    request: HttpRequest,
+    incident_id: int,
+    error: str = "",
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The incident; after a refused action its ``error`` and that action's ``form`` as typed."""
     agent, incident = _incident(request, incident_id)
     growth = access.growth(incident)
     peak = max((n for _, n in growth), default=1) or 1
@@ -115,73 +130,65 @@ def incident_detail(request: HttpRequest, incident_id: int, error: str = "") -> 
                 if s in ("investigating", "identified", "monitoring", "resolved")
             ],
             "error": error,
+            "form": form or {},
         },
+        status=status,
     )
+
+
+def _incident_again(request: HttpRequest, message: str, status: int, incident_id: int) -> HttpResponse:
+    form = typed(IncidentActionForm, request.POST)
+    return incident_detail(request, incident_id, error=message, form=form, status=status)
 
 
 @requires("incidents.manage")
 @require_POST
+@refusals(_incident_again, overrides={InvalidInput: 422})
 def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
     agent, incident = _incident(request, incident_id)
-    what = request.POST.get("action", "")
-    try:
-        if what == "confirm":
-            actions.do_confirm_incident(agent, incident)
-        elif what == "dismiss":
-            actions.do_dismiss_incident(agent, incident)
-        elif what == "update":
-            actions.do_post_incident_update(
-                agent,
-                incident,
-                request.POST.get("status", ""),
-                request.POST.get("public_text", ""),
-                notify=request.POST.get("notify", "on") == "on",
-            )
-        elif what == "note":
-            actions.do_set_internal_note(agent, incident, request.POST.get("internal_note", ""))
-        elif what == "merge":
-            other = access.access_incident_by_id(agent, int(request.POST.get("other", "0") or 0))
-            actions.do_merge_incidents(agent, incident, other)
-        elif what == "split":
-            new = actions.do_split_incident(
-                agent,
-                incident,
-                [int(c) for c in request.POST.getlist("conversation_ids")],
-                request.POST.get("title", ""),
-            )
-            return redirect("web:incident", incident_id=new.pk)
-        else:
-            raise InvalidInput("unknown action")
-    except (InvalidInput, ValueError) as error:
-        response = incident_detail(request, incident_id, error=str(getattr(error, "message", error)))
-        response.status_code = 422
-        return response
+    posted = read(IncidentActionForm, request.POST)
+    what = posted["action"]
+    if what == "confirm":
+        actions.do_confirm_incident(agent, incident)
+    elif what == "dismiss":
+        actions.do_dismiss_incident(agent, incident)
+    elif what == "update":
+        actions.do_post_incident_update(
+            agent, incident, posted["status"], posted["public_text"], notify=posted["notify"]
+        )
+    elif what == "note":
+        actions.do_set_internal_note(agent, incident, posted["internal_note"])
+    elif what == "merge":
+        other = access.access_incident_by_id(agent, posted["other"] or 0)
+        actions.do_merge_incidents(agent, incident, other)
+    elif what == "split":
+        new = actions.do_split_incident(agent, incident, posted["conversation_ids"], posted["title"])
+        return redirect("web:incident", incident_id=new.pk)
+    else:
+        raise InvalidInput(_("Unbekannte Aktion."))
     return redirect("web:incident", incident_id=incident.pk)
+
+
+def _list_again(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return incident_list(request, error=message, form=typed(AnnouncementForm, request.POST), status=status)
 
 
 @requires("announcements.manage")
 @require_POST
+@refusals(_list_again)
 def announcement_create(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
-    try:
-        starts = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
-        ends = dt.datetime.fromisoformat(request.POST.get("ends_at", ""))
-        if timezone.is_naive(starts):
-            starts = timezone.make_aware(starts)
-        if timezone.is_naive(ends):
-            ends = timezone.make_aware(ends)
-        actions.do_create_announcement(
-            agent,
-            kind=request.POST.get("kind", "maintenance"),
-            title=request.POST.get("title", ""),
-            public_text=request.POST.get("public_text", ""),
-            regions=[r for r in request.POST.get("regions", "").split(",") if r.strip()],
-            starts_at=starts,
-            ends_at=ends,
-            publish=request.POST.get("publish", "") == "on",
-        )
-    except (InvalidInput, ValueError) as error:
-        return redirect(f"/incidents/?error={getattr(error, 'message', str(error))}")
+    posted = read(AnnouncementForm, request.POST)
+    actions.do_create_announcement(
+        agent,
+        kind=posted["kind"],
+        title=posted["title"],
+        public_text=posted["public_text"],
+        regions=posted["regions"],
+        starts_at=posted["starts_at"],
+        ends_at=posted["ends_at"],
+        publish=posted["publish"],
+    )
     return redirect("web:incidents")
 
 

@@ -4,6 +4,8 @@ server-rendered, cached for anonymous visitors and show only published public ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +20,7 @@ from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.knowledge import actions, suggest
 from resonanz.knowledge import render as markdown
 from resonanz.knowledge.models import LANGUAGES, Article, Category
+from resonanz.web.forms import ArticleForm, HelpFeedbackForm, read, typed
 from resonanz.web.permissions import requires
 from resonanz.web.views.common import current_agent as _agent
 from resonanz.web.views.common import visible_conversation as _conversation
@@ -164,9 +167,9 @@ def _search(workspace: Workspace, language: str, query: str, articles: list[Arti
     return ranked[:10]
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
-def help_article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
-    language = _language(language)
+def _help_article_page(
+    request: HttpRequest, language: str, slug: str, error: str = "", status: int = 200
+) -> HttpResponse:
     workspace = _public_workspace()
     article = _public_articles(workspace, language).filter(slug=slug).first()  # type: ignore[attr-defined]
     if article is None:
@@ -184,8 +187,15 @@ def help_article(request: HttpRequest, language: str, slug: str) -> HttpResponse
             "html": markdown.to_html(article.body),
             "other": other,
             "thanks": request.GET.get("danke") == "1",
+            "error": error,
         },
+        status=status,
     )
+
+
+@cache_page(PUBLIC_CACHE_SECONDS)
+def help_article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
+    return _help_article_page(request, _language(language), slug)
 
 
 @csrf_exempt  # an anonymous yes/no counter: no token, so the article page stays one cached copy for everyone
@@ -196,10 +206,11 @@ def help_feedback(request: HttpRequest, language: str, slug: str) -> HttpRespons
     article = _public_articles(workspace, language).filter(slug=slug).first()  # type: ignore[attr-defined]
     if article is None:
         raise Http404("article")
-    helpful = request.POST.get("helpful")
-    if helpful not in ("yes", "no"):
-        return HttpResponse(status=400)
-    actions.do_record_feedback(article, helpful == "yes", request.POST.get("comment", ""))
+    try:
+        posted = read(HelpFeedbackForm, request.POST)
+    except InvalidInput as refused:  # the article again with the reason (not cached: this is a post)
+        return _help_article_page(request, language, slug, refused.message, refused.status_code)
+    actions.do_record_feedback(article, posted["helpful"], posted["comment"])
     return redirect(f"{request.path.rsplit('feedback', 1)[0]}?danke=1")
 
 
@@ -225,18 +236,22 @@ def article_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _article_input(request: HttpRequest) -> actions.ArticleInput:
-    post = request.POST
+def _or(value: str | None, default: str) -> str:
+    """A field that was not posted at all is the new article's default (one posted empty is refused)."""
+    return default if value is None else value
+
+
+def _article_input(posted: dict[str, Any]) -> actions.ArticleInput:
     return actions.ArticleInput(
-        title=post.get("title", ""),
-        body=post.get("body", ""),
-        language=post.get("language", "de"),
-        slug=post.get("slug", ""),
-        category_slug=post.get("category", ""),
-        visibility=post.get("visibility", Article.Visibility.PUBLIC),
-        status=post.get("status", Article.Status.DRAFT),
-        video_url=post.get("video_url", ""),
-        video_transcript=post.get("video_transcript", ""),
+        title=posted["title"],
+        body=posted["body"],
+        language=_or(posted["language"], "de"),
+        slug=posted["slug"],
+        category_slug=posted["category"],
+        visibility=_or(posted["visibility"], Article.Visibility.PUBLIC),
+        status=_or(posted["status"], Article.Status.DRAFT),
+        video_url=posted["video_url"],
+        video_transcript=posted["video_transcript"],
     )
 
 
@@ -251,30 +266,31 @@ def article_edit(request: HttpRequest, article_id: int = 0) -> HttpResponse:
             raise Http404("article")
     error = ""
     status = 200
+    form: dict[str, Any] = {}
     if request.method == "POST":
-        data = _article_input(request)
         try:
+            posted = read(ArticleForm, request.POST)
+            data = _article_input(posted)
             if article is None:
                 article = actions.do_create_article(agent.workspace, agent, data)
             else:
-                base = int(request.POST.get("base_version", "0") or 0)
+                base = posted["base_version"] or 0
                 article = actions.do_update_article(article, agent, data, base_version=base)
             return redirect("web:article_edit", article_id=article.pk)
         except (InvalidInput, Conflict) as problem:
-            # the form keeps the agent's text; after a conflict it is based on the newest version, so
+            # the form keeps what the agent typed; after a conflict it is based on the newest version, so
             # saving again replaces it knowingly
             error, status = problem.message, problem.status_code
+            form = typed(ArticleForm, request.POST)
             if article is not None:
                 article.refresh_from_db()
-        except ValueError:
-            error, status = "Version unbekannt", 400
     return render(
         request,
         "web/knowledge/article_edit.html",
         {
             "agent": agent,
             "article": article,
-            "form": request.POST if request.method == "POST" else None,
+            "form": form,
             "categories": Category.objects.filter(workspace_id=agent.workspace_id),
             "versions": list(article.versions.order_by("-number")[:20]) if article else [],
             "visibilities": Article.Visibility.choices,

@@ -145,7 +145,7 @@ def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         posted = ChannelAccountForm(account.kind, request.POST, account=account)
         try:
             do_update_channel_account(
-                account, name=request.POST.get("name", account.name), values=posted.values(), actor=agent
+                account, name=posted.posted_name(account.name), values=posted.values(), actor=agent
             )
             saved = True
             form = ChannelAccountForm(account.kind, account=account)
