@@ -59,7 +59,7 @@ def agent_client(agent) -> Client:
     return client
 
 
-_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "django_db_blocker"})
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
