@@ -59,8 +59,8 @@ fi
 
 if [ -x /usr/bin/chromium ]; then
   step "browser tests (Chromium)"
-  $BIN/pytest $FRESH -m e2e tests/e2e
-  $BIN/pytest $FRESH -m e2e tests/channels/app  # the app widget in a browser
+  # Two workers: a browser test mostly waits (on Chromium, the live server, htmx swaps).
+  $BIN/pytest $FRESH -n "$WORKERS" -m e2e tests/e2e
 else
   loud "Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED"
 fi

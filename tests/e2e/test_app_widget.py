@@ -1,10 +1,9 @@
-"""The widget in a real browser: the demo page from a live server, a customer writes, an agent answers,
+"""The app channel's widget in a real browser (kept with the other browser tests for their shared Chromium): the demo page from a live server, a customer writes, an agent answers,
 the customer sees the answer; then a problem report through the form."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,37 +14,16 @@ from resonanz.testing.factories import AgentFactory, ChannelAccountFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def page(monkeypatch) -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import expect, sync_playwright
+def page(page: Any) -> Any:
+    """The shared browser's page (tests/e2e/conftest.py); the first message loads the understanding models
+    in the server (seconds on a busy machine), so actions and assertions wait 15 s here."""
+    from playwright.sync_api import expect
 
-    # The first message loads the understanding models in the server (seconds on a busy machine): the
-    # assertions wait for the page as long as its actions do.
+    page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="de-DE")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+    return page
 
 
 def test_customer_chats_and_reports_a_problem_in_the_widget(live_server, page, workspace):
