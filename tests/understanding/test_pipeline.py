@@ -155,6 +155,30 @@ def test_public_post_topic_needing_a_vector_comes_in_the_background_pass(
     assert labels_for([public.pk])[public.pk] == expected
 
 
+def test_hourly_sweep_finds_a_deferred_post_whose_pass_was_lost(
+    workspace, topics, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from resonanz.understanding.tasks import deferred_sweep, deferred_without_topic
+
+    undecided = "Hallo zusammen, kann mir jemand bei meinem Problem mit dem Handy weiterhelfen?"
+    public = message(workspace, undecided, visibility="public", created_at=timezone.now())
+    decided = message(workspace, "Mein Router blinkt rot, Modem kaputt", visibility="public")
+    with django_capture_on_commit_callbacks(execute=False):
+        annotate_messages([public.pk, decided.pk])  # the queued pass is lost
+    assert deferred_without_topic() == []  # too fresh: its pass may still be queued
+    later = timezone.now() + dt.timedelta(minutes=11)
+    assert deferred_without_topic(later) == [public.pk]
+    Annotation.objects.filter(message=public).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        deferred_sweep()
+    assert "topic" in labels_for([public.pk])[public.pk]
+    assert deferred_without_topic(later) == []
+
+
 def test_correction_wins_and_is_recorded(workspace, topics):
     agent = make_agent(workspace)
     wrong = message(workspace, "Mein Router blinkt rot")
