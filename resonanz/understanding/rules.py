@@ -182,40 +182,29 @@ class Reasons:
 
 # A quick test before each rule's search, with the same results: a rule of word stems can only match where
 # a word begins with one of its stems. `word_heads(text)`: the first five and the first three characters of
-# every word (run of \w; a shorter word: itself), folded as the rules' IGNORECASE folds them, and "\\d" for
-# a word that begins with a digit. `_RULE_HEADS[pattern]`: the heads a match must begin with (None: the
-# rule always runs). Urgency and sensitivity share one `word_heads` per message (`Batch.shared`).
+# the words (runs of \w; a shorter word: itself) that begin like some stem, folded as the rules' IGNORECASE
+# folds them, and "\\d" for such a word that begins with a digit. `_RULE_HEADS[pattern]`: the heads a match
+# must begin with (None: the rule always runs). Urgency and sensitivity share one `word_heads` per message
+# (`Batch.shared`).
 MAX_CHARS = 5000  # the rules read a message's first 5,000 characters
 _WORD_RUN = re.compile(r"\w+")
 _DIGIT = "\\d"
 _DIGITS = (sre_constants.CATEGORY, sre_constants.CATEGORY_DIGIT)
-_FOLD: dict[str, str] = {}
-
-
-def _fold(char: str) -> str:
-    """The character a rule's lower-case literal must be for IGNORECASE to match `char` (itself if none)."""
-    found = _FOLD.get(char)
-    if found is None:
-        found = char
-        for letter in "abcdefghijklmnopqrstuvwxyzäöüß":
-            if re.fullmatch(letter, char, re.IGNORECASE):
-                found = letter
-                break
-        if len(_FOLD) < 10_000:
-            _FOLD[char] = found
-    return found
+# IGNORECASE matches a text character with a rule's lower-case letter where `str.lower` gives that letter,
+# except for these three (`lower` gives "i̇", "ı", "ſ"); `test_rule_heads` checks every code point.
+_SPECIAL_FOLDS = {0x130: "i", 0x131: "i", 0x17F: "s"}
+_SPECIAL = re.compile("[\u0130\u0131\u017f]")
 
 
 def word_heads(text: str) -> set[str]:
-    heads = set()
-    for word in _WORD_RUN.findall(text):
-        head = word[:5]
-        head = head.lower() if head.isascii() else "".join(map(_fold, head))
-        heads.add(head)
-        if len(head) > 3:
-            heads.add(head[:3])
-        if word[0].isdecimal():
-            heads.add(_DIGIT)
+    """The heads of the words that begin like some rule's stem (the only ones a rule asks about)."""
+    if not text.isascii() and _SPECIAL.search(text):
+        text = text.translate(_SPECIAL_FOLDS)
+    words = _ANY_HEAD.findall(text.lower())
+    heads = set(words)
+    heads.update([word[:3] for word in words])
+    if any(word[0].isdecimal() for word in words):
+        heads.add(_DIGIT)
     return heads
 
 
@@ -270,6 +259,21 @@ def _heads_of(pattern: re.Pattern[str]) -> frozenset[str] | None:
 _RULE_HEADS: dict[re.Pattern[str], frozenset[str] | None] = {
     pattern: _heads_of(pattern) for rules in (URGENCY_RULES, SENSITIVE_RULES) for pattern in rules.values()
 }
+
+
+# The first five characters of every word that begins with one of the rules' heads.
+_ANY_HEAD = re.compile(
+    r"(?<!\w)(?=(?:"
+    + "|".join(
+        sorted(
+            (r"\d" if head == _DIGIT else re.escape(head))
+            for heads in _RULE_HEADS.values()
+            if heads
+            for head in heads
+        )
+    )
+    + r"))\w{1,5}"
+)
 
 
 def match_rules(text: str, rules: dict[str, re.Pattern[str]], heads: Iterable[str] | None = None) -> Reasons:

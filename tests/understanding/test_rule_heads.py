@@ -55,3 +55,25 @@ def test_every_stem_rule_has_heads():
         if rules._RULE_HEADS[pattern] is None
     ]
     assert without == ["personal_data"]  # an IBAN or "password:" need not start with a stem
+
+
+def test_lower_case_folds_like_the_rules_ignorecase_for_every_code_point():
+    """`word_heads` lower-cases the text: for every character that IGNORECASE matches with a letter of the
+    rules, `lower` (after the three special folds) gives that letter, keeps its length and whether it is a
+    word character — so no rule is skipped that could match."""
+    import re
+    import sys
+
+    letters = sorted({c for heads in rules._RULE_HEADS.values() if heads for h in heads for c in h} - {"\\"})
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
+    word = re.compile(r"\w")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        folded = rules._SPECIAL_FOLDS.get(code, char).lower() if code > 0x7F else char.lower()
+        if any_letter.fullmatch(char):  # the letters IGNORECASE matches it with: exactly the folded one
+            matched = [c for c in letters if re.fullmatch(re.escape(c), char, re.IGNORECASE)]
+            assert matched == [folded], hex(code)
+        if code in rules._SPECIAL_FOLDS:
+            continue
+        assert len(folded) == 1, hex(code)
+        assert bool(word.fullmatch(char)) == bool(word.fullmatch(folded)), hex(code)
