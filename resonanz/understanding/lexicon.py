@@ -442,6 +442,18 @@ def _emoji_balance(head: str) -> int:
     return balance
 
 
+# Every match of NEGATIVE_INFIXES and of _RESOLVED contains one of these words (a quick test first).
+_COMPLAINT_NOUNS = (
+    "verspät",
+    "ausfall",
+    "störung",
+    "streik",
+    "chaos",
+    "katastroph",
+    "problem",
+    "sperrung",
+    "tarifkonflikt",
+)
 _NEGATION_BEFORE = re.compile(
     r"(?:^|\W)(?:nicht|kein|keine|keinen|nie|niemals|ohne|not|no|never)(?: +\w+)? *$"
 )
@@ -537,8 +549,10 @@ class LexiconSentiment:
                     negative += 1
             else:
                 positive += 1
-        negative += len(NEGATIVE_INFIXES.findall(lower))
-        resolved = len(_RESOLVED.findall(lower)) if RESOLVED_WEIGHT else 0
+        resolved = 0
+        if any(word in lower for word in _COMPLAINT_NOUNS):  # else neither pattern can match
+            negative += len(NEGATIVE_INFIXES.findall(lower))
+            resolved = len(_RESOLVED.findall(lower)) if RESOLVED_WEIGHT else 0
         total += CUE_WEIGHT * (positive - negative) + RESOLVED_WEIGHT * resolved + NEGATED_CUE * negated
         head = text[:MAX_CHARS]
         if ":" in head or ";" in head or "^" in head or "<" in head or "-" in head or not head.isascii():
