@@ -24,6 +24,7 @@ from resonanz.workspaces.models import Agent, Workspace
 logger = logging.getLogger("resonanz.understanding")
 
 CORRECTION_VERSION = "agent"
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(…, ensure_ascii=False) does, built once
 # Which labels an agent may set, per annotator (topic: the workspace's slugs, checked separately).
 # Declared by each annotator (`correctable`, `outputs`) in the registry.
 CORRECTABLE: dict[str, tuple[str, ...]] = correctable()
@@ -36,6 +37,7 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
     One INSERT … ON CONFLICT DO UPDATE per 500 rows (SQLite and PostgreSQL): building thousands of model
     instances for bulk_create cost more than all the annotators together."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    encode = _JSON.encode
     rows = [
         (
             message_id,
@@ -43,7 +45,7 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
             r.version[:40],
             r.label[:80],
             r.score,
-            json.dumps(r.data, ensure_ascii=False),
+            encode(r.data) if r.data else "{}",
             now,
         )
         for message_id, items in results.items()

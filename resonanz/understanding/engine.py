@@ -61,8 +61,22 @@ class Understanding:
         that need them when `embed` is true (the benchmark turns it off to time the rest)."""
         if not messages:
             return {}
-        batch = Batch(self.config, messages, embeddings, embed=embed)
+        batch = self.run(messages, embeddings, embed=embed)
+        return {m.id: list(batch.results[i].values()) for i, m in enumerate(batch.messages)}
+
+    def run(
+        self,
+        messages: Sequence[MessageInput],
+        embeddings: dict[int, np.ndarray] | None = None,
+        *,
+        embed: bool = True,
+        defer_public: bool = False,
+    ) -> Batch:
+        """`annotate`, returning the whole batch; with `defer_public`, public posts whose topic needs a new
+        vector are left without a topic and listed in `batch.deferred` (the pipeline completes them in a
+        background pass)."""
+        batch = Batch(self.config, messages, embeddings, embed=embed, defer_public=defer_public)
         batch.embedding_consumers = self._needs_embedding
         for annotator in self.annotators:
             annotator.annotate(batch)
-        return {m.id: list(batch.results[i].values()) for i, m in enumerate(batch.messages)}
+        return batch

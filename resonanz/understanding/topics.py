@@ -306,11 +306,14 @@ class TopicIndex:
         """The topic the words alone decide, or None when the embedding must help."""
         if not len(scores):
             return None
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        second = float(scores[order[1]]) if len(scores) > 1 else 0.0
-        if best >= LEXICAL_DECIDES and best - second >= LEXICAL_LEAD:
-            return int(order[0])
+        values: list[float] = scores.tolist()  # a few topics: plain floats beat numpy's per-call overhead
+        best = max(values)
+        if best < LEXICAL_DECIDES:
+            return None
+        index = values.index(best)  # the first of equal scores, as a stable sort puts it
+        second = max(values[:index] + values[index + 1 :], default=0.0)
+        if best - second >= LEXICAL_LEAD:
+            return index
         return None
 
     def _topic_vectors(self) -> list[np.ndarray]:

@@ -219,3 +219,24 @@ def test_a_workspace_model_as_good_as_the_default_is_installed(tmp_path, workspa
     )  # fmt: skip
     held_out = WorkspaceModel.objects.get().trained_on["held_out"]
     assert (held_out["held_out"], held_out["better"]) == (24, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tarifkonflikt beendet, endlich",
+        "Ende des Tarifkonflikts",
+        "Zugverspätung in Köln",
+        "Bahnchaos vorbei",
+        "Sperrung aufgehoben",
+        "Weichenproblem gelöst",
+        "Totalkatastrophe heute",
+    ],
+)
+def test_compound_and_resolved_patterns_behind_their_quick_test(text):
+    from resonanz.understanding import lexicon
+
+    lower = text.lower()
+    assert any(word in lower for word in lexicon._COMPLAINT_NOUNS)
+    found = len(lexicon.NEGATIVE_INFIXES.findall(lower)) + len(lexicon._RESOLVED.findall(lower))
+    assert found >= 1, text

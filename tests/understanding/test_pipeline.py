@@ -127,6 +127,58 @@ def test_embedding_is_stored_only_where_the_topic_needed_it(workspace, topics):
     assert sorted(embeddings_for([decided.pk, undecided.pk])) == [decided.pk, undecided.pk]
 
 
+def test_public_post_topic_needing_a_vector_comes_in_the_background_pass(
+    workspace, topics, django_capture_on_commit_callbacks
+):
+    undecided = "Hallo zusammen, kann mir jemand bei meinem Problem mit dem Handy weiterhelfen?"
+    public = message(workspace, undecided, visibility="public")
+    direct = message(workspace, undecided)
+    reference = message(workspace, undecided, visibility="public")
+    annotate_messages([reference.pk], defer=False)
+    expected = labels_for([reference.pk])[reference.pk]
+    assert "topic" in expected and list(embeddings_for([reference.pk])) == [reference.pk]
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        annotate_messages([public.pk, direct.pk])
+    # The direct message gets its vector and topic at once; the public post waits without a topic.
+    assert "topic" not in labels_for([public.pk])[public.pk]
+    assert labels_for([direct.pk])[direct.pk]["topic"] == expected["topic"]
+    assert list(embeddings_for([public.pk, direct.pk])) == [direct.pk]
+    assert len(callbacks) == 1
+
+    callbacks[0]()  # the queued background pass
+    assert labels_for([public.pk])[public.pk] == expected
+    assert list(embeddings_for([public.pk])) == [public.pk]
+    rows = Annotation.objects.filter(message=public).count()
+    annotate_messages([public.pk])  # again: the stored vector decides at once, nothing is deferred
+    assert Annotation.objects.filter(message=public).count() == rows
+    assert labels_for([public.pk])[public.pk] == expected
+
+
+def test_hourly_sweep_finds_a_deferred_post_whose_pass_was_lost(
+    workspace, topics, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from resonanz.understanding.tasks import deferred_sweep, deferred_without_topic
+
+    undecided = "Hallo zusammen, kann mir jemand bei meinem Problem mit dem Handy weiterhelfen?"
+    public = message(workspace, undecided, visibility="public", created_at=timezone.now())
+    decided = message(workspace, "Mein Router blinkt rot, Modem kaputt", visibility="public")
+    with django_capture_on_commit_callbacks(execute=False):
+        annotate_messages([public.pk, decided.pk])  # the queued pass is lost
+    assert deferred_without_topic() == []  # too fresh: its pass may still be queued
+    later = timezone.now() + dt.timedelta(minutes=11)
+    assert deferred_without_topic(later) == [public.pk]
+    Annotation.objects.filter(message=public).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        deferred_sweep()
+    assert "topic" in labels_for([public.pk])[public.pk]
+    assert deferred_without_topic(later) == []
+
+
 def test_correction_wins_and_is_recorded(workspace, topics):
     agent = make_agent(workspace)
     wrong = message(workspace, "Mein Router blinkt rot")

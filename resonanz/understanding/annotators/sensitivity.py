@@ -29,10 +29,12 @@ class SensitivityAnnotator:
         )
 
     def annotate(self, batch: Batch) -> None:
+        heads = rules.batch_word_heads(batch)
         for i, message in enumerate(batch.messages):
             topic = batch.label(i, "topic")
             private, found = rules.sensitivity(
-                batch.texts[i][:5000],
+                batch.texts[i][: rules.MAX_CHARS],
+                heads=heads[i],
                 is_vip=message.is_vip,
                 private_topic=topic if topic in self.private_topics and topic != NO_TOPIC else None,
                 extra_terms=self.private_terms,

@@ -55,6 +55,8 @@ class TopicAnnotator:
                 spec = self.topics.by_slug[guess.label]
                 batch.put(i, Result("topic", self.topic_version, spec.slug, guess.score, {"method": "model"}))
                 continue
+            if batch.deferred and batch.messages[i].id in batch.deferred:
+                continue  # its vector, and so its topic, comes in the background pass
             topic = self.topics.classify(text, lexical[i], batch.vector(i))
             batch.put(
                 i, Result("topic", self.topic_version, topic.label, topic.score, {"method": topic.method})

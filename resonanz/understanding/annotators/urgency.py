@@ -23,10 +23,12 @@ class UrgencyAnnotator:
         self.sentiment_is_default = models.sentiment is None
 
     def annotate(self, batch: Batch) -> None:
+        heads = rules.batch_word_heads(batch)
         for i, message in enumerate(batch.messages):
             sentiment = batch.result(i, "sentiment")
             level, found = rules.urgency(
-                batch.texts[i][:5000],
+                batch.texts[i][: rules.MAX_CHARS],
+                heads=heads[i],
                 is_vip=message.is_vip,
                 recent_inbound=message.recent_inbound,
                 sentiment=sentiment.label if sentiment is not None else "",
