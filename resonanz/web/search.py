@@ -98,28 +98,69 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
         return [row[0] for row in cursor.fetchall()]
 
 
+# Substrings shorter than this have no trigram to look up: they are matched by a scan (icontains).
+MIN_INDEXED_SUBSTRING = 3
+
+
+def _substring_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase: with the trigram tokenizer it matches the rows containing ``text`` anywhere,
+    case-insensitively, like ``icontains``; no FTS5 syntax gets through (the phrase is quoted)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _indexed_substring(text: str) -> bool:
+    """Whether the substring search of ``text`` goes through the trigram indexes (migration web/0002)."""
+    return connection.vendor == "sqlite" and len(text) >= MIN_INDEXED_SUBSTRING
+
+
+def _newest_rows_containing(fts: str, table: str, column: str, workspace_id: int, text: str, limit: int) -> RawSQL:
+    """A subquery: ``column`` of the newest ``limit`` rows of ``table`` in the workspace whose indexed text
+    contains ``text`` (SQLite FTS5 trigram table ``fts``), walked by id descending."""
+    # Table and column names are constants of this module, never input; the text is a parameter.
+    return RawSQL(
+        f"SELECT t.{column} FROM {fts} f JOIN {table} t ON t.id = f.rowid "  # noqa: S608
+        f"WHERE {fts} MATCH %s AND t.workspace_id = %s ORDER BY f.rowid DESC LIMIT %s",
+        [_substring_phrase(text), workspace_id, limit],
+    )
+
+
 def matching_conversation_ids(agent: Agent, text: str, limit: int = SEARCH_LIMIT) -> list[int]:
     """The agent's conversations whose subject, customer (name, e-mail, any identity's handle) or a message
-    matches ``text``: the newest ``limit`` matches of each kind, in three queries whatever the table sizes."""
+    matches ``text``: the newest ``limit`` matches of each kind, in three queries whatever the table sizes.
+    Subjects, names, addresses and handles match ``text`` anywhere (a substring, case-insensitively), through
+    trigram indexes on SQLite (decision 0853); messages match word by word through the full-text index."""
     conversations = conversations_for(agent)
-    found = set(
-        conversations.filter(subject__icontains=text).order_by("-pk").values_list("pk", flat=True)[:limit]
-    )
-    customers = (
-        Customer.objects.filter(workspace_id=agent.workspace_id)
-        .filter(Q(display_name__icontains=text) | Q(email__icontains=text))
-        .order_by("-pk")
-        .values("pk")[:limit]
-    )
-    handles = (
-        Identity.objects.filter(workspace_id=agent.workspace_id, handle__icontains=text)
-        .order_by("-pk")
-        .values("customer_id")[:limit]
-    )
+    workspace_id = agent.workspace_id
+    if _indexed_substring(text):
+        by_subject = conversations.filter(
+            pk__in=_newest_rows_containing(
+                "web_subject_fts", "conversations_conversation", "id", workspace_id, text, limit
+            )
+        )
+        customers: Any = _newest_rows_containing(
+            "web_customer_fts", "customers_customer", "id", workspace_id, text, limit
+        )
+        handles: Any = _newest_rows_containing(
+            "web_handle_fts", "customers_identity", "customer_id", workspace_id, text, limit
+        )
+    else:
+        by_subject = conversations.filter(subject__icontains=text)
+        customers = (
+            Customer.objects.filter(workspace_id=workspace_id)
+            .filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+            .order_by("-pk")
+            .values("pk")[:limit]
+        )
+        handles = (
+            Identity.objects.filter(workspace_id=workspace_id, handle__icontains=text)
+            .order_by("-pk")
+            .values("customer_id")[:limit]
+        )
+    found = set(by_subject.order_by("-pk").values_list("pk", flat=True)[:limit])
     found.update(
         conversations.filter(Q(customer_id__in=customers) | Q(customer_id__in=handles))
         .order_by("-pk")
         .values_list("pk", flat=True)[:limit]
     )
-    found.update(_newest_message_matches(agent.workspace_id, text, limit))
+    found.update(_newest_message_matches(workspace_id, text, limit))
     return sorted(found)
