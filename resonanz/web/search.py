@@ -113,11 +113,13 @@ def _indexed_substring(text: str) -> bool:
     return connection.vendor == "sqlite" and len(text) >= MIN_INDEXED_SUBSTRING
 
 
-def _newest_rows_containing(fts: str, table: str, column: str, workspace_id: int, text: str, limit: int) -> RawSQL:
+def _newest_rows_containing(
+    fts: str, table: str, column: str, workspace_id: int, text: str, limit: int
+) -> RawSQL:
     """A subquery: ``column`` of the newest ``limit`` rows of ``table`` in the workspace whose indexed text
     contains ``text`` (SQLite FTS5 trigram table ``fts``), walked by id descending."""
     # Table and column names are constants of this module, never input; the text is a parameter.
-    return RawSQL(
+    return RawSQL(  # noqa: S611 - constant names, the text a parameter
         f"SELECT t.{column} FROM {fts} f JOIN {table} t ON t.id = f.rowid "  # noqa: S608
         f"WHERE {fts} MATCH %s AND t.workspace_id = %s ORDER BY f.rowid DESC LIMIT %s",
         [_substring_phrase(text), workspace_id, limit],

@@ -141,7 +141,9 @@ def test_subjects_names_and_handles_match_anywhere_through_their_index(agent_cli
     from resonanz.customers.models import Customer, Identity
     from resonanz.testing.factories import CustomerFactory, IdentityFactory
 
-    customer = make(CustomerFactory, workspace=workspace, display_name="Jürgen Weißbach", email="jw@beispiel.de")
+    customer = make(
+        CustomerFactory, workspace=workspace, display_name="Jürgen Weißbach", email="jw@beispiel.de"
+    )
     make(IdentityFactory, customer=customer, kind="x", handle="jw_100%")
     billing = make(
         ConversationFactory, channel_account=fake_account, customer=customer, subject="Doppelte Rechnung"
