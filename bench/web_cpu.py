@@ -29,13 +29,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SEARCHES = ["Router blinkt", "Rechnung", "Techniker", "WLAN Update", "Vertrag", "Mobilfunk", "Receiver", "outage"]
+SEARCHES = [
+    "Router blinkt",
+    "Rechnung",
+    "Techniker",
+    "WLAN Update",
+    "Vertrag",
+    "Mobilfunk",
+    "Receiver",
+    "outage",
+]
 INBOX_URLS = ["/", "/?view=mine", "/?view=unassigned", "/?view=due", "/?status=all", "/?page=2"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reuse", metavar="DIR", required=True, help="a data directory seeded by bench/web.py")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--reuse", metavar="DIR", required=True, help="a data directory seeded by bench/web.py"
+    )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page kind")
     parser.add_argument("--profile", choices=["inbox", "conversation", "search", "customer"], default="")
     parser.add_argument("--only", choices=["inbox", "conversation", "search", "customer"], default="")
@@ -67,7 +80,9 @@ def main() -> None:
 
     conversation_ids = list(Conversation.objects.filter(workspace__slug="bench").values_list("id", flat=True))
     customer_ids = list(
-        Customer.objects.filter(workspace__slug="bench", merged_into__isnull=True).values_list("id", flat=True)
+        Customer.objects.filter(workspace__slug="bench", merged_into__isnull=True).values_list(
+            "id", flat=True
+        )
     )
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench.agent"))
