@@ -73,7 +73,9 @@ class Conversation(models.Model):
                 fields=["workspace", "status", "is_noise", "is_public", "channel_account"],
                 name="conversation_status_counts",
             ),
-            models.Index(fields=["owner", "status", "is_noise", "workspace"], name="conversation_owner_counts"),
+            models.Index(
+                fields=["owner", "status", "is_noise", "workspace"], name="conversation_owner_counts"
+            ),
             # The noise view and its count: the few noise conversations only (SQLite's statistics cannot tell
             # that is_noise is rare, and would read every open conversation to find them). Django writes
             # the condition as the bare column, as in the inbox's queries, so SQLite can match it.

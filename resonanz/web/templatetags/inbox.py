@@ -18,7 +18,7 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import gettext as _
 
 from resonanz.web.templatetags.resonanz_web import (
