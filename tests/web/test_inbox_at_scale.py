@@ -85,7 +85,10 @@ def test_the_inbox_says_more_than_a_page_without_counting(agent_client, fake_acc
     assert "3 Gespräche" in agent_client.get("/?page=2").content.decode()
 
 
-def test_search_reads_the_newest_matching_messages_only(agent, fake_account, monkeypatch):
+# PostgreSQL looks among the newest RECENT_MESSAGES first, then among the older ones: 1 makes it use both.
+@pytest.mark.parametrize("recent", [search.RECENT_MESSAGES, 1])
+def test_search_reads_the_newest_matching_messages_only(agent, fake_account, monkeypatch, recent):
+    monkeypatch.setattr(search, "RECENT_MESSAGES", recent)
     made = conversations(fake_account, 4, status="open")
     for conversation in made:
         make(MessageFactory, conversation=conversation, text="Router blinkt rot")
