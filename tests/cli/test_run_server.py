@@ -23,5 +23,7 @@ def test_the_server_closes_each_connection_so_requests_spread_over_its_processes
         )
 
     monkeypatch.setattr(BaseApplication, "run", record)
+    # Only the server's configuration is asked here, not whether these settings may serve (their own tests).
+    monkeypatch.setattr("resonanz.cli.management.commands.run.check_serving_settings", lambda: None)
     call_command("run", "web", "--workers", "2")
     assert seen == {"keepalive": 0, "workers": 2, "worker_class": "gthread"}
