@@ -97,17 +97,7 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
             ") AS found LIMIT %s"
         )
         tsquery = " & ".join(f"{word}:*" for word in words)
-        params = [
-            workspace_id,
-            RECENT_MESSAGES,
-            tsquery,
-            limit,
-            workspace_id,
-            RECENT_MESSAGES,
-            tsquery,
-            limit,
-        ]
-        params.append(limit)
+        params = [workspace_id, RECENT_MESSAGES, tsquery, limit] * 2 + [limit]  # the two parts, the whole
     else:
         from resonanz.conversations.models import Message
 
