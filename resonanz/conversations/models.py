@@ -64,6 +64,18 @@ class Conversation(models.Model):
             models.Index(
                 fields=["workspace", "is_noise", "last_message_at", "id"], name="conversation_inbox_recent"
             ),
+            # An agent's own conversations ("mine", "waiting for me") newest first: a page of them without
+            # reading and sorting all of theirs (decision 0853).
+            models.Index(fields=["owner", "last_message_at", "id"], name="conversation_owner_recent"),
+            # The inbox's capped counts read from these alone, without a row lookup per counted conversation:
+            # by status (and public/private, channel), and by owner (mine, waiting for me, unassigned).
+            models.Index(
+                fields=["workspace", "status", "is_noise", "is_public", "channel_account"],
+                name="conversation_status_counts",
+            ),
+            models.Index(
+                fields=["owner", "status", "is_noise", "workspace"], name="conversation_owner_counts"
+            ),
             # The noise view and its count: the few noise conversations only (SQLite's statistics cannot tell
             # that is_noise is rare, and would read every open conversation to find them). Django writes
             # the condition as the bare column, as in the inbox's queries, so SQLite can match it.

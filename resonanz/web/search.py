@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 
 from resonanz.conversations.access import conversations_for
@@ -22,6 +22,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
 # The newest matches of each kind the inbox search reads.
 SEARCH_LIMIT = 1000
+# PostgreSQL looks for matching messages among this many newest messages first (see _newest_message_matches).
+RECENT_MESSAGES = 50_000
 
 
 def fts5_query(text: str) -> str:
@@ -79,12 +81,23 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
         words = _WORD.findall(text)[:MAX_WORDS]
         if not words:
             return []
+        # Ordered by "id + 0", not id: walking the primary key newest first and computing to_tsvector for
+        # every message until enough match is what PostgreSQL chose, and for a text no message holds that
+        # read all of them (6 s at a million). Matches come from the GIN index instead: first among the
+        # newest RECENT_MESSAGES (a common word is found there, without visiting its older matches), then,
+        # only if those are not enough, among the older ones (decision 0853).
+        match = "to_tsvector('german'::regconfig, m.text) @@ to_tsquery('german'::regconfig, %s)"
+        newest = "SELECT MAX(id) - %s FROM conversations_message"
         sql = (
-            "SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s AND "
-            "to_tsvector('german'::regconfig, m.text) @@ to_tsquery('german'::regconfig, %s) "
-            "ORDER BY m.id DESC LIMIT %s"
+            "SELECT conversation_id FROM ("  # noqa: S608 - constants; the words are parameters
+            f"(SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s "
+            f"AND m.id > ({newest}) AND {match} ORDER BY m.id + 0 DESC LIMIT %s) UNION ALL "
+            f"(SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s "
+            f"AND m.id <= ({newest}) AND {match} ORDER BY m.id + 0 DESC LIMIT %s)"
+            ") AS found LIMIT %s"
         )
-        params = [workspace_id, " & ".join(f"{word}:*" for word in words), limit]
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        params = [workspace_id, RECENT_MESSAGES, tsquery, limit] * 2 + [limit]  # the two parts, the whole
     else:
         from resonanz.conversations.models import Message
 
@@ -98,28 +111,84 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
         return [row[0] for row in cursor.fetchall()]
 
 
+# Substrings shorter than this have no trigram to look up: they are matched by a scan (icontains).
+MIN_INDEXED_SUBSTRING = 3
+
+
+def _substring_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase: with the trigram tokenizer it matches the rows containing ``text`` anywhere,
+    case-insensitively, like ``icontains``; no FTS5 syntax gets through (the phrase is quoted)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _indexed_substring(text: str) -> bool:
+    """Whether the substring search of ``text`` goes through the trigram indexes (migration web/0002)."""
+    return connection.vendor == "sqlite" and len(text) >= MIN_INDEXED_SUBSTRING
+
+
+def _newest_rows_containing(
+    fts: str, table: str, column: str, workspace_id: int, text: str, limit: int
+) -> RawSQL:
+    """A subquery: ``column`` of the newest ``limit`` rows of ``table`` in the workspace whose indexed text
+    contains ``text`` (SQLite FTS5 trigram table ``fts``), walked by id descending."""
+    # Table and column names are constants of this module, never input; the text is a parameter.
+    return RawSQL(  # noqa: S611 - constant names, the text a parameter
+        f"SELECT t.{column} FROM {fts} f JOIN {table} t ON t.id = f.rowid "  # noqa: S608
+        f"WHERE {fts} MATCH %s AND t.workspace_id = %s ORDER BY f.rowid DESC LIMIT %s",
+        [_substring_phrase(text), workspace_id, limit],
+    )
+
+
+def _newest_first() -> Any:
+    """The order of "the newest matches": by id descending. On PostgreSQL by "id + 0" descending, which no
+    index provides: otherwise the planner walks the primary key newest first and tests every row until
+    enough match (a text nobody wrote: the whole table), instead of reading the matches from their trigram
+    index and sorting those (decision 0853)."""
+    if connection.vendor == "postgresql":
+        return (F("pk") + Value(0)).desc()
+    return F("pk").desc()
+
+
 def matching_conversation_ids(agent: Agent, text: str, limit: int = SEARCH_LIMIT) -> list[int]:
     """The agent's conversations whose subject, customer (name, e-mail, any identity's handle) or a message
-    matches ``text``: the newest ``limit`` matches of each kind, in three queries whatever the table sizes."""
+    matches ``text``: the newest ``limit`` matches of each kind, in three queries whatever the table sizes.
+    Subjects, names, addresses and handles match ``text`` anywhere (a substring, case-insensitively), through
+    trigram indexes (SQLite FTS5, PostgreSQL pg_trgm: decision 0853); messages match word by word through the
+    full-text index."""
     conversations = conversations_for(agent)
-    found = set(
-        conversations.filter(subject__icontains=text).order_by("-pk").values_list("pk", flat=True)[:limit]
-    )
-    customers = (
-        Customer.objects.filter(workspace_id=agent.workspace_id)
-        .filter(Q(display_name__icontains=text) | Q(email__icontains=text))
-        .order_by("-pk")
-        .values("pk")[:limit]
-    )
-    handles = (
-        Identity.objects.filter(workspace_id=agent.workspace_id, handle__icontains=text)
-        .order_by("-pk")
-        .values("customer_id")[:limit]
-    )
-    found.update(
-        conversations.filter(Q(customer_id__in=customers) | Q(customer_id__in=handles))
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    found.update(_newest_message_matches(agent.workspace_id, text, limit))
+    workspace_id = agent.workspace_id
+    newest = _newest_first()
+    if _indexed_substring(text):
+        by_subject = conversations.filter(
+            pk__in=_newest_rows_containing(
+                "web_subject_fts", "conversations_conversation", "id", workspace_id, text, limit
+            )
+        )
+        customers: Any = _newest_rows_containing(
+            "web_customer_fts", "customers_customer", "id", workspace_id, text, limit
+        )
+        handles: Any = _newest_rows_containing(
+            "web_handle_fts", "customers_identity", "customer_id", workspace_id, text, limit
+        )
+        of_customers = Q(customer_id__in=customers) | Q(customer_id__in=handles)
+    else:
+        by_subject = conversations.filter(subject__icontains=text)
+        customers = (
+            Customer.objects.filter(workspace_id=workspace_id)
+            .filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+            .order_by(newest)
+            .values("pk")[:limit]
+        )
+        handles = (
+            Identity.objects.filter(workspace_id=workspace_id, handle__icontains=text)
+            .order_by(newest)
+            .values("customer_id")[:limit]
+        )
+        if connection.features.supports_slicing_ordering_in_compound:  # PostgreSQL: one list, a join
+            of_customers = Q(customer_id__in=customers.union(handles, all=True))
+        else:
+            of_customers = Q(customer_id__in=customers) | Q(customer_id__in=handles)
+    found = set(by_subject.order_by(newest).values_list("pk", flat=True)[:limit])
+    found.update(conversations.filter(of_customers).order_by(newest).values_list("pk", flat=True)[:limit])
+    found.update(_newest_message_matches(workspace_id, text, limit))
     return sorted(found)

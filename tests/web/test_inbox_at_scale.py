@@ -85,7 +85,10 @@ def test_the_inbox_says_more_than_a_page_without_counting(agent_client, fake_acc
     assert "3 Gespräche" in agent_client.get("/?page=2").content.decode()
 
 
-def test_search_reads_the_newest_matching_messages_only(agent, fake_account, monkeypatch):
+# PostgreSQL looks among the newest RECENT_MESSAGES first, then among the older ones: 1 makes it use both.
+@pytest.mark.parametrize("recent", [search.RECENT_MESSAGES, 1])
+def test_search_reads_the_newest_matching_messages_only(agent, fake_account, monkeypatch, recent):
+    monkeypatch.setattr(search, "RECENT_MESSAGES", recent)
     made = conversations(fake_account, 4, status="open")
     for conversation in made:
         make(MessageFactory, conversation=conversation, text="Router blinkt rot")
@@ -118,3 +121,17 @@ def test_the_customer_page_looks_for_suggestions_once_then_reads_them(agent_clie
     make(IdentityFactory, customer=customer, kind="email", handle="anna.m@example.de")
     agent_client.get(f"/customers/{customer.pk}/")
     assert looked == [customer.pk, customer.pk]  # its own identities changed: looked for again
+
+
+def test_the_search_reads_no_table_to_match_a_substring(agent_client, fake_account):
+    """Subjects, customers and handles are matched through their trigram indexes (SQLite), not by a LIKE
+    over every row of the workspace; a text under three characters has no trigram and is scanned."""
+    if connection.vendor != "sqlite":
+        pytest.skip("on PostgreSQL the LIKE itself is served by the pg_trgm indexes")
+    conversations(fake_account, 2, status="open")
+    with CaptureQueriesContext(connection) as captured:
+        agent_client.get("/?status=all&q=Rechnung")
+    assert not [q["sql"] for q in captured.captured_queries if " LIKE " in q["sql"].upper()]
+    with CaptureQueriesContext(connection) as captured:
+        agent_client.get("/?status=all&q=XL")
+    assert [q["sql"] for q in captured.captured_queries if " LIKE " in q["sql"].upper()]

@@ -135,3 +135,54 @@ def test_full_text_search_over_messages_customers_and_handles(agent_client, work
     assert found('"%20OR%20*') == set()  # no FTS syntax gets through, no error
     Message.objects.filter(conversation=erika).update(text="Lastschrift doppelt")
     assert found("lastschrift") == {"erika"}
+
+
+def test_subjects_names_and_handles_match_anywhere_through_their_index(agent_client, workspace, fake_account):
+    from resonanz.customers.models import Customer, Identity
+    from resonanz.testing.factories import CustomerFactory, IdentityFactory
+
+    customer = make(
+        CustomerFactory, workspace=workspace, display_name="Jürgen Weißbach", email="jw@beispiel.de"
+    )
+    make(IdentityFactory, customer=customer, kind="x", handle="jw_100%")
+    billing = make(
+        ConversationFactory, channel_account=fake_account, customer=customer, subject="Doppelte Rechnung"
+    )
+    other = make(ConversationFactory, channel_account=fake_account, subject='Frage zu "Tarif" XL')
+    world = {"billing": billing, "other": other}
+
+    def found(text: str) -> set[str]:
+        return shown(agent_client, f"status=all&q={text}", world)
+
+    assert found("chnung") == {"billing"}  # inside a word, as before: a substring
+    assert found("RECHNUNG") == {"billing"}
+    assert found("weißb") == {"billing"}
+    assert found("beispiel.de") == {"billing"}
+    assert found("w_100%25") == {"billing"}  # "_" and "%" are characters, not wildcards
+    assert found("w 100") == set()
+    assert found('zu%20"Tarif"') == {"other"}
+    assert found("XL") == {"other"}  # two characters: no trigram, the same result by a scan
+    # The indexes follow the rows: a new subject is found, the old one no longer.
+    Conversation.objects.filter(pk=billing.pk).update(subject="Gutschrift")
+    assert (found("chnung"), found("gutschr")) == (set(), {"billing"})
+    Customer.objects.filter(pk=customer.pk).update(display_name="Jürgen Meier")
+    assert (found("weißb"), found("meier")) == (set(), {"billing"})
+    Identity.objects.filter(customer=customer).delete()
+    assert found("w_100%25") == set()
+
+
+def test_the_search_indexes_are_kept_current_by_triggers(db):
+    """A later migration that rebuilds one of these tables (SQLite's ALTER) drops its triggers with it: the
+    search would silently stop finding new rows. Recreate them in that migration (web/0002)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL indexes the columns themselves")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'web_%_fts_%'")
+        triggers = {row[0] for row in cursor.fetchall()}
+    assert triggers == {
+        f"web_{name}_fts_{event}"
+        for name in ("message", "subject", "customer", "handle")
+        for event in ("insert", "delete", "update")
+    }

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.registry import kind_badge, platform_kind
-from resonanz.conversations.models import Notification, TimelineEntry
+from resonanz.conversations.models import Conversation, Notification, TimelineEntry
 from resonanz.core.models import AuditEntry
 from resonanz.understanding.models import Topic
 
@@ -55,6 +55,22 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value.replace("_", " ").replace(".", " ")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A conversation's status, translated: what ``get_status_display`` says, for a fraction of its cost
+    (Django rebuilds and hashes the lazily translated choices on every call; the inbox asks 50 times)."""
+    return _label(Conversation.Status, value)
+
+
+@register.filter
+def priority_label(value: int) -> str:
+    """A conversation's priority, translated (``get_priority_display`` without its cost per call)."""
+    try:
+        return str(Conversation.Priority(value).label)
+    except ValueError:
+        return str(value)
 
 
 @register.filter

@@ -105,6 +105,10 @@ class Command(BaseCommand):
             "threads": options["threads"],
             "timeout": 120,
             "graceful_timeout": 20,
+            # Each answer closes its connection: a kept-alive connection stays with the process that accepted
+            # it, and a few busy clients then share one process (one core, its GIL) while the other idles. A
+            # new connection goes to the process that accepts first, a free one (decision 0853).
+            "keepalive": 0,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
