@@ -53,9 +53,10 @@ class _Labels:
         self._kinds: dict[int, str] = {}
 
     def kind(self, account: Any) -> str:
-        """The platform the channel account stands for (not escaped: a class name and a lookup key)."""
+        """The platform the channel account stands for (a class name and a lookup key; escaped all the same:
+        a fake account's ``imitates`` is configuration text)."""
         if account.pk not in self._kinds:
-            self._kinds[account.pk] = channel_kind(account)
+            self._kinds[account.pk] = _e(channel_kind(account))
         return self._kinds[account.pk]
 
     def of(self, name: str, value: Any, label: Callable[[Any], str]) -> str:
