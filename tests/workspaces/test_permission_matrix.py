@@ -10,13 +10,14 @@ workspace's; a role that is not allowed gets `denied` (403, or 404 where the pag
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from ninja.operation import PathView
 
@@ -41,6 +42,7 @@ def make(factory_class: Any, **fields: Any) -> Any:
     return factory_class(**fields)
 
 
+MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 ALL = frozenset(Agent.Role.values)
 WORKERS = ALL - {"analyst"}
 LEADS = frozenset({"lead", "admin"})
@@ -415,7 +417,14 @@ def _module_worlds(django_db_setup, django_db_blocker) -> Iterator[tuple[World, 
     """The two workspaces, built once per module inside an outer transaction (each test's own transaction
     is a savepoint in it and rolls back to these objects), as Django's ``setUpTestData`` does: the ~1,000
     cases below would otherwise spend a third of their time building the same two workspaces."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    # The per-test settings (conftest.py's autouse fixture: the tests' encryption keys) are not in force yet
+    # at module scope: the channel accounts' secrets must be encrypted with the keys the tests decrypt with.
+    keys = os.environ["RESONANZ_ENCRYPTION_KEYS"].split(",")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(ENCRYPTION_KEYS=keys, PASSWORD_HASHERS=[MD5_HASHER]),
+        transaction.atomic(),
+    ):
         yield _world("eigen"), _world("fremd")
         transaction.set_rollback(True)
 
