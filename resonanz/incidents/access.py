@@ -39,7 +39,7 @@ _IN = {"de": "in", "en": "in"}
 def access_incident_by_id(agent: Agent, incident_id: int) -> Incident:
     incident = Incident.objects.filter(pk=incident_id, workspace_id=agent.workspace_id).first()
     if incident is None:
-        raise InvalidInput(gettext("Diesen Vorfall gibt es nicht"))
+        raise InvalidInput(gettext("Diese Störung gibt es nicht"))
     return incident
 
 

@@ -323,7 +323,7 @@ def check_incident_status(status: str) -> str:
 def check_public_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput(gettext("Eine Meldung braucht einen öffentlichen Text"))
+        raise InvalidInput(gettext("Ein Update braucht einen öffentlichen Text"))
     if len(text) > MAX_PUBLIC_TEXT:
         raise InvalidInput(
             gettext("Ein öffentlicher Text darf höchstens %(limit)s Zeichen haben")
@@ -345,14 +345,14 @@ def _audit(agent: Agent | None, incident: Incident, action: str, **data: Any) ->
 
 def _same_workspace(agent: Agent, incident: Incident) -> None:
     if agent.workspace_id != incident.workspace_id:
-        raise InvalidInput(gettext("Der Vorfall gehört zu einem anderen Arbeitsbereich"))
+        raise InvalidInput(gettext("Die Störung gehört zu einem anderen Arbeitsbereich"))
 
 
 def do_create_incident(agent: Agent, title: str, *, internal_note: str = "") -> Incident:
     """An incident an agent opens by hand (the detector has no key for it)."""
     title = (title or "").strip()
     if not title:
-        raise InvalidInput(gettext("Ein Vorfall braucht einen Titel"))
+        raise InvalidInput(gettext("Eine Störung braucht einen Titel"))
     with transaction.atomic():
         incident = Incident.objects.create(
             workspace_id=agent.workspace_id,
@@ -375,7 +375,7 @@ def do_post_incident_update(
     status = check_incident_status(status)
     public_text = check_public_text(public_text)
     if incident.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
-        raise InvalidInput(gettext("Ein verworfener oder zusammengeführter Vorfall nimmt keine Meldungen an"))
+        raise InvalidInput(gettext("Eine verworfene oder zusammengeführte Störung nimmt keine Updates an"))
     now = timezone.now()
     with transaction.atomic():
         update = IncidentUpdate.objects.create(
@@ -422,7 +422,7 @@ def do_confirm_incident(agent: Agent, incident: Incident) -> None:
     """A suggested incident is real: it is being investigated (and shown on the status page)."""
     _same_workspace(agent, incident)
     if incident.status != Incident.Status.SUGGESTED:
-        raise InvalidInput(gettext("Nur ein vorgeschlagener Vorfall lässt sich bestätigen"))
+        raise InvalidInput(gettext("Nur eine vorgeschlagene Störung lässt sich bestätigen"))
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.INVESTIGATING)
         incident.status = Incident.Status.INVESTIGATING
@@ -434,7 +434,7 @@ def do_dismiss_incident(agent: Agent, incident: Incident) -> None:
     clusters that look like it (a suppression of that signature)."""
     _same_workspace(agent, incident)
     if not incident.is_active:
-        raise InvalidInput(gettext("Nur ein aktiver Vorfall lässt sich verwerfen"))
+        raise InvalidInput(gettext("Nur eine aktive Störung lässt sich verwerfen"))
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.DISMISSED)
         incident.status = Incident.Status.DISMISSED
@@ -452,11 +452,11 @@ def do_merge_incidents(agent: Agent, keep: Incident, other: Incident) -> int:
     _same_workspace(agent, keep)
     _same_workspace(agent, other)
     if keep.pk == other.pk:
-        raise InvalidInput(gettext("Ein Vorfall lässt sich nicht mit sich selbst zusammenführen"))
+        raise InvalidInput(gettext("Eine Störung lässt sich nicht mit sich selbst zusammenführen"))
     if not other.is_active or keep.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
         raise InvalidInput(
             gettext(
-                "Führen Sie einen aktiven Vorfall mit einem zusammen, der weder verworfen noch zusammengeführt ist"
+                "Führen Sie eine aktive Störung mit einer zusammen, die weder verworfen noch zusammengeführt ist"
             )
         )
     with transaction.atomic():
@@ -490,21 +490,21 @@ def do_split_incident(
     no detector key: the detector goes on growing the old one, agents the new one."""
     _same_workspace(agent, incident)
     if not incident.is_active:
-        raise InvalidInput(gettext("Nur ein aktiver Vorfall lässt sich aufteilen"))
+        raise InvalidInput(gettext("Nur von einer aktiven Störung lassen sich Gespräche abspalten"))
     wanted = {int(c) for c in conversation_ids}
     if not wanted:
-        raise InvalidInput(gettext("Wählen Sie die Gespräche, die abgetrennt werden sollen"))
+        raise InvalidInput(gettext("Wählen Sie die Gespräche, die abgespalten werden sollen"))
     with transaction.atomic():
         # The incident's row lock serializes two agents splitting (or merging) the same incident.
         Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").first()
         members = IncidentMember.objects.filter(incident=incident)
         moving = list(members.filter(conversation_id__in=wanted).values_list("pk", "conversation_id"))
         if len(moving) != len(wanted):
-            raise InvalidInput(gettext("Abtrennen lassen sich nur Gespräche dieses Vorfalls"))
+            raise InvalidInput(gettext("Abspalten lassen sich nur Gespräche dieser Störung"))
         if len(moving) == members.count():
             raise InvalidInput(
                 gettext(
-                    "Ein Vorfall lässt sich nicht vollständig aufteilen; lassen Sie mindestens ein Gespräch darin"
+                    "Eine Störung lässt sich nicht vollständig abspalten; lassen Sie mindestens ein Gespräch darin"
                 )
             )
         title = (title or "").strip()[:200] or f"{incident.title[:180]} (abgespalten)"

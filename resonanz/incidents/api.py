@@ -81,7 +81,7 @@ def _incident(agent: Agent, incident_id: int) -> Incident:
     try:
         return access.access_incident_by_id(agent, incident_id)
     except InvalidInput:
-        raise NotFound(_("Diesen Vorfall gibt es nicht")) from None
+        raise NotFound(_("Diese Störung gibt es nicht")) from None
 
 
 @router.get("", response=list[IncidentOut], summary="The newest incidents (without their member lists)")

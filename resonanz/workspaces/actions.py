@@ -128,7 +128,7 @@ def check_api_token(
         raise InvalidInput(gettext("Ein Token braucht einen Namen (wer es nutzt: Telefonie, CRM …)"))
     if scope not in ApiToken.Scope.values:
         raise InvalidInput(
-            gettext("Unbekannter Bereich „%(scope)s“; erlaubt sind %(scopes)s")
+            gettext("Unbekannter Umfang „%(scope)s“; erlaubt sind %(scopes)s")
             % {"scope": scope, "scopes": ", ".join(ApiToken.Scope.values)}
         )
     if scope == ApiToken.Scope.INGEST and channel_account is None:

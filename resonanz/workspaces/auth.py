@@ -75,7 +75,7 @@ def ingest_token_admits(request: HttpRequest, account_id: int, workspace_id: int
     if api_token.scope != ApiToken.Scope.INGEST:
         raise PermissionDenied(
             gettext(
-                "Dieses API-Token hat den Bereich „%(scope)s“; Ereignisse einliefern braucht den Bereich „ingest“"
+                "Dieses API-Token hat den Umfang „%(scope)s“; Ereignisse einliefern braucht den Umfang „ingest“"
             )
             % {"scope": api_token.scope}
         )

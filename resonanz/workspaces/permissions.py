@@ -141,7 +141,7 @@ def scope_needed(name: str) -> str:
 def check_token_scope(token: ApiToken, name: str) -> None:
     if not scope_allows(token.scope, name):
         raise PermissionDenied(
-            _("Dieses API-Token hat den Bereich „%(scope)s“; dieser Aufruf braucht den Bereich „%(needed)s“")
+            _("Dieses API-Token hat den Umfang „%(scope)s“; dieser Aufruf braucht den Umfang „%(needed)s“")
             % {"scope": token.scope, "needed": scope_needed(name)}
         )
 
