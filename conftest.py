@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -26,6 +29,15 @@ TEST_ENCRYPTION_KEYS = os.environ.setdefault(
 # (servers and workers the tests start inherit this; in this process the fixture below sets it).
 LOOPBACK = ["127.0.0.1", "::1", "localhost"]
 os.environ.setdefault("RESONANZ_OUTBOUND_ALLOWED_HOSTS", ",".join(LOOPBACK))
+
+
+@pytest.fixture(autouse=True)
+def _german_by_default() -> Iterator[None]:
+    """Every test starts in LANGUAGE_CODE (German), like a request that names no language. LocaleMiddleware
+    leaves a request's language active in the thread; without this, a test that asked for English would
+    decide the language of the error messages in the next test (decision 0016)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "resonanz.api.language.ApiLanguageMiddleware",  # English for API clients that name no language
     "resonanz.web.middleware.HtmxErrorsMiddleware",  # sees the CSRF 403s too, so it sits before CSRF
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.analytics.models import ResponseRateAlert
 from resonanz.channels.models import ChannelAccount
@@ -115,13 +116,16 @@ def response_rate(
     agent: Agent, channel_account_id: int | None, days: int, *, now: dt.datetime | None = None
 ) -> ResponseRate:
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"days must be between 1 and {MAX_DAYS}")
+        raise InvalidInput(_("Der Zeitraum muss 1 bis %(days)s Tage lang sein") % {"days": MAX_DAYS})
     accounts = public_accounts_for(agent)
     if channel_account_id is not None:
         accounts = accounts.filter(pk=channel_account_id)
     account_ids = list(accounts.values_list("id", flat=True))
     if channel_account_id is not None and not account_ids:
-        raise NotFound(f"public channel account {channel_account_id} not found")
+        raise NotFound(
+            _("Öffentliches Kanalkonto %(channel_account_id)s nicht gefunden")
+            % {"channel_account_id": channel_account_id}
+        )
     workspace = agent.workspace
     zone = zone_of(workspace)
     until = timezone.now() if now is None else now

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -149,7 +150,10 @@ def retry_delivery(request: HttpRequest, conversation_id: int, message_id: int) 
     conversation = access_conversation_by_id(agent, conversation_id)
     message = messages_of(conversation).filter(pk=message_id, direction=Message.Direction.OUTBOUND).first()
     if message is None:
-        raise NotFound(f"outbound message {message_id} not found in this conversation")
+        raise NotFound(
+            _("Ausgehende Nachricht %(message_id)s gibt es in diesem Gespräch nicht")
+            % {"message_id": message_id}
+        )
     replies.do_retry_delivery(agent, message)
     return 202, messages_of(conversation).get(pk=message.pk)
 

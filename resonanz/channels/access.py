@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from resonanz.channels.models import ChannelAccount
 from resonanz.core.errors import ChannelDisabled, NotFound
 
@@ -10,7 +12,7 @@ def channel_account_for_webhook(account_id: int) -> ChannelAccount:
     try:
         account = ChannelAccount.objects.select_related("workspace").get(pk=account_id)
     except ChannelAccount.DoesNotExist:
-        raise NotFound(f"channel account {account_id} not found") from None
+        raise NotFound(_("Kanalkonto %(account_id)s nicht gefunden") % {"account_id": account_id}) from None
     check_channel_enabled(account)
     return account
 
@@ -18,5 +20,6 @@ def channel_account_for_webhook(account_id: int) -> ChannelAccount:
 def check_channel_enabled(account: ChannelAccount) -> None:
     if account.status == ChannelAccount.Status.DISABLED:
         raise ChannelDisabled(
-            f"channel account {account.pk} is disabled: it accepts no events until an admin enables it"
+            _("Kanalkonto %(pk)s ist deaktiviert: Es nimmt nichts an, bis ein Admin es wieder aktiviert")
+            % {"pk": account.pk}
         )

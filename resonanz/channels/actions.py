@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.channels.registry import get_adapter
@@ -28,8 +29,8 @@ def do_create_channel_account(
 ) -> ChannelAccount:
     try:
         get_adapter(kind)
-    except KeyError as error:
-        raise InvalidInput(str(error)) from None
+    except KeyError:
+        raise InvalidInput(_("Unbekannte Kanalart „%(kind)s“") % {"kind": kind}) from None
     return ChannelAccount.objects.create(
         workspace=workspace,
         kind=kind,

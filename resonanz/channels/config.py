@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.config_fields import (  # the channel packages import them from here
@@ -50,7 +51,9 @@ def fields_of(kind: str) -> tuple[ConfigField, ...]:
         return get_channel(kind).config
     except KeyError:
         known = ", ".join(sorted(spec.kind for spec in all_channels()))
-        raise InvalidInput(f"unknown channel kind {kind!r}; use one of {known}") from None
+        raise InvalidInput(
+            gettext("Unbekannte Kanalart „%(kind)s“; erlaubt sind %(known)s") % {"kind": kind, "known": known}
+        ) from None
 
 
 def _is_host(value: str) -> bool:
@@ -72,7 +75,9 @@ def clean_value(field: ConfigField, raw: Any) -> Any:
             return True
         if str(raw).lower() in ("0", "false", "no", "nein", "off", ""):
             return False
-        raise InvalidInput(f"{field.key}: not a yes/no value: {raw!r}")
+        raise InvalidInput(
+            gettext("%(key)s: kein Ja/Nein-Wert: „%(value)s“") % {"key": field.key, "value": raw}
+        )
     if field.type == LIST:
         items = raw if isinstance(raw, list) else [p for p in re.split(r"[,\s]+", str(raw)) if p]
         return [str(item).strip() for item in items if str(item).strip()]
@@ -81,24 +86,35 @@ def clean_value(field: ConfigField, raw: Any) -> Any:
         try:
             number = float(value) if field.type == NUMBER else int(value)
         except ValueError:
-            raise InvalidInput(f"{field.key}: not a number: {value!r}") from None
+            raise InvalidInput(
+                gettext("%(key)s: keine Zahl: „%(value)s“") % {"key": field.key, "value": value}
+            ) from None
         if field.type == PORT and not 1 <= int(number) <= 65535:
-            raise InvalidInput(f"{field.key}: a port is 1 to 65535")
+            raise InvalidInput(gettext("%(key)s: ein Port liegt zwischen 1 und 65535") % {"key": field.key})
         if field.type == NUMBER and not 0 < number <= 3600:
-            raise InvalidInput(f"{field.key}: must be between 0 and 3600")
+            raise InvalidInput(gettext("%(key)s: muss zwischen 0 und 3600 liegen") % {"key": field.key})
         return number
     if field.type == URL:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname or not _is_host(parts.hostname):
-            raise InvalidInput(f"{field.key}: not an http(s) URL: {value!r}")
+            raise InvalidInput(
+                gettext("%(key)s: keine http(s)-URL: „%(value)s“") % {"key": field.key, "value": value}
+            )
     if field.type == HOST and not _is_host(value):
-        raise InvalidInput(f"{field.key}: not a host name: {value!r}")
+        raise InvalidInput(
+            gettext("%(key)s: kein Hostname: „%(value)s“") % {"key": field.key, "value": value}
+        )
     if field.type == EMAIL and not _EMAIL.match(value):
-        raise InvalidInput(f"{field.key}: not an e-mail address: {value!r}")
+        raise InvalidInput(
+            gettext("%(key)s: keine E-Mail-Adresse: „%(value)s“") % {"key": field.key, "value": value}
+        )
     if field.type == CHOICE and value not in field.choices:
-        raise InvalidInput(f"{field.key}: use one of {', '.join(field.choices)}")
+        raise InvalidInput(
+            gettext("%(key)s: erlaubt sind %(choices)s")
+            % {"key": field.key, "choices": ", ".join(field.choices)}
+        )
     if len(value) > 2000:
-        raise InvalidInput(f"{field.key}: too long")
+        raise InvalidInput(gettext("%(key)s: zu lang") % {"key": field.key})
     return value
 
 
@@ -118,7 +134,10 @@ def clean_config(
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise InvalidInput(
-            f"unknown setting {unknown[0]!r} for a channel of kind {kind}; known: {', '.join(sorted(fields))}"
+            gettext(
+                "Unbekannte Einstellung „%(setting)s“ für einen Kanal der Art %(kind)s; bekannt sind: %(known)s"
+            )
+            % {"setting": unknown[0], "kind": kind, "known": ", ".join(sorted(fields))}
         )
     config: dict[str, Any] = dict(existing or {})
     secret: str | None = None
@@ -135,7 +154,9 @@ def clean_config(
             if given:
                 secret = str(raw).strip()
             elif field.required and not has_secret:
-                raise InvalidInput(f"{key}: required for a channel of kind {kind}")
+                raise InvalidInput(
+                    gettext("%(key)s: für einen Kanal der Art %(kind)s nötig") % {"key": key, "kind": kind}
+                )
             continue
         if given:
             config[key] = typed[key]
@@ -144,7 +165,9 @@ def clean_config(
         elif key in values and not field.secret and not field.required:
             config.pop(key, None)  # cleared on purpose
         elif field.required and key not in config:
-            raise InvalidInput(f"{key}: required for a channel of kind {kind}")
+            raise InvalidInput(
+                gettext("%(key)s: für einen Kanal der Art %(kind)s nötig") % {"key": key, "kind": kind}
+            )
         elif key not in config and field.default is not None:
             config[key] = field.default
     return CleanConfig(config, secret)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.channels.registry import get_adapter
@@ -35,7 +36,7 @@ class SentReply:
 
 def check_idempotency_key(key: str) -> str:
     if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise InvalidInput("an idempotency key has 1-200 characters of A-Z a-z 0-9 . _ : -")
+        raise InvalidInput(_("Ein Idempotenzschlüssel hat 1 bis 200 Zeichen aus A-Z a-z 0-9 . _ : -"))
     return key
 
 
@@ -57,7 +58,7 @@ def _keyed_reply(delivery_key: str, conversation: Conversation, text: str) -> Se
     if existing is None or existing.message is None:
         return None
     if existing.message.conversation_id != conversation.pk or existing.message.text != text:
-        raise Conflict("this idempotency key was used for another reply")
+        raise Conflict(_("Dieser Idempotenzschlüssel gehört schon zu einer anderen Antwort"))
     return SentReply(existing.message, duplicate=True)
 
 
@@ -88,7 +89,7 @@ def do_send_reply_once(
     is a 409. The unique delivery key decides, so two racing submissions store one reply."""
     text = check_reply_text(text)
     if conversation.workspace_id != agent.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
+        raise InvalidInput(_("Das Gespräch gehört zu einem anderen Arbeitsbereich"))
     if idempotency_key:
         check_idempotency_key(idempotency_key)
     delivery_key = reply_delivery_key(agent, conversation, idempotency_key)
@@ -181,16 +182,19 @@ def do_retry_delivery(agent: Agent, message: Message) -> OutboundDelivery:
     attempts, the conversation's timeline says who retried. Only a failed delivery can be retried: a sent
     one is never sent twice, a pending one is still on its way (decision 0523)."""
     if message.workspace_id != agent.workspace_id:
-        raise InvalidInput("message belongs to another workspace")
+        raise InvalidInput(_("Die Nachricht gehört zu einem anderen Arbeitsbereich"))
     with transaction.atomic():
         retried = OutboundDelivery.objects.filter(
             message_id=message.pk, status=OutboundDelivery.Status.FAILED
         ).update(status=OutboundDelivery.Status.PENDING, attempts=0, next_attempt_at=None, last_error="")
         delivery = OutboundDelivery.objects.filter(message_id=message.pk).first()
         if delivery is None:
-            raise InvalidInput("this message has no delivery to retry")
+            raise InvalidInput(_("Diese Nachricht hat keine Zustellung, die sich wiederholen ließe"))
         if not retried:
-            raise Conflict(f"only a failed delivery can be sent again; this one is {delivery.status}")
+            raise Conflict(
+                _("Nur eine fehlgeschlagene Zustellung lässt sich erneut senden; diese ist %(status)s")
+                % {"status": delivery.status}
+            )
         TimelineEntry.objects.create(
             conversation_id=message.conversation_id,
             actor=agent,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.channels.config import clean_config, fields_of, public_config
 from resonanz.channels.models import ChannelAccount
@@ -23,14 +24,14 @@ from resonanz.workspaces.models import Agent, Workspace
 def check_channel_name(workspace: Workspace, name: str, *, exclude_id: int | None = None) -> str:
     name = name.strip()
     if not name:
-        raise InvalidInput("name: a channel account needs a name")
+        raise InvalidInput(_("Name: Ein Kanalkonto braucht einen Namen"))
     if len(name) > 120:
-        raise InvalidInput("name: at most 120 characters")
+        raise InvalidInput(_("Name: höchstens 120 Zeichen"))
     clash = ChannelAccount.objects.filter(workspace=workspace, name__iexact=name)
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise Conflict(f"name: a channel account named {name!r} exists already")
+        raise Conflict(_("Name: Ein Kanalkonto „%(name)s“ gibt es schon") % {"name": name})
     return name
 
 
@@ -114,7 +115,9 @@ def do_delete_channel_account(account: ChannelAccount, *, actor: Agent | None) -
     """Deletes the account only when nothing was received or sent on it; otherwise disable it (history
     stays)."""
     if account.conversations.exists() or account.inbound_events.exists():  # type: ignore[attr-defined]
-        raise Conflict("this channel account has conversations: disable it instead, history stays")
+        raise Conflict(
+            _("Dieses Kanalkonto hat Gespräche: Deaktivieren Sie es stattdessen, der Verlauf bleibt erhalten")
+        )
     with transaction.atomic():
         audit(
             account.workspace_id,
@@ -134,7 +137,7 @@ def access_channel_account_by_id(agent: Agent, account_id: int) -> ChannelAccoun
         .first()
     )
     if account is None:
-        raise NotFound(f"channel account {account_id} not found")
+        raise NotFound(_("Kanalkonto %(account_id)s nicht gefunden") % {"account_id": account_id})
     return account
 
 

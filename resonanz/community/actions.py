@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.channels.base import Author, RawEvent
 from resonanz.channels.ingest import accept_events
@@ -95,11 +96,11 @@ def do_join(workspace: Workspace, nickname: str, display_name: str = "", email: 
     """A member is a forum identity of a customer, like an X handle: the customer's history shows it."""
     nickname = one_line(clean_text(nickname)[0], 40)
     if not re.fullmatch(r"[\w.\- ]{3,40}", nickname):
-        raise InvalidInput("Spitzname: 3 bis 40 Buchstaben, Ziffern, Punkt, Bindestrich")
+        raise InvalidInput(_("Spitzname: 3 bis 40 Buchstaben, Ziffern, Punkt, Bindestrich"))
     identity = do_resolve_identity(workspace, Author("forum", nickname, display_name or nickname))
     email = email.strip()[:254]
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InvalidInput("E-Mail-Adresse ungültig")
+        raise InvalidInput(_("E-Mail-Adresse ungültig"))
     try:
         with transaction.atomic():
             return Member.objects.create(
@@ -108,7 +109,7 @@ def do_join(workspace: Workspace, nickname: str, display_name: str = "", email: 
     except IntegrityError:
         member = Member.objects.get(identity=identity)
         if email and member.email and member.email.lower() != email.lower():
-            raise InvalidInput("Dieser Spitzname ist vergeben") from None
+            raise InvalidInput(_("Dieser Spitzname ist vergeben")) from None
         if email and member.email != email:
             Member.objects.filter(pk=member.pk).update(email=email)
             member.email = email
@@ -123,16 +124,16 @@ def do_ask_question(
     member: Member, title: str, body: str, *, ip_address: str | None = None, category: str = ""
 ) -> Question:
     if member.banned:
-        raise PermissionDenied("gesperrt")
+        raise PermissionDenied(_("gesperrt"))
     title = one_line(clean_text(title)[0], 200)
     body = clean_text(body)[0].strip()
     if len(title) < 5 or not body:
-        raise InvalidInput("Bitte Titel (mindestens 5 Zeichen) und Frage angeben")
+        raise InvalidInput(_("Bitte Titel (mindestens 5 Zeichen) und Frage angeben"))
     now = timezone.now()
     if _recent(Question.objects.filter(author=member), now) >= QUESTIONS_PER_MEMBER_HOUR:
-        raise TooManyPosts("Zu viele Fragen in kurzer Zeit")
+        raise TooManyPosts(_("Zu viele Fragen in kurzer Zeit"))
     if ip_address and _recent(Question.objects.filter(ip_address=ip_address), now) >= QUESTIONS_PER_IP_HOUR:
-        raise TooManyPosts("Zu viele Fragen von dieser Adresse")
+        raise TooManyPosts(_("Zu viele Fragen von dieser Adresse"))
     score = spam_score(title, body)
     wait = (
         dt.timedelta(0) if SENSITIVE.search(f"{title} {body}") else CATEGORY_WAIT.get(category, DEFAULT_WAIT)
@@ -153,21 +154,21 @@ def do_ask_question(
 
 def _check_open(question: Question) -> None:
     if question.locked or question.status in (Question.Status.HIDDEN, Question.Status.QUEUED):
-        raise InvalidInput("Diese Frage nimmt keine Antworten an")
+        raise InvalidInput(_("Diese Frage nimmt keine Antworten an"))
 
 
 def do_answer(member: Member, question: Question, body: str, *, ip_address: str | None = None) -> Answer:
     if member.banned:
-        raise PermissionDenied("gesperrt")
+        raise PermissionDenied(_("gesperrt"))
     _check_open(question)
     body = clean_text(body)[0].strip()
     if not body:
-        raise InvalidInput("Antwort fehlt")
+        raise InvalidInput(_("Antwort fehlt"))
     now = timezone.now()
     if _recent(Answer.objects.filter(member=member), now) >= ANSWERS_PER_MEMBER_HOUR:
-        raise TooManyPosts("Zu viele Antworten in kurzer Zeit")
+        raise TooManyPosts(_("Zu viele Antworten in kurzer Zeit"))
     if ip_address and _recent(Answer.objects.filter(ip_address=ip_address), now) >= ANSWERS_PER_IP_HOUR:
-        raise TooManyPosts("Zu viele Antworten von dieser Adresse")
+        raise TooManyPosts(_("Zu viele Antworten von dieser Adresse"))
     score = spam_score("", body)
     queued = score >= SPAM_QUEUE_FROM  # held for moderation: not shown, nobody notified until approved
     with transaction.atomic():
@@ -191,10 +192,10 @@ def do_post_official_answer(
 ) -> Answer:
     """Staff answer, marked official; the question counts as answered and the answer joins suggestions."""
     if question.workspace_id != agent.workspace_id:
-        raise InvalidInput("Frage gehört zu einem anderen Arbeitsbereich")
+        raise InvalidInput(_("Frage gehört zu einem anderen Arbeitsbereich"))
     body = clean_text(body)[0].strip()
     if not body:
-        raise InvalidInput("Antwort fehlt")
+        raise InvalidInput(_("Antwort fehlt"))
     with transaction.atomic():
         answer = Answer.objects.create(
             question=question, agent=agent, body=body, official=True, source_message_id=source_message_id
@@ -209,7 +210,7 @@ def do_post_official_answer(
 def do_vote(member: Member, answer: Answer, value: int) -> bool:
     """One vote per member and answer (insert-or-ignore); returns whether it counted."""
     if value not in (1, -1) or member.banned or answer.member_id == member.pk:
-        raise InvalidInput("Stimme nicht möglich")
+        raise InvalidInput(_("Stimme nicht möglich"))
     try:
         with transaction.atomic():
             Vote.objects.create(answer=answer, member=member, value=value)
@@ -225,9 +226,9 @@ def do_vote(member: Member, answer: Answer, value: int) -> bool:
 
 def do_accept_answer(member: Member, question: Question, answer: Answer) -> None:
     if question.author_id != member.pk or answer.question_id != question.pk:
-        raise PermissionDenied("Nur wer gefragt hat, kann eine Antwort annehmen")
+        raise PermissionDenied(_("Nur wer gefragt hat, kann eine Antwort annehmen"))
     if member.banned or answer.hidden:
-        raise InvalidInput("Annehmen nicht möglich")
+        raise InvalidInput(_("Annehmen nicht möglich"))
     with transaction.atomic():
         updated = Question.objects.filter(pk=question.pk, accepted_answer__isnull=True).update(
             accepted_answer=answer, status=Question.Status.ANSWERED
@@ -271,7 +272,7 @@ def do_moderate(
 ) -> None:
     """Community moderators (members flagged as such) and agents moderate; everyone else is refused."""
     if isinstance(moderator, Member) and (not moderator.is_moderator or moderator.banned):
-        raise PermissionDenied("Nur Moderatoren")
+        raise PermissionDenied(_("Nur Moderatoren"))
     _changed()
     if action == "hide_question" and question:
         Question.objects.filter(pk=question.pk).update(status=Question.Status.HIDDEN)
@@ -291,7 +292,7 @@ def do_moderate(
     elif action == "ban" and member:
         Member.objects.filter(pk=member.pk).update(banned=True)
     else:
-        raise InvalidInput(f"unbekannte Moderation {action!r}")
+        raise InvalidInput(_("unbekannte Moderation „%(action)s“") % {"action": action})
 
 
 def moderation_queue(workspace: Workspace) -> QuerySet[Question]:
@@ -521,13 +522,13 @@ def do_request_login_link(
     member and IP address (429)."""
     email = email.strip()[:254]
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InvalidInput("E-Mail-Adresse ungültig")
+        raise InvalidInput(_("E-Mail-Adresse ungültig"))
     now = timezone.now()
     if (
         ip_address
         and _recent(LoginLink.objects.filter(ip_address=ip_address), now) >= LOGIN_LINKS_PER_IP_HOUR
     ):
-        raise TooManyPosts("Zu viele Anmeldungen von dieser Adresse")
+        raise TooManyPosts(_("Zu viele Anmeldungen von dieser Adresse"))
     member = Member.objects.filter(workspace=workspace, email__iexact=email).order_by("pk").first()
     if member is None:
         if not nickname.strip():
@@ -536,7 +537,7 @@ def do_request_login_link(
     if member.banned:
         return None
     if _recent(LoginLink.objects.filter(member=member), now) >= LOGIN_LINKS_PER_MEMBER_HOUR:
-        raise TooManyPosts("Zu viele Anmeldungen in kurzer Zeit")
+        raise TooManyPosts(_("Zu viele Anmeldungen in kurzer Zeit"))
     with transaction.atomic():
         safe_next = next_path if re.fullmatch(r"/community/[\w/\-]*", next_path) else ""
         link = LoginLink.objects.create(member=member, ip_address=ip_address, next_path=safe_next[:300])
@@ -583,14 +584,14 @@ def login_link_member(workspace: Workspace, token: str) -> Member:
     try:
         data = signing.loads(token, salt=_LOGIN_SALT, max_age=LINK_MINUTES * 60)
     except signing.BadSignature:
-        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen") from None
+        raise InvalidInput(_("Der Anmelde-Link ist ungültig oder abgelaufen")) from None
     link = (
         LoginLink.objects.select_related("member")
         .filter(pk=data.get("link"), member_id=data.get("member"), used_at__isnull=True)
         .first()
     )
     if link is None or link.member.workspace_id != workspace.pk or link.member.banned:
-        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen")
+        raise InvalidInput(_("Der Anmelde-Link ist ungültig oder abgelaufen"))
     return link.member
 
 
@@ -601,5 +602,5 @@ def do_use_login_link(workspace: Workspace, token: str) -> Member:
 
     data = signing.loads(token, salt=_LOGIN_SALT, max_age=LINK_MINUTES * 60)
     if not LoginLink.objects.filter(pk=data["link"], used_at__isnull=True).update(used_at=timezone.now()):
-        raise InvalidInput("Der Anmelde-Link ist ungültig oder abgelaufen")
+        raise InvalidInput(_("Der Anmelde-Link ist ungültig oder abgelaufen"))
     return member

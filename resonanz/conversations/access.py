@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.models import Conversation, Macro, Message, Notification
 from resonanz.core.errors import NotFound
@@ -24,7 +25,9 @@ def access_conversation_by_id(agent: Agent, conversation_id: int) -> Conversatio
             .get(pk=conversation_id)
         )
     except Conversation.DoesNotExist:
-        raise NotFound(f"conversation {conversation_id} not found") from None
+        raise NotFound(
+            _("Gespräch %(conversation_id)s nicht gefunden") % {"conversation_id": conversation_id}
+        ) from None
 
 
 def messages_of(conversation: Conversation) -> QuerySet[Message]:
@@ -57,7 +60,7 @@ def customer_history(agent: Agent, customer_id: int) -> CustomerHistory:
     try:
         customer = Customer.objects.get(pk=customer_id, workspace_id=agent.workspace_id)
     except Customer.DoesNotExist:
-        raise NotFound(f"customer {customer_id} not found") from None
+        raise NotFound(_("Kunde %(customer_id)s nicht gefunden") % {"customer_id": customer_id}) from None
     identities = list(customer.identities.order_by("kind", "handle"))
     conversations = list(
         Conversation.objects.filter(customer=customer)
@@ -90,7 +93,7 @@ def access_macro_by_id(agent: Agent, macro_id: int) -> Macro:
     try:
         return Macro.objects.get(pk=macro_id, workspace_id=agent.workspace_id)
     except Macro.DoesNotExist:
-        raise NotFound(f"macro {macro_id} not found") from None
+        raise NotFound(_("Textbaustein %(macro_id)s nicht gefunden") % {"macro_id": macro_id}) from None
 
 
 def notifications_for(agent: Agent, *, unread_only: bool = False) -> QuerySet[Notification]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from resonanz.conversations import actions
@@ -98,7 +99,7 @@ def list_macros(request: HttpRequest, language: str | None = Query(None)) -> Que
 def create_macro(request: HttpRequest, body: MacroIn) -> tuple[int, Macro]:
     agent = agent_of(request)
     if agent.role not in (Agent.Role.LEAD, Agent.Role.ADMIN):
-        raise PermissionDenied("only team leads and admins edit macros")
+        raise PermissionDenied(_("Textbausteine bearbeiten nur Teamleitungen und Admins"))
     return 201, actions.do_create_macro(agent.workspace, body.name, body.language, body.text)
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from resonanz.core.errors import InvalidInput
 
@@ -52,13 +53,16 @@ def placeholders(text: str) -> list[str]:
 def check_macro_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise InvalidInput("a macro needs text")
+        raise InvalidInput(_("Ein Textbaustein braucht Text"))
     if len(text) > MAX_MACRO_LENGTH:
-        raise InvalidInput(f"a macro may have at most {MAX_MACRO_LENGTH} characters")
+        raise InvalidInput(
+            _("Ein Textbaustein darf höchstens %(limit)s Zeichen haben") % {"limit": MAX_MACRO_LENGTH}
+        )
     unknown = sorted({name for name in placeholders(text) if name not in VARIABLES})
     if unknown:
         raise InvalidInput(
-            f"unknown placeholder(s) {', '.join(unknown)}; use {', '.join('{' + v + '}' for v in VARIABLES)}"
+            _("Unbekannte Platzhalter %(unknown)s; möglich sind %(known)s")
+            % {"unknown": ", ".join(unknown), "known": ", ".join("{" + v + "}" for v in VARIABLES)}
         )
     return text
 
@@ -137,7 +141,7 @@ def check_channel_kinds(kinds: Iterable[str]) -> list[str]:
         if not kind:
             continue
         if not _CHANNEL_KIND.fullmatch(kind):
-            raise InvalidInput(f"not a channel kind: {kind[:40]!r}")
+            raise InvalidInput(_("keine Kanalart: „%(kind)s“") % {"kind": kind[:40]})
         if kind not in out:
             out.append(kind)
     return out[:20]

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import Conflict, InvalidInput, NotFound
@@ -31,11 +32,11 @@ def do_merge_customers(agent: Agent, target: Customer, source: Customer) -> Cust
     """Move the source's identities and conversations to the target, fill the target's blank profile
     fields from the source, and mark the source as merged. Audited; `do_undo_merge` reverses it."""
     if target.pk == source.pk:
-        raise InvalidInput("a customer cannot be merged into itself")
+        raise InvalidInput(gettext("Ein Kunde lässt sich nicht mit sich selbst zusammenführen"))
     if agent.workspace_id not in (target.workspace_id, source.workspace_id) or (
         target.workspace_id != source.workspace_id
     ):
-        raise NotFound("customer not found")
+        raise NotFound(gettext("Kunde nicht gefunden"))
     with transaction.atomic():
         locked = {
             c.pk: c
@@ -43,7 +44,7 @@ def do_merge_customers(agent: Agent, target: Customer, source: Customer) -> Cust
         }
         target, source = locked[target.pk], locked[source.pk]
         if target.merged_into_id is not None or source.merged_into_id is not None:
-            raise Conflict("one of the customers is merged into another customer already")
+            raise Conflict(gettext("Einer der Kunden ist schon mit einem anderen Kunden zusammengeführt"))
         identity_ids = list(
             Identity.objects.filter(customer=source).order_by("id").values_list("id", flat=True)
         )
@@ -111,14 +112,18 @@ def do_undo_merge(agent: Agent, merge: CustomerMerge) -> CustomerMerge:
     """Split a merge: the identities and conversations it moved go back to the source, the target's
     profile fields it filled are emptied again (unless changed since), the source is a customer again."""
     if merge.workspace_id != agent.workspace_id:
-        raise NotFound("merge not found")
+        raise NotFound(gettext("Zusammenführung nicht gefunden"))
     with transaction.atomic():
         merge = CustomerMerge.objects.select_for_update().select_related("target", "source").get(pk=merge.pk)
         if merge.undone_at is not None:
-            raise Conflict("this merge is undone already")
+            raise Conflict(gettext("Diese Zusammenführung ist schon rückgängig gemacht"))
         target = Customer.objects.select_for_update().get(pk=merge.target_id)
         if target.merged_into_id is not None:
-            raise Conflict("the customer was merged again afterwards; undo that merge first")
+            raise Conflict(
+                gettext(
+                    "Der Kunde wurde danach noch einmal zusammengeführt; machen Sie zuerst diese Zusammenführung rückgängig"
+                )
+            )
         Identity.objects.filter(id__in=merge.identity_ids, customer=target).update(customer=merge.source_id)
         conversation_ids = list(
             Conversation.objects.filter(id__in=merge.conversation_ids, customer=target).values_list(
@@ -388,7 +393,7 @@ def do_compute_suggestions(customer: Customer) -> list[MatchSuggestion]:
 def do_accept_suggestion(agent: Agent, suggestion: MatchSuggestion) -> CustomerMerge:
     """Accepting merges the candidate into the suggestion's customer."""
     if suggestion.status != MatchSuggestion.Status.OPEN:
-        raise Conflict(f"this suggestion is {suggestion.status} already")
+        raise Conflict(gettext("Dieser Vorschlag ist schon %(status)s") % {"status": suggestion.status})
     return do_merge_customers(agent, suggestion.customer, suggestion.candidate)
 
 
@@ -397,7 +402,7 @@ def do_reject_suggestion(agent: Agent, suggestion: MatchSuggestion) -> None:
         status=MatchSuggestion.Status.REJECTED, decided_at=timezone.now(), decided_by=agent
     )
     if not updated:
-        raise Conflict(f"this suggestion is {suggestion.status} already")
+        raise Conflict(gettext("Dieser Vorschlag ist schon %(status)s") % {"status": suggestion.status})
     AuditEntry.objects.create(
         workspace_id=suggestion.workspace_id,
         actor_id=agent.pk,

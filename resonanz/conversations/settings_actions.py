@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.actions import do_create_macro
 from resonanz.conversations.macros import check_channel_kinds, check_macro_text
@@ -36,9 +37,11 @@ def do_update_macro(
 ) -> Macro:
     name = one_line(name, 120).strip()
     if not name:
-        raise InvalidInput("a macro needs a name")
+        raise InvalidInput(_("Ein Textbaustein braucht einen Namen"))
     if language not in actor.workspace.languages:
-        raise InvalidInput(f"language must be one of {', '.join(actor.workspace.languages)}")
+        raise InvalidInput(
+            _("Sprache: erlaubt sind %(languages)s") % {"languages": ", ".join(actor.workspace.languages)}
+        )
     text = check_macro_text(text)
     kinds = check_channel_kinds(channel_kinds)
     try:
@@ -54,7 +57,10 @@ def do_update_macro(
                 {"name": name, "language": language, "channel_kinds": kinds},
             )
     except IntegrityError:
-        raise Conflict(f"a macro {name!r} in {language!r} exists already") from None
+        raise Conflict(
+            _("Einen Textbaustein „%(name)s“ in „%(language)s“ gibt es schon")
+            % {"name": name, "language": language}
+        ) from None
     return macro
 
 
@@ -82,17 +88,20 @@ def do_save_sla_policy(
 ) -> SlaPolicy:
     """Create or replace the policy for (channel kind, priority); empty kind / None priority: any."""
     if priority is not None and priority not in Conversation.Priority.values:
-        raise InvalidInput(f"priority: use one of {', '.join(str(v) for v in Conversation.Priority.values)}")
+        raise InvalidInput(
+            _("Priorität: erlaubt sind %(priorities)s")
+            % {"priorities": ", ".join(str(v) for v in Conversation.Priority.values)}
+        )
     for label, value in (
         ("first_response_minutes", first_response_minutes),
         ("resolution_minutes", resolution_minutes),
     ):
         if not 1 <= value <= 60 * 24 * 60:
-            raise InvalidInput(f"{label}: 1 to 86400 business minutes")
+            raise InvalidInput(_("%(label)s: 1 bis 86400 Geschäftsminuten") % {"label": label})
     if resolution_minutes < first_response_minutes:
-        raise InvalidInput("resolution_minutes: not shorter than the first response")
+        raise InvalidInput(_("resolution_minutes: nicht kürzer als die erste Antwort"))
     if not 0 <= warn_before_minutes < first_response_minutes:
-        raise InvalidInput("warn_before_minutes: 0 to below the first-response target")
+        raise InvalidInput(_("warn_before_minutes: 0 bis unter das Ziel für die erste Antwort"))
     kind = channel_kind.strip().lower()
     with transaction.atomic():
         policy, created = SlaPolicy.objects.update_or_create(

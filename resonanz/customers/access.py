@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from resonanz.core.errors import NotFound
 from resonanz.customers.models import Customer, CustomerMerge, MatchSuggestion
@@ -17,14 +18,14 @@ def access_customer_by_id(agent: Agent, customer_id: int) -> Customer:
     try:
         return customers_for(agent).get(pk=customer_id)
     except Customer.DoesNotExist:
-        raise NotFound(f"customer {customer_id} not found") from None
+        raise NotFound(_("Kunde %(customer_id)s nicht gefunden") % {"customer_id": customer_id}) from None
 
 
 def access_merge_by_id(agent: Agent, merge_id: int) -> CustomerMerge:
     try:
         return CustomerMerge.objects.get(pk=merge_id, workspace_id=agent.workspace_id)
     except CustomerMerge.DoesNotExist:
-        raise NotFound(f"merge {merge_id} not found") from None
+        raise NotFound(_("Zusammenführung %(merge_id)s nicht gefunden") % {"merge_id": merge_id}) from None
 
 
 def access_suggestion_by_id(agent: Agent, suggestion_id: int) -> MatchSuggestion:
@@ -33,7 +34,9 @@ def access_suggestion_by_id(agent: Agent, suggestion_id: int) -> MatchSuggestion
             pk=suggestion_id, workspace_id=agent.workspace_id
         )
     except MatchSuggestion.DoesNotExist:
-        raise NotFound(f"suggestion {suggestion_id} not found") from None
+        raise NotFound(
+            _("Vorschlag %(suggestion_id)s nicht gefunden") % {"suggestion_id": suggestion_id}
+        ) from None
 
 
 def open_suggestions(customer: Customer) -> list[MatchSuggestion]:

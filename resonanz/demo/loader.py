@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.channels.actions import do_create_channel_account
 from resonanz.channels.base import RawEvent
@@ -86,8 +87,10 @@ def ensure_agents(workspace: Workspace, password: str = content.DEMO_PASSWORD) -
         if own.exists():
             # The demo's agents (one an admin) log in with a password printed in the README.
             raise InvalidInput(
-                f"workspace {workspace.name!r} has agents of its own: load the demo into a workspace of its "
-                "own (resonanz init --workspace 'Demo', then resonanz demo --workspace demo)"
+                _(
+                    "Der Arbeitsbereich „%(name)s“ hat eigene Servicekräfte: Laden Sie die Demo in einen eigenen Arbeitsbereich (resonanz init --workspace 'Demo', dann resonanz demo --workspace demo)"
+                )
+                % {"name": workspace.name}
             )
     do_mark_demo_workspace(workspace)
     teams = {name: do_ensure_team(workspace, name) for name in content.TEAMS}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from resonanz.conversations.models import Conversation
 from resonanz.core.errors import InvalidInput
@@ -38,7 +39,7 @@ _IN = {"de": "in", "en": "in"}
 def access_incident_by_id(agent: Agent, incident_id: int) -> Incident:
     incident = Incident.objects.filter(pk=incident_id, workspace_id=agent.workspace_id).first()
     if incident is None:
-        raise InvalidInput("no such incident")
+        raise InvalidInput(gettext("Diese Störung gibt es nicht"))
     return incident
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from resonanz.channels.base import PUBLISH_POST
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
@@ -315,16 +316,19 @@ def check_incident_status(status: str) -> str:
         Incident.Status.MONITORING,
         Incident.Status.RESOLVED,
     ):
-        raise InvalidInput("status must be one of investigating, identified, monitoring, resolved")
+        raise InvalidInput(gettext("Status: erlaubt sind investigating, identified, monitoring, resolved"))
     return status
 
 
 def check_public_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("an update needs a public text")
+        raise InvalidInput(gettext("Ein Update braucht einen öffentlichen Text"))
     if len(text) > MAX_PUBLIC_TEXT:
-        raise InvalidInput(f"a public text may have at most {MAX_PUBLIC_TEXT} characters")
+        raise InvalidInput(
+            gettext("Ein öffentlicher Text darf höchstens %(limit)s Zeichen haben")
+            % {"limit": MAX_PUBLIC_TEXT}
+        )
     return text
 
 
@@ -341,14 +345,14 @@ def _audit(agent: Agent | None, incident: Incident, action: str, **data: Any) ->
 
 def _same_workspace(agent: Agent, incident: Incident) -> None:
     if agent.workspace_id != incident.workspace_id:
-        raise InvalidInput("incident belongs to another workspace")
+        raise InvalidInput(gettext("Die Störung gehört zu einem anderen Arbeitsbereich"))
 
 
 def do_create_incident(agent: Agent, title: str, *, internal_note: str = "") -> Incident:
     """An incident an agent opens by hand (the detector has no key for it)."""
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("an incident needs a title")
+        raise InvalidInput(gettext("Eine Störung braucht einen Titel"))
     with transaction.atomic():
         incident = Incident.objects.create(
             workspace_id=agent.workspace_id,
@@ -371,7 +375,7 @@ def do_post_incident_update(
     status = check_incident_status(status)
     public_text = check_public_text(public_text)
     if incident.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
-        raise InvalidInput("a dismissed or merged incident takes no updates")
+        raise InvalidInput(gettext("Eine verworfene oder zusammengeführte Störung nimmt keine Updates an"))
     now = timezone.now()
     with transaction.atomic():
         update = IncidentUpdate.objects.create(
@@ -418,7 +422,7 @@ def do_confirm_incident(agent: Agent, incident: Incident) -> None:
     """A suggested incident is real: it is being investigated (and shown on the status page)."""
     _same_workspace(agent, incident)
     if incident.status != Incident.Status.SUGGESTED:
-        raise InvalidInput("only a suggested incident can be confirmed")
+        raise InvalidInput(gettext("Nur eine vorgeschlagene Störung lässt sich bestätigen"))
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.INVESTIGATING)
         incident.status = Incident.Status.INVESTIGATING
@@ -430,7 +434,7 @@ def do_dismiss_incident(agent: Agent, incident: Incident) -> None:
     clusters that look like it (a suppression of that signature)."""
     _same_workspace(agent, incident)
     if not incident.is_active:
-        raise InvalidInput("only an active incident can be dismissed")
+        raise InvalidInput(gettext("Nur eine aktive Störung lässt sich verwerfen"))
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.DISMISSED)
         incident.status = Incident.Status.DISMISSED
@@ -448,9 +452,13 @@ def do_merge_incidents(agent: Agent, keep: Incident, other: Incident) -> int:
     _same_workspace(agent, keep)
     _same_workspace(agent, other)
     if keep.pk == other.pk:
-        raise InvalidInput("an incident cannot be merged into itself")
+        raise InvalidInput(gettext("Eine Störung lässt sich nicht mit sich selbst zusammenführen"))
     if not other.is_active or keep.status in (Incident.Status.DISMISSED, Incident.Status.MERGED):
-        raise InvalidInput("merge an active incident into one that is not dismissed or merged")
+        raise InvalidInput(
+            gettext(
+                "Führen Sie eine aktive Störung mit einer zusammen, die weder verworfen noch zusammengeführt ist"
+            )
+        )
     with transaction.atomic():
         message_ids = list(
             IncidentMember.objects.filter(incident=other)
@@ -482,19 +490,23 @@ def do_split_incident(
     no detector key: the detector goes on growing the old one, agents the new one."""
     _same_workspace(agent, incident)
     if not incident.is_active:
-        raise InvalidInput("only an active incident can be split")
+        raise InvalidInput(gettext("Nur von einer aktiven Störung lassen sich Gespräche abspalten"))
     wanted = {int(c) for c in conversation_ids}
     if not wanted:
-        raise InvalidInput("choose the member conversations to split off")
+        raise InvalidInput(gettext("Wählen Sie die Gespräche, die abgespalten werden sollen"))
     with transaction.atomic():
         # The incident's row lock serializes two agents splitting (or merging) the same incident.
         Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").first()
         members = IncidentMember.objects.filter(incident=incident)
         moving = list(members.filter(conversation_id__in=wanted).values_list("pk", "conversation_id"))
         if len(moving) != len(wanted):
-            raise InvalidInput("only member conversations of this incident can be split off")
+            raise InvalidInput(gettext("Abspalten lassen sich nur Gespräche dieser Störung"))
         if len(moving) == members.count():
-            raise InvalidInput("an incident cannot be split into all of its members; leave at least one")
+            raise InvalidInput(
+                gettext(
+                    "Eine Störung lässt sich nicht vollständig abspalten; lassen Sie mindestens ein Gespräch darin"
+                )
+            )
         title = (title or "").strip()[:200] or f"{incident.title[:180]} (abgespalten)"
         new = Incident.objects.create(
             workspace_id=incident.workspace_id,
@@ -714,13 +726,15 @@ def do_create_announcement(
     """Store an announcement (the status page and every agent's banner show it while it is current) and,
     with `publish`, post it once on every connected public channel that can publish a post."""
     if kind not in Announcement.Kind.values:
-        raise InvalidInput(f"kind must be one of {', '.join(Announcement.Kind.values)}")
+        raise InvalidInput(
+            gettext("Art: erlaubt sind %(kinds)s") % {"kinds": ", ".join(Announcement.Kind.values)}
+        )
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("an announcement needs a title")
+        raise InvalidInput(gettext("Eine Ankündigung braucht einen Titel"))
     public_text = check_public_text(public_text)
     if ends_at <= starts_at:
-        raise InvalidInput("an announcement must end after it starts")
+        raise InvalidInput(gettext("Eine Ankündigung muss nach ihrem Beginn enden"))
     with transaction.atomic():
         announcement = Announcement.objects.create(
             workspace_id=agent.workspace_id,

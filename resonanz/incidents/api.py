@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from resonanz.core.errors import InvalidInput, NotFound
@@ -80,7 +81,7 @@ def _incident(agent: Agent, incident_id: int) -> Incident:
     try:
         return access.access_incident_by_id(agent, incident_id)
     except InvalidInput:
-        raise NotFound("no such incident") from None
+        raise NotFound(_("Diese Störung gibt es nicht")) from None
 
 
 @router.get("", response=list[IncidentOut], summary="The newest incidents (without their member lists)")

@@ -12,6 +12,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from resonanz.conversations.models import Conversation, Message
 from resonanz.core.errors import Conflict, InvalidInput
@@ -47,26 +48,26 @@ def check_article_input(workspace: Workspace, data: ArticleInput) -> ArticleInpu
     Markdown rendered without raw HTML; video links are http(s) only."""
     title = one_line(clean_text(data.title)[0], MAX_TITLE)
     if not title:
-        raise InvalidInput("Titel fehlt")
+        raise InvalidInput(gettext("Titel fehlt"))
     body = clean_text(data.body)[0]
     if not body.strip():
-        raise InvalidInput("Text fehlt")
+        raise InvalidInput(gettext("Text fehlt"))
     if len(body) > MAX_BODY:
-        raise InvalidInput("Text zu lang")
+        raise InvalidInput(gettext("Text zu lang"))
     if data.language not in dict(LANGUAGES):
-        raise InvalidInput("Sprache nicht unterstützt")
+        raise InvalidInput(gettext("Sprache nicht unterstützt"))
     if data.visibility not in Article.Visibility.values or data.status not in Article.Status.values:
-        raise InvalidInput("Sichtbarkeit oder Status unbekannt")
+        raise InvalidInput(gettext("Sichtbarkeit oder Status unbekannt"))
     video_url = data.video_url.strip()
     if video_url and not video_url.lower().startswith(("https://", "http://")):
-        raise InvalidInput("Video-Link muss mit https:// beginnen")
+        raise InvalidInput(gettext("Video-Link muss mit https:// beginnen"))
     transcript = clean_text(data.video_transcript)[0][:MAX_TRANSCRIPT]
     slug = slugify(data.slug or title)[:120] or "artikel"
     if (
         data.category_slug
         and not Category.objects.filter(workspace=workspace, slug=data.category_slug).exists()
     ):
-        raise InvalidInput("Kategorie unbekannt")
+        raise InvalidInput(gettext("Kategorie unbekannt"))
     return ArticleInput(
         title,
         body,
@@ -112,7 +113,10 @@ def do_create_article(workspace: Workspace, author: Agent | None, data: ArticleI
             _index_article(article)
             _audit(article, author, "knowledge.article_created")
     except IntegrityError:
-        raise Conflict(f"Artikel {data.slug!r} ({data.language}) gibt es schon") from None
+        raise Conflict(
+            gettext("Artikel „%(slug)s“ (%(language)s) gibt es schon")
+            % {"slug": data.slug, "language": data.language}
+        ) from None
     return article
 
 
@@ -135,7 +139,7 @@ def do_update_article(
             status=data.status,
         )
         if not updated:
-            raise Conflict("Der Artikel wurde inzwischen geändert; bitte neu laden")
+            raise Conflict(gettext("Der Artikel wurde inzwischen geändert; bitte neu laden"))
         article.refresh_from_db()
         _record_version(article, author)
         _index_article(article)
@@ -170,7 +174,7 @@ def version_diff(article: Article, old: int, new: int) -> list[str]:
     """Unified diff lines between two versions of an article (title and body)."""
     versions = {v.number: v for v in article.versions.filter(number__in=(old, new))}
     if old not in versions or new not in versions:
-        raise InvalidInput("Version unbekannt")
+        raise InvalidInput(gettext("Version unbekannt"))
     before, after = versions[old], versions[new]
     return list(
         difflib.unified_diff(
@@ -288,7 +292,7 @@ def draft_from_conversation(conversation: Conversation) -> ArticleInput:
     question = next((m.text for m in messages if m.direction == Message.Direction.INBOUND), "")
     answers = [m.text for m in messages if m.direction == Message.Direction.OUTBOUND and m.author_agent_id]
     if not question.strip() or not answers:
-        raise InvalidInput("Das Gespräch hat keine Frage mit Antwort")
+        raise InvalidInput(gettext("Das Gespräch hat keine Frage mit Antwort"))
     spoken = next(
         (m.language for m in messages if m.direction == Message.Direction.INBOUND and m.language), ""
     )
@@ -320,7 +324,7 @@ def do_draft_article_from_conversation(
     """The draft plus the existing articles that already cover it (shown next to the draft, so the agent
     can link one instead of publishing a second)."""
     if conversation.workspace_id != agent.workspace_id:
-        raise InvalidInput("Gespräch gehört zu einem anderen Arbeitsbereich")
+        raise InvalidInput(gettext("Gespräch gehört zu einem anderen Arbeitsbereich"))
     data = draft_from_conversation(conversation)
     duplicates = duplicates_of(agent.workspace_id, f"{data.title}\n{data.body}", data.language)
     existing = Article.objects.filter(

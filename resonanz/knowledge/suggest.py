@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -393,9 +394,9 @@ def insertion(workspace_id: int, item_id: int, shown_version: int, channel_kind:
 
     item = SuggestionItem.objects.filter(workspace_id=workspace_id, pk=item_id).first()
     if item is None:
-        raise NotFound("Vorschlag nicht gefunden")
+        raise NotFound(gettext("Vorschlag nicht gefunden"))
     if not item.active:
-        raise Conflict("Dieser Vorschlag ist nicht mehr verfügbar")
+        raise Conflict(gettext("Dieser Vorschlag ist nicht mehr verfügbar"))
     from django.conf import settings
 
     link = f"{settings.PUBLIC_URL}{item.url}" if item.url and settings.PUBLIC_URL else ""

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from resonanz.channels.registry import channel_label, get_adapter
 from resonanz.channels.replies import do_send_reply
@@ -315,15 +316,15 @@ def do_transfer_conversation(
 ) -> None:
     """An explicit hand-over from one owner to another, in the timeline with who did it and why."""
     if to_agent.workspace_id != conversation.workspace_id or actor.workspace_id != conversation.workspace_id:
-        raise InvalidInput("agent and conversation belong to different workspaces")
+        raise InvalidInput(gettext("Servicekraft und Gespräch gehören zu verschiedenen Arbeitsbereichen"))
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("owner_id")
         row = locked.first()
         if row is None:
-            raise InvalidInput("conversation is gone")
+            raise InvalidInput(gettext("Das Gespräch gibt es nicht mehr"))
         old_owner_id = row[0]
         if old_owner_id == to_agent.pk:
-            raise Conflict(f"{to_agent.display_name} owns this conversation already")
+            raise Conflict(gettext("%(name)s hat dieses Gespräch schon") % {"name": to_agent.display_name})
         Conversation.objects.filter(pk=conversation.pk).update(owner_id=to_agent.pk)
         conversation.owner_id = to_agent.pk
         note_assignment(conversation.workspace_id, old_owner_id, to_agent.pk)
@@ -352,7 +353,7 @@ def do_transfer_to_team(actor: Agent, conversation: Conversation, team: Team, *,
     """Hand the conversation to a team: the team is set and the owner cleared, so the team's next free agent
     takes it (routing assigns waiting conversations); in the timeline with who did it and why."""
     if team.workspace_id != conversation.workspace_id or actor.workspace_id != conversation.workspace_id:
-        raise InvalidInput("team and conversation belong to different workspaces")
+        raise InvalidInput(gettext("Team und Gespräch gehören zu verschiedenen Arbeitsbereichen"))
     with transaction.atomic():
         row = (
             Conversation.objects.select_for_update()
@@ -361,10 +362,10 @@ def do_transfer_to_team(actor: Agent, conversation: Conversation, team: Team, *,
         )
         found = row.first()
         if found is None:
-            raise InvalidInput("conversation is gone")
+            raise InvalidInput(gettext("Das Gespräch gibt es nicht mehr"))
         old_owner_id, old_team_id = found
         if old_team_id == team.pk and old_owner_id is None:
-            raise Conflict(f"the team {team.name} has this conversation already")
+            raise Conflict(gettext("Das Team %(name)s hat dieses Gespräch schon") % {"name": team.name})
         Conversation.objects.filter(pk=conversation.pk).update(team_id=team.pk, owner_id=None)
         conversation.team_id, conversation.owner_id = team.pk, None
         note_assignment(conversation.workspace_id, old_owner_id, None)
@@ -385,9 +386,12 @@ def do_transfer_to_team(actor: Agent, conversation: Conversation, team: Team, *,
 
 def do_set_priority(actor: Agent, conversation: Conversation, priority: int) -> None:
     if priority not in Conversation.Priority.values:
-        raise InvalidInput(f"unknown priority {priority!r}; use one of {Conversation.Priority.values}")
+        raise InvalidInput(
+            gettext("Unbekannte Priorität „%(priority)s“; erlaubt sind %(priorities)s")
+            % {"priority": priority, "priorities": Conversation.Priority.values}
+        )
     if actor.workspace_id != conversation.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
+        raise InvalidInput(gettext("Das Gespräch gehört zu einem anderen Arbeitsbereich"))
     if conversation.priority == priority:
         return
     with transaction.atomic():
@@ -446,16 +450,19 @@ def _move_to_private(actor: Agent | None, conversation: Conversation, *, reason:
 
 def check_can_move_private(conversation: Conversation) -> None:
     if not conversation.is_public:
-        raise Conflict("the conversation is private already")
+        raise Conflict(gettext("Das Gespräch ist schon privat"))
     kind = conversation.channel_account.kind
     if "direct_message" not in get_adapter(kind).capabilities:
-        raise InvalidInput(f"{channel_label(kind)} cannot continue a conversation privately")
+        raise InvalidInput(
+            gettext("%(channel)s kann ein Gespräch nicht privat fortsetzen")
+            % {"channel": channel_label(kind)}
+        )
 
 
 def do_move_to_private(actor: Agent, conversation: Conversation) -> Message | None:
     """A public conversation continues privately: a short public note goes out, the owner stays."""
     if actor.workspace_id != conversation.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
+        raise InvalidInput(gettext("Das Gespräch gehört zu einem anderen Arbeitsbereich"))
     check_can_move_private(conversation)
     with transaction.atomic():
         locked = (
@@ -464,7 +471,7 @@ def do_move_to_private(actor: Agent, conversation: Conversation) -> Message | No
             .get(pk=conversation.pk)
         )
         if not locked.is_public:
-            raise Conflict("the conversation is private already")
+            raise Conflict(gettext("Das Gespräch ist schon privat"))
         message = _move_to_private(actor, locked, reason="agent")
     conversation.is_public = False
     return message
@@ -472,7 +479,10 @@ def do_move_to_private(actor: Agent, conversation: Conversation) -> Message | No
 
 def do_set_presence(agent: Agent, presence: str) -> None:
     if presence not in Agent.Presence.values:
-        raise InvalidInput(f"unknown presence {presence!r}; use one of {', '.join(Agent.Presence.values)}")
+        raise InvalidInput(
+            gettext("Unbekannte Anwesenheit „%(presence)s“; erlaubt sind %(presences)s")
+            % {"presence": presence, "presences": ", ".join(Agent.Presence.values)}
+        )
     with transaction.atomic():
         Agent.objects.filter(pk=agent.pk).update(presence=presence)
         agent.presence = presence
@@ -498,15 +508,19 @@ def _write_version(workspace: Workspace, actor: Agent | None, change: str) -> Ru
                 )
         except IntegrityError:
             continue  # another admin saved at the same moment: take the next number
-    raise Conflict("the rules are being changed by someone else; try again")
+    raise Conflict(
+        gettext("Die Regeln werden gerade von jemand anderem geändert; bitte noch einmal versuchen")
+    )
 
 
 def check_rule(rule: RoutingRule) -> None:
     for name, team_or_skill in (("team", rule.team), ("skill", rule.skill)):
         if team_or_skill is not None and team_or_skill.workspace_id != rule.workspace_id:
-            raise InvalidInput(f"the rule's {name} belongs to another workspace")
+            raise InvalidInput(
+                gettext("%(name)s der Regel gehört zu einem anderen Arbeitsbereich") % {"name": name}
+            )
     if rule.priority is not None and rule.priority not in RoutingRule.Priority.values:
-        raise InvalidInput(f"unknown priority {rule.priority}")
+        raise InvalidInput(gettext("Unbekannte Priorität %(priority)s") % {"priority": rule.priority})
 
 
 def do_save_routing_rule(actor: Agent | None, rule: RoutingRule) -> RuleSetVersion:

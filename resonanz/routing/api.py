@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from resonanz.conversations.access import access_conversation_by_id
@@ -136,7 +137,7 @@ def transfer(request: HttpRequest, conversation_id: int, body: TransferIn) -> di
     conversation = access_conversation_by_id(agent, conversation_id)
     to_agent = Agent.objects.filter(pk=body.agent_id, workspace_id=agent.workspace_id).first()
     if to_agent is None:
-        raise NotFound(f"agent {body.agent_id} not found")
+        raise NotFound(_("Servicekraft %(agent_id)s nicht gefunden") % {"agent_id": body.agent_id})
     actions.do_transfer_conversation(agent, conversation, to_agent, note=body.note)
     return _ownership(agent, conversation_id)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.models import Message
 from resonanz.core.errors import NotFound
@@ -94,7 +95,7 @@ def access_message_by_id(agent: Agent, message_id: int) -> Message:
     try:
         return Message.objects.get(pk=message_id, workspace_id=agent.workspace_id)
     except Message.DoesNotExist:
-        raise NotFound(f"message {message_id} not found") from None
+        raise NotFound(_("Nachricht %(message_id)s nicht gefunden") % {"message_id": message_id}) from None
 
 
 def newest_annotation_in_conversation(conversation_id: int, annotator: str) -> CurrentAnnotation | None:

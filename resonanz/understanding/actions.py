@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
@@ -97,7 +98,7 @@ def do_ensure_default_topics(workspace: Workspace) -> list[Topic]:
 def check_topic_fields(name: str, example_phrases: Iterable[str]) -> tuple[str, list[str]]:
     name = name.strip()
     if not name or len(name) > 120:
-        raise InvalidInput("a topic needs a name of 1 to 120 characters")
+        raise InvalidInput(gettext("Ein Thema braucht einen Namen mit 1 bis 120 Zeichen"))
     phrases = [p.strip()[:300] for p in example_phrases if p and p.strip()]
     return name, phrases[:200]
 
@@ -117,10 +118,13 @@ def do_save_topic(
     name, phrases = check_topic_fields(name, example_phrases)
     name_en = name_en.strip()
     if len(name_en) > 120:
-        raise InvalidInput("a topic's English name has at most 120 characters")
+        raise InvalidInput(gettext("Der englische Name eines Themas hat höchstens 120 Zeichen"))
     slug = slugify(slug or name)[:60]
     if not slug or slug == NO_TOPIC:
-        raise InvalidInput(f"a topic's slug must not be empty or {NO_TOPIC!r}")
+        raise InvalidInput(
+            gettext("Das Kürzel eines Themas darf weder leer noch „%(no_topic)s“ sein")
+            % {"no_topic": NO_TOPIC}
+        )
     topic, _ = Topic.objects.update_or_create(
         workspace=workspace,
         slug=slug,
@@ -142,15 +146,20 @@ def do_correct_annotation(agent: Agent, message: Message, annotator: str, label:
     """An agent sets the right label. It wins over the models at once (labels_for prefers it) and is a
     training example from now on; a topic correction also teaches the topic similarity immediately."""
     if message.workspace_id != agent.workspace_id:
-        raise InvalidInput("message not in the agent's workspace")
+        raise InvalidInput(gettext("Die Nachricht ist nicht im Arbeitsbereich der Servicekraft"))
     if annotator not in CORRECTABLE:
-        raise InvalidInput(f"annotator {annotator!r} cannot be corrected")
+        raise InvalidInput(
+            gettext("Das Merkmal „%(annotator)s“ lässt sich nicht korrigieren") % {"annotator": annotator}
+        )
     label = label.strip()
     if annotator == "topic":
         if not Topic.objects.filter(workspace_id=message.workspace_id, slug=label, is_active=True).exists():
-            raise InvalidInput(f"no topic {label!r} in this workspace")
+            raise InvalidInput(gettext("Kein Thema „%(label)s“ in diesem Arbeitsbereich") % {"label": label})
     elif label not in CORRECTABLE[annotator]:
-        raise InvalidInput(f"{annotator} must be one of {', '.join(CORRECTABLE[annotator])}")
+        raise InvalidInput(
+            gettext("%(annotator)s: erlaubt sind %(labels)s")
+            % {"annotator": annotator, "labels": ", ".join(CORRECTABLE[annotator])}
+        )
     with transaction.atomic():
         previous = (
             Annotation.objects.filter(message=message, annotator=annotator)
@@ -234,7 +243,7 @@ def do_mark_noise(noise_by_message: dict[int, bool]) -> set[int]:
 
 def do_install_model(workspace: Workspace, task: str, path: Path, model: TextClassifier) -> WorkspaceModel:
     if task not in ("relevance", "sentiment", "topic"):
-        raise InvalidInput(f"no task {task!r}")
+        raise InvalidInput(gettext("Keine Aufgabe „%(task)s“") % {"task": task})
     installed, _ = WorkspaceModel.objects.update_or_create(
         workspace=workspace,
         task=task,

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from resonanz.core.errors import Conflict, InvalidInput, NotFound
 from resonanz.core.models import AuditEntry
@@ -19,7 +20,7 @@ from resonanz.workspaces.passwords import check_agent_password
 def do_create_workspace(name: str, slug: str | None = None, languages: list[str] | None = None) -> Workspace:
     slug = slug or slugify(name)
     if not slug:
-        raise InvalidInput("a workspace needs a name")
+        raise InvalidInput(gettext("Ein Arbeitsbereich braucht einen Namen"))
     workspace, _ = Workspace.objects.get_or_create(
         slug=slug, defaults={"name": name, "languages": languages or ["de", "en"]}
     )
@@ -72,17 +73,20 @@ def do_create_agent(
 ) -> Agent:
     """``password=None``: no password login (an invited agent sets one; an integration never logs in)."""
     if not username.strip():
-        raise InvalidInput("an agent needs a username")
+        raise InvalidInput(gettext("Eine Servicekraft braucht einen Benutzernamen"))
     if password is not None:
         check_agent_password(password, workspace, username=username, email=email)
     if not 0 <= capacity <= 500:
-        raise InvalidInput("capacity: 0 to 500 open conversations")
+        raise InvalidInput(gettext("Kapazität: 0 bis 500 offene Gespräche"))
     languages = check_languages(languages) if languages else None
     if role not in Agent.Role.values:
-        raise InvalidInput(f"unknown role {role!r}; use one of {', '.join(Agent.Role.values)}")
+        raise InvalidInput(
+            gettext("Unbekannte Rolle „%(role)s“; erlaubt sind %(roles)s")
+            % {"role": role, "roles": ", ".join(Agent.Role.values)}
+        )
     user_model = get_user_model()
     if user_model.objects.filter(username=username).exists():
-        raise Conflict(f"a user named {username!r} exists already")
+        raise Conflict(gettext("Einen Benutzer „%(username)s“ gibt es schon") % {"username": username})
     with transaction.atomic():
         user = user_model.objects.create_user(
             username=username,
@@ -121,19 +125,24 @@ def check_api_token(
     agent: Agent, *, name: str, scope: str, channel_account: ChannelRef | None, expires_days: int | None
 ) -> None:
     if not name.strip():
-        raise InvalidInput("a token needs a name (what uses it: telephony, CRM…)")
+        raise InvalidInput(gettext("Ein Token braucht einen Namen (wer es nutzt: Telefonie, CRM …)"))
     if scope not in ApiToken.Scope.values:
-        raise InvalidInput(f"unknown scope {scope!r}; use one of {', '.join(ApiToken.Scope.values)}")
+        raise InvalidInput(
+            gettext("Unbekannter Umfang „%(scope)s“; erlaubt sind %(scopes)s")
+            % {"scope": scope, "scopes": ", ".join(ApiToken.Scope.values)}
+        )
     if scope == ApiToken.Scope.INGEST and channel_account is None:
-        raise InvalidInput("an ingest token needs the channel account it posts to (--channel ID)")
+        raise InvalidInput(
+            gettext("Ein Ingest-Token braucht das Kanalkonto, in das es schreibt (--channel ID)")
+        )
     if scope != ApiToken.Scope.INGEST and channel_account is not None:
-        raise InvalidInput("only an ingest token is bound to a channel account")
+        raise InvalidInput(gettext("Nur ein Ingest-Token gehört zu einem Kanalkonto"))
     if channel_account is not None and channel_account.workspace_id != agent.workspace_id:
-        raise NotFound(f"channel account {channel_account.pk} not found")
+        raise NotFound(gettext("Kanalkonto %(pk)s nicht gefunden") % {"pk": channel_account.pk})
     if expires_days is not None and not 1 <= expires_days <= 3650:
-        raise InvalidInput("a token expires after 1 to 3650 days")
+        raise InvalidInput(gettext("Ein Token läuft nach 1 bis 3650 Tagen ab"))
     if not agent.user.is_active:
-        raise InvalidInput(f"{agent.display_name} is deactivated")
+        raise InvalidInput(gettext("%(name)s ist deaktiviert") % {"name": agent.display_name})
 
 
 def do_create_api_token(
@@ -223,7 +232,9 @@ def check_languages(languages: list[str]) -> list[str]:
     for code in languages:
         code = code.strip().lower()
         if not (code.isalpha() and LANGUAGE_CODE_LENGTH[0] <= len(code) <= LANGUAGE_CODE_LENGTH[1]):
-            raise InvalidInput(f"languages: {code!r} is not a language code (de, en, tr…)")
+            raise InvalidInput(
+                gettext("Sprachen: „%(code)s“ ist kein Sprachcode (de, en, tr …)") % {"code": code}
+            )
         if code not in cleaned:
             cleaned.append(code)
     return cleaned
@@ -247,20 +258,26 @@ def do_update_agent(
     passes them by (offline)."""
     changes: dict[str, Any] = {}
     if role is not None and role not in Agent.Role.values:
-        raise InvalidInput(f"role: unknown role {role!r}; use one of {', '.join(Agent.Role.values)}")
+        raise InvalidInput(
+            gettext("Rolle: unbekannte Rolle „%(role)s“; erlaubt sind %(roles)s")
+            % {"role": role, "roles": ", ".join(Agent.Role.values)}
+        )
     if capacity is not None and not 0 <= capacity <= 500:
-        raise InvalidInput("capacity: 0 to 500 open conversations")
+        raise InvalidInput(gettext("Kapazität: 0 bis 500 offene Gespräche"))
     if presence is not None and presence not in Agent.Presence.values:
-        raise InvalidInput(f"presence: use one of {', '.join(Agent.Presence.values)}")
+        raise InvalidInput(
+            gettext("Anwesenheit: erlaubt sind %(presences)s")
+            % {"presences": ", ".join(Agent.Presence.values)}
+        )
     if display_name is not None and not display_name.strip():
-        raise InvalidInput("display name: may not be empty")
+        raise InvalidInput(gettext("Anzeigename: darf nicht leer sein"))
     for group in (teams or []) + (skills or []):
         if group.workspace_id != agent.workspace_id:
-            raise NotFound(f"{group} not found")
+            raise NotFound(gettext("%(group)s nicht gefunden") % {"group": group})
     if languages is not None:
         languages = check_languages(languages)
         if not languages:
-            raise InvalidInput("languages: at least one")
+            raise InvalidInput(gettext("Sprachen: mindestens eine"))
     if (
         actor is not None
         and actor.pk == agent.pk
@@ -272,7 +289,11 @@ def do_update_agent(
         .exclude(pk=agent.pk)
         .exists()
     ):
-        raise Conflict("the last admin of a workspace cannot demote or deactivate themself")
+        raise Conflict(
+            gettext(
+                "Der letzte Admin eines Arbeitsbereichs kann sich nicht selbst herabstufen oder deaktivieren"
+            )
+        )
     with transaction.atomic():
         fields: list[str] = []
         for name, value in (
@@ -323,7 +344,7 @@ def do_set_user_password(agent: Agent, password: str, *, actor: Agent | None) ->
     try:
         validate_password(password, agent.user)
     except ValidationError as error:
-        raise InvalidInput("password: " + " ".join(error.messages)) from None
+        raise InvalidInput(gettext("Passwort: %(reasons)s") % {"reasons": " ".join(error.messages)}) from None
     with transaction.atomic():
         agent.user.set_password(password)
         agent.user.save(update_fields=["password"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja.security import HttpBearer, SessionAuth
 
 from resonanz.core.errors import NotAuthenticated, PermissionDenied
@@ -70,13 +71,16 @@ def ingest_token_admits(request: HttpRequest, account_id: int, workspace_id: int
         return False
     api_token = token_for_key(key.strip())
     if api_token is None or api_token.agent.workspace_id != workspace_id:
-        raise NotAuthenticated("unknown API token")
+        raise NotAuthenticated(gettext("Unbekanntes API-Token"))
     if api_token.scope != ApiToken.Scope.INGEST:
         raise PermissionDenied(
-            f"this API token has the scope {api_token.scope!r}; posting events needs the scope 'ingest'"
+            gettext(
+                "Dieses API-Token hat den Umfang „%(scope)s“; Ereignisse einliefern braucht den Umfang „ingest“"
+            )
+            % {"scope": api_token.scope}
         )
     if api_token.channel_account_id != account_id:
-        raise PermissionDenied("this ingest token is for another channel account")
+        raise PermissionDenied(gettext("Dieses Ingest-Token gehört zu einem anderen Kanalkonto"))
     return True
 
 

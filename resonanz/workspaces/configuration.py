@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_package
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.core.errors import InvalidInput
 from resonanz.workspaces.actions import audit, check_languages
@@ -66,11 +67,11 @@ def parse_closed_days(days: Any) -> list[str]:
             day = dt.datetime.strptime(raw, "%d.%m.%Y").date() if "." in raw else dt.date.fromisoformat(raw)
         except ValueError:
             raise InvalidInput(
-                f"closed_days: {raw[:40]!r} is not a date (2026-12-24 or 24.12.2026)"
+                _("closed_days: „%(raw)s“ ist kein Datum (2026-12-24 oder 24.12.2026)") % {"raw": raw[:40]}
             ) from None
         out.add(day.isoformat())
     if len(out) > 400:
-        raise InvalidInput("closed_days: at most 400 days")
+        raise InvalidInput(_("closed_days: höchstens 400 Tage"))
     return sorted(out)
 
 
@@ -80,14 +81,20 @@ def parse_hours(text: str, day: str) -> list[list[str]]:
     for part in [p for p in text.split(",") if p.strip()]:
         match = _INTERVAL.match(part)
         if match is None:
-            raise InvalidInput(f"business_hours.{day}: write 08:00-18:00 (several separated by commas)")
+            raise InvalidInput(
+                _("business_hours.%(day)s: bitte als 08:00-18:00 angeben (mehrere durch Kommas getrennt)")
+                % {"day": day}
+            )
         start, end = match.groups()
         try:
             start_time, end_time = dt.time.fromisoformat(start.zfill(5)), dt.time.fromisoformat(end.zfill(5))
         except ValueError:
-            raise InvalidInput(f"business_hours.{day}: {part.strip()!r} is not a time") from None
+            raise InvalidInput(
+                _("business_hours.%(day)s: „%(value)s“ ist keine Uhrzeit")
+                % {"day": day, "value": part.strip()}
+            ) from None
         if start_time == end_time:
-            raise InvalidInput(f"business_hours.{day}: an interval needs a length")
+            raise InvalidInput(_("business_hours.%(day)s: ein Zeitraum braucht eine Länge") % {"day": day})
         intervals.append([start_time.strftime("%H:%M"), end_time.strftime("%H:%M")])
     return intervals
 
@@ -96,42 +103,50 @@ def do_update_workspace_settings(workspace: Workspace, *, actor: Agent | None, *
     """Each keyword is a WorkspaceSettings field; all are checked before anything is written."""
     unknown = set(changes) - set(WorkspaceSettings.__dataclass_fields__)
     if unknown:
-        raise InvalidInput(f"unknown workspace setting {sorted(unknown)[0]!r}")
+        raise InvalidInput(
+            _("Unbekannte Einstellung des Arbeitsbereichs: „%(setting)s“") % {"setting": sorted(unknown)[0]}
+        )
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = str(changes["name"]).strip()
         if not clean["name"] or len(clean["name"]) > 200:
-            raise InvalidInput("name: 1 to 200 characters")
+            raise InvalidInput(_("name: 1 bis 200 Zeichen"))
     if "languages" in changes:
         clean["languages"] = check_languages(list(changes["languages"]))
         if not clean["languages"]:
-            raise InvalidInput("languages: at least one")
+            raise InvalidInput(_("languages: mindestens eine"))
     if "federal_state" in changes:
         state = str(changes["federal_state"] or "").upper()
         if state and state not in FEDERAL_STATES:
-            raise InvalidInput(f"federal_state: use one of {', '.join(FEDERAL_STATES)} or empty")
+            raise InvalidInput(
+                _("federal_state: erlaubt sind %(states)s oder leer") % {"states": ", ".join(FEDERAL_STATES)}
+            )
         clean["federal_state"] = state
     if "time_zone" in changes:
         try:
             ZoneInfo(str(changes["time_zone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"time_zone: unknown time zone {changes['time_zone']!r}") from None
+            raise InvalidInput(
+                _("time_zone: unbekannte Zeitzone „%(zone)s“") % {"zone": changes["time_zone"]}
+            ) from None
         clean["time_zone"] = str(changes["time_zone"])
     if "business_hours" in changes:
         hours = changes["business_hours"]
         if not isinstance(hours, dict) or set(hours) - set(WEEKDAYS):
-            raise InvalidInput("business_hours: a list of intervals per weekday (mon … sun)")
+            raise InvalidInput(_("business_hours: eine Liste von Zeiträumen je Wochentag (mon … sun)"))
         clean["business_hours"] = {day: hours.get(day, []) for day in WEEKDAYS if hours.get(day)}
     if "closed_days" in changes:
         clean["closed_days"] = parse_closed_days(changes["closed_days"])
     if "signature_style" in changes:
         if changes["signature_style"] not in SIGNATURE_STYLES:
-            raise InvalidInput(f"signature_style: use one of {', '.join(SIGNATURE_STYLES)}")
+            raise InvalidInput(
+                _("signature_style: erlaubt sind %(styles)s") % {"styles": ", ".join(SIGNATURE_STYLES)}
+            )
         clean["signature_style"] = changes["signature_style"]
     if "private_terms" in changes:
         terms = [str(t).strip() for t in changes["private_terms"] if str(t).strip()]
         if len(terms) > 500 or any(len(t) > 100 for t in terms):
-            raise InvalidInput("private_terms: at most 500 terms of at most 100 characters")
+            raise InvalidInput(_("private_terms: höchstens 500 Begriffe mit je höchstens 100 Zeichen"))
         clean["private_terms"] = list(dict.fromkeys(terms))
     for key, low, high, kind in (
         ("response_rate_threshold", 0.0, 1.0, float),
@@ -142,9 +157,11 @@ def do_update_workspace_settings(workspace: Workspace, *, actor: Agent | None, *
             try:
                 value = kind(changes[key])
             except (TypeError, ValueError):
-                raise InvalidInput(f"{key}: not a number") from None
+                raise InvalidInput(_("%(key)s: keine Zahl") % {"key": key}) from None
             if not low <= value <= high:
-                raise InvalidInput(f"{key}: between {low} and {high}")
+                raise InvalidInput(
+                    _("%(key)s: zwischen %(low)s und %(high)s") % {"key": key, "low": low, "high": high}
+                )
             clean[key] = value
     with transaction.atomic():
         workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)

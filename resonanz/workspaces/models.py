@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,9 +124,9 @@ class ApiToken(models.Model):
     def unusable_because(self, now: dt.datetime | None = None) -> str:
         """Why the token cannot be used (revoked, expired), or "" when it can."""
         if self.revoked_at is not None:
-            return "the API token was revoked"
+            return gettext("Das API-Token wurde widerrufen")
         if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
-            return "the API token has expired"
+            return gettext("Das API-Token ist abgelaufen")
         return ""
 
     @staticmethod

@@ -8,13 +8,15 @@ from typing import Any
 
 from django.contrib.auth.password_validation import get_default_password_validators, validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from resonanz.core.errors import InvalidInput
 from resonanz.workspaces.models import Workspace
 
 # Printed by `resonanz demo` and written in the README: everyone knows it.
 PUBLISHED_DEMO_PASSWORD = "demo-resonanz"  # noqa: S105 - public on purpose, and refused outside the demo
-DEMO_ONLY_MESSAGE = "the demo's published password may only be used in the demo workspace"
+DEMO_ONLY_MESSAGE = gettext_lazy("Das veröffentlichte Demo-Passwort gilt nur im Demo-Arbeitsbereich")
 
 
 def is_demo_workspace(workspace: Workspace | None) -> bool:
@@ -33,15 +35,15 @@ class PublishedDemoPasswordValidator:
             raise ValidationError(DEMO_ONLY_MESSAGE, code="published_password")
 
     def get_help_text(self) -> str:
-        return DEMO_ONLY_MESSAGE
+        return str(DEMO_ONLY_MESSAGE)
 
 
 def check_agent_password(password: str, workspace: Workspace, *, username: str, email: str = "") -> None:
     """Raise InvalidInput (400) with every reason a new agent's password is refused."""
     if len(password) < 8:
-        raise InvalidInput("the password needs at least 8 characters")
+        raise InvalidInput(_("Das Passwort braucht mindestens 8 Zeichen"))
     if password == PUBLISHED_DEMO_PASSWORD and not is_demo_workspace(workspace):
-        raise InvalidInput(DEMO_ONLY_MESSAGE)
+        raise InvalidInput(str(DEMO_ONLY_MESSAGE))
     from django.contrib.auth import get_user_model
 
     # An unsaved user carries what the similarity check compares against; the demo rule is decided above

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from resonanz.core.errors import NotFound, PermissionDenied
 from resonanz.workspaces.models import Agent, ApiToken, Workspace
 
@@ -116,10 +118,12 @@ def check_perm(agent: Agent | None, name: str, obj: Any = None) -> None:
     """Raise `PermissionDenied` (403) when the role lacks ``name``, `NotFound` (404) when ``obj`` belongs to
     another workspace: a foreign object is never admitted to exist."""
     if obj is not None and agent is not None and workspace_id_of(obj) != agent.workspace_id:
-        raise NotFound("not found")
+        raise NotFound(_("Nicht gefunden"))
     if not has_perm(agent, name):
         role = agent.get_role_display() if agent is not None else "—"
-        raise PermissionDenied(f"the role {role!s} may not do this ({name})")
+        raise PermissionDenied(
+            _("Die Rolle %(role)s darf das nicht (%(name)s)") % {"role": role, "name": name}
+        )
 
 
 def scope_allows(scope: str, name: str) -> bool:
@@ -137,7 +141,8 @@ def scope_needed(name: str) -> str:
 def check_token_scope(token: ApiToken, name: str) -> None:
     if not scope_allows(token.scope, name):
         raise PermissionDenied(
-            f"this API token has the scope {token.scope!r}; this call needs the scope {scope_needed(name)!r}"
+            _("Dieses API-Token hat den Umfang „%(scope)s“; dieser Aufruf braucht den Umfang „%(needed)s“")
+            % {"scope": token.scope, "needed": scope_needed(name)}
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.core.errors import InvalidInput
 from resonanz.core.models import AuditEntry
@@ -65,7 +66,7 @@ def check_photo_url(url: str) -> str:
     url = url.strip()
     if url and (len(url) > 300 or not _PHOTO_URL.match(url)):
         raise InvalidInput(
-            "photo_url must be an http(s) URL or a path on this server, at most 300 characters"
+            _("photo_url: eine http(s)-URL oder ein Pfad auf diesem Server, höchstens 300 Zeichen")
         )
     return url
 
@@ -82,12 +83,12 @@ def do_update_agent_persona(
     if display_name is not None:
         display_name = " ".join(display_name.split())
         if not display_name or len(display_name) > 120:
-            raise InvalidInput("display_name needs 1-120 characters")
+            raise InvalidInput(_("display_name: 1 bis 120 Zeichen"))
         changes["display_name"] = display_name
     if initials is not None:
         initials = initials.strip()
         if not initials or len(initials) > 8 or any(c.isspace() for c in initials):
-            raise InvalidInput("initials need 1-8 characters without spaces")
+            raise InvalidInput(_("Initialen: 1 bis 8 Zeichen ohne Leerzeichen"))
         changes["initials"] = initials
     if photo_url is not None:
         changes["photo_url"] = check_photo_url(photo_url)

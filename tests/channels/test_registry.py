@@ -88,9 +88,12 @@ def test_its_settings_form_is_generated_checked_and_keeps_secrets_encrypted(dumm
     assert 'type="password" name="api_token"' in page
     refused = admin_client.post("/settings/channels/add/dummy/", {**FORM, "api_base_url": "kein-url"})
     assert refused.status_code == 400
-    assert "api_base_url: not an http(s) URL" in refused.content.decode()
+    assert "api_base_url: keine http(s)-URL" in refused.content.decode()
     missing = admin_client.post("/settings/channels/add/dummy/", {**FORM, "api_token": ""})
-    assert (missing.status_code, "api_token: required" in missing.content.decode()) == (400, True)
+    assert (
+        missing.status_code,
+        "api_token: für einen Kanal der Art dummy nötig" in missing.content.decode(),
+    ) == (400, True)
     assert not ChannelAccount.objects.filter(kind="dummy").exists()
 
     account = _add_account(admin_client)

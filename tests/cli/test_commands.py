@@ -61,7 +61,7 @@ def test_createagent_creates_a_login_with_persona_and_team():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--password", "kurz"], "the password needs at least 8 characters"),
+        (["--password", "kurz"], "Das Passwort braucht mindestens 8 Zeichen"),
         (["--password", "sicher-genug-1", "--workspace", "gibtsnicht"], "no workspace 'gibtsnicht'"),
     ],
 )
@@ -75,7 +75,7 @@ def test_createagent_refuses_bad_input_and_creates_nothing(args, message):
 def test_createagent_refuses_a_taken_username():
     run("init", "--workspace", "Netzwelt")
     run("createagent", "mia", "--password", "sicher-genug-1")
-    with pytest.raises(CommandError, match="a user named 'mia' exists already"):
+    with pytest.raises(CommandError, match="Einen Benutzer „mia“ gibt es schon"):
         run("createagent", "mia", "--password", "sicher-genug-2")
     assert Agent.objects.count() == 1
 

@@ -31,7 +31,7 @@ def run(*args: str) -> str:
         ("12345678901", "Dieses Passwort ist komplett numerisch."),
         ("password123", "Dieses Passwort ist zu üblich."),
         ("mia.kramer1", "Das Passwort ist zu ähnlich zu Benutzername."),
-        (content.DEMO_PASSWORD, "the demo's published password may only be used in the demo workspace"),
+        (content.DEMO_PASSWORD, "Das veröffentlichte Demo-Passwort gilt nur im Demo-Arbeitsbereich"),
     ],
 )
 def test_createagent_refuses_weak_and_published_passwords(password, message):
@@ -59,7 +59,7 @@ def test_an_admin_cannot_give_a_real_agent_the_published_password(workspace):
         {"password1": content.DEMO_PASSWORD, "password2": content.DEMO_PASSWORD},
     )
     assert response.status_code == 200  # the form again, with the error
-    assert "demo" in response.content.decode()
+    assert "Demo-Passwort gilt nur im Demo-Arbeitsbereich" in response.content.decode()
     agent.user.refresh_from_db()
     assert agent.user.check_password(PASSWORD)
 
@@ -68,7 +68,7 @@ def test_the_demo_refuses_a_workspace_with_agents_of_its_own(workspace):
     """`resonanz demo` on a company's only workspace would add 20 logins (one an admin) with a password
     printed in the README: refused, nothing created."""
     own = AgentFactory(workspace=workspace)
-    with pytest.raises(CommandError, match="has agents of its own"):
+    with pytest.raises(CommandError, match="hat eigene Servicekräfte"):
         call_command("demo", verbosity=0, stdout=io.StringIO())
     assert list(Agent.objects.values_list("pk", flat=True)) == [own.pk]
     workspace.refresh_from_db()

@@ -95,13 +95,22 @@ def test_channel_add_email_keeps_the_password_out_of_show_and_list(workspace_rea
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["feed", "--name", "Presse", "--set", "url=ftp://example.de/feed"], "url: not an http(s) URL"),
-        (["feed", "--name", "Presse", "--set", "url=https://exa mple.de/"], "url: not an http(s) URL"),
-        (["email", "--name", "Support", "--set", "address=support@netzwelt.example"], "imap_host: required"),
-        (["x", "--name", "X", "--set", "user_id=1", "--set", "access_token=t"], "secret: required"),
-        (["webhook", "--name", "W", "--set", "colour=blue"], "unknown setting 'colour'"),
+        (["feed", "--name", "Presse", "--set", "url=ftp://example.de/feed"], "url: keine http(s)-URL"),
+        (["feed", "--name", "Presse", "--set", "url=https://exa mple.de/"], "url: keine http(s)-URL"),
+        (
+            ["email", "--name", "Support", "--set", "address=support@netzwelt.example"],
+            "imap_host: für einen Kanal der Art email nötig",
+        ),
+        (
+            ["x", "--name", "X", "--set", "user_id=1", "--set", "access_token=t"],
+            "secret: für einen Kanal der Art x nötig",
+        ),
+        (["webhook", "--name", "W", "--set", "colour=blue"], "Unbekannte Einstellung „colour“"),
         (["webhook", "--name", "W", "--set", "novalue"], "--set takes key=value"),
-        (["email", "--name", "S", "--set", "imap_port=99999"], "imap_port: a port is 1 to 65535"),
+        (
+            ["email", "--name", "S", "--set", "imap_port=99999"],
+            "imap_port: ein Port liegt zwischen 1 und 65535",
+        ),
     ],
 )
 def test_invalid_channel_configuration_is_refused_and_nothing_saved(workspace_ready, args, message):
@@ -113,7 +122,7 @@ def test_invalid_channel_configuration_is_refused_and_nothing_saved(workspace_re
 
 def test_a_duplicate_channel_name_is_refused(workspace_ready):
     run("channel", "add", "webhook", "--name", "Shop")
-    with pytest.raises(CommandError, match="exists already"):
+    with pytest.raises(CommandError, match="gibt es schon"):
         run("channel", "add", "webhook", "--name", "shop")
     assert ChannelAccount.objects.count() == 1
 
@@ -199,14 +208,14 @@ def test_agent_add_update_list(workspace_ready):
     assert [a["username"] for a in listed] == ["mia"]
     deactivated = run_json("agent", "update", "mia", "--deactivate")
     assert (deactivated["active"], deactivated["presence"]) == (False, "offline")
-    with pytest.raises(CommandError, match="capacity: 0 to 500"):
+    with pytest.raises(CommandError, match="Kapazität: 0 bis 500"):
         run("agent", "update", "mia", "--capacity", "9999")
-    with pytest.raises(CommandError, match="not a language code"):
+    with pytest.raises(CommandError, match="ist kein Sprachcode"):
         run("agent", "update", "mia", "--language", "deutsch!")
 
 
 def test_a_refused_agent_leaves_no_team_behind(workspace_ready):
-    with pytest.raises(CommandError, match="8 characters"):
+    with pytest.raises(CommandError, match="8 Zeichen"):
         run("agent", "add", "kurt", "--team", "Neu", "--password", "kurz")
     assert not Agent.objects.exists()
     assert not workspace_ready.teams.exists()
@@ -230,7 +239,7 @@ def test_token_create_list_revoke_for_the_telephony_system(workspace_ready):
 
 def test_token_create_refuses_bad_input(workspace_ready):
     run("agent", "add", "shop", "--integration")
-    with pytest.raises(CommandError, match="needs the channel account"):
+    with pytest.raises(CommandError, match="braucht das Kanalkonto"):
         run("token", "create", "--agent", "shop", "--scope", "ingest")
     with pytest.raises(CommandError, match="no agent 'niemand'"):
         run("token", "create", "--agent", "niemand", "--scope", "read")
@@ -252,5 +261,5 @@ def test_errors_exit_non_zero_with_a_clear_message_from_the_console_script(tmp_p
         timeout=120,
     )
     assert result.returncode == 1
-    assert "url: not an http(s) URL: 'nicht-url'" in result.stderr
+    assert "url: keine http(s)-URL: „nicht-url“" in result.stderr
     assert result.stdout == ""

@@ -143,9 +143,9 @@ def test_render_replaces_placeholders_once(text, variables, expected):
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("", "a macro needs text"),
-        ("Hallo {kunde}", "unknown placeholder(s) kunde"),
-        ("x" * 10_001, "at most 10000 characters"),
+        ("", "Ein Textbaustein braucht Text"),
+        ("Hallo {kunde}", "Unbekannte Platzhalter kunde"),
+        ("x" * 10_001, "höchstens 10000 Zeichen"),
     ],
 )
 def test_invalid_macro_text(text, error):

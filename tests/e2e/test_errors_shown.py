@@ -36,7 +36,7 @@ def test_a_refused_reply_shows_why(opened):
     thread.page.fill("#reply-text", "   ")  # passes the browser's `required`, refused by the server (400)
     thread.page.click("form.reply button[type=submit]")
 
-    expect(thread.page.locator("form.reply .error")).to_contain_text("a reply needs text")
+    expect(thread.page.locator("form.reply .error")).to_contain_text("Eine Antwort braucht Text")
     assert thread.page_was_not_reloaded()
     assert not Message.objects.filter(direction="out").exists()
 

@@ -79,7 +79,7 @@ def test_a_refused_maintenance_window_comes_back_as_typed(page, live_server, sho
     form.locator("[name=ends_at]").fill("2026-12-07T22:00")
     form.locator("[name=publish]").uncheck()
     form.locator("button[type=submit]").click()
-    expect(page.locator("p.error")).to_contain_text("an announcement must end after it starts")
+    expect(page.locator("p.error")).to_contain_text("Eine Ankündigung muss nach ihrem Beginn enden")
     form = page.locator("form[action='/incidents/announcements']")
     expect(form.locator("[name=title]")).to_have_value("Wartung in Leipzig")
     expect(form.locator("[name=public_text]")).to_have_value("Heute Nacht kein Internet.")

@@ -374,6 +374,6 @@ def test_admin_refuses_a_team_of_another_workspace_and_writes_no_version(client,
         },
     )
     assert response.status_code == 200
-    assert "belongs to another workspace" in response.content.decode()
+    assert "gehört zu einem anderen Arbeitsbereich" in response.content.decode()
     assert not RuleSetVersion.objects.exists()
     assert not RoutingRule.objects.exists()

@@ -103,7 +103,7 @@ def test_a_refused_update_keeps_the_typed_public_text(agent_client: Client, inci
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert "status must be one of" in page
+    assert "Status: erlaubt sind" in page
     assert ">Ein Bagger hat das Kabel getroffen.</textarea>" in page
     incident.refresh_from_db()
     assert incident.public_text == "Wir arbeiten an einer Störung in Köln."
@@ -192,7 +192,7 @@ def test_an_announcement_the_action_refuses_shows_its_message_and_keeps_the_text
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "an announcement must end after it starts" in page
+    assert "Eine Ankündigung muss nach ihrem Beginn enden" in page
     assert ">Rückwärts.</textarea>" in page
     assert not Announcement.objects.exists()
 

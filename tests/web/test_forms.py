@@ -169,13 +169,13 @@ def test_agent_edit_leaves_what_was_not_posted(admin_client, workspace):
     refused(
         admin_client.post(f"/settings/agents/{other.pk}/", {"display_name": " ", "languages": "de"}),
         400,
-        "display name",
+        "Anzeigename: darf nicht leer sein",
     )
 
 
 @pytest.mark.django_db
 def test_presence_and_channel_actions_refuse_unknown_values(admin_client, workspace):
-    refused(admin_client.post("/presence/", {"presence": "urlaub"}), 400, "unknown presence 'urlaub'")
+    refused(admin_client.post("/presence/", {"presence": "urlaub"}), 400, "Unbekannte Anwesenheit „urlaub“")
     assert admin_client.post("/team/", {"agent": "x", "presence": "online"}).status_code == 404
     account = ChannelAccount.objects.create(workspace=workspace, kind="webhook", name="Shop")
     refused(

@@ -67,7 +67,7 @@ def test_an_update_from_the_page_is_stored_and_a_bad_one_is_shown(agent_client: 
     assert incident.status == "identified"
     bad = agent_client.post(f"/incidents/{incident.pk}/action", {"action": "update", "status": "kaputt"})
     assert bad.status_code == 422
-    assert "status must be one of" in bad.content.decode()
+    assert "Status: erlaubt sind" in bad.content.decode()
 
 
 def test_another_workspace_cannot_see_the_incident(client: Client, incident) -> None:

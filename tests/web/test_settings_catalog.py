@@ -57,7 +57,7 @@ def test_a_lead_manages_macros_and_a_bad_placeholder_is_refused(workspace):
         "/settings/macros/",
         {"macro": str(macro.pk), "name": "Gruß", "language": "de", "text": "Hallo {kundennummer}"},
     )
-    assert response.status_code == 400 and "unknown placeholder" in response.content.decode()
+    assert response.status_code == 400 and "Unbekannte Platzhalter" in response.content.decode()
     macro.refresh_from_db()
     assert macro.text == "Hallo {customer_name}"
     client.post(

@@ -59,9 +59,9 @@ def test_admin_adds_a_webhook_channel_and_sees_url_and_secret_once(admin_client,
 @pytest.mark.parametrize(
     ("kind", "form", "message"),
     [
-        ("feed", {"name": "Presse", "url": "nicht-url"}, "url: not an http(s) URL"),
-        ("email", {"name": "Support", "address": "s@example.de", "imap_host": "imap.example.de"}, "required"),
-        ("x", {"name": "X", "user_id": "1", "access_token": "t"}, "secret: required"),
+        ("feed", {"name": "Presse", "url": "nicht-url"}, "url: keine http(s)-URL"),
+        ("email", {"name": "Support", "address": "s@example.de", "imap_host": "imap.example.de"}, "nötig"),
+        ("x", {"name": "X", "user_id": "1", "access_token": "t"}, "secret: für einen Kanal der Art x nötig"),
     ],
 )
 def test_invalid_channel_settings_are_refused_on_the_form(admin_client, kind, form, message):
@@ -75,7 +75,7 @@ def test_a_duplicate_channel_name_is_refused(admin_client):
     admin_client.post("/settings/channels/add/webhook/", {"name": "Shop"})
     response = admin_client.post("/settings/channels/add/webhook/", {"name": "SHOP"})
     assert response.status_code == 400
-    assert "exists already" in response.content.decode()
+    assert "gibt es schon" in response.content.decode()
     assert ChannelAccount.objects.count() == 1
 
 
@@ -485,7 +485,10 @@ def test_a_new_mailbox_needs_its_password(admin_client):
             "smtp_host": "smtp.example.de",
         },
     )
-    assert response.status_code == 400 and "imap_password: required" in response.content.decode()
+    assert (
+        response.status_code == 400
+        and "imap_password: für einen Kanal der Art email nötig" in response.content.decode()
+    )
 
 
 def test_company_holidays_close_the_sla_calendar_and_a_bad_date_is_refused(admin_client, workspace):

@@ -129,7 +129,7 @@ def test_empty_reply_is_refused_and_nothing_stored(agent_client, fake_account):
         f"/conversations/{conversation.pk}/reply", {"text": "   "}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 400
-    assert "a reply needs text" in response.content.decode()
+    assert "Eine Antwort braucht Text" in response.content.decode()
     assert Message.objects.filter(direction="out").count() == 0
 
 

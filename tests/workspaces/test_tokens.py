@@ -150,17 +150,17 @@ def test_invalid_tokens_are_refused_and_nothing_is_saved(agent, fake_account):
     foreign_account = make(
         ChannelAccountFactory, workspace=make(WorkspaceFactory, slug="fremd", name="Fremd")
     )
-    with pytest.raises(InvalidInput, match="unknown scope"):
+    with pytest.raises(InvalidInput, match="Unbekannter Umfang"):
         do_create_api_token(agent, "x", scope="admin")
-    with pytest.raises(InvalidInput, match="needs the channel account"):
+    with pytest.raises(InvalidInput, match="braucht das Kanalkonto"):
         do_create_api_token(agent, "x", scope="ingest")
-    with pytest.raises(InvalidInput, match="only an ingest token"):
+    with pytest.raises(InvalidInput, match="Nur ein Ingest-Token"):
         do_create_api_token(agent, "x", scope="cti", channel_account=fake_account)
     with pytest.raises(NotFound):
         do_create_api_token(agent, "x", scope="ingest", channel_account=foreign_account)
-    with pytest.raises(InvalidInput, match="1 to 3650"):
+    with pytest.raises(InvalidInput, match="1 bis 3650"):
         do_create_api_token(agent, "x", expires_days=0)
-    with pytest.raises(InvalidInput, match="needs a name"):
+    with pytest.raises(InvalidInput, match="braucht einen Namen"):
         do_create_api_token(agent, " ")
     assert not ApiToken.objects.exists()
     assert not AuditEntry.objects.filter(action="token.created").exists()

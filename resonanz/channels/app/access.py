@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from resonanz.channels.access import check_channel_enabled
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
@@ -28,7 +29,7 @@ class AppCustomer:
 def app_account_by_id(account_id: int) -> ChannelAccount:
     account = ChannelAccount.objects.select_related("workspace").filter(pk=account_id, kind=APP_KIND).first()
     if account is None:
-        raise NotFound(f"app channel {account_id} not found")
+        raise NotFound(_("App-Kanal %(account_id)s nicht gefunden") % {"account_id": account_id})
     check_channel_enabled(account)  # disabled: 403 with the reason (decision 0520)
     return account
 
@@ -45,7 +46,9 @@ def conversations_of(customer: AppCustomer) -> QuerySet[Conversation]:
 def access_customer_conversation(customer: AppCustomer, conversation_id: int) -> Conversation:
     conversation = conversations_of(customer).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound(f"conversation {conversation_id} not found")
+        raise NotFound(
+            _("Gespräch %(conversation_id)s nicht gefunden") % {"conversation_id": conversation_id}
+        )
     return conversation
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.channels.app.access import AppCustomer, access_customer_conversation
 from resonanz.channels.app.payloads import event_external_id
@@ -82,7 +83,7 @@ def check_anonymous_message(account: ChannelAccount, visitor: str, ip: str) -> d
     minute (starts and follow-ups alike); returns what to store in the event's meta so the next request
     counts this one. Same soft DB count as `check_anonymous_start`."""
     if not account.config.get("allow_anonymous", True):
-        raise NotAuthenticated("this app channel needs a signed user token")
+        raise NotAuthenticated(_("Dieser App-Kanal braucht ein signiertes Nutzer-Token"))
     meta = {"visitor_key": visitor, "ip_key": client_key(ip)}
     minute_ago = timezone.now() - dt.timedelta(minutes=1)
     recent = InboundEvent.objects.filter(channel_account=account, received_at__gte=minute_ago)
@@ -91,11 +92,15 @@ def check_anonymous_message(account: ChannelAccount, visitor: str, ip: str) -> d
     )
     if recent.filter(payload__meta__visitor_key=visitor).count() >= per_visitor:
         logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "visitor"})
-        raise TooManyRequests("too many messages from you; wait a minute", retry_after=60)
+        raise TooManyRequests(
+            _("Zu viele Nachrichten von Ihnen; bitte warten Sie eine Minute"), retry_after=60
+        )
     per_ip = _config_int(account, "anonymous_messages_per_ip_per_minute", DEFAULT_MESSAGES_PER_IP_PER_MINUTE)
     if recent.filter(payload__meta__ip_key=meta["ip_key"]).count() >= per_ip:
         logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "ip-messages"})
-        raise TooManyRequests("too many messages from this address; wait a minute", retry_after=60)
+        raise TooManyRequests(
+            _("Zu viele Nachrichten von dieser Adresse; bitte warten Sie eine Minute"), retry_after=60
+        )
     return meta
 
 
@@ -104,7 +109,7 @@ def check_anonymous_start(account: ChannelAccount, ip: str) -> str:
     lately; returns the limit key to store with the event. A DB count over the stored raw events: no extra
     table, shared by every web process, exact enough for a soft limit (two racing requests may both pass)."""
     if not account.config.get("allow_anonymous", True):
-        raise NotAuthenticated("this app channel needs a signed user token")
+        raise NotAuthenticated(_("Dieser App-Kanal braucht ein signiertes Nutzer-Token"))
     key = f"{ANON_START}:{client_key(ip)}"
     now = timezone.now()
     recent = InboundEvent.objects.filter(channel_account=account, payload__meta__limit_kind=ANON_START)
@@ -115,12 +120,16 @@ def check_anonymous_start(account: ChannelAccount, ip: str) -> str:
     ):
         logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "ip"})
         raise TooManyRequests(
-            "too many new conversations from this address; try again later", retry_after=600
+            _("Zu viele neue Gespräche von dieser Adresse; bitte versuchen Sie es später noch einmal"),
+            retry_after=600,
         )
     per_minute = _config_int(account, "anonymous_starts_per_minute", DEFAULT_STARTS_PER_MINUTE)
     if recent.filter(received_at__gte=now - dt.timedelta(minutes=1)).count() >= per_minute:
         logger.info("channel.app.rate_limited", extra={"channel_account": account.pk, "scope": "account"})
-        raise TooManyRequests("too many new conversations right now; try again in a minute", retry_after=60)
+        raise TooManyRequests(
+            _("Gerade zu viele neue Gespräche; bitte versuchen Sie es in einer Minute noch einmal"),
+            retry_after=60,
+        )
     return key
 
 
@@ -198,14 +207,19 @@ def do_confirm_address_change(agent: Agent, message_id: int) -> Customer:
             .first()
         )
         if message is None:
-            raise NotFound(f"message {message_id} not found")
+            raise NotFound(_("Nachricht %(message_id)s nicht gefunden") % {"message_id": message_id})
         app = message.extra.get("app") if isinstance(message.extra, dict) else None
         if not isinstance(app, dict) or app.get("type") != "address_change":
-            raise InvalidInput(f"message {message_id} is not an address change")
+            raise InvalidInput(
+                _("Nachricht %(message_id)s ist keine Adressänderung") % {"message_id": message_id}
+            )
         if app.get("status") == "confirmed":
-            raise Conflict(f"the address change in message {message_id} is confirmed already")
+            raise Conflict(
+                _("Die Adressänderung in Nachricht %(message_id)s ist schon bestätigt")
+                % {"message_id": message_id}
+            )
         if message.author_identity is None:
-            raise InvalidInput("the address change has no customer")
+            raise InvalidInput(_("Zur Adressänderung gehört kein Kunde"))
         customer = message.author_identity.customer
         before = {"postal_code": customer.postal_code, "city": customer.city}
         after = {"postal_code": str(app["postal_code"]), "city": str(app["city"])}

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
@@ -65,7 +66,7 @@ def account_of_request(request: HttpRequest) -> ChannelAccount:
     try:
         account_id = int(str(raw))
     except ValueError:
-        raise NotFound("app channel not found") from None
+        raise NotFound(_("App-Kanal nicht gefunden")) from None
     account = app_account_by_id(account_id)
     setattr(request, _ACCOUNT_ATTRIBUTE, account)
     return account
@@ -148,7 +149,9 @@ def _resonanz_error(request: HttpRequest, error: ResonanzError) -> HttpResponse:
 def _checked_account(request: HttpRequest) -> ChannelAccount:
     account = account_of_request(request)
     if request.headers.get("Origin") and allowed_origin(request, account) is None:
-        raise PermissionDenied("this origin may not use the app channel; add it to allowed_origins")
+        raise PermissionDenied(
+            _("Dieser Ursprung darf den App-Kanal nicht nutzen; tragen Sie ihn in allowed_origins ein")
+        )
     return account
 
 
@@ -180,7 +183,7 @@ class Visitor(APIKeyHeader):
             return None
         account = _checked_account(request)
         if not account.config.get("allow_anonymous", True):
-            raise NotAuthenticated("this app channel needs a signed user token")
+            raise NotAuthenticated(_("Dieser App-Kanal braucht ein signiertes Nutzer-Token"))
         return AppCustomer(account, visitor_handle(key), "visitor")
 
 
@@ -435,7 +438,7 @@ def _check_lookups(account: ChannelAccount, request: HttpRequest) -> None:
         cache.set(key, 1, timeout=60)
         count = 1
     if count > SUGGESTION_LOOKUPS_PER_MINUTE:
-        raise TooManyRequests("too many lookups; wait a minute", retry_after=60)
+        raise TooManyRequests(_("Zu viele Abfragen; bitte warten Sie eine Minute"), retry_after=60)
 
 
 @router.get(

@@ -14,6 +14,8 @@ import hmac
 import re
 import time
 
+from django.utils.translation import gettext as _
+
 from resonanz.core.compare import constant_time_equal
 from resonanz.core.errors import NotAuthenticated
 
@@ -46,22 +48,25 @@ def verify_user_token(
     one still valid longer than ``max_lifetime_seconds`` from now (a token that never ends is a password
     that cannot be changed)."""
     if not secret:
-        raise NotAuthenticated("this app channel has no secret: user tokens cannot be checked")
+        raise NotAuthenticated(
+            _("Dieser App-Kanal hat kein Geheimnis: Nutzer-Tokens lassen sich nicht prüfen")
+        )
     parts = token.strip().rsplit(".", 2)
     if len(parts) != 3 or not EXPIRY.fullmatch(parts[1]):
-        raise NotAuthenticated("malformed user token")
+        raise NotAuthenticated(_("Nutzer-Token ist fehlerhaft"))
     user_id, expiry_text, signature = parts
     expires_at = int(expiry_text)
     if not USER_ID.match(user_id) or not constant_time_equal(
         _signature(secret, user_id, expires_at), signature.lower()
     ):
-        raise NotAuthenticated("user token signature is invalid")
+        raise NotAuthenticated(_("Die Signatur des Nutzer-Tokens ist ungültig"))
     current = time.time() if now is None else now
     if expires_at <= current:
-        raise NotAuthenticated("user token has expired")
+        raise NotAuthenticated(_("Nutzer-Token ist abgelaufen"))
     if max_lifetime_seconds is not None and expires_at - current > max_lifetime_seconds + CLOCK_SKEW_SECONDS:
         raise NotAuthenticated(
-            f"user token lives longer than {max_lifetime_seconds} seconds: make it shorter-lived"
+            _("Nutzer-Token gilt länger als %(seconds)s Sekunden: bitte kürzer befristen")
+            % {"seconds": max_lifetime_seconds}
         )
     return user_id
 
@@ -69,5 +74,5 @@ def verify_user_token(
 def visitor_handle(visitor_id: str) -> str:
     """The identity handle of an anonymous visitor: a hash, so nobody who reads it can act as the visitor."""
     if not VISITOR_ID.match(visitor_id):
-        raise NotAuthenticated("visitor id must be 22-64 characters of A-Z a-z 0-9 _ -")
+        raise NotAuthenticated(_("Besucher-ID: 22 bis 64 Zeichen aus A-Z a-z 0-9 _ -"))
     return VISITOR_PREFIX + hashlib.sha256(visitor_id.encode()).hexdigest()[:32]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.config import CHOICE, EMAIL, HOST, PORT, TIMEOUT, ConfigField
@@ -16,7 +17,7 @@ from resonanz.core.errors import InvalidInput
 def check_new(config: dict[str, Any], secret: str | None) -> None:
     # Older accounts keep the password in ChannelAccount.secret (client.py); a new one needs it here.
     if not config.get("imap_password") and not secret:
-        raise InvalidInput("imap_password: required for a channel of kind email")
+        raise InvalidInput(gettext("imap_password: für einen Kanal der Art email nötig"))
 
 
 CHANNEL = ChannelSpec(

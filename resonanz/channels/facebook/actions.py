@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.channels.models import OutboundDelivery
 from resonanz.conversations.models import Message, TimelineEntry
@@ -13,11 +14,11 @@ from resonanz.workspaces.models import Agent
 
 def check_hideable(agent: Agent, message: Message) -> None:
     if message.workspace_id != agent.workspace_id:
-        raise InvalidInput("message belongs to another workspace")
+        raise InvalidInput(_("Die Nachricht gehört zu einem anderen Arbeitsbereich"))
     if message.channel_account is None or message.channel_account.kind != "facebook":
-        raise InvalidInput("only Facebook comments can be hidden")
+        raise InvalidInput(_("Nur Facebook-Kommentare lassen sich verbergen"))
     if message.direction != Message.Direction.INBOUND or message.visibility != Message.Visibility.PUBLIC:
-        raise InvalidInput("only a customer's public comment can be hidden")
+        raise InvalidInput(_("Nur der öffentliche Kommentar eines Kunden lässt sich verbergen"))
 
 
 def do_hide_facebook_comment(agent: Agent, message: Message) -> OutboundDelivery:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from resonanz.channels.facebook.actions import do_hide_facebook_comment
@@ -33,7 +34,7 @@ def hide_comment(request: HttpRequest, message_id: int) -> tuple[int, dict[str, 
         .first()
     )
     if message is None:
-        raise NotFound(f"message {message_id} not found")
+        raise NotFound(_("Nachricht %(message_id)s nicht gefunden") % {"message_id": message_id})
     delivery = do_hide_facebook_comment(agent, message)
     delivery.refresh_from_db(fields=["status"])
     return 202, {"delivery_id": delivery.pk, "status": delivery.status}

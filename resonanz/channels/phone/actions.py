@@ -4,6 +4,7 @@ conversation the call belongs to."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.actions import check_reply_text, new_agent_message
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
@@ -14,7 +15,7 @@ from resonanz.workspaces.models import Agent
 def do_add_call_note(agent: Agent, conversation: Conversation, text: str, *, call_id: str = "") -> Message:
     text = check_reply_text(text)
     if conversation.workspace_id != agent.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
+        raise InvalidInput(_("Das Gespräch gehört zu einem anderen Arbeitsbereich"))
     call_id = call_id.strip()[:120]
     with transaction.atomic():
         message = new_agent_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.macros import check_channel_kinds, check_macro_text
 from resonanz.conversations.models import (
@@ -20,9 +21,11 @@ def do_create_macro(
 ) -> Macro:
     name = one_line(name, 120).strip()
     if not name:
-        raise InvalidInput("a macro needs a name")
+        raise InvalidInput(_("Ein Textbaustein braucht einen Namen"))
     if language not in workspace.languages:
-        raise InvalidInput(f"language must be one of {', '.join(workspace.languages)}")
+        raise InvalidInput(
+            _("Sprache: erlaubt sind %(languages)s") % {"languages": ", ".join(workspace.languages)}
+        )
     text = check_macro_text(text)
     kinds = check_channel_kinds(channel_kinds)
     try:
@@ -31,4 +34,7 @@ def do_create_macro(
                 workspace=workspace, name=name, language=language, text=text, channel_kinds=kinds
             )
     except IntegrityError:
-        raise Conflict(f"a macro {name!r} in {language!r} exists already") from None
+        raise Conflict(
+            _("Einen Textbaustein „%(name)s“ in „%(language)s“ gibt es schon")
+            % {"name": name, "language": language}
+        ) from None

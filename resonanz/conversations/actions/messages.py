@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from resonanz.conversations import sla
 from resonanz.conversations.accounts import ChannelAccountRef
@@ -204,9 +205,11 @@ def check_reply_text(text: str) -> str:
     cleaned, _ = clean_text(text)
     cleaned = cleaned.strip()
     if not cleaned:
-        raise InvalidInput("a reply needs text")
+        raise InvalidInput(gettext("Eine Antwort braucht Text"))
     if len(cleaned) > MAX_REPLY_LENGTH:
-        raise InvalidInput(f"a reply may have at most {MAX_REPLY_LENGTH} characters")
+        raise InvalidInput(
+            gettext("Eine Antwort darf höchstens %(limit)s Zeichen haben") % {"limit": MAX_REPLY_LENGTH}
+        )
     return cleaned
 
 

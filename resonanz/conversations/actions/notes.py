@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.conversations.actions.messages import check_reply_text, new_agent_message
 from resonanz.conversations.models import (
@@ -41,7 +42,7 @@ def do_add_note(agent: Agent, conversation: Conversation, text: str) -> Message:
     Every @username of a colleague in the same workspace gets a Mention and a Notification."""
     text = check_reply_text(text)
     if conversation.workspace_id != agent.workspace_id:
-        raise InvalidInput("conversation belongs to another workspace")
+        raise InvalidInput(_("Das Gespräch gehört zu einem anderen Arbeitsbereich"))
     with transaction.atomic():
         message = new_agent_message(agent, conversation, text, visibility=Message.Visibility.NOTE)
         names = mentioned_usernames(text)

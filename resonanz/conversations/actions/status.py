@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resonanz.conversations import sla
 from resonanz.conversations.models import (
@@ -21,7 +22,10 @@ def do_change_status(
     agent: Agent | None, conversation: Conversation, status: str, *, now: dt.datetime | None = None
 ) -> None:
     if status not in Conversation.Status.values:
-        raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(Conversation.Status.values)}")
+        raise InvalidInput(
+            _("Unbekannter Status „%(status)s“; erlaubt sind %(statuses)s")
+            % {"status": status, "statuses": ", ".join(Conversation.Status.values)}
+        )
     if conversation.status == status:
         return
     with transaction.atomic():

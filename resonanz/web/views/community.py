@@ -158,7 +158,7 @@ def _poster(request: HttpRequest, nickname: str, email: str = "") -> Member:
     workspace = _public_workspace()
     claimed = Member.objects.filter(workspace=workspace, nickname=nickname.strip()).exclude(email="").first()
     if claimed is not None:
-        raise InvalidInput("Dieser Spitzname gehört einem Mitglied: bitte zuerst anmelden")
+        raise InvalidInput(_("Dieser Spitzname gehört einem Mitglied: bitte zuerst anmelden"))
     return actions.do_join(workspace, nickname, email=email)
 
 

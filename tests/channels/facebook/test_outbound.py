@@ -132,7 +132,7 @@ def test_hiding_a_comment(fake_facebook, agent, comment, django_capture_on_commi
 
 
 def test_only_customer_comments_can_be_hidden(agent, messenger_message):
-    with pytest.raises(InvalidInput, match="only a customer's public comment"):
+    with pytest.raises(InvalidInput, match="Nur der öffentliche Kommentar eines Kunden"):
         do_hide_facebook_comment(agent, messenger_message)
     assert OutboundDelivery.objects.count() == 0
 
