@@ -28,6 +28,9 @@ from resonanz.understanding.topics import TopicSpec
 from resonanz.workspaces.models import Workspace
 
 logger = logging.getLogger("resonanz.understanding")
+# The background pass for the topics of public posts the step deferred (decision 0822); its task is in
+# understanding/tasks.py, which imports this module (not the other way round: no cycle).
+COMPLETE_DEFERRED_TASK = "understanding.complete_deferred"
 
 BATCH = 500
 # Learned phrases per topic taken from corrections (the newest); bounds the topic index's size.
@@ -209,8 +212,6 @@ def annotate_messages(message_ids: Sequence[int], *, embed: bool = True, defer: 
                     decisions.pop(corrected, None)
                 do_mark_noise(decisions)
     if deferred:
-        from resonanz.understanding.tasks import COMPLETE_DEFERRED_TASK
-
         for start in range(0, len(deferred), BATCH):
             enqueue(COMPLETE_DEFERRED_TASK, sorted(deferred[start : start + BATCH]))
     if ids:

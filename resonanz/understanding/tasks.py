@@ -12,10 +12,9 @@ from django.utils import timezone
 from resonanz.core.queue import enqueue, task
 from resonanz.core.scheduler import periodic
 from resonanz.understanding.models import Annotation, Correction, WorkspaceModel
+from resonanz.understanding.pipeline import COMPLETE_DEFERRED_TASK  # after the after-ingest work
 
 TRAIN_RELEVANCE_TASK = "understanding.train_relevance"
-# The topics (and vectors) of public posts the understanding step deferred: after the after-ingest work.
-COMPLETE_DEFERRED_TASK = "understanding.complete_deferred"
 # A deferred pass lost with its process (the in-process queue keeps nothing) is found again by the hourly
 # sweep: public inbound posts of the last day, annotated at least this long ago, without a topic row.
 DEFERRED_SWEEP_AFTER = dt.timedelta(minutes=10)
