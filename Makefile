@@ -49,7 +49,7 @@ test-fast: install-dev
 	$(BIN)/ruff check resonanz tests bench conftest.py
 	$(BIN)/lint-imports
 	RESONANZ_DATA_DIR=$(CURDIR)/var/test OMP_NUM_THREADS=1 HYPOTHESIS_PROFILE=dev \
-	  $(BIN)/pytest --create-db -n 2 -m "not scaleout and not e2e and not slow" tests
+	  $(BIN)/pytest --create-db -n 2 --dist worksteal -m "not scaleout and not e2e and not slow" tests
 
 lint: install-dev
 	$(BIN)/ruff check resonanz tests bench conftest.py

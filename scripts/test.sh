@@ -39,11 +39,11 @@ ensure_postgres && have_pg=1 || have_pg=0
 ensure_redis && have_redis=1 || have_redis=0
 
 step "test suite on SQLite"
-$BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" tests
+$BIN/pytest $FRESH -n "$WORKERS" --dist worksteal -m "not scaleout and not e2e" tests
 
 if [ "$have_pg" = 1 ]; then
   step "test suite on PostgreSQL (the tests that open the database; decision 0015)"
-  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" RESONANZ_TEST_DATABASE_ONLY=1 $BIN/pytest $FRESH -n "$WORKERS" -m "not scaleout and not e2e" tests
+  DATABASE_URL="postgres://postgres@127.0.0.1:5432/resonanz" RESONANZ_TEST_DATABASE_ONLY=1 $BIN/pytest $FRESH -n "$WORKERS" --dist worksteal -m "not scaleout and not e2e" tests
 else
   loud "PostgreSQL is not installed: the PostgreSQL run and the scale-out tests are SKIPPED"
   status=0
@@ -60,7 +60,7 @@ fi
 if [ -x /usr/bin/chromium ]; then
   step "browser tests (Chromium)"
   # Two workers: a browser test mostly waits (on Chromium, the live server, htmx swaps).
-  $BIN/pytest $FRESH -n "$WORKERS" -m e2e tests/e2e
+  $BIN/pytest $FRESH -n "$WORKERS" --dist worksteal -m e2e tests/e2e
 else
   loud "Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED"
 fi
