@@ -205,12 +205,14 @@ def thread_of(conversation: Conversation) -> list[Message]:
 
 
 def other_conversations_of(conversation: Conversation, limit: int = 6) -> list[Conversation]:
+    """The customer's other conversations, newest first: the page links them with subject and status only
+    (the rest deferred: a conversation instance of every column cost as much as the query)."""
     return list(
         Conversation.objects.filter(
             workspace_id=conversation.workspace_id, customer_id=conversation.customer_id
         )
         .exclude(pk=conversation.pk)
-        .select_related("channel_account")
+        .only("pk", "subject", "status")
         .order_by("-last_message_at")[:limit]
     )
 
