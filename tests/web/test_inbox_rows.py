@@ -100,6 +100,7 @@ def test_the_rows_are_the_reference_templates_html(agent, workspace, fake_accoun
     note = make(MessageFactory, conversation=rows[2], text="Gleich")
     Annotation.objects.create(message=note, annotator="sentiment", version="1", label="negative")
     Annotation.objects.create(message=note, annotator="topic", version="1", label="billing<x>")
+    make(MessageFactory, conversation=rows[1], text="Cafe\u0301 <ok>", visibility=Message.Visibility.PUBLIC)
     make(MessageFactory, conversation=rows[1], text="intern", visibility=Message.Visibility.NOTE)
     with translation.override(language):
         page = inbox_page(agent, InboxFilter(status="all"), "1", 50)
@@ -115,3 +116,23 @@ def test_no_rows_say_so_except_in_the_live_updates(agent, fake_account):
     rows = get_template("web/inbox/_rows.html")
     assert "Keine Gespräche." in rows.render({"rows": page, "can_bulk": True})
     assert rows.render({"rows": [], "only_new": True}).strip() == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "kurz",
+        "a" * 110,
+        "a" * 111,
+        "e\u0301" * 110,  # 220 code points, 110 characters once composed
+        "q\u0301" * 60,  # no composed form: 60 characters as Truncator counts them, 120 code points
+        "Lang <i>und</i> " + "sehr " * 40,
+    ],
+)
+def test_the_preview_is_truncatechars(text):
+    from django.template.defaultfilters import truncatechars
+
+    from resonanz.web.templatetags.inbox import _preview
+
+    assert _preview(text) == truncatechars(text, 110)

@@ -283,5 +283,5 @@ def conversation_context(agent: Agent, conversation: Conversation, error: str = 
         "error": error,
         "is_admin": queries.is_admin(agent),
         "reply_key": uuid.uuid4().hex,
-        "recipient": replies.reply_target(conversation),
+        "recipient": replies.reply_target_among(conversation, thread),
     }
