@@ -29,16 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SEARCHES = [
-    "Router blinkt",
-    "Rechnung",
-    "Techniker",
-    "WLAN Update",
-    "Vertrag",
-    "Mobilfunk",
-    "Receiver",
-    "outage",
-]
+# The same searches as bench/web.py (run as a script, this folder is on sys.path).
+from web import SEARCHES
+
 INBOX_URLS = ["/", "/?view=mine", "/?view=unassigned", "/?view=due", "/?status=all", "/?page=2"]
 
 
