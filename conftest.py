@@ -89,3 +89,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+def fresh_suggestions():
+    """Suggestion indexes and the cache start empty and the indexes are dropped after the test (the
+    knowledge, community and deflection tests: indexes are kept per process between requests)."""
+    from django.core.cache import cache
+
+    from resonanz.knowledge import suggest
+
+    suggest.forget_indexes()
+    cache.clear()
+    yield
+    suggest.forget_indexes()

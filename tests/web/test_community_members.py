@@ -9,25 +9,15 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from resonanz.community import actions
 from resonanz.community.models import LoginLink, Member, Question
-from resonanz.knowledge import suggest
 from tests.channels.email.servers import SmtpServer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    suggest.forget_indexes()
-    cache.clear()
-    yield
-    suggest.forget_indexes()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_suggestions")]
 
 
 @pytest.fixture

@@ -6,24 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from resonanz.community import actions
 from resonanz.community.models import Question
 from resonanz.knowledge import actions as knowledge_actions
-from resonanz.knowledge import suggest
 from resonanz.knowledge.actions import ArticleInput
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    suggest.forget_indexes()
-    cache.clear()
-    yield
-    suggest.forget_indexes()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_suggestions")]
 
 
 def test_matches_while_typing_deflect_and_are_measured(agent, client: Client):

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -19,20 +18,11 @@ from resonanz.community.models import Member, Question
 from resonanz.conversations.models import Conversation
 from resonanz.incidents.models import Announcement, Incident, IncidentMember, IncidentNotice
 from resonanz.knowledge import actions as knowledge
-from resonanz.knowledge import suggest
 from resonanz.knowledge.models import Article, Feedback
 from resonanz.testing.factories import PASSWORD, AgentFactory, ConversationFactory
 from resonanz.workspaces.models import Agent, Workspace
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    suggest.forget_indexes()
-    cache.clear()
-    yield
-    suggest.forget_indexes()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_suggestions")]
 
 
 def _client_of(workspace: Workspace, role: str) -> Client:

@@ -4,7 +4,6 @@ from a conversation, the public help centre (search, article, feedback, caching,
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from resonanz.knowledge import actions, suggest
@@ -12,7 +11,7 @@ from resonanz.knowledge.actions import ArticleInput
 from resonanz.knowledge.models import Article, Feedback
 from resonanz.testing.factories import ConversationFactory, MessageFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_suggestions")]
 
 ROUTER = ArticleInput(
     title="Router einrichten",
@@ -21,14 +20,6 @@ ROUTER = ArticleInput(
     category_slug="",
     status=Article.Status.PUBLISHED,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    suggest.forget_indexes()
-    cache.clear()
-    yield
-    suggest.forget_indexes()
 
 
 def test_suggestions_are_shown_and_inserted_into_the_composer(agent_client, agent, fake_account):

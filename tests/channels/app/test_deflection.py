@@ -10,23 +10,14 @@ from resonanz.channels.app import api as app_api
 from resonanz.community import actions as community
 from resonanz.community.models import DeflectionEvent
 from resonanz.knowledge import actions as knowledge
-from resonanz.knowledge import suggest
 from resonanz.knowledge.actions import ArticleInput
 from resonanz.knowledge.models import Article
 
 from .conftest import SHOP, user_headers, visitor_headers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_suggestions")]
 
 VISIT = "a" * 32
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    suggest.forget_indexes()
-    cache.clear()
-    yield
-    suggest.forget_indexes()
 
 
 @pytest.fixture
