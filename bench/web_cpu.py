@@ -45,6 +45,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page kind")
     parser.add_argument("--profile", choices=["inbox", "conversation", "search", "customer"], default="")
     parser.add_argument("--only", choices=["inbox", "conversation", "search", "customer"], default="")
+    parser.add_argument(
+        "--queries",
+        action="store_true",
+        help="print each query's mean ms per request to stderr, slowest first",
+    )
     args = parser.parse_args()
 
     marker = Path(args.reuse) / "bench-seed.json"
@@ -88,14 +93,26 @@ def main() -> None:
     }
     sql_seconds = [0.0]
     queries = [0]
+    per_query: dict[str, list[float]] = {}
 
     def timed_sql(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            sql_seconds[0] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            sql_seconds[0] += elapsed
             queries[0] += 1
+            per_query.setdefault(sql, []).append(elapsed)
+
+    def backend_cpu_s() -> float:
+        """CPU seconds of this connection's PostgreSQL backend so far (0 on SQLite: it runs in-process)."""
+        if connection.vendor != "postgresql":
+            return 0.0
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     result: dict[str, Any] = {}
     kinds = [args.only] if args.only else list(urls)
@@ -106,10 +123,13 @@ def main() -> None:
             cpu: list[float] = []
             sql: list[float] = []
             counts: list[int] = []
+            db_cpu: list[float] = []
             profiler = cProfile.Profile() if kind == args.profile else None
+            per_query.clear()
             for _ in range(args.requests):
                 url = urls[kind]()
                 sql_seconds[0], queries[0] = 0.0, 0
+                backend_started = backend_cpu_s()
                 started = time.process_time()
                 if profiler:
                     profiler.enable()
@@ -117,6 +137,7 @@ def main() -> None:
                 if profiler:
                     profiler.disable()
                 cpu.append((time.process_time() - started) * 1000)
+                db_cpu.append((backend_cpu_s() - backend_started) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
                 sql.append(sql_seconds[0] * 1000)
                 counts.append(queries[0])
@@ -126,6 +147,15 @@ def main() -> None:
                 "sql_ms_p50": round(statistics.median(sql), 1),
                 "queries": max(counts),
             }
+            if connection.vendor == "postgresql":  # clock ticks of 10 ms: the mean, not the median
+                result[kind]["db_cpu_ms_mean"] = round(statistics.mean(db_cpu), 1)
+            if args.queries:
+                for statement, seconds in sorted(per_query.items(), key=lambda item: -sum(item[1])):
+                    mean_ms = sum(seconds) * 1000 / args.requests
+                    print(
+                        f"{kind} {mean_ms:7.2f} ms/request x{len(seconds)}: {statement[:300]}",
+                        file=sys.stderr,
+                    )
             if profiler:
                 for order in ("tottime", "cumulative"):
                     out = io.StringIO()

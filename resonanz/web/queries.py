@@ -200,15 +200,9 @@ def inbox_page(agent: Agent, selection: InboxFilter, page: str | None, size: int
 
 def status_counts(agent: Agent) -> dict[str, int]:
     """Conversations per status filter (up to inbox_filters.COUNT_CAP + 1 each), in one query."""
-    from resonanz.web.inbox_filters import capped_counts
+    from resonanz.web.inbox_filters import status_counts as counted
 
-    visible = conversations_for(agent)
-    shown = visible.filter(is_noise=False)
-    querysets = {status: shown.filter(status=status) for status in Conversation.Status.values}
-    querysets["open"] = shown.filter(status__in=Conversation.OPEN_STATUSES)
-    querysets["all"] = shown
-    querysets["noise"] = visible.filter(is_noise=True, status__in=Conversation.OPEN_STATUSES)
-    return capped_counts(querysets)
+    return counted(agent)
 
 
 def channel_accounts_of(agent: Agent) -> list[ChannelAccount]:

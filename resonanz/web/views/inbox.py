@@ -23,14 +23,7 @@ from resonanz.routing.actions import do_transfer_conversation
 from resonanz.understanding.access import topics_for
 from resonanz.web import queries
 from resonanz.web.forms import BulkForm, read
-from resonanz.web.inbox_filters import (
-    COUNT_CAP,
-    VIEWS,
-    capped_counts,
-    channel_counts,
-    shown_count,
-    view_counts,
-)
+from resonanz.web.inbox_filters import COUNT_CAP, VIEWS, inbox_counts, shown_count
 from resonanz.web.permissions import requires
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
@@ -44,11 +37,14 @@ def _shown(counts: dict[Any, int]) -> dict[Any, int | str]:
 
 def inbox_extras(agent: Agent, request: HttpRequest, channels: list[ChannelAccount]) -> dict[str, Any]:
     if request.htmx:  # type: ignore[attr-defined]
-        return {"can_bulk": has_perm(agent, "conversations.update")}
+        # The rows' partial (the search as one types, the pages) shows no counts: not counted then.
+        return {"can_bulk": has_perm(agent, "conversations.update"), "counts": {}}
+    counts = inbox_counts(agent, [account.pk for account in channels])
     return {
+        "counts": _shown(counts.statuses),
         "views": list(VIEWS.items()),
-        "view_counts": _shown(view_counts(agent)),
-        "channel_counts": _shown(channel_counts(agent, [account.pk for account in channels])),
+        "view_counts": _shown(counts.views),
+        "channel_counts": _shown(counts.channels),
         "topics": topics_for(agent),
         "can_bulk": has_perm(agent, "conversations.update"),
         "colleagues": list(Agent.objects.filter(workspace_id=agent.workspace_id).order_by("display_name")),
@@ -127,8 +123,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "selection": selection,
         "status_filters": _status_filters(),
-        # The rows' partial (the 20-second refresh, the search) shows no counts: not counted then.
-        "counts": {} if request.htmx else _shown(queries.status_counts(agent)),  # type: ignore[attr-defined]
         "channels": channels,
         "teams": queries.teams_of(agent),
         "query_without_page": query.urlencode(),
@@ -161,18 +155,19 @@ def inbox_updates(request: HttpRequest) -> HttpResponse:
     channels = queries.channel_accounts_of(agent)
     newer = matching if since is None else matching.filter(last_message_at__gt=since)
     rows = list(newer[:LIVE_ROWS])
+    counts = inbox_counts(agent, [account.pk for account in channels], extra={"all": matching})
     context = {
         "rows": rows,
         "only_new": True,
         "since": rows[0].last_message_at.isoformat() if rows else "",
         "can_bulk": has_perm(agent, "conversations.update"),
-        "total": capped_counts({"all": matching})["all"],
+        "total": counts.extra["all"],
         "cap": COUNT_CAP,
         "views": list(VIEWS.items()),
-        "view_counts": _shown(view_counts(agent)),
-        "counts": queries.status_counts(agent),
+        "view_counts": _shown(counts.views),
+        "counts": counts.statuses,
         "status_filters": _status_filters(),
         "channels": channels,
-        "channel_counts": _shown(channel_counts(agent, [account.pk for account in channels])),
+        "channel_counts": _shown(counts.channels),
     }
     return render(request, "web/inbox/_updates.html", context)
