@@ -22,8 +22,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
 # The newest matches of each kind the inbox search reads.
 SEARCH_LIMIT = 1000
-# PostgreSQL looks for matching messages among this many newest messages first (see _newest_message_matches).
-RECENT_MESSAGES = 50_000
+# PostgreSQL looks for matching messages among this many newest messages first (see _newest_message_matches):
+# a word in one message of twenty finds its thousand newest there; rarer words come from the GIN index.
+RECENT_MESSAGES = 20_000
 
 
 def fts5_query(text: str) -> str:
@@ -56,7 +57,7 @@ def conversations_with_message_matching(text: str) -> Q:
         return Q(
             pk__in=RawSQL(
                 "SELECT m.conversation_id FROM conversations_message m WHERE "
-                "to_tsvector('german'::regconfig, m.text) @@ to_tsquery('german'::regconfig, %s)",
+                "m.search_vector @@ to_tsquery('german'::regconfig, %s)",
                 [tsquery],
             )
         )
@@ -81,19 +82,23 @@ def _newest_message_matches(workspace_id: int, text: str, limit: int) -> list[in
         words = _WORD.findall(text)[:MAX_WORDS]
         if not words:
             return []
-        # Ordered by "id + 0", not id: walking the primary key newest first and computing to_tsvector for
-        # every message until enough match is what PostgreSQL chose, and for a text no message holds that
-        # read all of them (6 s at a million). Matches come from the GIN index instead: first among the
-        # newest RECENT_MESSAGES (a common word is found there, without visiting its older matches), then,
-        # only if those are not enough, among the older ones (decision 0853).
-        match = "to_tsvector('german'::regconfig, m.text) @@ to_tsquery('german'::regconfig, %s)"
+        # The newest RECENT_MESSAGES are walked by id, newest first, each message's stored vector tested
+        # (migration web/0003), until enough match: a common word stops after a few thousand rows, a rare
+        # one reads the window (20,000 cheap tests). The subquery's OFFSET 0 keeps PostgreSQL from
+        # planning the walk by the word instead: it misjudges common words written together as rare and then
+        # fetched all of their matches (0.2–0.3 s for "Router blinkt" at a million). Only when the window
+        # holds too few matches, the older messages are searched through the GIN index, bounded and ordered
+        # by "id + 0", which no index serves: otherwise PostgreSQL walks the primary key and tests every
+        # older message (0.5 s for a word nobody wrote) instead of asking the index (decisions 0853, 0856).
+        match = "search_vector @@ to_tsquery('german'::regconfig, %s)"
         newest = "SELECT MAX(id) - %s FROM conversations_message"
         sql = (
             "SELECT conversation_id FROM ("  # noqa: S608 - constants; the words are parameters
+            "(SELECT r.conversation_id FROM (SELECT m.id, m.conversation_id, m.search_vector "
+            f"FROM conversations_message m WHERE m.workspace_id = %s AND m.id > ({newest}) "
+            f"ORDER BY m.id DESC OFFSET 0) AS r WHERE r.{match} ORDER BY r.id DESC LIMIT %s) UNION ALL "
             f"(SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s "
-            f"AND m.id > ({newest}) AND {match} ORDER BY m.id + 0 DESC LIMIT %s) UNION ALL "
-            f"(SELECT m.conversation_id FROM conversations_message m WHERE m.workspace_id = %s "
-            f"AND m.id <= ({newest}) AND {match} ORDER BY m.id + 0 DESC LIMIT %s)"
+            f"AND m.id + 0 <= ({newest}) AND m.{match} ORDER BY m.id + 0 DESC LIMIT %s)"
             ") AS found LIMIT %s"
         )
         tsquery = " & ".join(f"{word}:*" for word in words)

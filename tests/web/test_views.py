@@ -31,9 +31,9 @@ def conversations(account, n, **extra):
     return made
 
 
-# Session, user, agent, the page's ids and rows, the channels, the teams, the topics, the colleagues for the
-# bulk assignment, and all counts (statuses, views, channels; decision 0855) in one.
-INBOX_QUERIES = 10
+# Session, user, agent, the page's ids and rows, the channels, the teams, the agent's teams, the topics, the
+# colleagues for the bulk assignment, and all counts (statuses, views, channels; decision 0855) in one.
+INBOX_QUERIES = 11
 
 
 @pytest.mark.parametrize("rows", [2, 12])
