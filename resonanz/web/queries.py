@@ -82,9 +82,60 @@ def _filtered(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
     return queryset
 
 
-# The columns a row shows (templatetags/inbox.py): the others are deferred, a conversation, customer, channel
-# account, agent and team with all their columns cost ~1 ms more of a page (decision 0854).
-ROW_FIELDS = (
+@dataclass(frozen=True, slots=True)
+class RowCustomer:
+    pk: int
+    display_name: str
+    is_vip: bool
+    city: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowAgent:
+    pk: int
+    display_name: str
+    initials: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowTeam:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One inbox row: the columns templatetags/inbox.py shows, read as values (decision 0857) — a model
+    instance per conversation, customer, owner and team, with their deferred columns, cost three times as
+    much as reading the same values."""
+
+    pk: int
+    subject: str
+    status: str
+    priority: int
+    is_public: bool
+    last_message_at: Any
+    message_count: int
+    customer: RowCustomer
+    channel_account: ChannelAccount | None
+    owner: RowAgent | None
+    team: RowTeam | None
+    last_text: str | None
+    sentiment_label: str | None
+    topic_label: str | None
+
+    @property
+    def team_id(self) -> int | None:
+        return self.team.pk if self.team else None
+
+    def get_status_display(self) -> str:
+        return str(Conversation.Status(self.status).label)
+
+    def get_priority_display(self) -> str:
+        return str(Conversation.Priority(self.priority).label)
+
+
+_ROW_VALUES = (
     "id",
     "subject",
     "status",
@@ -92,41 +143,89 @@ ROW_FIELDS = (
     "is_public",
     "last_message_at",
     "message_count",
-    "customer",
+    "channel_account_id",
+    "customer_id",
     "customer__display_name",
     "customer__is_vip",
     "customer__city",
-    "channel_account",
-    "channel_account__kind",
-    "channel_account__config",
-    "owner",
+    "owner_id",
     "owner__display_name",
     "owner__initials",
-    "team",
+    "team_id",
     "team__name",
+    "last_text",
+    *(f"{name}_label" for name in SHOWN_ANNOTATORS),
 )
 
 
-def _with_row_columns(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+def inbox_rows(ids: list[int], accounts: list[ChannelAccount] | None = None) -> list[InboxRow]:
+    """The inbox rows of the conversations ``ids``, in that order, in one query: conversation, customer, owner,
+    team, the newest message's text and the newest sentiment/topic labels. ``accounts``: the workspace's
+    channel accounts if the caller has them (the inbox lists them anyway), else read."""
+    if not ids:
+        return []
     last_text = Subquery(
         Message.objects.filter(conversation=OuterRef("pk"))
         .exclude(visibility=Message.Visibility.NOTE)
         .order_by("-created_at", "-id")
         .values("text")[:1]
     )
-    return (
-        queryset.select_related("customer", "channel_account", "owner", "team")
-        .only(*ROW_FIELDS)
+    values = (
+        Conversation.objects.filter(pk__in=ids)
         .annotate(
             last_text=last_text, **{f"{name}_label": latest_label_subquery(name) for name in SHOWN_ANNOTATORS}
         )
+        .values_list(*_ROW_VALUES)
     )
+    if accounts is None:
+        account_ids = Conversation.objects.filter(pk__in=ids).values("channel_account_id")
+        accounts = list(ChannelAccount.objects.filter(pk__in=account_ids))
+    by_account = {account.pk: account for account in accounts}
+    rows: dict[int, InboxRow] = {}
+    for (
+        pk,
+        subject,
+        status,
+        priority,
+        is_public,
+        last_message_at,
+        message_count,
+        account_id,
+        customer_id,
+        customer_name,
+        is_vip,
+        city,
+        owner_id,
+        owner_name,
+        owner_initials,
+        team_id,
+        team_name,
+        text,
+        sentiment,
+        topic,
+    ) in values:
+        rows[pk] = InboxRow(
+            pk=pk,
+            subject=subject,
+            status=status,
+            priority=priority,
+            is_public=is_public,
+            last_message_at=last_message_at,
+            message_count=message_count,
+            customer=RowCustomer(customer_id, customer_name, is_vip, city),
+            channel_account=by_account.get(account_id),
+            owner=RowAgent(owner_id, owner_name, owner_initials) if owner_id is not None else None,
+            team=RowTeam(team_id, team_name) if team_id is not None else None,
+            last_text=text,
+            sentiment_label=sentiment,
+            topic_label=topic,
+        )
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def inbox_conversations(agent: Agent, selection: InboxFilter) -> QuerySet[Conversation]:
-    """The inbox rows: conversation, customer, channel, owner, team, the newest message's text and the
-    newest sentiment/topic labels, in one query. Slice it: the row columns cost per row."""
-    return _with_row_columns(_filtered(agent, selection)).order_by("-last_message_at", "-id")
+    """The conversations the selection shows, in the inbox order (newest first); their rows: `inbox_rows`."""
+    return _filtered(agent, selection).order_by("-last_message_at", "-id")
 
 
 @dataclass
@@ -135,7 +234,7 @@ class InboxPage:
     than the page): ``has_next`` comes from reading one row more than shown. ``total`` is exact when the
     last page is shown, else None ("more than ``end``")."""
 
-    rows: list[Conversation]
+    rows: list[InboxRow]
     number: int
     size: int
     has_next: bool
@@ -176,7 +275,13 @@ class InboxPage:
 MAX_PAGE = 200
 
 
-def inbox_page(agent: Agent, selection: InboxFilter, page: str | None, size: int) -> InboxPage:
+def inbox_page(
+    agent: Agent,
+    selection: InboxFilter,
+    page: str | None,
+    size: int,
+    accounts: list[ChannelAccount] | None = None,
+) -> InboxPage:
     """One page of inbox rows in two queries whose cost follows the page, not the table: the page's ids
     (an index walk in the inbox order with LIMIT, no row columns), then those rows with their columns."""
     try:
@@ -184,17 +289,11 @@ def inbox_page(agent: Agent, selection: InboxFilter, page: str | None, size: int
     except ValueError:
         number = 1
     offset = (number - 1) * size
-    ids = list(
-        _filtered(agent, selection)
-        .order_by("-last_message_at", "-id")
-        .values_list("pk", flat=True)[offset : offset + size + 1]
-    )
+    ids = list(inbox_conversations(agent, selection).values_list("pk", flat=True)[offset : offset + size + 1])
     if not ids and number > 1:  # past the end (an old link): the first page, as Paginator.get_page did
-        return inbox_page(agent, selection, "1", size)
-    shown = ids[:size]
-    rows = {c.pk: c for c in _with_row_columns(Conversation.objects.filter(pk__in=shown))}
+        return inbox_page(agent, selection, "1", size, accounts)
     return InboxPage(
-        rows=[rows[pk] for pk in shown if pk in rows], number=number, size=size, has_next=len(ids) > size
+        rows=inbox_rows(ids[:size], accounts), number=number, size=size, has_next=len(ids) > size
     )
 
 

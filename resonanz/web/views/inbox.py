@@ -114,8 +114,8 @@ def _status_filters() -> list[tuple[str, str]]:
 def inbox(request: HttpRequest) -> HttpResponse:
     agent: Agent = request.agent  # type: ignore[attr-defined]
     selection = queries.InboxFilter.from_query(request.GET.dict())
-    page = queries.inbox_page(agent, selection, request.GET.get("page"), INBOX_PAGE_SIZE)
     channels = queries.channel_accounts_of(agent)
+    page = queries.inbox_page(agent, selection, request.GET.get("page"), INBOX_PAGE_SIZE, channels)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -154,7 +154,7 @@ def inbox_updates(request: HttpRequest) -> HttpResponse:
     since = parse_datetime(request.GET.get("since", ""))
     channels = queries.channel_accounts_of(agent)
     newer = matching if since is None else matching.filter(last_message_at__gt=since)
-    rows = list(newer[:LIVE_ROWS])
+    rows = queries.inbox_rows(list(newer.values_list("pk", flat=True)[:LIVE_ROWS]), channels)
     counts = inbox_counts(agent, [account.pk for account in channels], extra={"all": matching})
     context = {
         "rows": rows,
