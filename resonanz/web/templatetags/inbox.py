@@ -46,13 +46,17 @@ _SOME_ID = 987654321987
 PREVIEW_CHARS = 110
 
 
-def _preview(text: str) -> str:
-    """``|truncatechars:110`` (Truncator.chars): most previews are shorter and are returned NFC-normalized
-    as Truncator returns them, without its walk over every character."""
+def truncated_chars(text: str, limit: int) -> str:
+    """``|truncatechars:limit`` (Truncator.chars): most texts are shorter and are returned NFC-normalized as
+    Truncator returns them, without its walk over every character."""
     normalized = unicodedata.normalize("NFC", text)
-    if len(normalized) <= PREVIEW_CHARS:
+    if len(normalized) <= limit:
         return normalized
-    return Truncator(text).chars(PREVIEW_CHARS)
+    return Truncator(text).chars(limit)
+
+
+def _preview(text: str) -> str:
+    return truncated_chars(text, PREVIEW_CHARS)
 
 
 def _when(moment: Any) -> tuple[str, str]:
