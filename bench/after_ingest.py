@@ -41,7 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import CITIES, PHRASES, load_average, make_events  # noqa: E402  (bench/ingest.py's stream)
+from ingest import CITIES, PHRASES, load_average, make_events  # bench/ingest.py's stream
 
 STEPS = {
     "resonanz.understanding.pipeline.annotate_messages": "annotate",
