@@ -872,7 +872,9 @@ def _profile_in(data: dict[str, Any]) -> Profile:
     )
 
 
-FORMAT = 1
+# 2: each cluster is a JSON text of its own inside the state's JSON, so that a state read back writes its
+# unchanged clusters without encoding them again (decision 0834); 1 (clusters as objects) is still read.
+FORMAT = 2
 
 
 def _cluster_json(cluster: Cluster) -> str:
@@ -894,8 +896,8 @@ def _cluster_json(cluster: Cluster) -> str:
 
 
 def _clusters_json(state: DetectorState) -> str:
-    """The clusters as a JSON list; a cluster unchanged since the last `dumps` is not encoded again (a
-    batch changes a few of thousands of clusters)."""
+    """The clusters as a JSON list of their JSON texts; a cluster unchanged since the last `dumps` (or
+    since `loads`) is not encoded again (a batch changes a few of thousands of clusters)."""
     written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = {}
     parts = []
     for cluster in state.clusters.values():
@@ -905,12 +907,12 @@ def _clusters_json(state: DetectorState) -> str:
         written[cluster.id] = (key, text)
         parts.append(text)
     state.written = written
-    return "[" + ",".join(parts) + "]"
+    return json.dumps(parts, separators=(",", ":"))
 
 
 def dumps(state: DetectorState) -> bytes:
-    """The whole state as compressed JSON (no pickle: the bytes live in the database). The JSON is what
-    `json.dumps` of the whole makes; zlib's fastest level (the state is written after most batches)."""
+    """The whole state as compressed JSON (no pickle: the bytes live in the database), each cluster a JSON
+    text of its own; zlib's fastest level (the state is written after most batches)."""
     data: dict[str, Any] = {
         "format": FORMAT,
         "next_id": state.next_id,
@@ -964,7 +966,8 @@ def loads(blob: bytes) -> DetectorState:
         data = json.loads(zlib.decompress(blob))
     except (zlib.error, ValueError):
         return DetectorState()
-    if data.get("format") != FORMAT:
+    version = data.get("format")
+    if version not in (1, FORMAT):
         return DetectorState()
     state = DetectorState(
         next_id=int(data["next_id"]),
@@ -978,7 +981,8 @@ def loads(blob: bytes) -> DetectorState:
         hour_weeks=[float(v) for v in data["hour_weeks"]],
         hour_last_week=[int(v) for v in data["hour_last_week"]],
     )
-    for raw in data["clusters"]:
+    for item in data["clusters"]:
+        raw = json.loads(item) if version == FORMAT else item
         cluster = Cluster(
             id=int(raw["id"]),
             created=float(raw["created"]),
@@ -992,6 +996,9 @@ def loads(blob: bytes) -> DetectorState:
             suppressed=bool(raw["suppressed"]),
         )
         state.clusters[cluster.id] = cluster
+        if version == FORMAT:  # its text is what the next `dumps` writes while the cluster is unchanged
+            key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+            state.written[cluster.id] = (key, item)
         for word in cluster.words:
             state.index.setdefault(word, set()).add(cluster.id)
     for raw in data["incidents"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from resonanz.incidents.detector import (
     DetectorConfig,
@@ -295,7 +295,8 @@ def test_koeln_and_bonn_at_the_same_time_keep_their_members_apart() -> None:
 
 
 def _plain_json(state: DetectorState) -> str:
-    """The state encoded in one `json.dumps`, as `dumps` did before it kept the clusters' JSON (0834)."""
+    """The state encoded in one `json.dumps`, as `dumps` did (format 1) before it kept the clusters' JSON
+    (decision 0834)."""
     from resonanz.incidents.detector import _profile_out, _vector_out
 
     data = {
@@ -347,6 +348,13 @@ def _plain_json(state: DetectorState) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+def _written(blob: bytes) -> dict[str, Any]:
+    """What `dumps` wrote, as format 1 would have it (each cluster's JSON text decoded)."""
+    data = json.loads(zlib.decompress(blob))
+    assert data["format"] == 2
+    return {**data, "format": 1, "clusters": [json.loads(text) for text in data["clusters"]]}
+
+
 def test_the_written_state_is_always_the_whole_current_state() -> None:
     # `dumps` reuses the JSON of clusters that did not change since it last ran: through bursts in two
     # cities and from nowhere that open, grow, absorb, get dismissed and end, with a write every three
@@ -370,8 +378,24 @@ def test_the_written_state_is_always_the_whole_current_state() -> None:
         if step % 50 == 25 and opened and opened[-1].key in state.incidents:
             assert suppress(state, opened[-1].key, at, CONFIG)
         if step % 3 == 0:
-            assert zlib.decompress(dumps(state)).decode() == _plain_json(state)
+            assert _written(dumps(state)) == json.loads(_plain_json(state))
     assert len(events_of(seen, Opened)) == 3
     assert events_of(seen, Ended)
-    assert zlib.decompress(dumps(state)).decode() == _plain_json(state)
-    assert zlib.decompress(dumps(loads(dumps(state)))).decode() == _plain_json(state)
+    assert _written(dumps(state)) == json.loads(_plain_json(state))
+    # Read back, the clusters' texts are reused; the state goes on from there the same.
+    again = loads(dumps(state))
+    assert _written(dumps(again)) == json.loads(_plain_json(state))
+    follow_up = Observation(message_id + 1, at + 5, places["Köln"], "c1", "Köln")
+    assert observe(again, follow_up, CONFIG) == observe(state, follow_up, CONFIG)
+    assert _written(dumps(again)) == json.loads(_plain_json(state))
+
+
+def test_a_state_written_in_the_first_format_is_read() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24)
+    for i in range(6):
+        observe(state, Observation(i + 1, at + 60 * i, "Mobilfunk komplett ausgefallen", f"c{i}"), CONFIG)
+    old = loads(zlib.compress(_plain_json(state).encode()))
+    assert old.clusters.keys() == state.clusters.keys()
+    assert old.incidents.keys() == state.incidents.keys()
+    assert _written(dumps(old)) == json.loads(_plain_json(state))
