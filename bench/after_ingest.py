@@ -1,7 +1,7 @@
 """CPU cost of the steps after ingest (settings.AFTER_INGEST_STEPS), in one process. Prints ONE JSON object.
 
     python bench/after_ingest.py [--events 10000] [--agents 0] [--database-url postgres://…/resonanz_after]
-                                 [--profile FILE] [--digest]
+                                 [--profile FILE] [--digest] [--alternate] [--keep]
 
 The stream is bench/ingest.py's: its PHRASES and CITIES, the same seed, customers and replies, one message
 every 1/`--rate` seconds of stream time. The events go through the real ingest path (`accept_events` →
@@ -266,6 +266,7 @@ def main() -> None:
     )
     parser.add_argument("--profile", default="", help="write a cProfile of the tasks to this file")
     parser.add_argument("--digest", action="store_true", help="hash every output (for comparing versions)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data folder")
     args = parser.parse_args()
     assert PHRASES and CITIES  # the stream is bench/ingest.py's
 
@@ -306,6 +307,13 @@ def main() -> None:
     if args.digest:
         result["digest"], result["outputs"] = digest()
     print(json.dumps(result))
+    if not args.keep:
+        import shutil
+
+        from django.db import connection
+
+        connection.close()
+        shutil.rmtree(os.environ["RESONANZ_DATA_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
