@@ -161,7 +161,6 @@ def do_detect(
     )
 
     def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
-        by_id = {item.message_id: item for item in inputs}
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
             if item.conversation_id in linked:
                 continue
@@ -173,11 +172,9 @@ def do_detect(
                 city=item.city,
                 state=item.state,
             )
-            for event in detector.observe(state, observation, config, embed):
-                events_seen.append(event)
-                incident_id = _apply_event(workspace, event, by_id)
-                if incident_id is not None:
-                    touched.append(incident_id)
+            events_seen.extend(detector.observe(state, observation, config, embed))
+        # The batch's events become rows together: a few queries per incident, not per event (0834).
+        touched.extend(_apply_events(workspace, events_seen, {item.message_id: item for item in inputs}))
 
         ObservedMessage.objects.bulk_create(
             [ObservedMessage(message_id=item.message_id) for item in inputs], ignore_conflicts=True
@@ -188,41 +185,78 @@ def do_detect(
     return sorted(set(touched))
 
 
-def _apply_event(workspace: Workspace, event: detector.Event, inputs: dict[int, DetectorInput]) -> int | None:
-    at = dt.datetime.fromtimestamp(event.at, dt.UTC)
-    if isinstance(event, detector.Opened):
-        incident, created = Incident.objects.get_or_create(
-            workspace=workspace,
-            detector_key=event.key,
-            defaults={
-                "title": event.title[:200] or "Störung",
-                "states": event.states,
-                "cities": event.cities,
-                "detected_at": at,
-            },
+def _apply_events(
+    workspace: Workspace, events: Sequence[detector.Event], inputs: dict[int, DetectorInput]
+) -> list[int]:
+    """The detector's events of one batch as rows, in their order: an incident opens (once: unique on its
+    detector key), grows by the batch's messages (their regions counted, their conversations linked) or its
+    burst ends. Returns the ids of the incidents that opened or grew.
+
+    The same rows as applying the events one by one (decision 0834): the incidents are read once, each
+    incident's regions are written once and its members linked in one `_link_members` with the message
+    ids in event order (within an event in id order), so the first message of a conversation wins as
+    before."""
+    if not events:
+        return []
+    incidents = {
+        incident.detector_key: incident
+        for incident in Incident.objects.filter(
+            workspace=workspace, detector_key__in={event.key for event in events}
         )
-        if created:
-            AuditEntry.objects.create(
-                workspace_id=workspace.pk,
-                action="incident.detected",
-                object_type="incident",
-                object_id=incident.pk,
-                data={"customers": event.customers, "title": incident.title},
-            )
-        add_members(incident, event.message_ids, inputs)
-        return incident.pk
-    incident_found = Incident.objects.filter(workspace=workspace, detector_key=event.key).first()
-    if incident_found is None:
-        return None
-    if isinstance(event, detector.Grew):
-        _count_regions(incident_found, event.message_ids, inputs)
-        add_members(incident_found, event.message_ids, inputs)
-        return incident_found.pk
-    Incident.objects.filter(pk=incident_found.pk).update(burst_ended_at=at)
-    return None
+    }
+    for known in incidents.values():
+        known.workspace = workspace  # read by the members' notices: not once per incident again
+    touched: list[int] = []
+    members: dict[int, list[int]] = {}  # detector key → message ids, in the order of the events
+    regions_changed: set[int] = set()
+    ended: dict[int, dt.datetime] = {}
+    for event in events:
+        at = dt.datetime.fromtimestamp(event.at, dt.UTC)
+        incident = incidents.get(event.key)
+        if isinstance(event, detector.Opened):
+            if incident is None:
+                incident, created = Incident.objects.get_or_create(
+                    workspace=workspace,
+                    detector_key=event.key,
+                    defaults={
+                        "title": event.title[:200] or "Störung",
+                        "states": event.states,
+                        "cities": event.cities,
+                        "detected_at": at,
+                    },
+                )
+                if created:
+                    AuditEntry.objects.create(
+                        workspace_id=workspace.pk,
+                        action="incident.detected",
+                        object_type="incident",
+                        object_id=incident.pk,
+                        data={"customers": event.customers, "title": incident.title},
+                    )
+                incidents[event.key] = incident
+            members.setdefault(event.key, []).extend(sorted(set(event.message_ids)))
+            touched.append(incident.pk)
+        elif incident is None:
+            continue  # an agent deleted it meanwhile
+        elif isinstance(event, detector.Grew):
+            if _count_regions(incident, event.message_ids, inputs):
+                regions_changed.add(event.key)
+            members.setdefault(event.key, []).extend(sorted(set(event.message_ids)))
+            touched.append(incident.pk)
+        else:
+            ended[event.key] = at
+    for key in regions_changed:
+        incident = incidents[key]
+        Incident.objects.filter(pk=incident.pk).update(cities=incident.cities, states=incident.states)
+    for key, message_ids in members.items():
+        _link_members(incidents[key], message_ids)
+    for key, at in ended.items():
+        Incident.objects.filter(pk=incidents[key].pk).update(burst_ended_at=at)
+    return touched
 
 
-def _count_regions(incident: Incident, message_ids: Iterable[int], inputs: dict[int, DetectorInput]) -> None:
+def _count_regions(incident: Incident, message_ids: Iterable[int], inputs: dict[int, DetectorInput]) -> bool:
+    """Count the regions of these messages (of this batch) into the incident in memory; True if any."""
     cities, states = dict(incident.cities or {}), dict(incident.states or {})
     changed = False
     for message_id in message_ids:
@@ -236,8 +270,8 @@ def _count_regions(incident: Incident, message_ids: Iterable[int], inputs: dict[
             states[item.state] = states.get(item.state, 0) + 1
             changed = True
     if changed:
-        Incident.objects.filter(pk=incident.pk).update(cities=cities, states=states)
         incident.cities, incident.states = cities, states
+    return changed
 
 
 def add_members(
@@ -245,13 +279,21 @@ def add_members(
 ) -> int:
     """Link the conversations of these messages to the incident (once each); returns how many are new.
     Messages of an earlier batch (pooled by the detector) are looked up."""
-    ids = sorted(set(message_ids))
+    return _link_members(incident, sorted(set(message_ids)))
+
+
+def _link_members(incident: Incident, message_ids: Sequence[int]) -> int:
+    """`add_members` with the message ids in the order given: of several messages of one conversation,
+    the first is the one the member names."""
+    ids = list(dict.fromkeys(message_ids))
     if not ids:
         return 0
-    rows = list(
+    position = {message_id: index for index, message_id in enumerate(ids)}
+    rows = sorted(
         Message.objects.filter(id__in=ids, workspace_id=incident.workspace_id).values_list(
             "id", "conversation_id", "conversation__customer_id", "created_at"
-        )
+        ),
+        key=lambda row: position[row[0]],
     )
     have = set(
         IncidentMember.objects.filter(

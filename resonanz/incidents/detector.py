@@ -235,6 +235,11 @@ class DetectorState:
     incidents: dict[int, Tracked] = field(default_factory=dict)
     suppressions: list[Suppression] = field(default_factory=list)
     maintenance: list[Maintenance] = field(default_factory=list)
+    # Not persisted: each cluster's JSON as `dumps` last wrote it, under the cluster's (last, size,
+    # incident, suppressed), which change whenever anything `dumps` writes of it changes (decision 0834).
+    written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 # --- the baseline ---------------------------------------------------------------------------------------
@@ -867,12 +872,48 @@ def _profile_in(data: dict[str, Any]) -> Profile:
     )
 
 
-FORMAT = 1
+# 2: each cluster is a JSON text of its own inside the state's JSON, so that a state read back writes its
+# unchanged clusters without encoding them again (decision 0834); 1 (clusters as objects) is still read.
+FORMAT = 2
+
+
+def _cluster_json(cluster: Cluster) -> str:
+    return json.dumps(
+        {
+            "id": cluster.id,
+            "created": cluster.created,
+            "last": cluster.last,
+            "profile": _profile_out(cluster.profile),
+            "words": dict(cluster.words),
+            "recent": cluster.recent,
+            "size": cluster.size,
+            "texts": cluster.texts,
+            "incident": cluster.incident,
+            "suppressed": cluster.suppressed,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _clusters_json(state: DetectorState) -> str:
+    """The clusters as a JSON list of their JSON texts; a cluster unchanged since the last `dumps` (or
+    since `loads`) is not encoded again (a batch changes a few of thousands of clusters)."""
+    written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = {}
+    parts = []
+    for cluster in state.clusters.values():
+        key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+        cached = state.written.get(cluster.id)
+        text = cached[1] if cached is not None and cached[0] == key else _cluster_json(cluster)
+        written[cluster.id] = (key, text)
+        parts.append(text)
+    state.written = written
+    return json.dumps(parts, separators=(",", ":"))
 
 
 def dumps(state: DetectorState) -> bytes:
-    """The whole state as compressed JSON (no pickle: the bytes live in the database)."""
-    data = {
+    """The whole state as compressed JSON (no pickle: the bytes live in the database), each cluster a JSON
+    text of its own; zlib's fastest level (the state is written after most batches)."""
+    data: dict[str, Any] = {
         "format": FORMAT,
         "next_id": state.next_id,
         "messages": state.messages,
@@ -884,21 +925,7 @@ def dumps(state: DetectorState) -> bytes:
         "hour_counts": state.hour_counts,
         "hour_weeks": state.hour_weeks,
         "hour_last_week": state.hour_last_week,
-        "clusters": [
-            {
-                "id": c.id,
-                "created": c.created,
-                "last": c.last,
-                "profile": _profile_out(c.profile),
-                "words": dict(c.words),
-                "recent": c.recent,
-                "size": c.size,
-                "texts": c.texts,
-                "incident": c.incident,
-                "suppressed": c.suppressed,
-            }
-            for c in state.clusters.values()
-        ],
+        "clusters": None,  # encoded apart, see _clusters_json
         "incidents": [
             {
                 "key": t.key,
@@ -918,7 +945,17 @@ def dumps(state: DetectorState) -> bytes:
             {"regions": sorted(m.regions), "starts": m.starts, "ends": m.ends} for m in state.maintenance
         ],
     }
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
+    text = (
+        "{"
+        + ",".join(
+            json.dumps(key)
+            + ":"
+            + (_clusters_json(state) if key == "clusters" else json.dumps(value, separators=(",", ":")))
+            for key, value in data.items()
+        )
+        + "}"
+    )
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def loads(blob: bytes) -> DetectorState:
@@ -929,7 +966,8 @@ def loads(blob: bytes) -> DetectorState:
         data = json.loads(zlib.decompress(blob))
     except (zlib.error, ValueError):
         return DetectorState()
-    if data.get("format") != FORMAT:
+    version = data.get("format")
+    if version not in (1, FORMAT):
         return DetectorState()
     state = DetectorState(
         next_id=int(data["next_id"]),
@@ -943,7 +981,8 @@ def loads(blob: bytes) -> DetectorState:
         hour_weeks=[float(v) for v in data["hour_weeks"]],
         hour_last_week=[int(v) for v in data["hour_last_week"]],
     )
-    for raw in data["clusters"]:
+    for item in data["clusters"]:
+        raw = json.loads(item) if version == FORMAT else item
         cluster = Cluster(
             id=int(raw["id"]),
             created=float(raw["created"]),
@@ -957,6 +996,9 @@ def loads(blob: bytes) -> DetectorState:
             suppressed=bool(raw["suppressed"]),
         )
         state.clusters[cluster.id] = cluster
+        if version == FORMAT:  # its text is what the next `dumps` writes while the cluster is unchanged
+            key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+            state.written[cluster.id] = (key, item)
         for word in cluster.words:
             state.index.setdefault(word, set()).add(cluster.id)
     for raw in data["incidents"]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Max
 from django.utils.translation import gettext
 
 from resonanz.channels.registry import channel_label, get_adapter
@@ -187,6 +187,32 @@ def do_route_conversations(
     ]
 
 
+def _update_each(rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """One UPDATE … WHERE id = %s per conversation with its own values, sent as one executemany per set
+    of columns (a conversation's SLA clocks are its own, so the rows cannot share one UPDATE). The same
+    statement `QuerySet.update` writes, without compiling it once per row (decision 0834)."""
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for pk, values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append((pk, values))
+    with connection.cursor() as cursor:
+        for names, group in groups.items():
+            fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in names]
+            assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+            cursor.executemany(
+                f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608 - column names; values are parameters
+                [
+                    [
+                        field.get_db_prep_save(values[name], connection)
+                        for field, name in zip(fields, names, strict=True)
+                    ]
+                    + [pk]
+                    for pk, values in group
+                ],
+            )
+
+
 def _decide_in_order(conversations: list[Conversation]) -> list[_Plan]:
     """The engine's decision for each conversation, in order; each sees the workloads and the topic
     owners the earlier decisions of the batch made."""
@@ -232,6 +258,7 @@ def _write(plans: list[_Plan], trigger: str) -> None:
     """Owner, team and priority (with the SLA clocks a new priority sets), the timeline entries, the cached
     workloads; then the rules' moves to private."""
     grouped: dict[tuple[tuple[str, object], ...], list[int]] = {}
+    each: list[tuple[int, dict[str, Any]]] = []  # conversations whose new priority sets their SLA clocks
     sla_targets: dict[tuple[int, str, int], Any] = {}
     timeline: list[TimelineEntry] = []
     for plan in plans:
@@ -253,7 +280,7 @@ def _write(plans: list[_Plan], trigger: str) -> None:
             clocks = sla_fields(conversation, sla_targets)  # SLA targets depend on the priority
             for name, value in clocks.items():
                 setattr(conversation, name, value)
-            Conversation.objects.filter(pk=conversation.pk).update(**updates, **clocks)
+            each.append((conversation.pk, {**updates, **clocks}))
         else:
             grouped.setdefault(tuple(sorted(updates.items())), []).append(conversation.pk)
         if "owner_id" in updates:
@@ -284,6 +311,8 @@ def _write(plans: list[_Plan], trigger: str) -> None:
         )
     for fields, conversation_ids in grouped.items():
         Conversation.objects.filter(pk__in=conversation_ids).update(**dict(fields))
+    if each:
+        _update_each(each)
     if timeline:
         TimelineEntry.objects.bulk_create(timeline)
     for plan in plans:

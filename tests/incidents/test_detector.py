@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
-from typing import TypeVar
+import zlib
+from typing import Any, TypeVar
 
 from resonanz.incidents.detector import (
     DetectorConfig,
@@ -290,3 +292,110 @@ def test_koeln_and_bonn_at_the_same_time_keep_their_members_apart() -> None:
         assert len(placed) == 1, placed  # never a member from the other city
         assert sum(1 for i in ids if city_of[i]) >= 35  # nearly all of its own city's 40
         assert all(written[i] <= both_open for i in ids if not city_of[i])
+
+
+def _plain_json(state: DetectorState) -> str:
+    """The state encoded in one `json.dumps`, as `dumps` did (format 1) before it kept the clusters' JSON
+    (decision 0834)."""
+    from resonanz.incidents.detector import _profile_out, _vector_out
+
+    data = {
+        "format": 1,
+        "next_id": state.next_id,
+        "messages": state.messages,
+        "first_at": state.first_at,
+        "last_at": state.last_at,
+        "last_sweep": state.last_sweep,
+        "word_df": state.word_df,
+        "gram_df": state.gram_df,
+        "hour_counts": state.hour_counts,
+        "hour_weeks": state.hour_weeks,
+        "hour_last_week": state.hour_last_week,
+        "clusters": [
+            {
+                "id": c.id,
+                "created": c.created,
+                "last": c.last,
+                "profile": _profile_out(c.profile),
+                "words": dict(c.words),
+                "recent": c.recent,
+                "size": c.size,
+                "texts": c.texts,
+                "incident": c.incident,
+                "suppressed": c.suppressed,
+            }
+            for c in state.clusters.values()
+        ],
+        "incidents": [
+            {
+                "key": t.key,
+                "opened": t.opened,
+                "last": t.last,
+                "profile": _profile_out(t.profile),
+                "clusters": sorted(t.clusters),
+                "customers": sorted(t.customers),
+                "size": t.size,
+                "texts": t.texts,
+                "meaning": _vector_out(t.meaning),
+            }
+            for t in state.incidents.values()
+        ],
+        "suppressions": [{"profile": _profile_out(s.profile), "until": s.until} for s in state.suppressions],
+        "maintenance": [
+            {"regions": sorted(m.regions), "starts": m.starts, "ends": m.ends} for m in state.maintenance
+        ],
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _written(blob: bytes) -> dict[str, Any]:
+    """What `dumps` wrote, as format 1 would have it (each cluster's JSON text decoded)."""
+    data = json.loads(zlib.decompress(blob))
+    assert data["format"] == 2
+    return {**data, "format": 1, "clusters": [json.loads(text) for text in data["clusters"]]}
+
+
+def test_the_written_state_is_always_the_whole_current_state() -> None:
+    # `dumps` reuses the JSON of clusters that did not change since it last ran: through bursts in two
+    # cities and from nowhere that open, grow, absorb, get dismissed and end, with a write every three
+    # messages, what it writes is still exactly the state of that moment.
+    state = DetectorState()
+    at, message_id = background(state, 24 * 2)
+    rng = random.Random(3)
+    places = {
+        "Köln": "Kein Internet in Köln seit einer Stunde",
+        "Bonn": "Mobilfunk in Bonn komplett ausgefallen",
+        "": "App stürzt beim Start ab",
+    }
+    seen: list[Event] = []
+    for step in range(600):
+        at += rng.choice([5.0, 20.0, 60.0]) if step % 150 else 2 * 3600.0
+        message_id += 1
+        city = rng.choice(list(places))
+        text = places[city] if rng.random() < 0.7 else " ".join(rng.sample(WORDS, 4))
+        seen += observe(state, Observation(message_id, at, text, f"c{rng.randrange(80)}", city), CONFIG)
+        opened = events_of(seen, Opened)
+        if step % 50 == 25 and opened and opened[-1].key in state.incidents:
+            assert suppress(state, opened[-1].key, at, CONFIG)
+        if step % 3 == 0:
+            assert _written(dumps(state)) == json.loads(_plain_json(state))
+    assert len(events_of(seen, Opened)) == 3
+    assert events_of(seen, Ended)
+    assert _written(dumps(state)) == json.loads(_plain_json(state))
+    # Read back, the clusters' texts are reused; the state goes on from there the same.
+    again = loads(dumps(state))
+    assert _written(dumps(again)) == json.loads(_plain_json(state))
+    follow_up = Observation(message_id + 1, at + 5, places["Köln"], "c1", "Köln")
+    assert observe(again, follow_up, CONFIG) == observe(state, follow_up, CONFIG)
+    assert _written(dumps(again)) == json.loads(_plain_json(state))
+
+
+def test_a_state_written_in_the_first_format_is_read() -> None:
+    state = DetectorState()
+    at, _ = background(state, 24)
+    for i in range(6):
+        observe(state, Observation(i + 1, at + 60 * i, "Mobilfunk komplett ausgefallen", f"c{i}"), CONFIG)
+    old = loads(zlib.compress(_plain_json(state).encode()))
+    assert old.clusters.keys() == state.clusters.keys()
+    assert old.incidents.keys() == state.incidents.keys()
+    assert _written(dumps(old)) == json.loads(_plain_json(state))

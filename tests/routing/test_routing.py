@@ -377,3 +377,39 @@ def test_admin_refuses_a_team_of_another_workspace_and_writes_no_version(client,
     assert "gehört zu einem anderen Arbeitsbereich" in response.content.decode()
     assert not RuleSetVersion.objects.exists()
     assert not RoutingRule.objects.exists()
+
+
+def test_a_batch_writes_each_conversation_its_own_priority_and_sla_clocks(fake_account, agent):
+    # The batch's conversations whose priority changes are written in one executemany (decision 0834):
+    # each row still gets its own priority and the clocks computed from its own start.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from resonanz.conversations.actions import sla_fields
+
+    messages = []
+    for hours_ago, urgency in ((30, "high"), (5, "low"), (1, "urgent"), (50, "normal"), (2, "high")):
+        conversation, message = incoming(fake_account, urgency=urgency)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            created_at=timezone.now() - dt.timedelta(hours=hours_ago)
+        )
+        messages.append(message)
+    route_messages([m.pk for m in messages])
+    routed = [
+        Conversation.objects.select_related("channel_account", "workspace").get(pk=m.conversation_id)
+        for m in messages
+    ]
+    assert [c.priority for c in routed] == [
+        Conversation.Priority.HIGH,
+        Conversation.Priority.LOW,
+        Conversation.Priority.URGENT,
+        Conversation.Priority.NORMAL,  # unchanged: no clocks set
+        Conversation.Priority.HIGH,
+    ]
+    assert routed[3].first_response_due_at is None
+    changed = [routed[i] for i in (0, 1, 2, 4)]
+    for conversation in changed:
+        expected = sla_fields(conversation)
+        assert {name: getattr(conversation, name) for name in expected} == expected
+    assert len({c.first_response_due_at for c in changed}) > 1  # rows with clocks of their own
