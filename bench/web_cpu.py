@@ -9,7 +9,9 @@ measures the other processes; this measures what a page costs: `time.process_tim
 The same URLs as bench/web.py (same random seed), after two warm-up requests of each kind.
 
 Prints ONE JSON object: per page kind the median and mean CPU ms, the median SQL ms and the queries per
-request. --profile KIND prints the cProfile functions of that kind's requests to stderr (top 40 by own time,
+request; on PostgreSQL also `db_cpu_ms_mean`, the CPU its backend spent per request (from /proc: the
+database's share, which `time.process_time` cannot see). --queries prints each statement's mean ms per
+request to stderr, slowest first. --profile KIND prints the cProfile functions of that kind's requests to stderr (top 40 by own time,
 then by cumulative time).
 """
 
