@@ -1,7 +1,8 @@
 """Every write of the incidents app: detector events into rows, agents' decisions, the one answer to all.
 
-Concurrency by construction: the detector runs under its record's row lock (one owner at a time; on SQLite
-every write transaction is serialized anyway), incidents are unique on (workspace, detector key), members on
+Concurrency by construction: the detector has one owner at a time (the named lock `detector-<workspace>`
+for the detection step, which computes before its write transaction; the record's row lock inside a
+transaction), incidents are unique on (workspace, detector key), members on
 (incident, conversation), notices on (update, customer). Fan-out batches are atomic: a worker killed in the
 middle leaves whole batches, and the next run sends only to customers without a notice.
 """
@@ -26,6 +27,7 @@ from resonanz.channels.models import ChannelAccount, OutboundDelivery
 from resonanz.channels.registry import get_adapter
 from resonanz.conversations.models import Conversation, Message, TimelineEntry
 from resonanz.core.errors import InvalidInput
+from resonanz.core.locks import named_lock
 from resonanz.core.models import AuditEntry
 from resonanz.core.queue import enqueue
 from resonanz.incidents import detector
@@ -91,42 +93,96 @@ def _owner() -> str:
 
 
 def with_detector(
-    workspace: Workspace, work: Callable[[detector.DetectorState, detector.DetectorConfig], object]
+    workspace: Workspace,
+    work: Callable[[detector.DetectorState, detector.DetectorConfig], object],
+    write: Callable[[], object] | None = None,
 ) -> None:
-    """Run `work` on the workspace's detector state as its one owner: the record row is locked for the
-    transaction (select_for_update; SQLite serializes writers) and the lease fields say who holds it.
+    """Run `work` on the workspace's detector state as its one owner, then `write` (the rows that follow
+    from what `work` found), and keep the state.
+
+    `work` changes the state in memory and writes nothing; `write` writes rows and does not touch the state.
+    Outside a transaction (the detection step) the owner is the named lock `detector-<workspace>`, and
+    `work` and encoding the state run before the write transaction (decision 0859): on SQLite that
+    transaction is the database's one writer, and detecting inside it held back ingest, annotating and
+    routing. The write transaction checks that nobody wrote the record meanwhile (an agent's decision does
+    not take the named lock); if somebody did, everything runs again inside the transaction. Inside a
+    transaction (an agent's decision) the record's row lock is the owner, as it always was.
 
     The state is written back when `work` returns something true (an incident opened, grew or ended, or an
     agent's decision) and otherwise at most every PERSIST_SECONDS: writing a large state costs more than a
     batch of messages. Between writes this process keeps it in memory, as long as the record's version shows
     that nobody else wrote. A failure rolls everything back and drops the memory copy."""
     config = detector_config(workspace)
-    with transaction.atomic():
-        record = DetectorRecord.objects.select_for_update().filter(workspace=workspace).first()
-        if record is None:
+    if not transaction.get_connection().in_atomic_block:
+        with named_lock(f"detector-{workspace.pk}"):
             DetectorRecord.objects.get_or_create(workspace=workspace)
-            record = DetectorRecord.objects.select_for_update().get(workspace=workspace)
-        with _cache_lock:
-            cached = _cache.pop(workspace.pk, None)
-        in_memory = cached is not None and cached[0] == record.version
-        state = cached[1] if cached and in_memory else detector.loads(bytes(record.state))
+            record = DetectorRecord.objects.get(workspace=workspace)
+            state, in_memory = _state_of(workspace, record)
+            now = timezone.now()
+            detector.set_maintenance(state, maintenance_windows(workspace, now))
+            changed = bool(work(state, config))
+            blob = detector.dumps(state) if _must_persist(record, changed, in_memory, now) else None
+            with transaction.atomic():
+                locked = DetectorRecord.objects.select_for_update().get(workspace=workspace)
+                if locked.version == record.version:
+                    if write is not None:
+                        write()
+                    _keep(workspace, locked, state, blob, now)
+                    return
+        logger.info("incidents.detector_redone", extra={"workspace": workspace.pk})
+    with transaction.atomic():
+        found = DetectorRecord.objects.select_for_update().filter(workspace=workspace).first()
+        if found is None:
+            DetectorRecord.objects.get_or_create(workspace=workspace)
+            found = DetectorRecord.objects.select_for_update().get(workspace=workspace)
+        record = found
+        state, in_memory = _state_of(workspace, record)
         now = timezone.now()
         detector.set_maintenance(state, maintenance_windows(workspace, now))
         changed = bool(work(state, config))
-        stale = record.lease_until is None or now - record.updated_at >= dt.timedelta(seconds=PERSIST_SECONDS)
-        if changed or stale or not in_memory or record.lease_owner != _owner():
-            record.state = detector.dumps(state)
-            record.version += 1
-            record.lease_owner = _owner()
-            record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
-            record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
-        version = record.version
+        if write is not None:
+            write()
+        blob = detector.dumps(state) if _must_persist(record, changed, in_memory, now) else None
+        _keep(workspace, record, state, blob, now)
 
-        def remember() -> None:
-            with _cache_lock:
-                _cache[workspace.pk] = (version, state)
 
-        transaction.on_commit(remember)
+def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.DetectorState, bool]:
+    """The state in this process's memory if nobody wrote the record since, else the record's; the memory
+    copy is taken out (a failure must not leave a half-changed state behind)."""
+    with _cache_lock:
+        cached = _cache.pop(workspace.pk, None)
+    if cached is not None and cached[0] == record.version:
+        return cached[1], True
+    return detector.loads(bytes(record.state)), False
+
+
+def _must_persist(record: DetectorRecord, changed: bool, in_memory: bool, now: dt.datetime) -> bool:
+    stale = record.lease_until is None or now - record.updated_at >= dt.timedelta(seconds=PERSIST_SECONDS)
+    return changed or stale or not in_memory or record.lease_owner != _owner()
+
+
+def _keep(
+    workspace: Workspace,
+    record: DetectorRecord,
+    state: detector.DetectorState,
+    blob: bytes | None,
+    now: dt.datetime,
+) -> None:
+    """Inside the write transaction: store the encoded state (if any) and remember the state in memory once
+    the transaction commits."""
+    if blob is not None:
+        record.state = blob
+        record.version += 1
+        record.lease_owner = _owner()
+        record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+        record.save(update_fields=["state", "version", "lease_owner", "lease_until", "updated_at"])
+    version = record.version
+
+    def remember() -> None:
+        with _cache_lock:
+            _cache[workspace.pk] = (version, state)
+
+    transaction.on_commit(remember)
 
 
 def maintenance_windows(workspace: Workspace, now: dt.datetime) -> list[detector.Maintenance]:
@@ -161,8 +217,15 @@ def do_detect(
     )
 
     def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
+        events_seen.clear()  # a second run (the record changed meanwhile) starts from the stored state
+        # Read as the owner: a task for the same messages that held the detector before has committed.
+        seen = set(
+            ObservedMessage.objects.filter(message_id__in=[item.message_id for item in inputs]).values_list(
+                "message_id", flat=True
+            )
+        )
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
-            if item.conversation_id in linked:
+            if item.conversation_id in linked or item.message_id in seen:
                 continue
             observation = detector.Observation(
                 message_id=item.message_id,
@@ -173,15 +236,16 @@ def do_detect(
                 state=item.state,
             )
             events_seen.extend(detector.observe(state, observation, config, embed))
-        # The batch's events become rows together: a few queries per incident, not per event (0834).
-        touched.extend(_apply_events(workspace, events_seen, {item.message_id: item for item in inputs}))
+        return bool(events_seen)
 
+    def write() -> None:
+        # The batch's events become rows together: a few queries per incident, not per event (0834).
+        touched[:] = _apply_events(workspace, events_seen, {item.message_id: item for item in inputs})
         ObservedMessage.objects.bulk_create(
             [ObservedMessage(message_id=item.message_id) for item in inputs], ignore_conflicts=True
         )
-        return bool(events_seen)
 
-    with_detector(workspace, work)
+    with_detector(workspace, work, write)
     return sorted(set(touched))
 
 

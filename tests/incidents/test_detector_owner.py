@@ -1,0 +1,106 @@
+"""The detection step computes outside the database's write transaction, as the detector's one owner
+(decision 0859). These tests run without the test's wrapping transaction, as the worker does."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from resonanz.core.locks import named_lock
+from resonanz.incidents import actions, detector, pipeline
+from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, ObservedMessage
+from resonanz.incidents.pipeline import detect_incidents
+from tests.incidents.test_product import outage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_memory_copy() -> Any:
+    actions._cache.clear()
+    yield
+    actions._cache.clear()
+
+
+def test_the_detector_observes_outside_the_write_transaction(fake_account, monkeypatch) -> None:
+    inside: list[bool] = []
+    observe = detector.observe
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        inside.append(connection.in_atomic_block)
+        return observe(*args, **kwargs)
+
+    monkeypatch.setattr(detector, "observe", watched)
+    messages = outage(fake_account)
+    detect_incidents([m.pk for m in messages])
+    assert inside == [False] * 8
+    assert Incident.objects.get().member_count == 8
+    assert ObservedMessage.objects.count() == 8
+
+
+def test_a_decision_written_meanwhile_makes_the_step_run_again_on_the_stored_state(
+    fake_account, monkeypatch
+) -> None:
+    messages = outage(fake_account)
+    detect_incidents([m.pk for m in messages[:4]])
+    record = DetectorRecord.objects.get()
+    stored_messages = detector.loads(bytes(record.state)).messages
+    observe = detector.observe
+    interfered: list[int] = []
+
+    def interfering(state: detector.DetectorState, *args: Any, **kwargs: Any) -> Any:
+        if not interfered:  # an agent's decision writes the record between observing and writing
+            interfered.append(1)
+            with transaction.atomic():
+                actions.with_detector(fake_account.workspace, lambda state, config: True)
+        return observe(state, *args, **kwargs)
+
+    monkeypatch.setattr(detector, "observe", interfering)
+    detect_incidents([m.pk for m in messages[4:]])
+    record.refresh_from_db()
+    state = detector.loads(bytes(record.state))
+    assert state.messages == stored_messages + 4  # counted once, on top of what was stored
+    assert record.version == 3  # the first batch, the decision, the step (once)
+    assert Incident.objects.get().member_count == 8
+    assert IncidentMember.objects.count() == 8
+
+
+def test_two_tasks_for_the_same_messages_count_them_once(fake_account, monkeypatch) -> None:
+    messages = outage(fake_account)
+    ids = [m.pk for m in messages]
+    loaded = threading.Barrier(2, timeout=30)
+    load_inputs = pipeline.load_inputs
+    errors: list[BaseException] = []
+
+    def both_load_first(message_ids: Any) -> Any:
+        inputs = load_inputs(message_ids)
+        loaded.wait()  # both tasks read their inputs (nothing observed yet) before either detects
+        return inputs
+
+    monkeypatch.setattr(pipeline, "load_inputs", both_load_first)
+
+    def task() -> None:
+        try:
+            detect_incidents(ids)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    state = detector.loads(bytes(DetectorRecord.objects.get().state))
+    assert state.messages == 8
+    assert Incident.objects.get().member_count == 8
+
+
+def test_the_named_lock_refuses_to_wait_inside_a_transaction() -> None:
+    with transaction.atomic(), pytest.raises(RuntimeError), named_lock("anything"):
+        pass  # pragma: no cover
