@@ -18,8 +18,9 @@ settings.AFTER_INGEST_BATCH, as the worker does. `--agents N` agents are online 
     incidents, members   what the detector found
     digest               with --digest: a hash of every output (labels, routing, incidents, members), so two
                          versions of the code can be compared on the same stream
-`--alternate` drops the detector state this process keeps in memory before every task, as when scale-out
-mode's worker processes take turns (each task then reads the state from the database and writes it back).
+`--alternate` has two processes take turns, as the embedded server's two processes and scale-out mode's
+workers do: each task finds its memory copy of the detector state outdated by the other's write, reads the
+state from the database (taking over the clusters neither changed, decision 0859) and writes it back.
 `--profile FILE` writes a cProfile of the tasks (read it with `python -m pstats FILE`).
 """
 
@@ -188,11 +189,12 @@ def run_steps(ids: Sequence[int], spent: dict[str, float], profile: str, alterna
     started = time.process_time()
     if profiler is not None:
         profiler.enable()
-    for start in range(0, len(ids), size):
-        if alternate:  # another worker process wrote the detector state since this one held it
-            from resonanz.incidents import actions
+    from resonanz.incidents import actions
 
-            actions._cache.clear()
+    memories: list[dict[Any, Any]] = [{}, {}]
+    for number, start in enumerate(range(0, len(ids), size)):
+        if alternate:  # two processes take turns: each keeps its own copy, which the other wrote over
+            actions._cache = memories[number % 2]
         run_after_ingest_steps(ids[start : start + size])
     if profiler is not None:
         profiler.disable()

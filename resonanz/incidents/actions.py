@@ -153,7 +153,8 @@ def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.De
         cached = _cache.pop(workspace.pk, None)
     if cached is not None and cached[0] == record.version:
         return cached[1], True
-    return detector.loads(bytes(record.state)), False
+    # Another process wrote since: its blob, with the clusters neither of us changed taken from memory.
+    return detector.loads(bytes(record.state), previous=cached[1] if cached else None), False
 
 
 def _must_persist(record: DetectorRecord, changed: bool, in_memory: bool, now: dt.datetime) -> bool:

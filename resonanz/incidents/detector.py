@@ -958,8 +958,13 @@ def dumps(state: DetectorState) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def loads(blob: bytes) -> DetectorState:
-    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh."""
+def loads(blob: bytes, previous: DetectorState | None = None) -> DetectorState:
+    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh.
+
+    `previous`: this process's older copy of the state, which another process has written over since
+    (decision 0859). A cluster whose JSON text in the blob is the text `previous` last wrote or read for it,
+    unchanged since, is taken over from `previous` instead of decoded again (most clusters do not change
+    between two batches). `previous` must not be used afterwards."""
     if not blob:
         return DetectorState()
     try:
@@ -981,7 +986,20 @@ def loads(blob: bytes) -> DetectorState:
         hour_weeks=[float(v) for v in data["hour_weeks"]],
         hour_last_week=[int(v) for v in data["hour_last_week"]],
     )
+    reusable: dict[str, Cluster] = {}
+    if previous is not None and version == FORMAT:
+        for cid, (key, text) in previous.written.items():
+            old = previous.clusters.get(cid)
+            if old is not None and (old.last, old.size, old.incident, old.suppressed) == key:
+                reusable[text] = old
     for item in data["clusters"]:
+        kept = reusable.get(item) if reusable else None
+        if kept is not None:
+            state.clusters[kept.id] = kept
+            state.written[kept.id] = ((kept.last, kept.size, kept.incident, kept.suppressed), item)
+            for word in kept.words:
+                state.index.setdefault(word, set()).add(kept.id)
+            continue
         raw = json.loads(item) if version == FORMAT else item
         cluster = Cluster(
             id=int(raw["id"]),

@@ -390,6 +390,37 @@ def test_the_written_state_is_always_the_whole_current_state() -> None:
     assert _written(dumps(again)) == json.loads(_plain_json(state))
 
 
+def test_two_processes_taking_turns_read_the_same_state_as_a_fresh_read() -> None:
+    # Process A and B alternate; each reads the blob the other wrote, taking over from its own older copy
+    # the clusters neither changed (decision 0859). What each then holds and writes is what a fresh read
+    # would give, and it goes on the same.
+    rng = random.Random(5)
+    start = DetectorState()
+    at, message_id = background(start, 24)
+    blob = dumps(start)
+    copies: list[DetectorState | None] = [None, None]
+    reused = taken = 0
+    for turn in range(40):
+        mine = copies[turn % 2]
+        state = loads(blob, previous=mine)
+        fresh = loads(blob)
+        assert _written(dumps(state)) == _written(dumps(fresh)) == _written(blob)
+        assert state.index == fresh.index
+        if mine is not None:
+            reused += sum(1 for cid, cluster in state.clusters.items() if mine.clusters.get(cid) is cluster)
+            taken += len(state.clusters)
+        for _ in range(5):
+            at += rng.choice([5.0, 60.0, 600.0])
+            message_id += 1
+            text = "Kein Internet in Köln" if rng.random() < 0.5 else " ".join(rng.sample(WORDS, 4))
+            follow_up = Observation(message_id, at, text, f"c{rng.randrange(30)}", "Köln")
+            assert observe(state, follow_up, CONFIG) == observe(fresh, follow_up, CONFIG)
+        blob = dumps(state)
+        assert _written(blob) == _written(dumps(fresh))
+        copies[turn % 2] = state
+    assert reused > taken // 3  # the unchanged clusters were taken over, not decoded again (136 of 264)
+
+
 def test_a_state_written_in_the_first_format_is_read() -> None:
     state = DetectorState()
     at, _ = background(state, 24)
