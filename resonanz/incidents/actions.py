@@ -33,6 +33,7 @@ from resonanz.core.queue import enqueue
 from resonanz.incidents import detector
 from resonanz.incidents.models import (
     Announcement,
+    DetectorCluster,
     DetectorRecord,
     Incident,
     IncidentMember,
@@ -121,7 +122,7 @@ def with_detector(
             now = timezone.now()
             detector.set_maintenance(state, maintenance_windows(workspace, now))
             changed = bool(work(state, config))
-            blob = detector.dumps(state) if _must_persist(record, changed, in_memory, now) else None
+            blob = detector.dumps_apart(state) if _must_persist(record, changed, in_memory, now) else None
             with transaction.atomic():
                 locked = DetectorRecord.objects.select_for_update().get(workspace=workspace)
                 if locked.version == record.version:
@@ -142,7 +143,7 @@ def with_detector(
         changed = bool(work(state, config))
         if write is not None:
             write()
-        blob = detector.dumps(state) if _must_persist(record, changed, in_memory, now) else None
+        blob = detector.dumps_apart(state) if _must_persist(record, changed, in_memory, now) else None
         _keep(workspace, record, state, blob, now)
 
 
@@ -153,8 +154,19 @@ def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.De
         cached = _cache.pop(workspace.pk, None)
     if cached is not None and cached[0] == record.version:
         return cached[1], True
-    # Another process wrote since: its blob, with the clusters neither of us changed taken from memory.
-    return detector.loads(bytes(record.state), previous=cached[1] if cached else None), False
+    # Another process wrote since: its state, with the clusters neither of us changed taken from memory.
+    previous = cached[1] if cached else None
+    blob = bytes(record.state)
+    if detector.is_apart(blob):
+        texts = list(
+            DetectorCluster.objects.filter(workspace_id=workspace.pk)
+            .order_by("cluster_id")
+            .values_list("text", flat=True)
+        )
+        return detector.loads(blob, previous=previous, clusters=texts), False
+    state = detector.loads(blob, previous=previous)
+    state.written = {}  # written before the clusters were rows: the next write stores all of them
+    return state, False
 
 
 def _must_persist(record: DetectorRecord, changed: bool, in_memory: bool, now: dt.datetime) -> bool:
@@ -166,13 +178,29 @@ def _keep(
     workspace: Workspace,
     record: DetectorRecord,
     state: detector.DetectorState,
-    blob: bytes | None,
+    blob: detector.Apart | None,
     now: dt.datetime,
 ) -> None:
-    """Inside the write transaction: store the encoded state (if any) and remember the state in memory once
-    the transaction commits."""
+    """Inside the write transaction: store the encoded state (if any: the rest in the record, the changed
+    clusters as rows) and remember the state in memory once the transaction commits."""
     if blob is not None:
-        record.state = blob
+        clusters = DetectorCluster.objects.filter(workspace_id=workspace.pk)
+        if blob.everything:
+            clusters.delete()
+        elif blob.gone:
+            clusters.filter(cluster_id__in=blob.gone).delete()
+        if blob.changed:
+            DetectorCluster.objects.bulk_create(
+                [
+                    DetectorCluster(workspace_id=workspace.pk, cluster_id=cid, text=text)
+                    for cid, text in blob.changed.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["workspace", "cluster_id"],
+                update_fields=["text"],
+                batch_size=500,
+            )
+        record.state = blob.head
         record.version += 1
         record.lease_owner = _owner()
         record.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)

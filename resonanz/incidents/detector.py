@@ -31,7 +31,7 @@ import json
 import math
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -913,6 +913,41 @@ def _clusters_json(state: DetectorState) -> str:
 def dumps(state: DetectorState) -> bytes:
     """The whole state as compressed JSON (no pickle: the bytes live in the database), each cluster a JSON
     text of its own; zlib's fastest level (the state is written after most batches)."""
+    return _encode(state, _clusters_json(state))
+
+
+def dumps_apart(state: DetectorState) -> Apart:
+    """The state with its clusters apart (decision 0859): the rest as compressed JSON (`"clusters"` null,
+    `"apart"` true) and the clusters changed since the state was last encoded or read, as JSON texts, and
+    the ids of the clusters gone since. The caller stores the clusters as rows of their own, so a batch
+    writes the few clusters it changed instead of all of them. A state that was never encoded or read
+    this way (`written` empty) returns every cluster with `everything` set: the stored rows are replaced."""
+    everything = not state.written
+    changed: dict[int, str] = {}
+    written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = {}
+    for cluster in state.clusters.values():
+        key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+        cached = state.written.get(cluster.id)
+        if cached is not None and cached[0] == key:
+            written[cluster.id] = cached
+            continue
+        text = _cluster_json(cluster)
+        written[cluster.id] = (key, text)
+        changed[cluster.id] = text
+    gone = [] if everything else [cid for cid in state.written if cid not in state.clusters]
+    state.written = written
+    return Apart(_encode(state, None), changed, gone, everything)
+
+
+@dataclass(frozen=True)
+class Apart:
+    head: bytes  # everything but the clusters, as `dumps` writes it
+    changed: dict[int, str]  # cluster id -> its JSON text (new or changed clusters)
+    gone: list[int]  # ids of clusters that no longer exist
+    everything: bool  # `changed` holds every cluster: replace what is stored
+
+
+def _encode(state: DetectorState, clusters: str | None) -> bytes:
     data: dict[str, Any] = {
         "format": FORMAT,
         "next_id": state.next_id,
@@ -945,12 +980,18 @@ def dumps(state: DetectorState) -> bytes:
             {"regions": sorted(m.regions), "starts": m.starts, "ends": m.ends} for m in state.maintenance
         ],
     }
+    if clusters is None:
+        data["apart"] = True  # the clusters are stored as rows of their own (dumps_apart)
     text = (
         "{"
         + ",".join(
             json.dumps(key)
             + ":"
-            + (_clusters_json(state) if key == "clusters" else json.dumps(value, separators=(",", ":")))
+            + (
+                clusters
+                if key == "clusters" and clusters is not None
+                else json.dumps(value, separators=(",", ":"))
+            )
             for key, value in data.items()
         )
         + "}"
@@ -958,8 +999,19 @@ def dumps(state: DetectorState) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def loads(blob: bytes, previous: DetectorState | None = None) -> DetectorState:
-    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh.
+def is_apart(blob: bytes) -> bool:
+    """Whether `blob` was written by `dumps_apart` (its clusters are stored apart)."""
+    try:
+        return bool(json.loads(zlib.decompress(blob)).get("apart")) if blob else False
+    except (zlib.error, ValueError, AttributeError):
+        return False
+
+
+def loads(
+    blob: bytes, previous: DetectorState | None = None, clusters: Sequence[str] | None = None
+) -> DetectorState:
+    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh. A state written
+    by `dumps_apart` needs its clusters' JSON texts in `clusters`, in the order of their ids.
 
     `previous`: this process's older copy of the state, which another process has written over since
     (decision 0859). A cluster whose JSON text in the blob is the text `previous` last wrote or read for it,
@@ -992,7 +1044,8 @@ def loads(blob: bytes, previous: DetectorState | None = None) -> DetectorState:
             old = previous.clusters.get(cid)
             if old is not None and (old.last, old.size, old.incident, old.suppressed) == key:
                 reusable[text] = old
-    for item in data["clusters"]:
+    items: Sequence[Any] = (clusters or []) if data.get("apart") else data["clusters"]
+    for item in items:
         kept = reusable.get(item) if reusable else None
         if kept is not None:
             state.clusters[kept.id] = kept

@@ -163,6 +163,24 @@ class ObservedMessage(models.Model):
         return f"observed message {self.pk}"
 
 
+class DetectorCluster(models.Model):
+    """One cluster of a workspace's detector state, as the JSON text `detector.dumps_apart` wrote: a batch
+    rewrites the clusters it changed, not the whole state (decision 0859). The rest of the state is the
+    record's `state`; both are written in one transaction."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    cluster_id = models.BigIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "cluster_id"], name="detector_cluster_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"detector cluster {self.cluster_id} of workspace {self.workspace_id}"
+
+
 class DetectorRecord(models.Model):
     """The detector's state for one workspace, and its lease: whoever holds the row lock (and a lease that
     has not expired) is the one detector owner; everyone else waits or skips."""

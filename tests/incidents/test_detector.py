@@ -17,6 +17,7 @@ from resonanz.incidents.detector import (
     Observation,
     Opened,
     dumps,
+    dumps_apart,
     loads,
     observe,
     set_maintenance,
@@ -419,6 +420,34 @@ def test_two_processes_taking_turns_read_the_same_state_as_a_fresh_read() -> Non
         assert _written(blob) == _written(dumps(fresh))
         copies[turn % 2] = state
     assert reused > taken // 3  # the unchanged clusters were taken over, not decoded again (136 of 264)
+
+
+def test_clusters_written_apart_are_only_the_changed_ones_and_read_back_whole() -> None:
+    # The store's side of dumps_apart: rows by cluster id, replaced, upserted or deleted as it says.
+    rng = random.Random(7)
+    state = DetectorState()
+    at, message_id = background(state, 24)
+    rows: dict[int, str] = {}
+    first = dumps_apart(state)
+    assert first.everything and set(first.changed) == set(state.clusters)
+    rows.update(first.changed)
+    for _turn in range(30):
+        for _ in range(4):
+            at += rng.choice([5.0, 60.0, 3600.0])
+            message_id += 1
+            text = "Kein Internet in Köln" if rng.random() < 0.5 else " ".join(rng.sample(WORDS, 4))
+            observe(state, Observation(message_id, at, text, f"c{rng.randrange(30)}", "Köln"), CONFIG)
+        apart = dumps_apart(state)
+        assert not apart.everything
+        assert len(apart.changed) <= 4 + len(state.incidents)  # the touched clusters, not all of them
+        for cid in apart.gone:
+            del rows[cid]
+        rows.update(apart.changed)
+        assert set(rows) == set(state.clusters)
+        again = loads(apart.head, clusters=[rows[cid] for cid in sorted(rows)])
+        assert list(again.clusters) == list(state.clusters)
+        assert _written(dumps(again)) == json.loads(_plain_json(state))
+        assert again.index == loads(dumps(state)).index
 
 
 def test_a_state_written_in_the_first_format_is_read() -> None:

@@ -11,7 +11,13 @@ from django.db import connection, transaction
 
 from resonanz.core.locks import named_lock
 from resonanz.incidents import actions, detector, pipeline
-from resonanz.incidents.models import DetectorRecord, Incident, IncidentMember, ObservedMessage
+from resonanz.incidents.models import (
+    DetectorCluster,
+    DetectorRecord,
+    Incident,
+    IncidentMember,
+    ObservedMessage,
+)
 from resonanz.incidents.pipeline import detect_incidents
 from tests.incidents.test_product import outage
 
@@ -104,3 +110,30 @@ def test_two_tasks_for_the_same_messages_count_them_once(fake_account, monkeypat
 def test_the_named_lock_refuses_to_wait_inside_a_transaction() -> None:
     with transaction.atomic(), pytest.raises(RuntimeError), named_lock("anything"):
         pass  # pragma: no cover
+
+
+def test_the_clusters_are_rows_and_a_state_of_the_old_format_becomes_rows(fake_account) -> None:
+    messages = outage(fake_account)
+    # A record as the previous release left it: every cluster inside the state's one blob.
+    before = detector.DetectorState()
+    at = messages[0].created_at.timestamp() - 60
+    texts = ["Paket kam beschädigt an", "Rechnung doppelt abgebucht", "Router blinkt rot"]
+    for number, text in enumerate(texts):  # clusters the outage does not touch: only the upgrade writes them
+        detector.observe(
+            before,
+            detector.Observation(10_000 + number, at + number, text, f"x{number}", "Bonn"),
+            actions.detector_config(fake_account.workspace),
+        )
+    DetectorRecord.objects.create(workspace=fake_account.workspace, state=detector.dumps(before), version=1)
+    assert not detector.is_apart(detector.dumps(before))
+
+    detect_incidents([m.pk for m in messages])
+    record = DetectorRecord.objects.get()
+    assert detector.is_apart(bytes(record.state))
+    rows = dict(DetectorCluster.objects.values_list("cluster_id", "text"))
+    actions._cache.clear()  # read it back as another process would
+    state, _ = actions._state_of(fake_account.workspace, record)
+    assert set(rows) == set(state.clusters) and rows
+    assert set(before.clusters) <= set(state.clusters)  # the old clusters were carried over
+    assert state.messages == before.messages + 8 and before.messages == 3
+    assert Incident.objects.get().member_count == 8
