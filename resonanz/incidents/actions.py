@@ -158,12 +158,19 @@ def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.De
     previous = cached[1] if cached else None
     blob = bytes(record.state)
     if detector.is_apart(blob):
-        texts = list(
-            DetectorCluster.objects.filter(workspace_id=workspace.pk)
-            .order_by("cluster_id")
-            .values_list("text", flat=True)
-        )
-        return detector.loads(blob, previous=previous, clusters=texts), False
+        rows = DetectorCluster.objects.filter(workspace_id=workspace.pk)
+        versions = list(rows.order_by("cluster_id").values_list("cluster_id", "version"))
+        unchanged = detector.unchanged_clusters(previous) if cached and previous else set()
+        seen_version = cached[0] if cached else -1
+        taken = {cid for cid, version in versions if version <= seen_version and cid in unchanged}
+        texts: dict[int, str] = {}
+        missing = [cid for cid, _ in versions if cid not in taken]
+        for start in range(0, len(missing), 5000):
+            texts.update(
+                rows.filter(cluster_id__in=missing[start : start + 5000]).values_list("cluster_id", "text")
+            )
+        clusters = [(cid, None if cid in taken else texts[cid]) for cid, _ in versions]
+        return detector.loads(blob, previous=previous, clusters=clusters), False
     state = detector.loads(blob, previous=previous)
     state.written = {}  # written before the clusters were rows: the next write stores all of them
     return state, False
@@ -192,12 +199,14 @@ def _keep(
         if blob.changed:
             DetectorCluster.objects.bulk_create(
                 [
-                    DetectorCluster(workspace_id=workspace.pk, cluster_id=cid, text=text)
+                    DetectorCluster(
+                        workspace_id=workspace.pk, cluster_id=cid, text=text, version=record.version + 1
+                    )
                     for cid, text in blob.changed.items()
                 ],
                 update_conflicts=True,
                 unique_fields=["workspace", "cluster_id"],
-                update_fields=["text"],
+                update_fields=["text", "version"],
                 batch_size=500,
             )
         record.state = blob.head

@@ -1007,16 +1007,32 @@ def is_apart(blob: bytes) -> bool:
         return False
 
 
+def unchanged_clusters(state: DetectorState) -> set[int]:
+    """The ids of the clusters that have not changed since the state was last encoded or read: what it
+    wrote or read for them is still what they are."""
+    return {
+        cid
+        for cid, (key, _) in state.written.items()
+        if (cluster := state.clusters.get(cid)) is not None
+        and (cluster.last, cluster.size, cluster.incident, cluster.suppressed) == key
+    }
+
+
 def loads(
-    blob: bytes, previous: DetectorState | None = None, clusters: Sequence[str] | None = None
+    blob: bytes,
+    previous: DetectorState | None = None,
+    clusters: Sequence[tuple[int, str | None]] | None = None,
 ) -> DetectorState:
-    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh. A state written
-    by `dumps_apart` needs its clusters' JSON texts in `clusters`, in the order of their ids.
+    """The state `dumps` wrote; an empty or unreadable blob (another format) starts afresh.
 
     `previous`: this process's older copy of the state, which another process has written over since
-    (decision 0859). A cluster whose JSON text in the blob is the text `previous` last wrote or read for it,
-    unchanged since, is taken over from `previous` instead of decoded again (most clusters do not change
-    between two batches). `previous` must not be used afterwards."""
+    (decision 0859); most clusters do not change between two batches, so they are taken over from it
+    instead of decoded again. `previous` must not be used afterwards.
+
+    A state written by `dumps_apart` needs its clusters in `clusters`, in the order of their ids: (id, JSON
+    text), or (id, None) for a cluster to take over from `previous` (one of its `unchanged_clusters` that
+    nobody wrote since). For a state written whole, a cluster whose JSON text is the text `previous` last
+    wrote or read for it, unchanged since, is taken over."""
     if not blob:
         return DetectorState()
     try:
@@ -1038,40 +1054,10 @@ def loads(
         hour_weeks=[float(v) for v in data["hour_weeks"]],
         hour_last_week=[int(v) for v in data["hour_last_week"]],
     )
-    reusable: dict[str, Cluster] = {}
-    if previous is not None and version == FORMAT:
-        for cid, (key, text) in previous.written.items():
-            old = previous.clusters.get(cid)
-            if old is not None and (old.last, old.size, old.incident, old.suppressed) == key:
-                reusable[text] = old
-    items: Sequence[Any] = (clusters or []) if data.get("apart") else data["clusters"]
-    for item in items:
-        kept = reusable.get(item) if reusable else None
-        if kept is not None:
-            state.clusters[kept.id] = kept
-            state.written[kept.id] = ((kept.last, kept.size, kept.incident, kept.suppressed), item)
-            for word in kept.words:
-                state.index.setdefault(word, set()).add(kept.id)
-            continue
-        raw = json.loads(item) if version == FORMAT else item
-        cluster = Cluster(
-            id=int(raw["id"]),
-            created=float(raw["created"]),
-            last=float(raw["last"]),
-            profile=_profile_in(raw["profile"]),
-            words=Counter({str(k): int(v) for k, v in raw["words"].items()}),
-            recent=[(float(a), int(m), str(c)) for a, m, c in raw["recent"]],
-            size=int(raw["size"]),
-            texts=[str(t) for t in raw["texts"]],
-            incident=raw["incident"],
-            suppressed=bool(raw["suppressed"]),
-        )
-        state.clusters[cluster.id] = cluster
-        if version == FORMAT:  # its text is what the next `dumps` writes while the cluster is unchanged
-            key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
-            state.written[cluster.id] = (key, item)
-        for word in cluster.words:
-            state.index.setdefault(word, set()).add(cluster.id)
+    if data.get("apart"):
+        _clusters_apart(state, clusters or [], previous)
+    else:
+        _clusters_whole(state, data["clusters"], version, previous)
     for raw in data["incidents"]:
         tracked = Tracked(
             key=int(raw["key"]),
@@ -1093,3 +1079,67 @@ def loads(
         for raw in data["maintenance"]
     ]
     return state
+
+
+def _cluster_in(raw: dict[str, Any]) -> Cluster:
+    return Cluster(
+        id=int(raw["id"]),
+        created=float(raw["created"]),
+        last=float(raw["last"]),
+        profile=_profile_in(raw["profile"]),
+        words=Counter({str(k): int(v) for k, v in raw["words"].items()}),
+        recent=[(float(a), int(m), str(c)) for a, m, c in raw["recent"]],
+        size=int(raw["size"]),
+        texts=[str(t) for t in raw["texts"]],
+        incident=raw["incident"],
+        suppressed=bool(raw["suppressed"]),
+    )
+
+
+def _key(cluster: Cluster) -> tuple[float, int, int | None, bool]:
+    return (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+
+
+def _clusters_apart(
+    state: DetectorState, clusters: Sequence[tuple[int, str | None]], previous: DetectorState | None
+) -> None:
+    """The clusters of a state written apart. The word index of `previous` is taken over too: the
+    clusters not taken over are removed from it, the decoded ones added."""
+    taken = {cid for cid, text in clusters if text is None}
+    if taken:
+        if previous is None:
+            raise ValueError("clusters to take over need the previous state")
+        state.index = previous.index
+        for cid, cluster in previous.clusters.items():
+            if cid not in taken:
+                for word in cluster.words:
+                    _unindex(state, word, cid)
+    for cid, text in clusters:
+        if text is None:
+            assert previous is not None
+            state.clusters[cid] = previous.clusters[cid]
+            state.written[cid] = previous.written[cid]
+            continue
+        cluster = _cluster_in(json.loads(text))
+        state.clusters[cluster.id] = cluster
+        state.written[cluster.id] = (_key(cluster), text)
+        for word in cluster.words:
+            state.index.setdefault(word, set()).add(cluster.id)
+
+
+def _clusters_whole(
+    state: DetectorState, items: list[Any], version: int, previous: DetectorState | None
+) -> None:
+    """The clusters of a state written whole: JSON texts (format 2) or objects (format 1)."""
+    reusable: dict[str, Cluster] = {}
+    if previous is not None and version == FORMAT:
+        for cid in unchanged_clusters(previous):
+            reusable[previous.written[cid][1]] = previous.clusters[cid]
+    for item in items:
+        kept = reusable.get(item) if reusable else None
+        cluster = kept if kept is not None else _cluster_in(json.loads(item) if version == FORMAT else item)
+        state.clusters[cluster.id] = cluster
+        if version == FORMAT:  # its text is what the next `dumps` writes while the cluster is unchanged
+            state.written[cluster.id] = (_key(cluster), item)
+        for word in cluster.words:
+            state.index.setdefault(word, set()).add(cluster.id)

@@ -171,6 +171,9 @@ class DetectorCluster(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     cluster_id = models.BigIntegerField()
     text = models.TextField()
+    # The record's version that wrote this text: a process whose copy is of a later or the same version
+    # already holds the cluster as it is here.
+    version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import zlib
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from resonanz.incidents.models import (
     ObservedMessage,
 )
 from resonanz.incidents.pipeline import detect_incidents
-from tests.incidents.test_product import outage
+from tests.incidents.test_product import outage, report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +139,32 @@ def test_the_clusters_are_rows_and_a_state_of_the_old_format_becomes_rows(fake_a
     assert set(before.clusters) <= set(state.clusters)  # the old clusters were carried over
     assert state.messages == before.messages + 8 and before.messages == 3
     assert Incident.objects.get().member_count == 8
+
+
+def test_two_processes_taking_turns_hold_what_is_stored(fake_account) -> None:
+    # Two processes (two memory copies) take turns on one stream; each catches up on what the other wrote,
+    # taking over the clusters nobody rewrote. After every turn the writer's copy is the stored state.
+    texts = ["Kein Internet in Köln", "Störung Mobilfunk Köln", "Rechnung falsch", "App stürzt ab"]
+    copies: list[dict[int, tuple[int, detector.DetectorState]]] = [{}, {}]
+    messages = []
+    for turn in range(8):
+        batch = [
+            report(fake_account, texts[(turn + i) % len(texts)], 60 - turn * 6 - i * 0.5) for i in range(6)
+        ]
+        messages += batch
+        actions._cache = copies[turn % 2]
+        detect_incidents([m.pk for m in batch])
+        version, held = actions._cache[fake_account.workspace.pk]
+        record = DetectorRecord.objects.get()
+        assert version == record.version
+        stored = detector.loads(
+            bytes(record.state),
+            clusters=list(DetectorCluster.objects.order_by("cluster_id").values_list("cluster_id", "text")),
+        )
+        assert json.loads(zlib.decompress(detector.dumps(held))) == json.loads(
+            zlib.decompress(detector.dumps(stored))
+        )
+        # Every message is in exactly one cluster: a cluster taken over though the other process had
+        # grown it since would have lost those messages.
+        assert sum(cluster.size for cluster in stored.clusters.values()) == stored.messages
+    assert stored.messages == len(messages) == ObservedMessage.objects.count()

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('cluster_id', models.BigIntegerField()),
                 ('text', models.TextField()),
+                ('version', models.PositiveBigIntegerField(default=0)),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
             ],
             options={
