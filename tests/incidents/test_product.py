@@ -8,6 +8,7 @@ import random
 from typing import Any, cast
 
 import pytest
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount, OutboundDelivery
@@ -448,3 +449,28 @@ def test_an_announcement_can_stay_off_the_channels(fake_account, agent) -> None:
         ends_at=now + dt.timedelta(days=1), publish=False,
     )  # fmt: skip
     assert not OutboundDelivery.objects.filter(action="publish_post").exists()
+
+
+def test_an_incident_counts_its_members_as_they_come_as_a_full_recount_would(fake_account) -> None:
+    # Batch by batch (decision 0859: no recount of every member per batch), with a customer who reports in
+    # two conversations and a batch whose reports are older than the first one's.
+    regular = cast(Customer, CustomerFactory(workspace=fake_account.workspace))
+    text = "Kein Internet in Köln seit einer Stunde!"
+    batches = [
+        [report(fake_account, text, 30 - i) for i in range(6)],
+        [report(fake_account, text, 20, regular)],
+        [report(fake_account, text, 19, regular)] + [report(fake_account, text, 33 - i) for i in range(2)],
+    ]
+    for batch in batches:
+        detect_incidents([m.pk for m in batch])
+        incident = Incident.objects.get()
+        full = IncidentMember.objects.filter(incident=incident).aggregate(
+            members=Count("id"), customers=Count("customer_id", distinct=True), first=Min("reported_at")
+        )
+        assert (incident.member_count, incident.customer_count, incident.first_report_at) == (
+            full["members"],
+            full["customers"],
+            full["first"],
+        )
+    assert (incident.member_count, incident.customer_count) == (10, 9)
+    assert incident.first_report_at == batches[2][1].created_at  # 33 minutes ago: earlier than the first batch
