@@ -26,7 +26,9 @@ MIN_CORRECTIONS = 200
 RETRAIN_GROWTH = 1.25
 
 
-@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900, priority=7)
+# The after-ingest steps' priority: a post's topic pass runs in arrival order among them, not after all of
+# them (decision 0823: a lower priority starved it while a stream kept the worker busy).
+@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900)
 def complete_deferred_task(message_ids: list[int]) -> None:
     from resonanz.understanding.pipeline import complete_deferred
 

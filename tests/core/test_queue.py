@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 from resonanz.core import queue
@@ -50,3 +51,20 @@ def test_worker_runs_higher_priority_tasks_first_and_survives_errors():
     finally:
         worker.stop()
     assert not worker.running
+
+
+def test_the_background_topic_pass_waits_for_the_steps_queued_before_it_only():
+    # Decision 0823: a post's topic pass (deferred by its first pass) runs in arrival order among the
+    # after-ingest steps, not after every step queued later: under a sustained stream it never starves.
+    for module in ("resonanz.channels.tasks", "resonanz.understanding.tasks"):  # they register the tasks
+        importlib.import_module(module)
+    from resonanz.channels.ingest import AFTER_INGEST_TASK, PROCESS_TASK
+    from resonanz.understanding.pipeline import COMPLETE_DEFERRED_TASK
+
+    worker = queue._InProcessWorker()  # not started: read the order it would run them in
+    worker.submit(AFTER_INGEST_TASK, ["batch 1"])
+    worker.submit(COMPLETE_DEFERRED_TASK, ["topics of batch 1"])
+    worker.submit(AFTER_INGEST_TASK, ["batch 2"])
+    worker.submit(PROCESS_TASK, ["events"])
+    order = [worker._queue.get()[3][0] for _ in range(4)]
+    assert order == ["events", "batch 1", "topics of batch 1", "batch 2"]

@@ -473,4 +473,6 @@ def test_an_incident_counts_its_members_as_they_come_as_a_full_recount_would(fak
             full["first"],
         )
     assert (incident.member_count, incident.customer_count) == (10, 9)
-    assert incident.first_report_at == batches[2][1].created_at  # 33 minutes ago: earlier than the first batch
+    assert (
+        incident.first_report_at == batches[2][1].created_at
+    )  # 33 minutes ago: earlier than the first batch
