@@ -45,7 +45,7 @@ def named_lock(name: str) -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_SPACE, key])
         return
     database = str(connection.settings_dict["NAME"])
-    if not database or database == ":memory:" or "mode=memory" in database:
+    if not database or connection.creation.is_in_memory_db(database):  # type: ignore[attr-defined]
         with _memory_guard:
             lock = _memory_locks.setdefault(name, threading.Lock())
         with lock:

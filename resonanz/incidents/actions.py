@@ -119,11 +119,7 @@ def with_detector(
         with named_lock(f"detector-{workspace.pk}"):
             DetectorRecord.objects.get_or_create(workspace=workspace)
             record = DetectorRecord.objects.get(workspace=workspace)
-            state, in_memory = _state_of(workspace, record)
-            now = timezone.now()
-            detector.set_maintenance(state, maintenance_windows(workspace, now))
-            changed = bool(work(state, config))
-            blob = detector.dumps_apart(state) if _must_persist(record, changed, in_memory, now) else None
+            state, blob, now = _run_work(workspace, record, work, config)
             with transaction.atomic():
                 locked = DetectorRecord.objects.select_for_update().get(workspace=workspace)
                 if locked.version == record.version:
@@ -137,15 +133,25 @@ def with_detector(
         if found is None:
             DetectorRecord.objects.get_or_create(workspace=workspace)
             found = DetectorRecord.objects.select_for_update().get(workspace=workspace)
-        record = found
-        state, in_memory = _state_of(workspace, record)
-        now = timezone.now()
-        detector.set_maintenance(state, maintenance_windows(workspace, now))
-        changed = bool(work(state, config))
+        state, blob, now = _run_work(workspace, found, work, config)
         if write is not None:
             write()
-        blob = detector.dumps_apart(state) if _must_persist(record, changed, in_memory, now) else None
-        _keep(workspace, record, state, blob, now)
+        _keep(workspace, found, state, blob, now)
+
+
+def _run_work(
+    workspace: Workspace,
+    record: DetectorRecord,
+    work: Callable[[detector.DetectorState, detector.DetectorConfig], object],
+    config: detector.DetectorConfig,
+) -> tuple[detector.DetectorState, detector.Apart | None, dt.datetime]:
+    """`work` on the state, and the state encoded if it is to be written (`write` never touches it)."""
+    state, in_memory = _state_of(workspace, record)
+    now = timezone.now()
+    detector.set_maintenance(state, maintenance_windows(workspace, now))
+    changed = bool(work(state, config))
+    blob = detector.dumps_apart(state) if _must_persist(record, changed, in_memory, now) else None
+    return state, blob, now
 
 
 def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.DetectorState, bool]:
@@ -161,7 +167,7 @@ def _state_of(workspace: Workspace, record: DetectorRecord) -> tuple[detector.De
     if detector.is_apart(blob):
         rows = DetectorCluster.objects.filter(workspace_id=workspace.pk)
         versions = list(rows.order_by("cluster_id").values_list("cluster_id", "version"))
-        unchanged = detector.unchanged_clusters(previous) if cached and previous else set()
+        unchanged = detector.unchanged_clusters(previous) if previous is not None else set()
         seen_version = cached[0] if cached else -1
         taken = {cid for cid, version in versions if version <= seen_version and cid in unchanged}
         texts: dict[int, str] = {}

@@ -895,19 +895,29 @@ def _cluster_json(cluster: Cluster) -> str:
     )
 
 
-def _clusters_json(state: DetectorState) -> str:
-    """The clusters as a JSON list of their JSON texts; a cluster unchanged since the last `dumps` (or
-    since `loads`) is not encoded again (a batch changes a few of thousands of clusters)."""
+def _cluster_texts(state: DetectorState) -> tuple[list[str], dict[int, str]]:
+    """Every cluster's JSON text, in order, and the texts of the clusters that changed since the state was
+    last encoded or read; a cluster unchanged since is not encoded again (a batch changes a few of
+    thousands of clusters). `state.written` then holds what this returned."""
     written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = {}
-    parts = []
+    texts: list[str] = []
+    changed: dict[int, str] = {}
     for cluster in state.clusters.values():
-        key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
+        key = _key(cluster)
         cached = state.written.get(cluster.id)
-        text = cached[1] if cached is not None and cached[0] == key else _cluster_json(cluster)
+        if cached is not None and cached[0] == key:
+            text = cached[1]
+        else:
+            text = changed[cluster.id] = _cluster_json(cluster)
         written[cluster.id] = (key, text)
-        parts.append(text)
+        texts.append(text)
     state.written = written
-    return json.dumps(parts, separators=(",", ":"))
+    return texts, changed
+
+
+def _clusters_json(state: DetectorState) -> str:
+    """The clusters as a JSON list of their JSON texts."""
+    return json.dumps(_cluster_texts(state)[0], separators=(",", ":"))
 
 
 def dumps(state: DetectorState) -> bytes:
@@ -923,19 +933,9 @@ def dumps_apart(state: DetectorState) -> Apart:
     writes the few clusters it changed instead of all of them. A state that was never encoded or read
     this way (`written` empty) returns every cluster with `everything` set: the stored rows are replaced."""
     everything = not state.written
-    changed: dict[int, str] = {}
-    written: dict[int, tuple[tuple[float, int, int | None, bool], str]] = {}
-    for cluster in state.clusters.values():
-        key = (cluster.last, cluster.size, cluster.incident, cluster.suppressed)
-        cached = state.written.get(cluster.id)
-        if cached is not None and cached[0] == key:
-            written[cluster.id] = cached
-            continue
-        text = _cluster_json(cluster)
-        written[cluster.id] = (key, text)
-        changed[cluster.id] = text
-    gone = [] if everything else [cid for cid in state.written if cid not in state.clusters]
-    state.written = written
+    before = state.written  # _cluster_texts puts a new mapping in its place
+    _, changed = _cluster_texts(state)
+    gone = [] if everything else [cid for cid in before if cid not in state.clusters]
     return Apart(_encode(state, None), changed, gone, everything)
 
 
@@ -1013,8 +1013,7 @@ def unchanged_clusters(state: DetectorState) -> set[int]:
     return {
         cid
         for cid, (key, _) in state.written.items()
-        if (cluster := state.clusters.get(cid)) is not None
-        and (cluster.last, cluster.size, cluster.incident, cluster.suppressed) == key
+        if (cluster := state.clusters.get(cid)) is not None and _key(cluster) == key
     }
 
 
