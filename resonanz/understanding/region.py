@@ -117,6 +117,8 @@ _COMMON_WORDS = frozenset(
 _PREPOSITIONS = frozenset(
     ["in", "im", "aus", "bei", "nach", "um", "von", "raum", "region", "nahe", "near", "from", "around"]
 )
+# Before a bare postal code: "um"/"von"/"nach" are left out, they come before amounts ("um 20000 Stück").
+_POSTAL_PREPOSITIONS = frozenset(["in", "aus", "bei", "raum", "region", "plz", "postleitzahl"])
 _POSTAL = re.compile(
     r"(?<![\d.,/-])(?:PLZ:?\s*|D-)?(\d{5})(?!\d|[.,/]\d|\s*(?:€|eur|euro|kb|mb|gb|km))", re.I
 )
@@ -181,6 +183,9 @@ def _place_names(text: str) -> Region | None:
             continue
         head = token.split(" ")[0]
         if head not in first_words and head.rstrip(".,-") not in first_words:
+            district = _district_of(head, gazetteer)
+            if district is not None and (best is None or district[0] > best[0]):
+                best = district
             continue
         previous = tokens[i - 1].lower() if i else ""
         for length in (3, 2, 1):
@@ -203,6 +208,24 @@ def _place_names(text: str) -> Region | None:
     return best[1] if best else None
 
 
+def _district_of(token: str, gazetteer: dict[str, tuple[str, int, str]]) -> tuple[int, Region] | None:
+    """ "Köln-Kalk", "Berlin-Mitte": a district written after its city names the city. Big cities only:
+    "Schleswig-Holstein" is a state, not the town of Schleswig."""
+    city, dash, district = token.rstrip(".,-").partition("-")
+    found = gazetteer.get(city) if dash and district[:1].isupper() else None
+    if found is None or found[1] < 100_000:
+        return None
+    state, population, name = found
+    return population, Region(state=state, city=name, postal_code="", source="place_name")
+
+
+def _after_place_word(text: str, at: int) -> bool:
+    """ "in 50733 kein Internet", "aus 51105": five digits after a place preposition are a postal code even
+    without a city after them."""
+    before = text[max(0, at - 12) : at].split()
+    return bool(before) and before[-1].lower() in _POSTAL_PREPOSITIONS
+
+
 def region_of(text: str, *, postal_code: str = "", city: str = "") -> Region | None:
     if postal_code:
         found = from_postal_code(postal_code, city)
@@ -213,7 +236,9 @@ def region_of(text: str, *, postal_code: str = "", city: str = "") -> Region | N
         after = text[match.end() : match.end() + 40].split()
         hint = after[0].rstrip(".,;:!?") if after else ""
         found = from_postal_code(match.group(1), hint)
-        if found is not None and (hint[:1].isupper() or match.group(0)[:1] in "PD"):
+        if found is not None and (
+            hint[:1].isupper() or match.group(0)[:1] in "PD" or _after_place_word(text, match.start())
+        ):
             return found
     found = _place_names(text)
     if found is not None:

@@ -21,6 +21,21 @@ from resonanz.understanding.region import Region, region_of
         ("Frankfurt am Main: alles down", Region("Hessen", "Frankfurt am Main", "", "place_name")),
         ("Halle (Saale) ohne Strom", Region("Sachsen-Anhalt", "Halle (Saale)", "", "place_name")),
         ("Wir in Bayern haben kein Netz", Region("Bayern", "", "", "state_name")),
+        # A bare postal code after a place preposition (the demo's outage split in two without it).
+        (
+            "Auch bei uns in 50733 kein Internet",
+            Region("Nordrhein-Westfalen", "Köln", "50733", "postal_code"),
+        ),
+        (
+            "Internet weg in 51105. Wie lange noch?",
+            Region("Nordrhein-Westfalen", "Köln", "51105", "postal_code"),
+        ),
+        # A district written after its big city names the city; a state's double name stays a state.
+        (
+            "bei uns in Köln-Kalk (51105) ist alles tot",
+            Region("Nordrhein-Westfalen", "Köln", "", "place_name"),
+        ),
+        ("Schleswig-Holstein hat kein Netz", Region("Schleswig-Holstein", "", "", "state_name")),
     ],
 )
 def test_region_from_text(text, expected):
@@ -28,7 +43,15 @@ def test_region_from_text(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["Essen war lecker", "Bestellung 12345 fehlt", "Rechnung über 50000 Euro", "", "🙈"]
+    "text",
+    [
+        "Essen war lecker",
+        "Bestellung 12345 fehlt",
+        "Rechnung über 50000 Euro",
+        "Kundennummer: 50733 bitte prüfen",
+        "",
+        "🙈",
+    ],
 )
 def test_no_region(text):
     assert region_of(text) is None
