@@ -616,7 +616,7 @@ OUTAGE_TWEETS = [
 ]
 OUTAGE_POSTS = [
     "Hallo Netzwelt, bei uns in Köln-{district} ({plz}) ist seit ungefähr {mins} Minuten das Internet weg. Router neu gestartet, ohne Erfolg. Gibt es eine Störung?",
-    "Guten Abend, auch bei uns in {plz} kein Internet und kein Festnetz. Ich arbeite im Schichtdienst und brauche das Telefon für Rufbereitschaft. Wann ist das behoben?",
+    "Hallo, auch bei uns in {plz} kein Internet und kein Festnetz. Ich arbeite im Schichtdienst und brauche das Telefon für Rufbereitschaft. Wann ist das behoben?",
     "Gibt es in Köln gerade eine größere Störung? Bei meinen Eltern in {district} und bei mir in der Südstadt geht nichts.",
 ]
 OUTAGE_APP = [

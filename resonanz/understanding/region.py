@@ -182,10 +182,12 @@ def _place_names(text: str) -> Region | None:
         if not token[:1].isupper():
             continue
         head = token.split(" ")[0]
-        if head not in first_words and head.rstrip(".,-") not in first_words:
-            district = _district_of(head, gazetteer)
-            if district is not None and (best is None or district[0] > best[0]):
+        district = _district_of(head, gazetteer)
+        if district is not None:  # "Köln-Porz" is Köln (the gazetteer also knows Porz am Rhein)
+            if best is None or district[0] > best[0]:
                 best = district
+            continue
+        if head not in first_words and head.rstrip(".,-") not in first_words:
             continue
         previous = tokens[i - 1].lower() if i else ""
         for length in (3, 2, 1):
@@ -193,6 +195,9 @@ def _place_names(text: str) -> Region | None:
                 continue
             name = " ".join(tokens[i : i + length]).rstrip(".,-")
             found = gazetteer.get(name)
+            if found is None and length == 1 and " (" in name:
+                name = name.split(" (")[0]  # "Köln-Porz (50667)": the place before a note in parentheses
+                found = gazetteer.get(name)
             if found is None:
                 continue
             state, population, city = found

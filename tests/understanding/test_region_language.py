@@ -35,6 +35,8 @@ from resonanz.understanding.region import Region, region_of
             "bei uns in Köln-Kalk (51105) ist alles tot",
             Region("Nordrhein-Westfalen", "Köln", "", "place_name"),
         ),
+        ("Hallo aus Berlin-Mitte", Region("Berlin", "Berlin", "", "place_name")),
+        ("in Köln-Porz (50667) geht nichts", Region("Nordrhein-Westfalen", "Köln", "", "place_name")),
         ("Schleswig-Holstein hat kein Netz", Region("Schleswig-Holstein", "", "", "state_name")),
     ],
 )
