@@ -290,8 +290,8 @@ def ensure_maintenance_announcement(workspace: Workspace, agents: dict[str, Agen
 
 def confirm_outage(workspace: Workspace, agents: dict[str, Agent], end: dt.datetime) -> None:
     """The detector suggested the Köln outage while the story was loaded; the technicians' lead confirmed
-    it and wrote the first update (shown on the status page; the agents answered each customer already)."""
-    from resonanz.incidents.actions import do_confirm_incident, do_post_incident_update
+    it, named it and wrote the first update (shown on the status page; the agents answered each customer already)."""
+    from resonanz.incidents.actions import do_confirm_incident, do_post_incident_update, do_rename_incident
     from resonanz.incidents.models import Incident
 
     incident = (
@@ -304,6 +304,14 @@ def confirm_outage(workspace: Workspace, agents: dict[str, Agent], end: dt.datet
         return
     with clock_at(end - dt.timedelta(minutes=90)):
         do_confirm_incident(lead, incident)
+        # The detector named it after a customer's message; the lead gives it a name for the team and one
+        # for the status page.
+        do_rename_incident(
+            lead,
+            incident,
+            title="Köln: Internet und Festnetz ausgefallen (Kabelschaden)",
+            public_title="Störung Internet und Festnetz in Teilen von Köln",
+        )
         do_post_incident_update(
             lead,
             incident,

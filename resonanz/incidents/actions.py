@@ -31,6 +31,7 @@ from resonanz.core.errors import InvalidInput
 from resonanz.core.locks import named_lock
 from resonanz.core.models import AuditEntry
 from resonanz.core.queue import enqueue
+from resonanz.core.text import clean_text
 from resonanz.incidents import detector
 from resonanz.incidents.models import (
     Announcement,
@@ -736,6 +737,34 @@ def _detector_forget(incident: Incident) -> None:
         with_detector(incident.workspace, lambda state, config: detector.close(state, key))
 
 
+MAX_TITLE = 200
+
+
+def do_rename_incident(agent: Agent, incident: Incident, *, title: str, public_title: str) -> None:
+    """The agents' title and the public one (status page, feed, the subject of the notices). A detected
+    incident starts with a customer's words as its title; the public pages never show those (decision
+    0874), they show the public title or, while it is empty, "Störung in <regions>"."""
+    _same_workspace(agent, incident)
+    title = " ".join(clean_text(title or "")[0].split())
+    public = " ".join(clean_text(public_title or "")[0].split())
+    if not title:
+        raise InvalidInput(gettext("Eine Störung braucht einen Titel"))
+    if len(title) > MAX_TITLE or len(public) > MAX_TITLE:
+        raise InvalidInput(gettext("Ein Titel darf höchstens %(limit)s Zeichen haben") % {"limit": MAX_TITLE})
+    if (title, public) == (incident.title, incident.public_title):
+        return
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(title=title, public_title=public)
+        _audit(
+            agent,
+            incident,
+            "incident.renamed",
+            title=[incident.title, title],
+            public_title=[incident.public_title, public],
+        )
+        incident.title, incident.public_title = title, public
+
+
 def do_set_internal_note(agent: Agent, incident: Incident, note: str) -> None:
     _same_workspace(agent, incident)
     with transaction.atomic():
@@ -855,7 +884,7 @@ def _fan_out_batch(update_id: int, batch: int) -> int:
                     "is_public": conversation.is_public,
                     "recipient_handle": last_inbound.get(conversation.pk, ("", ""))[1],
                     "in_reply_to_external_id": last_inbound.get(conversation.pk, ("", ""))[0],
-                    "subject": conversation.subject or incident.title,
+                    "subject": conversation.subject or incident.shown_title(),
                     "agent_name": agent.display_name if agent else "",
                     "agent_initials": agent.initials if agent else "",
                     "incident_id": incident.pk,

@@ -18,6 +18,8 @@ from resonanz.workspaces.models import Agent
 class IncidentOut(Schema):
     id: int
     title: str
+    public_title: str
+    shown_title: str
     status: str
     public_text: str
     regions: list[str]
@@ -30,6 +32,11 @@ class IncidentOut(Schema):
     resolved_at: dt.datetime | None
     merged_into_id: int | None
     conversation_ids: list[int]
+
+
+class RenameIn(Schema):
+    title: str
+    public_title: str = ""
 
 
 class MergeIn(Schema):
@@ -62,6 +69,8 @@ def _out(incident: Incident, *, members: bool = True) -> IncidentOut:
     return IncidentOut(
         id=incident.pk,
         title=incident.title,
+        public_title=incident.public_title,
+        shown_title=incident.shown_title(),
         status=incident.status,
         public_text=incident.public_text,
         regions=incident.regions(),
@@ -113,6 +122,19 @@ def dismiss_incident(request: HttpRequest, incident_id: int) -> IncidentOut:
     agent = agent_of(request)
     incident = _incident(agent, incident_id)
     actions.do_dismiss_incident(agent, incident)
+    return _out(incident)
+
+
+@router.post(
+    "/{incident_id}/rename",
+    response={200: IncidentOut, 400: ErrorDetail, 404: ErrorDetail},
+    summary="The agents' title and the public one (status page, feed, notices); empty public_title: "
+    "the public pages show 'Störung in <regions>'",
+)
+def rename_incident(request: HttpRequest, incident_id: int, body: RenameIn) -> IncidentOut:
+    agent = agent_of(request)
+    incident = _incident(agent, incident_id)
+    actions.do_rename_incident(agent, incident, title=body.title, public_title=body.public_title)
     return _out(incident)
 
 

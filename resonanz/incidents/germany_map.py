@@ -66,7 +66,7 @@ def conditions(
         condition = RESOLVED if incident.status == Incident.Status.RESOLVED else INCIDENT
         states = set(incident.states or {}) | {state_of_region(c) for c in incident.cities or {}}
         for state in states - {""}:
-            mark(state, condition, incident.title)
+            mark(state, condition, incident.shown_title())  # the map is on the public page too
     for announcement in announcements:
         if announcement.kind != Announcement.Kind.MAINTENANCE:
             continue

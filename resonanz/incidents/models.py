@@ -4,6 +4,7 @@ announcements (planned maintenance, launches), and the detector's persisted stat
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from resonanz.channels.models import OutboundDelivery
@@ -26,7 +27,10 @@ class Incident(models.Model):
     PUBLIC = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOLVED)
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="incidents")
+    # `title` is the agents' name for it; a detected incident starts with a customer's words (decision 0874).
+    # The public pages show `public_title`, or a heading from the regions while nobody has written one.
     title = models.CharField(max_length=200)
+    public_title = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.SUGGESTED)
     public_text = models.TextField(blank=True)
     internal_note = models.TextField(blank=True)
@@ -64,6 +68,16 @@ class Incident(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def shown_title(self) -> str:
+        """The title the public sees: the one an agent wrote, else "Störung in Köln" from the regions; never
+        the detector's title, which is a customer's message (decision 0874)."""
+        if self.public_title:
+            return self.public_title
+        regions = self.regions()[:3]
+        if regions:
+            return gettext("Störung in %(regions)s") % {"regions": ", ".join(regions)}
+        return gettext("Störung")
 
     def regions(self) -> list[str]:
         """The places most members wrote from (cities first, else states), biggest first."""

@@ -361,8 +361,8 @@ class SlaForm(forms.Form):
 
 # --- Incidents and announcements ------------------------------------------------------------------------------
 class IncidentActionForm(forms.Form):
-    """One of the incident page's forms; ``action`` says which (confirm, dismiss, update, note, merge,
-    split). ``notify`` is on unless posted otherwise: the page sends a hidden "off" before its box, since an
+    """One of the incident page's forms; ``action`` says which (confirm, dismiss, update, note, rename,
+    merge, split). ``notify`` is on unless posted otherwise: the page sends a hidden "off" before its box, since an
     unticked box is not posted at all."""
 
     action = _Choice()
@@ -373,6 +373,7 @@ class IncidentActionForm(forms.Form):
     other = _Id(invalid=_("Bitte eine Störung zum Zusammenführen wählen."))
     conversation_ids = _Ids(invalid=_("Abspalten: bitte Gespräche aus der Liste wählen."))
     title = _Text()
+    public_title = _Text()
 
     def clean_notify(self) -> bool:
         return self.cleaned_data.get("notify") in (None, "on")

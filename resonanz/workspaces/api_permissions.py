@@ -39,6 +39,7 @@ API_PERMISSIONS: dict[str, str] = {
     "POST /api/incidents/{incident_id}/confirm": "incidents.manage",
     "POST /api/incidents/{incident_id}/dismiss": "incidents.manage",
     "POST /api/incidents/{incident_id}/merge": "incidents.manage",
+    "POST /api/incidents/{incident_id}/rename": "incidents.manage",
     "POST /api/incidents/{incident_id}/split": "incidents.manage",
     "GET /api/customers/{customer_id}": "customers.view",
     "GET /api/customers/{customer_id}/history": "customers.view",

@@ -59,6 +59,10 @@ def test_demo_loads_agents_channels_messages_and_replies_then_if_empty_does_noth
 
     koeln = Incident.objects.get(cities__has_key="Köln")
     assert koeln.status == "identified" and koeln.member_count >= 20  # confirmed, with its first update
+    # The lead named it: the status page shows the public title, not the customer's words it was detected by.
+    assert koeln.shown_title() == "Störung Internet und Festnetz in Teilen von Köln"
+    status = Client().get(f"/status/{workspace.slug}/status.json").json()
+    assert [i["title"] for i in status["incidents"]] == [koeln.public_title]
     announcement = Announcement.objects.get(regions=["Leipzig", "Dresden"])
     posts = OutboundDelivery.objects.filter(action="publish_post", payload__announcement_id=announcement.pk)
     assert sorted(p.channel_account.config["imitates"] for p in posts) == ["facebook", "forum", "x"]

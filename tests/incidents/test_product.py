@@ -180,6 +180,26 @@ def test_an_update_reaches_every_affected_customer_once_on_their_channel(fake_ac
     assert Message.objects.filter(direction="out", extra__incident_update_id=update.pk).count() == 8
 
 
+def test_the_notices_carry_the_public_title_never_the_detected_one(fake_account, agent) -> None:
+    """The detector names an incident after a customer's message; a notice to the other customers (an
+    e-mail's subject where the conversation has none) carries the public title (decision 0874)."""
+    incident = confirmed(fake_account, agent)
+    detected = incident.title
+    Conversation.objects.update(subject="")  # X posts have none
+    update = do_post_incident_update(agent, incident, "identified", "Ein Kabel ist beschädigt.")
+    do_fan_out(update.pk)
+    assert {d.payload["subject"] for d in OutboundDelivery.objects.all()} == {"Störung in Köln"}
+    actions.do_rename_incident(agent, incident, title="Köln intern", public_title="Störung Internet Köln")
+    second = do_post_incident_update(agent, incident, "monitoring", "Es läuft wieder.")
+    do_fan_out(second.pk)
+    subjects = {
+        d.payload["subject"]
+        for d in OutboundDelivery.objects.filter(message__extra__incident_update_id=second.pk)
+    }
+    assert subjects == {"Störung Internet Köln"}
+    assert not OutboundDelivery.objects.filter(payload__subject=detected).exists()
+
+
 def test_a_customer_with_two_member_conversations_is_told_once(fake_account, agent) -> None:
     incident = confirmed(fake_account, agent)
     customer = IncidentMember.objects.filter(incident=incident).first().customer  # type: ignore[union-attr]

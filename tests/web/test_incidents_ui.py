@@ -28,6 +28,7 @@ def incident(fake_account):
     incident = Incident.objects.create(
         workspace=fake_account.workspace,
         title="Kein Internet in Köln",
+        public_title="Kein Internet in Köln",
         status="investigating",
         public_text="Wir arbeiten an einer Störung in Köln.",
         cities={"Köln": 8},
@@ -201,7 +202,8 @@ def test_the_status_page_draws_the_map_of_germany_by_federal_state(
 
 
 def test_a_hostile_title_is_escaped_in_the_map(client: Client, incident) -> None:
-    Incident.objects.filter(pk=incident.pk).update(title='<script>alert(1)</script>"><svg onload=x>')
+    hostile = '<script>alert(1)</script>"><svg onload=x>'
+    Incident.objects.filter(pk=incident.pk).update(title=hostile, public_title=hostile)
     page = client.get(f"/status/{incident.workspace.slug}/").content.decode()
     assert "<script>alert(1)" not in page and "<svg onload" not in page
 
@@ -250,3 +252,73 @@ def test_the_banner_shows_the_announcement_text_to_every_agent(agent_client: Cli
     )  # fmt: skip
     banner = agent_client.get("/incidents/banner").content.decode()
     assert "Neuer Tarif" in banner and "Ab Montag &lt;b&gt;50 %&lt;/b&gt;." in banner
+
+
+def test_the_public_pages_never_show_a_detected_title_only_the_public_one(
+    client: Client, agent_client: Client, incident, agent
+) -> None:
+    """A detected incident is named after a customer's message (here a private app report): the status
+    page, its JSON and feed show "Störung in Köln" until an agent writes a public title (decision 0874)."""
+    customer_words = "Problem melden: Kein Internet. Ort: 50999 Köln. Tel. 0221 5550123"
+    Incident.objects.filter(pk=incident.pk).update(title=customer_words, public_title="", detector_key=7)
+    slug = incident.workspace.slug
+
+    def public() -> str:
+        cache.clear()
+        return "".join(
+            client.get(f"/status/{slug}/{tail}").content.decode() for tail in ("", "status.json", "feed.atom")
+        )
+
+    shown = public()
+    assert "50999" not in shown and "Problem melden" not in shown
+    assert shown.count("Störung in Köln") >= 3  # page (heading, map, history), JSON, feed
+    cache.clear()
+    assert "Incident in Köln" in client.get(f"/status/{slug}/?lang=en").content.decode()
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert customer_words in page and "wird nie veröffentlicht" in page  # the team sees it, and why
+
+    response = agent_client.post(
+        f"/incidents/{incident.pk}/action",
+        {"action": "rename", "title": "Köln: Kabelschaden", "public_title": "Störung Internet in Köln-Porz"},
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.title, incident.public_title) == ("Köln: Kabelschaden", "Störung Internet in Köln-Porz")
+    shown = public()
+    assert shown.count("Störung Internet in Köln-Porz") >= 3 and "Kabelschaden" not in shown
+    from resonanz.core.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="incident.renamed", object_id=incident.pk)
+    assert entry.actor_id == agent.pk and entry.data["title"] == [customer_words, "Köln: Kabelschaden"]
+
+
+def test_a_rename_without_a_title_is_refused_and_shown(agent_client: Client, incident) -> None:
+    bad = agent_client.post(
+        f"/incidents/{incident.pk}/action", {"action": "rename", "title": "  ", "public_title": "Neu"}
+    )
+    assert bad.status_code == 422 and "braucht einen Titel" in bad.content.decode()
+    long = agent_client.post(
+        f"/incidents/{incident.pk}/action", {"action": "rename", "title": "x", "public_title": "y" * 201}
+    )
+    assert long.status_code == 422 and "höchstens 200 Zeichen" in long.content.decode()
+    incident.refresh_from_db()
+    assert incident.public_title == "Kein Internet in Köln"
+
+
+def test_the_api_renames_an_incident(agent_client: Client, incident) -> None:
+    response = agent_client.post(
+        f"/api/incidents/{incident.pk}/rename",
+        json.dumps({"title": "Köln intern", "public_title": ""}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["title"], body["public_title"], body["shown_title"]) == (
+        "Köln intern",
+        "",
+        "Incident in Köln",
+    )
+    refused = agent_client.post(
+        f"/api/incidents/{incident.pk}/rename", json.dumps({"title": ""}), content_type="application/json"
+    )
+    assert refused.status_code == 400

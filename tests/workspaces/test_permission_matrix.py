@@ -90,6 +90,7 @@ MATRIX: dict[str, Entry] = {
     "POST /api/incidents/{incident_id}/confirm": Entry(WORKERS),
     "POST /api/incidents/{incident_id}/dismiss": Entry(WORKERS),
     "POST /api/incidents/{incident_id}/merge": Entry(WORKERS, body={"other_id": "{incident_id}"}),
+    "POST /api/incidents/{incident_id}/rename": Entry(WORKERS, body={"title": "Köln", "public_title": ""}),
     "POST /api/incidents/{incident_id}/split": Entry(
         WORKERS, body={"conversation_ids": ["{conversation_id}"], "title": "Bonn"}
     ),

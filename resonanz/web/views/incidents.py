@@ -158,6 +158,10 @@ def incident_action(request: HttpRequest, incident_id: int) -> HttpResponse:
         )
     elif what == "note":
         actions.do_set_internal_note(agent, incident, posted["internal_note"])
+    elif what == "rename":
+        actions.do_rename_incident(
+            agent, incident, title=posted["title"], public_title=posted["public_title"]
+        )
     elif what == "merge":
         other = access.access_incident_by_id(agent, posted["other"] or 0)
         actions.do_merge_incidents(agent, incident, other)
@@ -257,7 +261,7 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
 def _incident_json(incident: Incident) -> dict[str, Any]:
     return {
         "id": incident.pk,
-        "title": incident.title,
+        "title": incident.shown_title(),
         "status": incident.status,
         "public_text": incident.public_text,
         "regions": incident.regions(),
@@ -271,10 +275,12 @@ def _incident_json(incident: Incident) -> dict[str, Any]:
 @cache_page(PUBLIC_CACHE_SECONDS)
 def status_json(request: HttpRequest, slug: str) -> HttpResponse:
     data = _public(slug, "de")
+    with translation.override("de"):
+        incidents = [_incident_json(i) for i in data["incidents"]]
     response = JsonResponse(
         {
             "workspace": data["workspace"].name,
-            "incidents": [_incident_json(i) for i in data["incidents"]],
+            "incidents": incidents,
             "announcements": [
                 {
                     "id": a.pk,
@@ -300,9 +306,11 @@ def status_feed(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = data["workspace"]
     link = request.build_absolute_uri(f"/status/{workspace.slug}/")
     feed = Atom1Feed(title=f"{workspace.name} – Status", link=link, description="", language="de")
+    with translation.override("de"):
+        titles = {incident.pk: incident.shown_title() for incident in data["history"]}
     for incident in data["history"]:
         feed.add_item(
-            title=f"{incident.title} ({incident.get_status_display()})",
+            title=f"{titles[incident.pk]} ({incident.get_status_display()})",
             link=f"{link}#incident-{incident.pk}",
             description=incident.public_text,
             unique_id=f"{link}#incident-{incident.pk}",
