@@ -216,6 +216,8 @@ class TimelineEntry(models.Model):
         ANNOTATION_CORRECTED = "annotation.corrected", _("Einordnung korrigiert")
         INCIDENT_LINKED = "incident_linked", _("einer Störung zugeordnet")
         PRIORITY_CHANGED = "priority_changed", _("Priorität geändert")
+        QUEUED = "queued", _("wartet auf eine freie Servicekraft")
+        ROUTING_UPDATED = "routing_updated", _("Team oder Priorität neu zugeordnet")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timeline")
     actor = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -284,12 +284,12 @@ def _write(plans: list[_Plan], trigger: str) -> None:
         else:
             grouped.setdefault(tuple(sorted(updates.items())), []).append(conversation.pk)
         if "owner_id" in updates:
-            kind = "assigned" if old_owner_id is None else "transferred"
+            kind = TimelineEntry.Kind.ASSIGNED if old_owner_id is None else TimelineEntry.Kind.TRANSFERRED
             note_assignment(conversation.workspace_id, old_owner_id, decision.owner_id)
         elif decision.owner_id is None:
-            kind = "queued"
+            kind = TimelineEntry.Kind.QUEUED
         else:
-            kind = "routing_updated"
+            kind = TimelineEntry.Kind.ROUTING_UPDATED
         timeline.append(
             TimelineEntry(
                 conversation=conversation,
@@ -307,7 +307,8 @@ def _write(plans: list[_Plan], trigger: str) -> None:
             )
         )
         logger.info(
-            "routing.routed", extra={"conversation": conversation.pk, "kind": kind, "reason": decision.reason}
+            "routing.routed",
+            extra={"conversation": conversation.pk, "kind": kind.value, "reason": decision.reason},
         )
     for fields, conversation_ids in grouped.items():
         Conversation.objects.filter(pk__in=conversation_ids).update(**dict(fields))

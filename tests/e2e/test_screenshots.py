@@ -45,6 +45,17 @@ def test_screenshots_of_the_loaded_demo(page, live_server, tmp_path):
     assert outage is not None, "the demo has no answered X thread of the Köln outage"
     thread = ConversationPage(page, live_server.url, outage.pk).open()
     expect(thread.page.locator('[data-delivery="sent"]').first).to_be_visible()
+    # Three columns: customer, then the incident it belongs to above the thread, then the details. (The
+    # incident's fragment once took the middle column and pushed the thread into the narrow right one.)
+    boxes = {
+        name: thread.page.locator(selector).bounding_box()
+        for name, selector in (("customer", "aside.customer"), ("thread", "#thread"), ("details", "#details"))
+    }
+    assert all(boxes.values()), boxes
+    customer, middle, details = boxes["customer"], boxes["thread"], boxes["details"]
+    assert customer and middle and details
+    assert customer["x"] < middle["x"] < details["x"]
+    assert middle["width"] > details["width"] and middle["width"] > customer["width"]
     page.screenshot(path=str(target / "conversation.png"))
 
     for name in ("inbox.png", "conversation.png"):

@@ -20,7 +20,7 @@ from resonanz.workspaces.actions import do_ensure_team
 pytestmark = pytest.mark.django_db
 
 # templates/web/inbox/_rows.html before decision 0853.
-REFERENCE = """{% load components i18n resonanz_web %}{# The inbox rows: the first page and the live updates (rows newer than the newest shown). #}
+REFERENCE = """{% load components i18n resonanz_web workspace %}{# The inbox rows: the first page and the live updates (rows newer than the newest shown). #}
 {% for c in rows %}
 <tr class="prio-{{ c.priority }} status-row-{{ c.status }}" data-conversation="{{ c.pk }}">
   {% if can_bulk %}<td class="col-select"><input type="checkbox" name="id" value="{{ c.pk }}" form="bulk-form" data-select-row aria-label="{% translate 'Auswählen' %}"></td>{% endif %}
@@ -34,7 +34,7 @@ REFERENCE = """{% load components i18n resonanz_web %}{# The inbox rows: the fir
     {% if c.last_text and c.last_text != c.subject %}<div class="preview muted">{{ c.last_text|truncatechars:110 }}</div>{% endif %}
     <div class="labels">
       {% if c.sentiment_label %}<span class="label sentiment-{{ c.sentiment_label }}">{{ c.sentiment_label|sentiment_label }}</span>{% endif %}
-      {% if c.topic_label %}<span class="label topic">{{ c.topic_label }}</span>{% endif %}
+      {% if c.topic_label %}<span class="label topic">{% firstof topic_names|get_item:c.topic_label c.topic_label %}</span>{% endif %}
       {% if c.team %}<span class="label team">{{ c.team.name }}</span>{% endif %}
       {% if c.message_count > 1 %}<span class="label count" title="{% translate 'Nachrichten' %}">{{ c.message_count }}</span>{% endif %}
     </div>
@@ -104,7 +104,7 @@ def test_the_rows_are_the_reference_templates_html(agent, workspace, fake_accoun
     make(MessageFactory, conversation=rows[1], text="intern", visibility=Message.Visibility.NOTE)
     with translation.override(language):
         page = inbox_page(agent, InboxFilter(status="all"), "1", 50)
-        context = {"rows": page, "can_bulk": can_bulk}
+        context = {"rows": page, "can_bulk": can_bulk, "topic_names": {"billing<x>": "Rechnung <&>"}}
         expected = engines["django"].from_string(REFERENCE).render(context)
         built = get_template("web/inbox/_rows.html").render(context)
     assert len(page) == 3

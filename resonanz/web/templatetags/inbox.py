@@ -80,6 +80,7 @@ class _Labels:
         url = reverse("web:conversation", args=[_SOME_ID])
         self.url_before, self.url_after = (_e(part) for part in url.split(str(_SOME_ID), 1))
         self._kinds: dict[int, str] = {}
+        self.topic_names: dict[str, str] = {}
 
     def kind(self, account: Any) -> str:
         """The platform the channel account stands for (a class name and a lookup key; escaped all the same:
@@ -125,7 +126,7 @@ def inbox_row(c: Any, can_bulk: bool, labels: _Labels) -> str:
         if sentiment
         else ""
     )
-    theme = f'<span class="label topic">{_e(topic)}</span>' if topic else ""
+    theme = f'<span class="label topic">{_e(labels.topic_names.get(topic, topic))}</span>' if topic else ""
     team = f'<span class="label team">{_e(c.team.name)}</span>' if c.team_id else ""
     count = (
         f'<span class="label count" title="{labels.messages}">{_e(c.message_count)}</span>'
@@ -157,8 +158,12 @@ def inbox_row(c: Any, can_bulk: bool, labels: _Labels) -> str:
 
 
 @register.simple_tag
-def inbox_rows(rows: Iterable[Any], can_bulk: bool = False) -> SafeString:
-    """The rows of an inbox table."""
+def inbox_rows(
+    rows: Iterable[Any], can_bulk: bool = False, topic_names: dict[str, str] | None = None
+) -> SafeString:
+    """The rows of an inbox table; `topic_names`: slug → name in the UI language (a slug without one is
+    shown as it is)."""
     labels = _Labels()
+    labels.topic_names = topic_names or {}
     # Every value in the rows went through _e (escaped); the markup around them is constant.
     return mark_safe("".join(inbox_row(c, bool(can_bulk), labels) for c in rows))  # noqa: S308

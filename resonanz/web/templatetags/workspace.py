@@ -33,6 +33,7 @@ _ANNOTATION_VALUES = {
     },
     "sensitivity": {"public": gettext_lazy("unbedenklich"), "private": gettext_lazy("vertraulich")},
     "relevance": {"true": gettext_lazy("relevant"), "false": gettext_lazy("nicht relevant")},
+    "topic": {"other": gettext_lazy("kein Thema")},  # understanding.topics.NO_TOPIC
 }
 
 
@@ -51,3 +52,19 @@ def annotation_value(value: str, name: str) -> str:
     if name == "language":
         return value.upper()
     return str(_ANNOTATION_VALUES.get(name, {}).get(value, value))
+
+
+@register.simple_tag
+def annotation_text(name: str, value: str, topic_names: dict[str, str] | None = None) -> str:
+    """`annotation_value`, with a topic's name (in the UI language) instead of its slug."""
+    if name == "topic" and topic_names and value in topic_names:
+        return topic_names[value]
+    return annotation_value(value, name)
+
+
+def topic_names(topics: Any) -> dict[str, str]:
+    """Slug → name in the UI language, for the topics a page already loaded."""
+    from django.utils import translation
+
+    language = translation.get_language() or "de"
+    return {topic.slug: topic.label(language) for topic in topics}

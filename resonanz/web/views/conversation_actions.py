@@ -36,6 +36,7 @@ from resonanz.web.errors import refusals
 from resonanz.web.forms import LabelForm, PriorityForm, TextForm, TransferForm, read
 from resonanz.web.permissions import requires
 from resonanz.web.templatetags.resonanz_web import channel_kind
+from resonanz.web.templatetags.workspace import topic_names
 from resonanz.workspaces.models import Agent, Team
 from resonanz.workspaces.permissions import has_perm
 from resonanz.workspaces.persona import signature_for
@@ -110,6 +111,7 @@ def conversation_extras(agent: Agent, conversation: Conversation, thread: list[M
         ),
         "all_teams": list(Team.objects.filter(workspace_id=agent.workspace_id).order_by("name")),
         "topics": topics,
+        "topic_names": topic_names(topics),
         "corrections": {
             **{name: list(choices) for name, choices in CORRECTABLE.items() if choices},
             "topic": [t.slug for t in topics],

@@ -25,6 +25,7 @@ from resonanz.web import queries
 from resonanz.web.forms import BulkForm, read
 from resonanz.web.inbox_filters import COUNT_CAP, VIEWS, inbox_counts, shown_count
 from resonanz.web.permissions import requires
+from resonanz.web.templatetags.workspace import topic_names
 from resonanz.workspaces.models import Agent
 from resonanz.workspaces.permissions import has_perm
 
@@ -130,6 +131,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "relevance_training": (agent.workspace.settings.get("understanding") or {}).get("relevance_training"),
         **inbox_extras(agent, request, channels),
     }
+    # The full page loaded the topics for its side bar; the rows' partial asks for them.
+    context["topic_names"] = topic_names(context["topics"] if "topics" in context else topics_for(agent))
     if page.number == 1:
         # The live updates ask for rows newer than the newest shown (page 1 only: later pages stay put).
         context["live"] = {
@@ -169,5 +172,6 @@ def inbox_updates(request: HttpRequest) -> HttpResponse:
         "status_filters": _status_filters(),
         "channels": channels,
         "channel_counts": _shown(counts.channels),
+        "topic_names": topic_names(topics_for(agent)),
     }
     return render(request, "web/inbox/_updates.html", context)
