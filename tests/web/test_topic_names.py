@@ -30,6 +30,7 @@ def test_the_inbox_rows_show_topic_names(agent_client: Client, labelled) -> None
     page = agent_client.get("/?status=all").content.decode()
     assert '<span class="label topic">Störung</span>' in page
     assert '<span class="label topic">stoerung</span>' not in page
+    assert '<span class="label topic">kein Thema</span>' in page
     english = agent_client.get("/?status=all", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<span class="label topic">Outage</span>' in english
     rows = agent_client.get("/?status=all", HTTP_HX_REQUEST="true").content.decode()  # the rows' partial

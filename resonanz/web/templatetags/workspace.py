@@ -67,4 +67,5 @@ def topic_names(topics: Any) -> dict[str, str]:
     from django.utils import translation
 
     language = translation.get_language() or "de"
-    return {topic.slug: topic.label(language) for topic in topics}
+    names = {slug: str(label) for slug, label in _ANNOTATION_VALUES["topic"].items()}
+    return names | {topic.slug: topic.label(language) for topic in topics}
