@@ -67,9 +67,9 @@ class Agent(models.Model):
         ANALYST = "analyst", _("Analyse (nur lesen)")
 
     class Presence(models.TextChoices):
-        ONLINE = "online", "online"
-        AWAY = "away", "away"
-        OFFLINE = "offline", "offline"
+        ONLINE = "online", _("online")
+        AWAY = "away", _("abwesend")
+        OFFLINE = "offline", _("offline")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="agents")

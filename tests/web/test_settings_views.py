@@ -10,7 +10,7 @@ from django.test import Client
 
 from resonanz.channels.models import ChannelAccount
 from resonanz.core.models import AuditEntry
-from resonanz.testing.factories import AgentFactory, WorkspaceFactory
+from resonanz.testing.factories import AgentFactory, ConversationFactory, WorkspaceFactory
 from resonanz.workspaces.actions import do_ensure_skill
 from resonanz.workspaces.models import Agent, ApiToken
 
@@ -509,3 +509,17 @@ def test_company_holidays_close_the_sla_calendar_and_a_bad_date_is_refused(admin
     bad = admin_client.post("/settings/workspace/", {**form, "closed_days": "bald"})
     assert bad.status_code == 400 and "closed_days" in bad.content.decode()
     assert "2026-12-24" in admin_client.get("/settings/workspace/").content.decode()
+
+
+def test_a_lead_sees_each_colleagues_load_and_presence_in_words(workspace, fake_account):
+    lead = make(AgentFactory, workspace=workspace, role="lead", capacity=3)
+    busy = make(AgentFactory, workspace=workspace, role="agent", presence="away", capacity=2)
+    for status in ("open", "pending", "solved"):
+        make(ConversationFactory, channel_account=fake_account, owner=busy, status=status)
+    page = login(lead).get("/team/").content.decode()
+    row = page[page.index(f'data-load="{busy.pk}"') :]
+    assert row[row.index(">") + 1 :].startswith("2 / 2")  # the solved one is no load; full
+    assert "voll" in row[: row.index("</td>")]
+    lead_row = page[page.index(f'data-load="{lead.pk}"') :]
+    assert lead_row[lead_row.index(">") + 1 :].startswith("0 / 3")
+    assert ">abwesend</option>" in page and ">away</option>" not in page

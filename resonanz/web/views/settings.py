@@ -33,6 +33,7 @@ from resonanz.channels.settings_actions import (
 from resonanz.core.errors import InvalidInput, NotFound, ResonanzError
 from resonanz.core.models import AuditEntry
 from resonanz.routing.actions import do_set_presence
+from resonanz.routing.snapshots import open_counts
 from resonanz.understanding.actions import do_ensure_default_topics
 from resonanz.web.forms import (
     ActionForm,
@@ -612,6 +613,7 @@ def team_presence(request: HttpRequest) -> HttpResponse:
             "is_admin": has_perm(agent, "settings.manage"),
             "agents": listed,
             "presences": Agent.Presence.choices,
+            "open_counts": open_counts(agent.workspace_id),  # the load: open conversations each one owns
         },
     )
 
