@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resonanz.core import encryption
@@ -81,12 +82,33 @@ class Command(BaseCommand):
             encryption.check_keys()  # every role reads stored credentials
         except ImproperlyConfigured as error:
             raise CommandError(f"refusing to start: {error}") from error
+        self._migrated(role)
         if role == "worker":
             self._worker(options)
         elif role == "scheduler":
             self._scheduler()
         else:
             self._web(options, embedded=role == "all")
+
+    def _migrated(self, role: str) -> None:
+        """The all-in-one server brings its database up to date before its processes start (a first start
+        without `resonanz init`, or the first after an upgrade); one process does it, before the others
+        fork. A scale-out role refuses instead: several of them start at once, and one migration run belongs
+        before all of them (`resonanz migrate`). Decision 0875."""
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending:
+            return
+        if role != "all":
+            raise CommandError(
+                f"the database lacks {len(pending)} migrations: run `resonanz migrate` once (or `resonanz init` "
+                f"on a new installation) before starting `resonanz run {role}`"
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"database brought up to date ({len(pending)} migrations applied)")
 
     def _web(self, options: dict[str, Any], *, embedded: bool) -> None:
         from gunicorn.app.base import BaseApplication
