@@ -523,3 +523,10 @@ def test_a_lead_sees_each_colleagues_load_and_presence_in_words(workspace, fake_
     lead_row = page[page.index(f'data-load="{lead.pk}"') :]
     assert lead_row[lead_row.index(">") + 1 :].startswith("0 / 3")
     assert ">abwesend</option>" in page and ">away</option>" not in page
+
+
+def test_the_business_hours_name_their_weekdays_in_the_ui_language(admin_client):
+    page = admin_client.get("/settings/workspace/").content.decode()
+    assert '<label for="w-hours-mon">Montag</label>' in page and ">mon</label>" not in page
+    english = admin_client.get("/settings/workspace/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<label for="w-hours-sun">Sunday</label>' in english

@@ -112,3 +112,20 @@ def since(moment: dt.datetime | None) -> str:
 def topic_name(topic: Topic) -> str:
     """A topic's name in the UI language (its English name where one is set)."""
     return topic.label(translation.get_language() or "de")
+
+
+_WEEKDAYS = {
+    "mon": gettext_lazy("Montag"),
+    "tue": gettext_lazy("Dienstag"),
+    "wed": gettext_lazy("Mittwoch"),
+    "thu": gettext_lazy("Donnerstag"),
+    "fri": gettext_lazy("Freitag"),
+    "sat": gettext_lazy("Samstag"),
+    "sun": gettext_lazy("Sonntag"),
+}
+
+
+@register.filter
+def weekday_label(day: str) -> str:
+    """A stored weekday key ("mon") in the UI language."""
+    return str(_WEEKDAYS.get(day, day))
