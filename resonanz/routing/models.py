@@ -7,6 +7,7 @@ followed and old decisions stay explainable after the rules change."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from resonanz.workspaces.models import Agent, Skill, Team, Workspace
 
@@ -39,10 +40,10 @@ class RoutingRule(models.Model):
     non-empty condition contains the fact's value."""
 
     class Priority(models.IntegerChoices):
-        LOW = 0, "niedrig"
-        NORMAL = 1, "normal"
-        HIGH = 2, "hoch"
-        URGENT = 3, "dringend"
+        LOW = 0, _("niedrig")
+        NORMAL = 1, _("normal")
+        HIGH = 2, _("hoch")
+        URGENT = 3, _("dringend")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="routing_rules")
     name = models.CharField(max_length=120)

@@ -40,6 +40,8 @@ def test_admin_creates_edits_and_deletes_a_rule_each_a_version(admin_client, wor
     assert response.status_code == 302
     rule = RoutingRule.objects.get()
     assert (rule.topics, rule.team, rule.priority, rule.workspace) == ("stoerung", technik, 2, workspace)
+    english = admin_client.get("/settings/routing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Technik · high" in english and "· hoch" not in english  # the rule's priority in the UI language
     admin_client.post("/settings/routing/", rule_form(rule=str(rule.pk), topics="stoerung, geraet"))
     rule.refresh_from_db()
     assert rule.topics == "stoerung, geraet"
