@@ -118,3 +118,15 @@ def test_a_finally_failed_delivery_notifies_its_author(agent, fake_account, monk
     assert notification.conversation_id == conversation.pk
     assert "duplicate content" in notification.data["error"]
     assert Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def test_a_response_rate_alert_names_its_channel_and_the_figures(agent_client, agent, workspace):
+    Notification.objects.create(
+        workspace=workspace,
+        agent=agent,
+        kind="response_rate_alert",
+        data={"channel_account": "X @netzwelt_hilft", "answered": 12, "received": 40, "answered_share": 0.3},
+    )
+    page = agent_client.get("/notifications/").content.decode()
+    assert "Antwortquote unter der Schwelle: X @netzwelt_hilft (12 von 40 beantwortet)" in page
+    assert "als gelesen markieren" in page
