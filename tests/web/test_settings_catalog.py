@@ -162,3 +162,10 @@ def test_a_macro_is_limited_to_channel_kinds_and_a_bad_kind_is_refused(workspace
     )
     assert bad.status_code == 400
     assert not Macro.objects.filter(workspace=workspace, name="Kaputt").exists()
+
+
+def test_the_sla_page_shows_the_built_in_targets(workspace):
+    page = login(workspace, "admin").get("/settings/sla/").content.decode()
+    defaults = page[page.index("data-sla-defaults") :]
+    assert "<tr><td>dringend</td><td>30 min</td><td>240 min</td><td>15 min</td></tr>" in defaults
+    assert "docs/sla.md" not in page

@@ -19,6 +19,7 @@ from resonanz.conversations.settings_actions import (
     do_save_sla_policy,
     do_update_macro,
 )
+from resonanz.conversations.sla import DEFAULT_TARGETS
 from resonanz.core.errors import ResonanzError
 from resonanz.understanding.actions import do_save_topic
 from resonanz.understanding.models import Topic
@@ -191,6 +192,11 @@ def sla(request: HttpRequest) -> HttpResponse:
         "sla",
         status=400 if error else 200,
         policies=policies,
+        # The built-in targets, shown under the workspace's own: what applies where no row of its own does.
+        defaults=[
+            (Conversation.Priority(priority).label, targets)
+            for priority, targets in sorted(DEFAULT_TARGETS.items(), reverse=True)
+        ],
         priorities=Conversation.Priority.choices,
         error=error,
     )
