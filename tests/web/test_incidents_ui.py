@@ -322,3 +322,19 @@ def test_the_api_renames_an_incident(agent_client: Client, incident) -> None:
         f"/api/incidents/{incident.pk}/rename", json.dumps({"title": ""}), content_type="application/json"
     )
     assert refused.status_code == 400
+
+
+def test_an_update_not_sent_to_the_customers_says_so_instead_of_zero_queued(
+    agent_client: Client, incident
+) -> None:
+    agent_client.post(
+        f"/incidents/{incident.pk}/action",
+        {
+            "action": "update",
+            "status": "identified",
+            "public_text": "Nur für die Statusseite.",
+            "notify": "off",
+        },
+    )
+    page = agent_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "nicht an die Kunden gesendet" in page and "0 / 1" not in page
