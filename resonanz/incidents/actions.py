@@ -53,6 +53,7 @@ FAN_OUT_BATCH = 5000
 LEASE_SECONDS = 120
 PERSIST_SECONDS = 30
 MAX_PUBLIC_TEXT = 5000
+MAX_TITLE = 200  # Incident.title and public_title
 
 
 # --- the detector, persisted -------------------------------------------------------------------------------
@@ -735,9 +736,6 @@ def _detector_forget(incident: Incident) -> None:
     key = incident.detector_key
     if key is not None:
         with_detector(incident.workspace, lambda state, config: detector.close(state, key))
-
-
-MAX_TITLE = 200
 
 
 def do_rename_incident(agent: Agent, incident: Incident, *, title: str, public_title: str) -> None:

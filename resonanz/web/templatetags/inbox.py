@@ -70,7 +70,8 @@ def _when(moment: Any) -> tuple[str, str]:
 class _Labels:
     """The page's translated labels, each looked up once (a page has few statuses, channels, sentiments)."""
 
-    def __init__(self) -> None:
+    def __init__(self, topic_names: dict[str, str] | None = None) -> None:
+        self.topic_names = topic_names or {}
         self.select = _e(_("Auswählen"))
         self.priority = _e(_("Priorität"))
         self.messages = _e(_("Nachrichten"))
@@ -80,7 +81,6 @@ class _Labels:
         url = reverse("web:conversation", args=[_SOME_ID])
         self.url_before, self.url_after = (_e(part) for part in url.split(str(_SOME_ID), 1))
         self._kinds: dict[int, str] = {}
-        self.topic_names: dict[str, str] = {}
 
     def kind(self, account: Any) -> str:
         """The platform the channel account stands for (a class name and a lookup key; escaped all the same:
@@ -163,7 +163,6 @@ def inbox_rows(
 ) -> SafeString:
     """The rows of an inbox table; `topic_names`: slug → name in the UI language (a slug without one is
     shown as it is)."""
-    labels = _Labels()
-    labels.topic_names = topic_names or {}
+    labels = _Labels(topic_names)
     # Every value in the rows went through _e (escaped); the markup around them is constant.
     return mark_safe("".join(inbox_row(c, bool(can_bulk), labels) for c in rows))  # noqa: S308

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy
 
+from resonanz.web.templatetags.resonanz_web import topic_name
+
 register = template.Library()
 
 _ANNOTATION_NAMES = {
@@ -63,9 +65,6 @@ def annotation_text(name: str, value: str, topic_names: dict[str, str] | None = 
 
 
 def topic_names(topics: Any) -> dict[str, str]:
-    """Slug → name in the UI language, for the topics a page already loaded."""
-    from django.utils import translation
-
-    language = translation.get_language() or "de"
+    """Slug → name in the UI language (`topic_name`), for the topics a page already loaded."""
     names = {slug: str(label) for slug, label in _ANNOTATION_VALUES["topic"].items()}
-    return names | {topic.slug: topic.label(language) for topic in topics}
+    return names | {topic.slug: topic_name(topic) for topic in topics}
