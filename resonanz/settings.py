@@ -244,8 +244,18 @@ INGEST_MAX_ATTEMPTS = env.int("RESONANZ_INGEST_MAX_ATTEMPTS", default=15)
 # Messages per after-ingest task (annotate, route, detect incidents; decision 0833): 100 cost about 45 % less
 # CPU per message than 20; lower it if annotating delays storing too long on a slow embedded machine.
 AFTER_INGEST_BATCH = env.int("RESONANZ_AFTER_INGEST_BATCH", default=100)
+# When the embedded worker falls behind, the after-ingest tasks waiting in its queue run together up to this
+# many messages (decision 0876): 300–500 cost about a third less CPU per message than 100.
+AFTER_INGEST_MERGE = env.int("RESONANZ_AFTER_INGEST_MERGE", default=400)
 # A message's after-ingest task is left alone this long before the sweeper hands it out again (0524).
 AFTER_INGEST_LEASE_SECONDS = env.int("RESONANZ_AFTER_INGEST_LEASE_SECONDS", default=600)
+
+# Run once when a worker process starts (the embedded server's processes, each Celery worker process), before it
+# takes work: each loads what the first messages would otherwise wait for (decision 0876). Dotted paths to
+# functions without arguments; "" turns warming off (`RESONANZ_WARM_UP=`).
+WARM_UP: list[str] = [
+    path for path in env.list("RESONANZ_WARM_UP", default=["resonanz.understanding.pipeline.warm_up"]) if path
+]
 
 # Steps run, in this order, by one task after new messages are stored and threaded. Each is a dotted path
 # to a function taking the list of new message ids. Domain apps are listed here instead of the ingest

@@ -14,7 +14,7 @@ def process_events(event_ids: list[int]) -> None:
     ingest.process_events(event_ids)
 
 
-@task(ingest.AFTER_INGEST_TASK)
+@task(ingest.AFTER_INGEST_TASK, merge_up_to=settings.AFTER_INGEST_MERGE)
 def after_ingest(message_ids: list[int]) -> None:
     ingest.run_after_ingest_steps(message_ids)
 

@@ -21,6 +21,9 @@ from resonanz.core import queue  # noqa: E402
 from resonanz.core.celery_client import producer  # noqa: E402
 
 app: Celery = producer()
+# A worker process warms up before its first task (`_warm_up` below, about a second of CPU, more on a busy
+# machine); Celery's default of 4 s for a process to report alive would kill it while it loads.
+app.conf.worker_proc_alive_timeout = 60
 
 
 def _bind(spec: queue.TaskSpec) -> None:
@@ -41,6 +44,13 @@ def _one_blas_thread(**_: Any) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+@worker_process_init.connect
+def _warm_up(**_: Any) -> None:
+    from resonanz.core.warmup import warm_up
+
+    warm_up()  # before the process takes its first task (decision 0876)
 
 
 __all__ = ["app", "settings"]

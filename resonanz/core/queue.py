@@ -12,6 +12,7 @@ truth, and sweepers hand pending work to the queue again, so a task may run twic
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import queue as stdlib_queue
@@ -40,13 +41,18 @@ class TaskSpec:
     # Lower runs first in the in-process worker: storing what arrives (ingest) goes before the work
     # that builds on it (annotating, routing), so a burst never delays storing and threading.
     priority: int = 5
+    # A task whose one argument is a list of ids may be run together with the tasks of the same name waiting
+    # behind it, their lists joined up to this many ids (0: never). The in-process worker does this when it
+    # falls behind: a task's fixed cost (queries, the detector's state) is then paid once for several
+    # (decision 0876). Celery runs each task as sent.
+    merge_up_to: int = 0
 
 
 _TASKS: dict[str, TaskSpec] = {}
 
 
 def task(
-    name: str, *, time_limit_seconds: int = 300, priority: int = 5
+    name: str, *, time_limit_seconds: int = 300, priority: int = 5, merge_up_to: int = 0
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Register a task under a stable name (the name is the contract with the broker, not the module)."""
 
@@ -54,7 +60,11 @@ def task(
         if name in _TASKS and _TASKS[name].func is not func:
             raise RuntimeError(f"task {name!r} registered twice")
         _TASKS[name] = TaskSpec(
-            name=name, func=func, time_limit_seconds=time_limit_seconds, priority=priority
+            name=name,
+            func=func,
+            time_limit_seconds=time_limit_seconds,
+            priority=priority,
+            merge_up_to=merge_up_to,
         )
         return func
 
@@ -132,18 +142,48 @@ class _InProcessWorker:
                 self._idle.wait(remaining)
         return True
 
+    def _merge(self, name: str, args: list[Any]) -> tuple[list[Any], int]:
+        """`args` joined with the lists of the tasks of the same name waiting in the queue, as long as the
+        total stays within the task's `merge_up_to`; those tasks leave the queue. Returns the arguments and
+        how many tasks they stand for."""
+        spec = _TASKS.get(name)
+        if spec is None or not spec.merge_up_to or len(args) != 1 or not isinstance(args[0], list):
+            return args, 1
+        joined = list(args[0])
+        taken = 1
+        with self._queue.mutex:
+            waiting = self._queue.queue
+            kept = []
+            for item in sorted(waiting):  # in the order they would run
+                other = item[3]
+                if (
+                    item[2] == name
+                    and len(other) == 1
+                    and isinstance(other[0], list)
+                    and len(joined) + len(other[0]) <= spec.merge_up_to
+                ):
+                    joined.extend(other[0])
+                    taken += 1
+                else:
+                    kept.append(item)
+            if taken > 1:
+                waiting[:] = kept
+                heapq.heapify(waiting)
+        return [joined], taken
+
     def _loop(self) -> None:
         while True:
             priority, _, name, args = self._queue.get()
             if priority < 0:
                 return
+            args, taken = self._merge(name, args)
             close_old_connections()
             try:
                 run_task(name, args)
             finally:
                 close_old_connections()
                 with self._idle:
-                    self._busy -= 1
+                    self._busy -= taken
                     if not self._busy:
                         self._idle.notify_all()
 

@@ -89,6 +89,30 @@ def understanding_for(workspace: Workspace) -> Understanding:
         return engine
 
 
+# Messages that make every built-in annotator load its model (language, word lists, place names, the encoder).
+_WARM_UP_TEXTS = (
+    "Seit heute Morgen kein Internet in Köln, der Router blinkt rot. Wann geht das wieder?",
+    "My internet has been down since this morning, any news on the outage?",
+)
+WARM_UP_WORKSPACES = 20
+
+
+def warm_up() -> None:
+    """Load the models and the engines of the first workspaces before the process takes work (settings.WARM_UP,
+    decision 0876): a public and a private message through each engine, vectors included. Writes nothing."""
+    inputs = [
+        MessageInput(id=number, text=text, source=source, is_public=public)
+        for number, (text, source, public) in enumerate(
+            [(_WARM_UP_TEXTS[0], "x", True), (_WARM_UP_TEXTS[1], "email", False)]
+        )
+    ]
+    for workspace in Workspace.objects.order_by("id")[:WARM_UP_WORKSPACES]:
+        understanding_for(workspace).annotate(inputs)
+    from resonanz.understanding.embedding import embed_texts
+
+    embed_texts(list(_WARM_UP_TEXTS))  # no workspace yet: the encoder all the same
+
+
 def _recent_inbound(customer_ids: set[int]) -> dict[int, int]:
     if not customer_ids:
         return {}

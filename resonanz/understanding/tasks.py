@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ RETRAIN_GROWTH = 1.25
 
 # The after-ingest steps' priority: a post's topic pass runs in arrival order among them, not after all of
 # them (decision 0823: a lower priority starved it while a stream kept the worker busy).
-@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900)
+@task(COMPLETE_DEFERRED_TASK, time_limit_seconds=900, merge_up_to=settings.AFTER_INGEST_MERGE)
 def complete_deferred_task(message_ids: list[int]) -> None:
     from resonanz.understanding.pipeline import complete_deferred
 

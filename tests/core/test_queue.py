@@ -68,3 +68,44 @@ def test_the_background_topic_pass_waits_for_the_steps_queued_before_it_only():
     worker.submit(PROCESS_TASK, ["events"])
     order = [worker._queue.get()[3][0] for _ in range(4)]
     assert order == ["events", "batch 1", "topics of batch 1", "batch 2"]
+
+
+merged: list[list[int]] = []
+
+
+@queue.task("test.mergeable", priority=5, merge_up_to=5)
+def _mergeable(ids: list[int]) -> None:
+    merged.append(list(ids))
+
+
+def test_waiting_tasks_of_a_mergeable_kind_run_together_within_their_limit():
+    # Decision 0876: when the worker falls behind, the after-ingest tasks waiting behind the one it takes
+    # run as one (their fixed cost once); other tasks keep their order, and waiting for idle still works.
+    worker = queue._InProcessWorker()
+    ran.clear()
+    merged.clear()
+    gate.clear()
+    worker.start()
+    try:
+        worker.submit("test.blocker", [])  # holds the worker while the others queue up
+        worker.submit("test.mergeable", [[1, 2]])
+        worker.submit("test.slow_lane", ["between"])
+        worker.submit("test.mergeable", [[3, 4]])
+        worker.submit("test.mergeable", [[5, 6]])  # 6 ids would pass the limit of 5: runs on its own
+        worker.submit("test.mergeable", [[7]])
+        gate.set()
+        assert worker.wait_idle(10)
+        assert merged == [[1, 2, 3, 4, 7], [5, 6]]
+        assert ran == ["blocker", "between"]
+        assert worker.depth() == 0
+    finally:
+        worker.stop()
+
+
+def test_a_task_without_a_merge_limit_runs_as_sent():
+    worker = queue._InProcessWorker()  # not started
+    worker.submit("test.slow_lane", ["a"])
+    worker.submit("test.slow_lane", ["b"])
+    first = worker._queue.get()
+    assert worker._merge(first[2], first[3]) == (["a"], 1)
+    assert worker.depth() == 1

@@ -34,7 +34,9 @@ def _start_background() -> None:
     from resonanz.channels.ingest import release_dead_claims, sweep_pending
     from resonanz.core import queue
     from resonanz.core.scheduler import SchedulerThread
+    from resonanz.core.warmup import warm_up
 
+    warm_up()  # before this process accepts requests or work (decision 0876)
     queue.worker.start()
     lock = open(settings.DATA_DIR / "scheduler.lock", "w")  # noqa: SIM115 (held for the process's life)
     try:

@@ -1,0 +1,46 @@
+"""A worker process loads the understanding models before it takes work (decision 0876)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from resonanz.core import warmup
+from resonanz.understanding import embedding, pipeline
+from resonanz.understanding.models import Annotation
+
+warmed: list[str] = []
+
+
+def _broken() -> None:
+    raise RuntimeError("no model here")
+
+
+def _fine() -> None:
+    warmed.append("fine")
+
+
+@pytest.mark.django_db
+def test_warm_up_builds_each_workspace_engine_and_loads_the_encoder_without_writing(workspace):
+    pipeline._engines.clear()
+    pipeline.warm_up()
+    assert [key[0] for key in pipeline._engines] == [workspace.pk]
+    assert embedding.is_loaded()
+    assert not Annotation.objects.exists()
+    # The first real batch finds the engine warm: the same object, not a second one.
+    engine = next(iter(pipeline._engines.values()))
+    assert pipeline.understanding_for(workspace) is engine
+
+
+def test_a_failing_warm_up_step_is_logged_and_the_next_one_still_runs(settings, caplog):
+    settings.WARM_UP = [f"{__name__}._broken", f"{__name__}._fine"]
+    warmed.clear()
+    with caplog.at_level(logging.INFO, logger="resonanz.core"):
+        warmup.warm_up()
+    assert warmed == ["fine"]
+    assert [r.message for r in caplog.records] == ["worker.warm_up_failed", "worker.warmed_up"]
+
+
+def test_warming_is_on_by_default_for_the_understanding_models(settings):
+    assert "resonanz.understanding.pipeline.warm_up" in settings.WARM_UP
