@@ -263,6 +263,8 @@ def do_detect(
         ).values_list("conversation_id", flat=True)
     )
 
+    conversation_of = {item.message_id: item.conversation_id for item in inputs}
+
     def work(state: detector.DetectorState, config: detector.DetectorConfig) -> bool:
         events_seen.clear()  # a second run (the record changed meanwhile) starts from the stored state
         # Read as the owner: a task for the same messages that held the detector before has committed.
@@ -271,8 +273,12 @@ def do_detect(
                 "message_id", flat=True
             )
         )
+        # A conversation that joins an incident in this batch is linked for its later messages in the batch
+        # too, as it is for those of the next batch: what a message counts for does not depend on how the
+        # stream was cut into tasks (decision 0876: tasks grow when the worker falls behind).
+        joined = set(linked)
         for item in sorted(inputs, key=lambda i: (i.at, i.message_id)):
-            if item.conversation_id in linked or item.message_id in seen:
+            if item.conversation_id in joined or item.message_id in seen:
                 continue
             observation = detector.Observation(
                 message_id=item.message_id,
@@ -282,7 +288,11 @@ def do_detect(
                 city=item.city,
                 state=item.state,
             )
-            events_seen.extend(detector.observe(state, observation, config, embed))
+            found = detector.observe(state, observation, config, embed)
+            events_seen.extend(found)
+            for event in found:
+                if not isinstance(event, detector.Ended):
+                    joined.update(conversation_of[m] for m in event.message_ids if m in conversation_of)
         return bool(events_seen)
 
     def write() -> None:

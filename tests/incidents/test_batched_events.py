@@ -119,3 +119,23 @@ def test_a_batch_writes_the_same_rows_as_its_events_one_by_one(fake_account, mon
     expected = rows(one_by_one_account)
     assert len(expected["incidents"]) >= 2
     assert rows(fake_account) == expected
+
+
+def test_how_the_stream_is_cut_into_tasks_does_not_change_what_the_messages_count_for() -> None:
+    # Decision 0876: the embedded worker runs waiting after-ingest tasks together when it falls behind, so
+    # the same stream comes in tasks of 10 messages one day and of all 90 the next. A conversation that joins
+    # an incident is linked for its later messages in the same task as in the next: a follow-up is never
+    # new evidence (it was, inside one task).
+    whole = WorkspaceFactory(name="Ganz", slug="ganz")
+    whole_account = cast(ChannelAccount, ChannelAccountFactory(workspace=whole))
+    in_tens = WorkspaceFactory(name="Zehner", slug="zehner")
+    tens_account = cast(ChannelAccount, ChannelAccountFactory(workspace=in_tens))
+
+    detect_incidents(stream(whole_account))
+    ids = stream(tens_account)
+    for start in range(0, len(ids), 10):
+        detect_incidents(ids[start : start + 10])
+
+    expected = rows(tens_account)
+    assert len(expected["incidents"]) >= 2
+    assert rows(whole_account) == expected
