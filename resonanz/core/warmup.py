@@ -12,6 +12,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.db import connections
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("resonanz.core")
@@ -28,3 +29,5 @@ def warm_up() -> None:
         logger.info(
             "worker.warmed_up", extra={"step": path, "seconds": round(time.perf_counter() - started, 2)}
         )
+    # The warm-up ran in the process's start-up thread, which serves nothing: its connections would idle.
+    connections.close_all()
