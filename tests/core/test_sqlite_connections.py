@@ -1,0 +1,49 @@
+"""The embedded server keeps a thread's SQLite connection between tasks and requests (decision 0877)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from resonanz.core import queue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+seen: list[object] = []  # the connections themselves: an id() of a closed one may be reused
+
+
+@queue.task("test.which_connection")
+def _which_connection() -> None:
+    connection.ensure_connection()
+    seen.append(connection.connection)
+
+
+@queue.task("test.close_connection")
+def _close_connection() -> None:
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL connections are kept by CONN_MAX_AGE since decision 0007")
+
+
+def test_the_worker_keeps_its_connection_from_one_task_to_the_next():
+    worker = queue._InProcessWorker()
+    seen.clear()
+    worker.start()
+    try:
+        worker.submit("test.which_connection", [])
+        worker.submit("test.which_connection", [])
+        worker.submit("test.close_connection", [])  # leave no connection behind for the next test
+        assert worker.wait_idle(10)
+    finally:
+        worker.stop()
+    assert len(seen) == 2
+    assert seen[0] is seen[1]  # the same sqlite3 connection: no new set-up, a warm page cache
+
+
+def test_connections_are_kept_for_ten_minutes_unless_configured_otherwise(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 600
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
