@@ -112,10 +112,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    # Keep a thread's connection between tasks and requests (decision 0877): a new one costs Django's set-up
-    # of the connection (functions, PRAGMAs) and starts with an empty page cache.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("RESONANZ_SQLITE_CONN_MAX_AGE", default=600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] in (
     "django.db.backends.postgresql",

@@ -172,6 +172,9 @@ class _InProcessWorker:
         return [joined], taken
 
     def _loop(self) -> None:
+        from resonanz.core.sqlite.base import keep_connections_in_this_thread
+
+        keep_connections_in_this_thread()
         while True:
             priority, _, name, args = self._queue.get()
             if priority < 0:
