@@ -92,6 +92,11 @@ def run_task(name: str, args: list[Any]) -> None:
         )
 
 
+def _id_list(args: list[Any]) -> list[Any] | None:
+    """The one list argument of a task that can be merged, else None."""
+    return args[0] if len(args) == 1 and isinstance(args[0], list) else None
+
+
 class _InProcessWorker:
     """One worker thread per process; tasks by priority, then in the order they came."""
 
@@ -147,22 +152,18 @@ class _InProcessWorker:
         total stays within the task's `merge_up_to`; those tasks leave the queue. Returns the arguments and
         how many tasks they stand for."""
         spec = _TASKS.get(name)
-        if spec is None or not spec.merge_up_to or len(args) != 1 or not isinstance(args[0], list):
+        first = _id_list(args)
+        if spec is None or not spec.merge_up_to or first is None:
             return args, 1
-        joined = list(args[0])
+        joined = list(first)
         taken = 1
         with self._queue.mutex:
             waiting = self._queue.queue
             kept = []
             for item in sorted(waiting):  # in the order they would run
-                other = item[3]
-                if (
-                    item[2] == name
-                    and len(other) == 1
-                    and isinstance(other[0], list)
-                    and len(joined) + len(other[0]) <= spec.merge_up_to
-                ):
-                    joined.extend(other[0])
+                other = _id_list(item[3]) if item[2] == name else None
+                if other is not None and len(joined) + len(other) <= spec.merge_up_to:
+                    joined.extend(other)
                     taken += 1
                 else:
                     kept.append(item)

@@ -101,10 +101,8 @@ def warm_up() -> None:
     """Load the models and the engines of the first workspaces before the process takes work (settings.WARM_UP,
     decision 0876): a public and a private message through each engine, vectors included. Writes nothing."""
     inputs = [
-        MessageInput(id=number, text=text, source=source, is_public=public)
-        for number, (text, source, public) in enumerate(
-            [(_WARM_UP_TEXTS[0], "x", True), (_WARM_UP_TEXTS[1], "email", False)]
-        )
+        MessageInput(id=0, text=_WARM_UP_TEXTS[0], source="x", is_public=True),
+        MessageInput(id=1, text=_WARM_UP_TEXTS[1], source="email"),
     ]
     for workspace in Workspace.objects.order_by("id")[:WARM_UP_WORKSPACES]:
         understanding_for(workspace).annotate(inputs)
