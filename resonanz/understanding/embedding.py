@@ -47,6 +47,26 @@ def _key(text: str) -> str:
     return hashlib.blake2b(text[:MAX_CHARS].encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def clear_cache() -> None:
+    """Forget every cached vector (tests; a process that must encode again)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def cached_vectors(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """The vectors this process already computed for these texts (None where it has none), without encoding
+    anything: a caller that would put off an encoding asks first (a repeated text costs nothing)."""
+    keys = [_key(text) if text.strip() else None for text in texts]
+    found: list[np.ndarray | None] = []
+    with _cache_lock:
+        for key in keys:
+            vector = _cache.get(key) if key is not None else None
+            if vector is not None:
+                _cache.move_to_end(key)  # type: ignore[arg-type]
+            found.append(vector)
+    return found
+
+
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
     """(len(texts), 512) float32, L2-normalized; empty texts give a zero vector."""
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)

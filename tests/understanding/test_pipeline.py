@@ -11,6 +11,7 @@ from resonanz.core.errors import InvalidInput
 from resonanz.testing.factories import WorkspaceFactory, event
 from resonanz.testing.helpers import signed_post
 from resonanz.understanding.access import annotations_for, embeddings_for, labels_for
+from resonanz.understanding.embedding import clear_cache
 from resonanz.understanding.actions import do_correct_annotation, do_ensure_default_topics, do_save_topic
 from resonanz.understanding.models import Annotation, Correction, Topic
 from resonanz.understanding.pipeline import annotate_messages, ensure_embeddings
@@ -137,6 +138,7 @@ def test_public_post_topic_needing_a_vector_comes_in_the_background_pass(
     annotate_messages([reference.pk], defer=False)
     expected = labels_for([reference.pk])[reference.pk]
     assert "topic" in expected and list(embeddings_for([reference.pk])) == [reference.pk]
+    clear_cache()  # a text this process has not encoded yet
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         annotate_messages([public.pk, direct.pk])
@@ -155,6 +157,28 @@ def test_public_post_topic_needing_a_vector_comes_in_the_background_pass(
     assert labels_for([public.pk])[public.pk] == expected
 
 
+def test_public_post_whose_text_this_process_encoded_is_not_deferred(
+    workspace, topics, django_capture_on_commit_callbacks
+):
+    # A retweet or a repeated post: its vector costs nothing now, so it gets its topic in the first pass,
+    # the same labels the background pass would give it, and no second pass (decision 0878).
+    undecided = "Kann mir jemand bei meinem Problem mit dem Handy weiterhelfen? Hallo zusammen."
+    clear_cache()
+    first = message(workspace, undecided, visibility="public")
+    repeated = message(workspace, undecided, visibility="public")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        annotate_messages([first.pk])
+    assert len(callbacks) == 1  # the first one waited for its background pass, which encoded the text
+    expected = labels_for([first.pk])[first.pk]
+    assert "topic" in expected
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        annotate_messages([repeated.pk])
+    assert callbacks == []
+    assert labels_for([repeated.pk])[repeated.pk] == expected
+    assert list(embeddings_for([repeated.pk])) == [repeated.pk]
+
+
 def test_hourly_sweep_finds_a_deferred_post_whose_pass_was_lost(
     workspace, topics, django_capture_on_commit_callbacks
 ):
@@ -165,6 +189,7 @@ def test_hourly_sweep_finds_a_deferred_post_whose_pass_was_lost(
     from resonanz.understanding.tasks import deferred_sweep, deferred_without_topic
 
     undecided = "Hallo zusammen, kann mir jemand bei meinem Problem mit dem Handy weiterhelfen?"
+    clear_cache()
     public = message(workspace, undecided, visibility="public", created_at=timezone.now())
     decided = message(workspace, "Mein Router blinkt rot, Modem kaputt", visibility="public")
     with django_capture_on_commit_callbacks(execute=False):

@@ -28,14 +28,21 @@ class EmbeddingAnnotator:
             and has_words(batch, i)
             and any(needs(batch, i) for needs in batch.embedding_consumers)
         ]
+        from resonanz.understanding.embedding import cached_vectors, embed_texts, pack
+
         if batch.defer_public and not self.models.need_vectors:
             # Only the topic fallback wants these vectors (no installed model reads them): a public post
-            # found by listening gets its topic in the background pass, which computes its vector then.
-            batch.deferred.update(batch.messages[i].id for i in wanted if batch.messages[i].is_public)
+            # found by listening gets its topic in the background pass, which computes its vector then —
+            # unless this process has its text's vector already (a retweet, a repeated post): then it costs
+            # nothing now, and deferring would only annotate the post twice (decision 0878).
+            public = [i for i in wanted if batch.messages[i].is_public]
+            known = cached_vectors([batch.texts[i] for i in public])
+            batch.deferred.update(
+                batch.messages[i].id for i, vector in zip(public, known, strict=True) if vector is None
+            )
             wanted = [i for i in wanted if batch.messages[i].id not in batch.deferred]
         if not batch.embed or not wanted:
             return
-        from resonanz.understanding.embedding import embed_texts, pack
 
         vectors = embed_texts([batch.texts[i] for i in wanted])
         for i, vector in zip(wanted, vectors, strict=True):
