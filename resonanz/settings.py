@@ -268,6 +268,14 @@ AFTER_INGEST_STEPS: list[str] = env.list(
         "resonanz.incidents.pipeline.detect_incidents",
     ],
 )
+# Of those, the steps a message need not wait for to be ready (understood, routed, in the inbox): they run in a
+# follow-up task (decision 0879), which the in-process worker lets wait this many seconds behind the after-ingest
+# tasks sent after it, then runs merged up to this many messages.
+AFTER_INGEST_BACKGROUND_STEPS: list[str] = env.list(
+    "RESONANZ_AFTER_INGEST_BACKGROUND_STEPS", default=["resonanz.incidents.pipeline.detect_incidents"]
+)
+AFTER_INGEST_BACKGROUND_PATIENCE_SECONDS = env.float("RESONANZ_AFTER_INGEST_BACKGROUND_PATIENCE", default=3.0)
+AFTER_INGEST_BACKGROUND_MERGE = env.int("RESONANZ_AFTER_INGEST_BACKGROUND_MERGE", default=2000)
 
 # Seconds a routing worker may reuse agents' open workloads (teams and skills: 30 times as long) before
 # reading them again; capacity is always checked exactly when assigning. 0: read them on every decision.

@@ -29,6 +29,7 @@ PROCESS_TASK = "channels.process_events"
 # Events per processing task: one transaction each; large enough to amortize, small enough to stay short.
 PROCESS_BATCH = 100
 AFTER_INGEST_TASK = "channels.after_ingest"
+AFTER_INGEST_BACKGROUND_TASK = "channels.after_ingest_background"
 
 
 @dataclass(frozen=True)
@@ -454,26 +455,68 @@ def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
     return len(ids)
 
 
-def run_after_ingest_steps(message_ids: Sequence[int]) -> None:
-    """Run settings.AFTER_INGEST_STEPS in order for the messages whose steps are still due; one failing
-    step is logged and does not stop the next. Then the messages' steps are done: `after_ingest_pending`
-    is cleared (a step that failed is not retried forever; its error is in the log).
+def _split_steps() -> tuple[list[str], list[str]]:
+    """settings.AFTER_INGEST_STEPS in order: the ones a message is ready after (run by the after-ingest
+    task), then the ones listed in settings.AFTER_INGEST_BACKGROUND_STEPS (run by its follow-up task)."""
+    background = set(settings.AFTER_INGEST_BACKGROUND_STEPS)
+    steps = list(settings.AFTER_INGEST_STEPS)
+    return [s for s in steps if s not in background], [s for s in steps if s in background]
 
-    A second task for the same messages (the sweeper's, after the lease) finds them done and does
-    nothing; starting renews the lease, so a long run is not handed out again."""
-    from resonanz.conversations.models import Message
 
-    due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True)
-    ids = list(due.values_list("id", flat=True))
-    if not ids:
-        return
-    Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=timezone.now())
-    for path in settings.AFTER_INGEST_STEPS:
+def _run_steps(paths: Sequence[str], ids: list[int]) -> None:
+    for path in paths:
         try:
             import_string(path)(ids)
         except Exception:
             logger.exception("channel.ingest.step_failed", extra={"step": path, "messages": len(ids)})
+
+
+def _due(message_ids: Sequence[int]) -> list[int]:
+    """The messages whose steps are still due, their lease renewed (a long run is not handed out again)."""
+    from resonanz.conversations.models import Message
+
+    due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True)
+    ids = list(due.values_list("id", flat=True))
+    if ids:
+        Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=timezone.now())
+    return ids
+
+
+def _done(ids: list[int]) -> None:
+    from resonanz.conversations.models import Message
+
     Message.objects.filter(id__in=ids, after_ingest_pending=True).update(after_ingest_pending=False)
+
+
+def run_after_ingest_steps(message_ids: Sequence[int]) -> None:
+    """Run settings.AFTER_INGEST_STEPS in order for the messages whose steps are still due; one failing
+    step is logged and does not stop the next. The steps of settings.AFTER_INGEST_BACKGROUND_STEPS (incident
+    detection) run in a follow-up task (decision 0879): a message is ready — understood, routed, in the
+    inbox — without waiting for them. When the last step has run the messages' steps are done:
+    `after_ingest_pending` is cleared (a step that failed is not retried forever; its error is in the log).
+
+    A second task for the same messages (the sweeper's, after the lease) finds them done and does
+    nothing; starting renews the lease, so a long run is not handed out again. A follow-up task lost with
+    its process leaves the messages pending: the sweeper hands them out again, and the steps already run
+    do nothing twice (annotations are upserted, routing keeps its owner, the detector skips what it saw)."""
+    ids = _due(message_ids)
+    if not ids:
+        return
+    now, later = _split_steps()
+    _run_steps(now, ids)
+    if later:
+        enqueue(AFTER_INGEST_BACKGROUND_TASK, ids)
+    else:
+        _done(ids)
+
+
+def run_background_steps(message_ids: Sequence[int]) -> None:
+    """The follow-up of `run_after_ingest_steps`: settings.AFTER_INGEST_BACKGROUND_STEPS, then done."""
+    ids = _due(message_ids)
+    if not ids:
+        return
+    _run_steps(_split_steps()[1], ids)
+    _done(ids)
 
 
 @dataclass(frozen=True)

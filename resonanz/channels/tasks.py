@@ -19,6 +19,17 @@ def after_ingest(message_ids: list[int]) -> None:
     ingest.run_after_ingest_steps(message_ids)
 
 
+# Incident detection need not hold up the next messages' readiness: in the in-process worker it lets the
+# after-ingest tasks sent in the following seconds go first, then runs them merged (decision 0879).
+@task(
+    ingest.AFTER_INGEST_BACKGROUND_TASK,
+    merge_up_to=settings.AFTER_INGEST_BACKGROUND_MERGE,
+    patience_seconds=settings.AFTER_INGEST_BACKGROUND_PATIENCE_SECONDS,
+)
+def after_ingest_background(message_ids: list[int]) -> None:
+    ingest.run_background_steps(message_ids)
+
+
 @task(outbound.SEND_TASK, time_limit_seconds=120)
 def send_delivery(delivery_id: int) -> None:
     outbound.send_delivery(delivery_id)

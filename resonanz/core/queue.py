@@ -46,13 +46,23 @@ class TaskSpec:
     # falls behind: a task's fixed cost (queries, the detector's state) is then paid once for several
     # (decision 0876). Celery runs each task as sent.
     merge_up_to: int = 0
+    # In the in-process worker a task of this kind lets the tasks of its priority sent up to this many seconds
+    # after it go first (earliest due first: it is due this long after it was sent), so the work a reader
+    # waits for is not queued behind work nobody waits for; it never waits longer than that behind later
+    # tasks, however busy the worker is (decision 0879). Celery runs each task as sent.
+    patience_seconds: float = 0.0
 
 
 _TASKS: dict[str, TaskSpec] = {}
 
 
 def task(
-    name: str, *, time_limit_seconds: int = 300, priority: int = 5, merge_up_to: int = 0
+    name: str,
+    *,
+    time_limit_seconds: int = 300,
+    priority: int = 5,
+    merge_up_to: int = 0,
+    patience_seconds: float = 0.0,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Register a task under a stable name (the name is the contract with the broker, not the module)."""
 
@@ -65,6 +75,7 @@ def task(
             time_limit_seconds=time_limit_seconds,
             priority=priority,
             merge_up_to=merge_up_to,
+            patience_seconds=patience_seconds,
         )
         return func
 
@@ -97,14 +108,17 @@ def _id_list(args: list[Any]) -> list[Any] | None:
     return args[0] if len(args) == 1 and isinstance(args[0], list) else None
 
 
+# (priority, due: monotonic seconds, sequence, task name, arguments)
+_Item = tuple[int, float, int, str, list[Any]]
+
+
 class _InProcessWorker:
-    """One worker thread per process; tasks by priority, then in the order they came."""
+    """One worker thread per process; tasks by priority, then by when they are due (when they came, plus
+    their kind's `patience_seconds`), then in the order they came."""
 
     def __init__(self, name: str = "resonanz-worker") -> None:
         self._name = name
-        self._queue: stdlib_queue.PriorityQueue[tuple[int, int, str, list[Any]]] = (
-            stdlib_queue.PriorityQueue()
-        )
+        self._queue: stdlib_queue.PriorityQueue[_Item] = stdlib_queue.PriorityQueue()
         self._sequence = itertools.count()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
@@ -124,7 +138,7 @@ class _InProcessWorker:
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None:
             return
-        self._queue.put((-1, next(self._sequence), "", []))  # the stop sign, ahead of everything
+        self._queue.put((-1, 0.0, next(self._sequence), "", []))  # the stop sign, ahead of everything
         self._thread.join(timeout)
         self._thread = None
 
@@ -132,7 +146,8 @@ class _InProcessWorker:
         with self._idle:
             self._busy += 1
         spec = _TASKS.get(name)
-        self._queue.put((spec.priority if spec else 5, next(self._sequence), name, args))
+        priority, patience = (spec.priority, spec.patience_seconds) if spec else (5, 0.0)
+        self._queue.put((priority, time.monotonic() + patience, next(self._sequence), name, args))
 
     def depth(self) -> int:
         return self._queue.qsize()
@@ -161,7 +176,7 @@ class _InProcessWorker:
             waiting = self._queue.queue
             kept = []
             for item in sorted(waiting):  # in the order they would run
-                other = _id_list(item[3]) if item[2] == name else None
+                other = _id_list(item[4]) if item[3] == name else None
                 if other is not None and len(joined) + len(other) <= spec.merge_up_to:
                     joined.extend(other)
                     taken += 1
@@ -177,7 +192,7 @@ class _InProcessWorker:
 
         keep_connections_in_this_thread()
         while True:
-            priority, _, name, args = self._queue.get()
+            priority, _, _, name, args = self._queue.get()
             if priority < 0:
                 return
             args, taken = self._merge(name, args)

@@ -66,7 +66,7 @@ def test_the_background_topic_pass_waits_for_the_steps_queued_before_it_only():
     worker.submit(COMPLETE_DEFERRED_TASK, ["topics of batch 1"])
     worker.submit(AFTER_INGEST_TASK, ["batch 2"])
     worker.submit(PROCESS_TASK, ["events"])
-    order = [worker._queue.get()[3][0] for _ in range(4)]
+    order = [worker._queue.get()[4][0] for _ in range(4)]
     assert order == ["events", "batch 1", "topics of batch 1", "batch 2"]
 
 
@@ -107,5 +107,25 @@ def test_a_task_without_a_merge_limit_runs_as_sent():
     worker.submit("test.slow_lane", ["a"])
     worker.submit("test.slow_lane", ["b"])
     first = worker._queue.get()
-    assert worker._merge(first[2], first[3]) == (["a"], 1)
+    assert worker._merge(first[3], first[4]) == (["a"], 1)
     assert worker.depth() == 1
+
+
+@queue.task("test.patient", priority=5, patience_seconds=3.0)
+def _patient(label: str) -> None:
+    ran.append(label)
+
+
+def test_a_patient_task_lets_later_tasks_go_first_for_its_patience_only(monkeypatch):
+    # Decision 0879: incident detection waits behind the after-ingest tasks sent in the next seconds (readiness
+    # first), but never longer: a task sent after its patience ran out comes after it.
+    clock = iter([100.0, 101.0, 102.9, 103.1, 104.0])
+    monkeypatch.setattr(queue.time, "monotonic", lambda: next(clock))
+    worker = queue._InProcessWorker()  # not started: read the order it would run them in
+    worker.submit("test.patient", ["detect 1"])  # due at 103.0
+    worker.submit("test.slow_lane", ["ready 2"])  # 101.0
+    worker.submit("test.slow_lane", ["ready 3"])  # 102.9
+    worker.submit("test.slow_lane", ["ready 4"])  # 103.1: after the patient task
+    worker.submit("test.fast_lane", ["ingest"])  # a higher priority goes first whenever it came
+    order = [worker._queue.get()[4][0] for _ in range(5)]
+    assert order == ["ingest", "ready 2", "ready 3", "detect 1", "ready 4"]
