@@ -17,6 +17,7 @@ from django.db.models import Q
 from resonanz.conversations.business_time import (
     BusinessCalendar,
     add_business_minutes,
+    add_business_minutes_each,
     business_minutes_between,
     calendar_from_settings,
 )
@@ -68,21 +69,25 @@ def clock_fields(
     calendar: BusinessCalendar, targets: SlaTargets, start: dt.datetime, *, first_response: bool = True
 ) -> dict[str, Any]:
     """Due and warning moments for clocks started at `start` (and no warning/breach recorded yet)."""
+    minutes = [
+        targets.resolution_minutes,
+        max(targets.resolution_minutes - targets.warn_before_minutes, 0),
+    ]
+    if first_response:
+        minutes += [
+            targets.first_response_minutes,
+            max(targets.first_response_minutes - targets.warn_before_minutes, 0),
+        ]
+    moments = add_business_minutes_each(calendar, start, minutes)
     fields: dict[str, Any] = {
-        "resolution_due_at": add_business_minutes(calendar, start, targets.resolution_minutes),
-        "resolution_warn_at": add_business_minutes(
-            calendar, start, max(targets.resolution_minutes - targets.warn_before_minutes, 0)
-        ),
+        "resolution_due_at": moments[0],
+        "resolution_warn_at": moments[1],
         "resolution_breached_at": None,
         "sla_paused_at": None,
     }
     if first_response:
-        fields["first_response_due_at"] = add_business_minutes(
-            calendar, start, targets.first_response_minutes
-        )
-        fields["first_response_warn_at"] = add_business_minutes(
-            calendar, start, max(targets.first_response_minutes - targets.warn_before_minutes, 0)
-        )
+        fields["first_response_due_at"] = moments[2]
+        fields["first_response_warn_at"] = moments[3]
         fields["first_response_breached_at"] = None
     return fields
 

@@ -40,7 +40,9 @@ def stored(account) -> list[int]:
     ids = ingest.accept_events(
         account,
         [
-            RawEvent(f"m{i}", event(f"m{i}", text="Seit heute kein Internet in Köln", handle=f"k{i}"), "message")
+            RawEvent(
+                f"m{i}", event(f"m{i}", text="Seit heute kein Internet in Köln", handle=f"k{i}"), "message"
+            )
             for i in range(3)
         ],
     )

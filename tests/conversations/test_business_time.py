@@ -9,7 +9,9 @@ import pytest
 
 from resonanz.conversations.business_time import (
     BusinessCalendar,
+    _open_intervals,
     add_business_minutes,
+    add_business_minutes_each,
     business_minutes_between,
     calendar_from_settings,
     german_holidays,
@@ -85,6 +87,30 @@ def calendar(week=None, state: str = "", closed=frozenset()) -> BusinessCalendar
 )
 def test_add_business_minutes(case, cal, start, minutes, expected):
     assert add_business_minutes(cal, at(start), minutes) == at(expected), case
+
+
+@pytest.mark.parametrize("week", [OFFICE, NIGHT_SHIFT, SPLIT_DAY], ids=["office", "night", "split"])
+def test_several_amounts_in_one_walk_give_what_each_gives_alone(week):
+    # An SLA's four clocks are set in one walk over the opening intervals: to the microsecond the same.
+    import random
+
+    rng = random.Random(7)
+    cal = calendar(week, state="BY", closed={dt.date(2026, 11, 24)})
+    for _ in range(300):
+        start = at("2026-10-20 00:00") + dt.timedelta(seconds=rng.randrange(90 * 24 * 3600), microseconds=7)
+        amounts = [rng.choice([0, 0.5, 15, 45, 60, 479.75, 600, 1440, 2880, 7 * 1440]) for _ in range(4)]
+        assert add_business_minutes_each(cal, start, amounts) == [one_walk(cal, start, m) for m in amounts]
+
+
+def one_walk(cal: BusinessCalendar, start: dt.datetime, minutes: float) -> dt.datetime:
+    """The definition: walk the opening intervals until the minutes are spent."""
+    remaining = dt.timedelta(minutes=minutes)
+    for begin, end in _open_intervals(cal, start):
+        begin = max(begin, start)
+        if remaining <= end - begin:
+            return begin + remaining
+        remaining -= end - begin
+    raise AssertionError("no opening hours")
 
 
 @pytest.mark.parametrize(

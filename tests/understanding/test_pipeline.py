@@ -11,8 +11,8 @@ from resonanz.core.errors import InvalidInput
 from resonanz.testing.factories import WorkspaceFactory, event
 from resonanz.testing.helpers import signed_post
 from resonanz.understanding.access import annotations_for, embeddings_for, labels_for
-from resonanz.understanding.embedding import clear_cache
 from resonanz.understanding.actions import do_correct_annotation, do_ensure_default_topics, do_save_topic
+from resonanz.understanding.embedding import clear_cache
 from resonanz.understanding.models import Annotation, Correction, Topic
 from resonanz.understanding.pipeline import annotate_messages, ensure_embeddings
 from resonanz.workspaces.models import Workspace
