@@ -32,7 +32,10 @@ def _fine() -> None:
 
 @pytest.mark.django_db
 def test_warm_up_builds_each_workspace_engine_and_loads_the_encoder_without_writing(workspace):
+    from resonanz.understanding import language
+
     pipeline._engines.clear()
+    language._DETECTORS.clear()  # lingua not loaded yet in this process
     pipeline.warm_up()
     assert [key[0] for key in pipeline._engines] == [workspace.pk]
     assert embedding.is_loaded()
@@ -40,6 +43,10 @@ def test_warm_up_builds_each_workspace_engine_and_loads_the_encoder_without_writ
     # The first real batch finds the engine warm: the same object, not a second one.
     engine = next(iter(pipeline._engines.values()))
     assert pipeline.understanding_for(workspace) is engine
+    # ... with lingua's language models loaded too (the first batch with a post no function word decides
+    # spent ~0.4 s on them in the server).
+    language = next(a for a in engine.annotators if a.name == "language")
+    assert language.detector._lingua  # type: ignore[attr-defined]
 
 
 def test_a_failing_warm_up_step_is_logged_and_the_next_one_still_runs(settings, caplog):
