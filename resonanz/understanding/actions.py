@@ -31,6 +31,13 @@ _JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(…, ensure_asci
 CORRECTABLE: dict[str, tuple[str, ...]] = correctable()
 
 
+# The annotation rows as seven arrays (PostgreSQL): one parameter per column, not one per value.
+_UNNEST_ROWS = (
+    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], "
+    "%s::double precision[], %s::jsonb[], %s::timestamptz[])"
+)
+
+
 def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, str]) -> int:
     """Upsert on (message, annotator, version): running twice writes the same rows, a new model version
     adds rows (a backfill) and leaves the old ones for comparison. Sets Message.language too.
@@ -56,16 +63,26 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
     by_language: dict[str, list[int]] = {}
     for message_id, code in languages.items():
         by_language.setdefault(code[:8], []).append(message_id)
+    head = f"INSERT INTO {table} (message_id, annotator, version, label, score, data, created_at) "
+    tail = (
+        " ON CONFLICT (message_id, annotator, version) DO UPDATE SET "
+        "label = excluded.label, score = excluded.score, data = excluded.data"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (message_id, annotator, version, label, score, data, created_at) "  # noqa: S608
-                f"VALUES {placeholders} ON CONFLICT (message_id, annotator, version) DO UPDATE SET "
-                "label = excluded.label, score = excluded.score, data = excluded.data",
-                [value for row in chunk for value in row],
-            )
+        if connection.vendor == "postgresql":
+            # Seven array parameters instead of seven per row: psycopg parses a statement's placeholders in
+            # Python on every call when the statement is too long for its cache, 3,500 of them for 500 rows
+            # (~12 % of the steps' CPU in scale-out, decision 0880), and PostgreSQL parses a shorter statement.
+            for start in range(0, len(rows), 2000):
+                columns = [list(column) for column in zip(*rows[start : start + 2000], strict=True)]
+                cursor.execute(head + _UNNEST_ROWS + tail, columns)
+        else:
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                cursor.execute(
+                    head + f"VALUES {placeholders}" + tail, [value for row in chunk for value in row]
+                )
         for code, ids in by_language.items():
             Message.objects.filter(id__in=ids).exclude(language=code).update(language=code)
     return len(rows)
