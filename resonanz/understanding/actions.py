@@ -42,8 +42,9 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
     """Upsert on (message, annotator, version): running twice writes the same rows, a new model version
     adds rows (a backfill) and leaves the old ones for comparison. Sets Message.language too.
 
-    One INSERT … ON CONFLICT DO UPDATE per 500 rows (SQLite and PostgreSQL): building thousands of model
-    instances for bulk_create cost more than all the annotators together."""
+    One INSERT … ON CONFLICT DO UPDATE per 500 rows on SQLite, per 2,000 rows as seven arrays on PostgreSQL
+    (decision 0880): building thousands of model instances for bulk_create cost more than all the annotators
+    together."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     encode = _JSON.encode
     rows = [

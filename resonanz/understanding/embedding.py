@@ -53,10 +53,12 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def cached_vectors(texts: Sequence[str]) -> list[np.ndarray | None]:
-    """The vectors this process already computed for these texts (None where it has none), without encoding
-    anything: a caller that would put off an encoding asks first (a repeated text costs nothing)."""
-    keys = [_key(text) if text.strip() else None for text in texts]
+def _keys(texts: Sequence[str]) -> list[str | None]:
+    return [_key(text) if text.strip() else None for text in texts]
+
+
+def _from_cache(keys: Sequence[str | None]) -> list[np.ndarray | None]:
+    """The cached vector of each key (None where there is none); a hit moves its key to the end."""
     found: list[np.ndarray | None] = []
     with _cache_lock:
         for key in keys:
@@ -67,22 +69,25 @@ def cached_vectors(texts: Sequence[str]) -> list[np.ndarray | None]:
     return found
 
 
+def cached_vectors(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """The vectors this process already computed for these texts (None where it has none), without encoding
+    anything: a caller that would put off an encoding asks first (a repeated text costs nothing)."""
+    return _from_cache(_keys(texts))
+
+
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
     """(len(texts), 512) float32, L2-normalized; empty texts give a zero vector."""
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     missing: dict[str, list[int]] = {}
-    keys_by_index = [(i, _key(text)) for i, text in enumerate(texts) if text.strip()]
-    with _cache_lock:
-        for i, key in keys_by_index:
-            cached = _cache.get(key)
-            if cached is not None:
-                out[i] = cached
-                _cache.move_to_end(key)
-            else:
-                missing.setdefault(key, []).append(i)
+    keys = _keys(texts)
+    for i, (key, cached) in enumerate(zip(keys, _from_cache(keys), strict=True)):
+        if cached is not None:
+            out[i] = cached
+        elif key is not None:
+            missing.setdefault(key, []).append(i)
     if missing:
-        keys = list(missing)
-        batch_texts = [texts[missing[key][0]][:MAX_CHARS] for key in keys]
+        new_keys = list(missing)
+        batch_texts = [texts[missing[key][0]][:MAX_CHARS] for key in new_keys]
         from threadpoolctl import threadpool_limits
 
         encoder = _encoder()
@@ -95,11 +100,11 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
             vectors = np.vstack([encoder.encode(batch_texts[i : i + BATCH]) for i in starts]).astype(
                 np.float32
             )
-        for key, vector in zip(keys, vectors, strict=True):
+        for key, vector in zip(new_keys, vectors, strict=True):
             for i in missing[key]:
                 out[i] = vector
         with _cache_lock:
-            for key, vector in zip(keys, vectors, strict=True):
+            for key, vector in zip(new_keys, vectors, strict=True):
                 _cache[key] = vector
                 _cache.move_to_end(key)
             while len(_cache) > CACHE_SIZE:

@@ -102,7 +102,8 @@ WARM_UP_WORKSPACES = 20
 
 def warm_up() -> None:
     """Load the models and the engines of the first workspaces before the process takes work (settings.WARM_UP,
-    decision 0876): a public and a private message through each engine, vectors included. Writes nothing."""
+    decision 0876): two public posts and a private message through each engine, vectors included. Writes
+    nothing."""
     inputs = [
         MessageInput(id=0, text=_WARM_UP_TEXTS[0], source="x", is_public=True),
         MessageInput(id=1, text=_WARM_UP_TEXTS[1], source="email"),

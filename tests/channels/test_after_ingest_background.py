@@ -28,14 +28,6 @@ def background_step(ids: list[int]) -> None:
     calls.append(("background", list(ids)))
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """The tasks handed to the queue, not run."""
-    tasks: list[tuple[str, list[int]]] = []
-    monkeypatch.setattr(ingest, "enqueue", lambda name, ids: tasks.append((name, list(ids))))
-    return tasks
-
-
 def stored(account) -> list[int]:
     ids = ingest.accept_events(
         account,

@@ -16,14 +16,6 @@ from resonanz.testing.factories import event
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """The tasks handed to the queue, not run: a backlog in front of them."""
-    tasks: list[tuple[str, list[int]]] = []
-    monkeypatch.setattr(ingest, "enqueue", lambda name, ids: tasks.append((name, list(ids))))
-    return tasks
-
-
 def stored_minutes_ago(account, minutes: float) -> list[int]:
     ids = ingest.accept_events(
         account, [RawEvent(f"m{i}", event(f"m{i}", handle=f"k{i}"), "message") for i in range(3)]
