@@ -61,8 +61,12 @@ def _resolve_identities(
 ) -> dict[tuple[str, str], Identity]:
     keys: dict[tuple[str, str], NormalizedMessage] = {}
     by_platform_id: dict[tuple[str, str], Identity] = {}
-    for item in items:
-        key = (item.author.kind, normalize_handle(item.author.kind, item.author.handle))
+    # In key order: two workers storing batches with the same new authors then take the identities' row
+    # locks in the same order and at most wait for each other, never deadlock (scale-out, PostgreSQL).
+    authored = [
+        ((item.author.kind, normalize_handle(item.author.kind, item.author.handle)), item) for item in items
+    ]
+    for key, item in sorted(authored, key=lambda pair: pair[0]):
         if item.author.external_id:
             # Handles that can change hands (X): the account id decides, one by one (renames are rare,
             # and the handle of an identity may move); see do_resolve_identity.
