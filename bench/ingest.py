@@ -4,12 +4,13 @@
     python bench/ingest.py --mode scaleout  (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379)
 
 Starts the real server processes (embedded: `resonanz run`, one process with the in-process worker;
-scale-out: `resonanz run web` with 2 gunicorn workers + `resonanz run worker` with 2 Celery worker processes),
-posts batches of events from client threads and reads back, per event, when its processing transaction wrote
+scale-out: `resonanz run web` with 2 gunicorn workers, `resonanz run worker` with 2 Celery worker processes
+and `resonanz run scheduler`), posts batches of events from client threads and reads back, per event, when its processing transaction wrote
 it. Prints one JSON object: mode, events, events_per_s, latency_ms_p50, latency_ms_p99 (+ details).
 Cost on a shared machine: cpu_s_per_1000_events = CPU seconds (user + system) the server's processes (and in
 scale-out mode the worker processes and this run's PostgreSQL backends) spent between the first POST and the
-end, per 1,000 events; load_avg_start / load_avg_end = /proc/loadavg's 1-minute figure.
+end, per 1,000 events; cpu_s_by_part = the same CPU seconds per part (web, worker, scheduler, postgres: the
+backends alive at the end, so short-lived connections are not counted); load_avg_start / load_avg_end = /proc/loadavg's 1-minute figure.
 Latency = from the moment the batch's POST was sent until the event's processing wrote its result.
 With the steps after threading on: ready_ms_p50, ready_ms_p99 = from the POST until the message is
 annotated and routed (its annotation rows written and, where routing assigned it, the assignment entry),
@@ -121,6 +122,11 @@ def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds spent between two samples by the processes alive at the second (a process that ended in
     between is left out: its parent counts it once it reaped it)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def cpu_by_part(before: dict[int, float], parts: dict[str, dict[int, float]]) -> dict[str, float]:
+    """`cpu_spent` for each named part (the web server's tree, the worker's, PostgreSQL's backends)."""
+    return {name: round(cpu_spent(before, after), 1) for name, after in parts.items()}
 
 
 def load_average() -> float:
@@ -276,6 +282,8 @@ def main() -> None:
                 [RESONANZ, "run", "worker", "--concurrency", "2"], env=env, stdout=log, stderr=log
             )
         )
+        # As in a deployment: the scheduler's sweeps hand out events whose retry time has come.
+        procs.append(subprocess.Popen([RESONANZ, "run", "scheduler"], env=env, stdout=log, stderr=log))
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200, 180, "the server")
@@ -342,6 +350,12 @@ def main() -> None:
             )
         backends = postgres_backends(args.database_url) if args.mode == "scaleout" else []
         cpu_seconds = cpu_spent(cpu_start, tree_cpu_seconds(roots, backends))
+        parts = {"web": tree_cpu_seconds(roots[:1])}
+        if args.mode == "scaleout":
+            parts["worker"] = tree_cpu_seconds(roots[1:2])
+            parts["scheduler"] = tree_cpu_seconds(roots[2:])
+            parts["postgres"] = tree_cpu_seconds([], backends)
+        cpu_parts = cpu_by_part(cpu_start, parts)
         load_end = load_average()
     finally:
         for proc in procs:
@@ -412,6 +426,7 @@ def main() -> None:
         "events_not_processed": sum(1 for s in statuses.values() if s != "processed"),
         "cpu_s": round(cpu_seconds, 1),
         "cpu_s_per_1000_events": round(cpu_seconds / args.events * 1000, 3),
+        "cpu_s_by_part": cpu_parts,
         "load_avg_start": load_start,
         "load_avg_end": load_end,
     }

@@ -8,5 +8,8 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from resonanz.core import lookups
+
+        lookups.register()  # `__in` as one array on PostgreSQL (decision 0881)
         # Each app's tasks.py registers its tasks and periodic jobs with the queue seam.
         autodiscover_modules("tasks")
