@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Sequence
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from resonanz.channels.models import ChannelAccount
-from resonanz.conversations.models import Message
+from resonanz.conversations.models import Conversation, Message
 from resonanz.core.queue import enqueue
 from resonanz.understanding.actions import do_mark_noise, do_store_annotations, noise_decisions
 from resonanz.understanding.datasets import source_of_channel
@@ -117,19 +117,32 @@ def warm_up() -> None:
 
 
 def _recent_inbound(customer_ids: set[int]) -> dict[int, int]:
+    """Inbound messages of the last 24 hours per customer (customers without any left out).
+
+    Counted per conversation of these customers through the (conversation, created_at) index: joining the
+    messages of the last 24 hours to the conversations instead made PostgreSQL walk every recent message of
+    every customer when its statistics lagged behind a growing table (18 ms per call in scale-out)."""
     if not customer_ids:
         return {}
     since = timezone.now() - dt.timedelta(hours=24)
-    return dict(
+    recent = (
         Message.objects.filter(
-            conversation__customer_id__in=customer_ids,
-            direction=Message.Direction.INBOUND,
-            created_at__gte=since,
+            conversation=OuterRef("pk"), direction=Message.Direction.INBOUND, created_at__gte=since
         )
-        .values_list("conversation__customer_id")
+        .order_by()
+        .values("conversation")
         .annotate(n=Count("id"))
-        .values_list("conversation__customer_id", "n")
+        .values("n")
     )
+    counts: dict[int, int] = {}
+    for customer_id, n in (
+        Conversation.objects.filter(customer_id__in=customer_ids)
+        .annotate(n=Subquery(recent))
+        .values_list("customer_id", "n")
+    ):
+        if n:
+            counts[customer_id] = counts.get(customer_id, 0) + n
+    return counts
 
 
 _FIELDS = (
