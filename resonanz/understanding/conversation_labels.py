@@ -72,6 +72,18 @@ WHERE m.rn <= {messages} AND a.annotator IN ({annotators})
 ORDER BY {current_first}
 """
 
+# PostgreSQL returns only each (conversation, annotator)'s first non-empty label in that order (DISTINCT ON):
+# the same answer as reading every row, without sending ~1,500 rows per batch of 100 conversations.
+_LABELS_MANY_PG_SQL = """
+SELECT DISTINCT ON (m.conversation_id, a.annotator) m.conversation_id, a.annotator, a.label
+FROM {annotation} a
+JOIN (SELECT id, conversation_id, ROW_NUMBER() OVER (
+          PARTITION BY conversation_id ORDER BY created_at DESC, id DESC) AS rn
+      FROM {message} WHERE conversation_id = ANY(%s::bigint[])) m ON m.id = a.message_id
+WHERE m.rn <= {messages} AND a.annotator = ANY(%s::varchar[]) AND a.label <> ''
+ORDER BY m.conversation_id, a.annotator, {current_first}
+"""
+
 _TOPIC_OWNERS_MANY_SQL = """
 SELECT m.customer_id, m.conversation_id, m.owner_id, a.label FROM {annotation} a
 JOIN (SELECT m2.id, m2.conversation_id, c2.customer_id, c2.owner_id, ROW_NUMBER() OVER (
@@ -89,14 +101,19 @@ def latest_labels_of(conversation_ids: list[int], annotators: tuple[str, ...]) -
     labels: dict[int, dict[str, str]] = {pk: {} for pk in conversation_ids}
     if not conversation_ids:
         return labels
-    sql = _LABELS_MANY_SQL.format(
-        ids=", ".join(["%s"] * len(conversation_ids)),
-        annotators=", ".join(["%s"] * len(annotators)),
-        messages=MESSAGE_WINDOW,
-        current_first=_CURRENT_FIRST,
-        **_tables(),
-    )
-    for conversation_id, annotator, label in _rows(sql, [*conversation_ids, *annotators]):
+    if connection.vendor == "postgresql":
+        sql = _LABELS_MANY_PG_SQL.format(messages=MESSAGE_WINDOW, current_first=_CURRENT_FIRST, **_tables())
+        params: list[Any] = [list(conversation_ids), list(annotators)]
+    else:
+        sql = _LABELS_MANY_SQL.format(
+            ids=", ".join(["%s"] * len(conversation_ids)),
+            annotators=", ".join(["%s"] * len(annotators)),
+            messages=MESSAGE_WINDOW,
+            current_first=_CURRENT_FIRST,
+            **_tables(),
+        )
+        params = [*conversation_ids, *annotators]
+    for conversation_id, annotator, label in _rows(sql, params):
         found = labels[conversation_id]
         if annotator not in found and label:
             found[annotator] = label
