@@ -5,12 +5,13 @@
 
 Starts the real server processes (embedded: `resonanz run`, one process with the in-process worker;
 scale-out: `resonanz run web` with 2 gunicorn workers, `resonanz run worker` with 2 Celery worker processes
-and `resonanz run scheduler`), posts batches of events from client threads and reads back, per event, when its processing transaction wrote
-it. Prints one JSON object: mode, events, events_per_s, latency_ms_p50, latency_ms_p99 (+ details).
+and `resonanz run scheduler`), posts batches of events from client threads and reads back, per event, when
+its processing transaction wrote it. Prints one JSON object: mode, events, events_per_s, latency_ms_p50, latency_ms_p99 (+ details).
 Cost on a shared machine: cpu_s_per_1000_events = CPU seconds (user + system) the server's processes (and in
 scale-out mode the worker processes and this run's PostgreSQL backends) spent between the first POST and the
 end, per 1,000 events; cpu_s_by_part = the same CPU seconds per part (web, worker, scheduler, postgres: the
-backends alive at the end, so short-lived connections are not counted); load_avg_start / load_avg_end = /proc/loadavg's 1-minute figure.
+backends alive at the end, so short-lived connections are not counted); load_avg_start / load_avg_end =
+/proc/loadavg's 1-minute figure.
 Latency = from the moment the batch's POST was sent until the event's processing wrote its result.
 With the steps after threading on: ready_ms_p50, ready_ms_p99 = from the POST until the message is
 annotated and routed (its annotation rows written and, where routing assigned it, the assignment entry),
@@ -122,11 +123,6 @@ def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds spent between two samples by the processes alive at the second (a process that ended in
     between is left out: its parent counts it once it reaped it)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-
-
-def cpu_by_part(before: dict[int, float], parts: dict[str, dict[int, float]]) -> dict[str, float]:
-    """`cpu_spent` for each named part (the web server's tree, the worker's, PostgreSQL's backends)."""
-    return {name: round(cpu_spent(before, after), 1) for name, after in parts.items()}
 
 
 def load_average() -> float:
@@ -348,14 +344,16 @@ def main() -> None:
             wait_for(
                 lambda: after_ingest_pending(env) == 0, 3600, "all messages annotated and routed", interval=1
             )
-        backends = postgres_backends(args.database_url) if args.mode == "scaleout" else []
-        cpu_seconds = cpu_spent(cpu_start, tree_cpu_seconds(roots, backends))
+        # One reading per part (the web server's tree, the worker's, the scheduler's, PostgreSQL's backends);
+        # the parts share no process, so the total is their sum.
         parts = {"web": tree_cpu_seconds(roots[:1])}
         if args.mode == "scaleout":
             parts["worker"] = tree_cpu_seconds(roots[1:2])
             parts["scheduler"] = tree_cpu_seconds(roots[2:])
-            parts["postgres"] = tree_cpu_seconds([], backends)
-        cpu_parts = cpu_by_part(cpu_start, parts)
+            parts["postgres"] = tree_cpu_seconds([], postgres_backends(args.database_url))
+        spent = {name: cpu_spent(cpu_start, after) for name, after in parts.items()}
+        cpu_seconds = sum(spent.values())
+        cpu_parts = {name: round(seconds, 1) for name, seconds in spent.items()}
         load_end = load_average()
     finally:
         for proc in procs:

@@ -31,7 +31,8 @@ _JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(…, ensure_asci
 CORRECTABLE: dict[str, tuple[str, ...]] = correctable()
 
 
-# The annotation rows as seven arrays (PostgreSQL): one parameter per column, not one per value.
+# PostgreSQL takes the annotation rows as one JSON document (decision 0882); a batch with a score JSON cannot
+# carry (NaN, infinity) as seven arrays, one parameter per column (decision 0880).
 _STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 _JSON_ROWS = (
     "SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, (r->>4)::double precision, (r->>5)::jsonb, %s::timestamptz "
@@ -48,8 +49,8 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
     adds rows (a backfill) and leaves the old ones for comparison. Sets Message.language too.
 
     One INSERT … ON CONFLICT DO UPDATE per 500 rows on SQLite, per 2,000 rows as one JSON document on
-    PostgreSQL (decisions 0880, 0882): building thousands of model instances for bulk_create cost more than all the annotators
-    together."""
+    PostgreSQL (decisions 0880, 0882): building thousands of model instances for bulk_create cost more than
+    all the annotators together."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     encode = _JSON.encode
     rows = [
@@ -76,11 +77,9 @@ def do_store_annotations(results: dict[int, list[Result]], languages: dict[int, 
     )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Seven array parameters instead of seven per row: psycopg parses a statement's placeholders in
-            # Python on every call when the statement is too long for its cache, 3,500 of them for 500 rows
-            # (~12 % of the steps' CPU in scale-out, decision 0880), and PostgreSQL parses a shorter statement.
-            # The rows go as one JSON document (decision 0882): psycopg's client-side binding quoted each
-            # element of the seven arrays in Python; json encodes the whole batch in C.
+            # Never one placeholder per value: psycopg parses a long statement's placeholders in Python on
+            # every call (decision 0880), and quotes each array element in Python where json encodes the
+            # whole batch in C (decision 0882).
             for start in range(0, len(rows), 2000):
                 chunk = rows[start : start + 2000]
                 try:
