@@ -472,10 +472,11 @@ def _run_steps(paths: Sequence[str], ids: list[int]) -> None:
 
 
 def _due(message_ids: Sequence[int]) -> list[int]:
-    """The messages whose steps are still due, their lease renewed (a long run is not handed out again)."""
+    """The messages whose steps are still due, in id order (the steps see them as they came, whatever order
+    the database returns rows in), their lease renewed (a long run is not handed out again)."""
     from resonanz.conversations.models import Message
 
-    due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True)
+    due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True).order_by("id")
     ids = list(due.values_list("id", flat=True))
     if ids:
         Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=timezone.now())
