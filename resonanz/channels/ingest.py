@@ -445,7 +445,7 @@ def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
         Q(after_ingest_claimed_at__isnull=True, received_at__lte=cutoff)
         | Q(after_ingest_claimed_at__lte=cutoff)
     )
-    ids = list(due.order_by("received_at").values_list("id", flat=True)[:10_000])
+    ids = list(due.order_by("received_at", "id").values_list("id", flat=True)[:10_000])
     if ids:
         Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=now)
     for start in range(0, len(ids), settings.AFTER_INGEST_BATCH):
