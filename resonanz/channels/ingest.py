@@ -473,13 +473,20 @@ def _run_steps(paths: Sequence[str], ids: list[int]) -> None:
 
 def _due(message_ids: Sequence[int]) -> list[int]:
     """The messages whose steps are still due, in id order (the steps see them as they came, whatever order
-    the database returns rows in), their lease renewed (a long run is not handed out again)."""
+    the database returns rows in), their lease renewed where less than half of it is left (a long run is
+    not handed out again; a task that starts soon after storing, the usual case, writes no row: decision
+    0884)."""
     from resonanz.conversations.models import Message
 
     due = Message.objects.filter(id__in=list(message_ids), after_ingest_pending=True).order_by("id")
     ids = list(due.values_list("id", flat=True))
     if ids:
-        Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=timezone.now())
+        now = timezone.now()
+        half_spent = now - dt.timedelta(seconds=settings.AFTER_INGEST_LEASE_SECONDS / 2)
+        Message.objects.filter(id__in=ids).filter(
+            Q(after_ingest_claimed_at__isnull=True, received_at__lte=half_spent)
+            | Q(after_ingest_claimed_at__lte=half_spent)
+        ).update(after_ingest_claimed_at=now)
     return ids
 
 

@@ -57,3 +57,23 @@ def test_a_task_that_starts_renews_the_lease_and_a_second_task_does_nothing(fake
     ingest.run_after_ingest_steps(ids)  # the sweeper's copy, late: nothing due, nothing touched
     assert list(Message.objects.values_list("after_ingest_claimed_at", flat=True)) == claimed
     assert ingest.sweep_after_ingest(older_than_seconds=0) == 0
+
+
+def test_a_task_that_starts_soon_after_storing_writes_no_lease(fake_account, queued, settings):
+    """The lease is renewed only where less than half of it is left (decision 0884): the usual task, started
+    seconds after its messages were stored, does not rewrite their rows — and the sweeper still leaves
+    them alone."""
+    settings.AFTER_INGEST_STEPS = ["resonanz.understanding.pipeline.annotate_messages"]
+    ids = stored_minutes_ago(fake_account, settings.AFTER_INGEST_LEASE_SECONDS / 60 / 2 - 1)
+    ingest.run_after_ingest_steps(ids)
+    assert list(Message.objects.values_list("after_ingest_claimed_at", flat=True)) == [None] * 3
+    assert not Message.objects.filter(after_ingest_pending=True).exists()
+    assert ingest.sweep_after_ingest() == 0
+
+
+def test_a_task_started_late_in_its_lease_renews_it(fake_account, queued, settings):
+    ids = stored_minutes_ago(fake_account, settings.AFTER_INGEST_LEASE_SECONDS / 60 / 2 + 1)
+    ingest._due(ids)
+    claimed = list(Message.objects.values_list("after_ingest_claimed_at", flat=True))
+    assert all(moment is not None and timezone.now() - moment < dt.timedelta(minutes=1) for moment in claimed)
+    assert ingest.sweep_after_ingest(older_than_seconds=settings.AFTER_INGEST_LEASE_SECONDS) == 0
