@@ -73,21 +73,23 @@ ORDER BY {current_first}
 """
 
 # PostgreSQL returns only each (conversation, annotator)'s first non-empty label in that order (DISTINCT ON):
-# the same answer as reading every row, without sending ~1,500 rows per batch of 100 conversations. The
-# annotations are looked up per message (LATERAL; OFFSET 0 keeps the planner from flattening it into a join):
-# as a join, a planner whose statistics lag behind a growing table read every annotation of the annotators
-# through the (annotator, label) index and hashed them — 55,000 rows per batch at 10,000 messages, more with
-# every message (decision 0884).
+# the same answer as reading every row, without sending ~1,500 rows per batch of 100 conversations. Each
+# conversation's newest messages come through its (conversation, created_at) index, and their annotations
+# through the unique (message, annotator, version) index, one LATERAL lookup each (OFFSET 0 keeps the planner
+# from flattening the annotations back into a join): as a join, a planner whose statistics lagged behind a
+# growing table read every annotation of the annotators through the (annotator, label) index and hashed
+# them, and every message of the conversations by a sequential scan — a cost that grew with the tables
+# (decision 0884).
 _LABELS_MANY_PG_SQL = """
-SELECT DISTINCT ON (m.conversation_id, a.annotator) m.conversation_id, a.annotator, a.label
-FROM (SELECT id, conversation_id, ROW_NUMBER() OVER (
-          PARTITION BY conversation_id ORDER BY created_at DESC, id DESC) AS rn
-      FROM {message} WHERE conversation_id = ANY(%s::bigint[])) m
+SELECT DISTINCT ON (c.id, a.annotator) c.id, a.annotator, a.label
+FROM unnest(%s::bigint[]) AS c(id)
+CROSS JOIN LATERAL (
+    SELECT m.id FROM {message} m WHERE m.conversation_id = c.id
+    ORDER BY m.created_at DESC, m.id DESC LIMIT {messages}) m
 CROSS JOIN LATERAL (
     SELECT a.id, a.annotator, a.label, a.version FROM {annotation} a
     WHERE a.message_id = m.id AND a.annotator = ANY(%s::varchar[]) AND a.label <> '' OFFSET 0) a
-WHERE m.rn <= {messages}
-ORDER BY m.conversation_id, a.annotator, {current_first}
+ORDER BY c.id, a.annotator, {current_first}
 """
 
 _TOPIC_OWNERS_MANY_SQL = """
