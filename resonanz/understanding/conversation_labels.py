@@ -132,21 +132,44 @@ def latest_labels_of(conversation_ids: list[int], annotators: tuple[str, ...]) -
 TopicRows = dict[int, list[tuple[int, int, str]]]
 
 
+# The same on PostgreSQL, looked up per customer, per message (decision 0886): as a join, a planner whose
+# statistics lagged behind the tables scanned every message and read every topic annotation (10–15 ms per
+# batch against 4 at 10,000 messages, growing with the tables).
+_TOPIC_OWNERS_MANY_PG_SQL = """
+SELECT k.id, m.conversation_id, m.owner_id, a.label
+FROM unnest(%s::bigint[]) AS k(id)
+CROSS JOIN LATERAL (
+    SELECT m2.id, m2.conversation_id, c2.owner_id FROM {message} m2
+    JOIN {conversation} c2 ON c2.id = m2.conversation_id
+    WHERE c2.customer_id = k.id AND c2.owner_id IS NOT NULL AND c2.status = ANY(%s::varchar[])
+    ORDER BY m2.id DESC LIMIT {messages}) m
+CROSS JOIN LATERAL (
+    SELECT a.id, a.label, a.version FROM {annotation} a
+    WHERE a.message_id = m.id AND a.annotator = %s OFFSET 0) a
+ORDER BY {current_first}
+"""
+
+
 def topic_rows_of(customer_ids: list[int]) -> TopicRows:
     """The rows `topic_owner` reads, for many customers in one query."""
     rows: TopicRows = {pk: [] for pk in customer_ids}
     if not customer_ids:
         return rows
-    sql = _TOPIC_OWNERS_MANY_SQL.format(
-        ids=", ".join(["%s"] * len(customer_ids)),
-        open=_OPEN,
-        messages=MESSAGE_WINDOW * 5,
-        current_first=_CURRENT_FIRST,
-        **_tables(),
-    )
-    for customer_id, conversation_id, owner_id, label in _rows(
-        sql, [*customer_ids, *Conversation.OPEN_STATUSES, "topic"]
-    ):
+    if connection.vendor == "postgresql":
+        sql = _TOPIC_OWNERS_MANY_PG_SQL.format(
+            messages=MESSAGE_WINDOW * 5, current_first=_CURRENT_FIRST, **_tables()
+        )
+        params: list[Any] = [list(customer_ids), list(Conversation.OPEN_STATUSES), "topic"]
+    else:
+        sql = _TOPIC_OWNERS_MANY_SQL.format(
+            ids=", ".join(["%s"] * len(customer_ids)),
+            open=_OPEN,
+            messages=MESSAGE_WINDOW * 5,
+            current_first=_CURRENT_FIRST,
+            **_tables(),
+        )
+        params = [*customer_ids, *Conversation.OPEN_STATUSES, "topic"]
+    for customer_id, conversation_id, owner_id, label in _rows(sql, params):
         rows[customer_id].append((int(conversation_id), int(owner_id), label))
     return rows
 

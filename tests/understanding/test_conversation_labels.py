@@ -10,10 +10,21 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from resonanz.testing.factories import ConversationFactory, MessageFactory
+from resonanz.routing.snapshots import topic_owner_from
+from resonanz.testing.factories import (
+    AgentFactory,
+    ConversationFactory,
+    CustomerFactory,
+    MessageFactory,
+)
 from resonanz.understanding import conversation_labels
 from resonanz.understanding.actions import CORRECTION_VERSION
-from resonanz.understanding.conversation_labels import latest_labels, latest_labels_of
+from resonanz.understanding.conversation_labels import (
+    latest_labels,
+    latest_labels_of,
+    topic_owner,
+    topic_rows_of,
+)
 from resonanz.understanding.models import Annotation
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +89,43 @@ def test_postgresql_reads_annotations_per_message_whatever_the_planner_prefers(w
         conditions = " ".join(str(node.get(k, "")) for k in ("Index Cond", "Recheck Cond", "Filter"))
         assert "message_id = " in conditions, node
     assert latest_labels_of([conversation.pk], ANNOTATORS) == {conversation.pk: {"topic": "a"}}
+
+
+def test_topic_rows_of_many_customers_read_as_each_alone(workspace):
+    """The batch read of the customers' owned, open conversations and their topics gives, per customer, what
+    the one-conversation read (`topic_owner`) decides — on PostgreSQL through its per-customer lookup, on
+    SQLite through the window query."""
+    rng = random.Random(11)
+    agents = AgentFactory.create_batch(3, workspace=workspace)
+    customers = CustomerFactory.create_batch(5, workspace=workspace)
+    conversations = []
+    for customer in customers:
+        for _ in range(rng.randint(1, 4)):
+            conversations.append(
+                ConversationFactory(
+                    workspace=workspace,
+                    customer=customer,
+                    owner=rng.choice([None, *agents]),
+                    status=rng.choice(["new", "open", "pending", "solved"]),
+                )
+            )
+    rows = []
+    for conversation in conversations:
+        for _ in range(rng.randint(0, 4)):
+            message = MessageFactory(conversation=conversation, workspace=workspace)
+            for version in rng.sample(["v1", "v2", CORRECTION_VERSION], rng.randint(1, 2)):
+                label = rng.choice(["billing", "outage", "delivery"])
+                rows.append(Annotation(message=message, annotator="topic", version=version, label=label))
+    rng.shuffle(rows)
+    Annotation.objects.bulk_create(rows)
+
+    many = topic_rows_of([c.pk for c in customers])
+
+    assert set(many) == {c.pk for c in customers}
+    assert any(many.values())
+    for conversation in conversations:
+        for topic in ("billing", "outage", "delivery"):
+            assert topic_owner_from(many[conversation.customer_id], conversation.pk, topic) == topic_owner(
+                conversation, topic
+            ), (conversation.pk, topic)
+    assert topic_rows_of([]) == {}
