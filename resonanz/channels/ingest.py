@@ -429,6 +429,14 @@ def release_dead_claims(claimed_before: dt.datetime) -> int:
     return released
 
 
+def _lease_taken_before(moment: dt.datetime) -> Q:
+    """Messages whose after-ingest lease was taken before `moment`: claimed then, or never claimed and
+    stored then (the task enqueued at storing holds the lease from `received_at`)."""
+    return Q(after_ingest_claimed_at__isnull=True, received_at__lte=moment) | Q(
+        after_ingest_claimed_at__lte=moment
+    )
+
+
 def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
     """Hand messages whose after-ingest steps are still due to the queue again: a process died between
     storing them and running the steps, or the broker lost the task.
@@ -441,10 +449,7 @@ def sweep_after_ingest(older_than_seconds: float | None = None) -> int:
     now = timezone.now()
     lease = settings.AFTER_INGEST_LEASE_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = now - dt.timedelta(seconds=lease)
-    due = Message.objects.filter(after_ingest_pending=True).filter(
-        Q(after_ingest_claimed_at__isnull=True, received_at__lte=cutoff)
-        | Q(after_ingest_claimed_at__lte=cutoff)
-    )
+    due = Message.objects.filter(after_ingest_pending=True).filter(_lease_taken_before(cutoff))
     ids = list(due.order_by("received_at", "id").values_list("id", flat=True)[:10_000])
     if ids:
         Message.objects.filter(id__in=ids).update(after_ingest_claimed_at=now)
@@ -483,10 +488,9 @@ def _due(message_ids: Sequence[int]) -> list[int]:
     if ids:
         now = timezone.now()
         half_spent = now - dt.timedelta(seconds=settings.AFTER_INGEST_LEASE_SECONDS / 2)
-        Message.objects.filter(id__in=ids).filter(
-            Q(after_ingest_claimed_at__isnull=True, received_at__lte=half_spent)
-            | Q(after_ingest_claimed_at__lte=half_spent)
-        ).update(after_ingest_claimed_at=now)
+        Message.objects.filter(id__in=ids).filter(_lease_taken_before(half_spent)).update(
+            after_ingest_claimed_at=now
+        )
     return ids
 
 
